@@ -1,0 +1,61 @@
+"""The one error type of sitegen: a problem in a user's file, with its location."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about the user's site: where it is and what is wrong."""
+
+    path: str  # relative to the site root, POSIX separators
+    line: int | None
+    message: str
+    severity: str = "error"  # "error" | "warning"
+    code: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message}"
+
+
+class SiteError(Exception):
+    """Raised when the site cannot be built; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem] | Problem):
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def at(cls, path: str, line: int | None, message: str, code: str = "error") -> "SiteError":
+        return cls(Problem(path, line, message, code=code))
+
+
+class Collector:
+    """Gathers problems while a stage goes on, so a build reports all of them at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def error(self, path: str, line: int | None, message: str, code: str = "error") -> None:
+        self.problems.append(Problem(path, line, message, "error", code))
+
+    def warning(self, path: str, line: int | None, message: str, code: str = "warning") -> None:
+        self.problems.append(Problem(path, line, message, "warning", code))
+
+    def extend(self, problems: list[Problem]) -> None:
+        self.problems.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise SiteError(self.errors)

@@ -1,0 +1,1 @@
+"""Load stage: read config, seeds and content from disk into plain dataclasses."""

@@ -1,0 +1,80 @@
+"""`config.yaml`: the site's settings, validated, with paths kept inside the root."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..errors import Collector, SiteError
+from .fields import Fields
+from .yamlsrc import parse_yaml
+
+CONFIG_FILE = "config.yaml"
+KEYS = ("title", "description", "base_url", "language", "theme", "output_dir",
+        "clean_links", "marking")
+_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str
+    description: str = ""
+    base_url: str | None = None  # always ends in "/" when set
+    language: str = "en"
+    theme: str = "default"
+    output_dir: str = "public"
+    clean_links: bool = False
+    marking: str | None = None
+    drafts: bool = False  # from the command line, not the file
+
+    def with_options(self, **changes) -> "Config":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def inside(root: Path, relative: str) -> bool:
+    """True when `relative` (from config or content) names a place inside `root`."""
+    target = (root / relative).resolve()
+    base = root.resolve()
+    return target == base or base in target.parents
+
+
+def load_config(root: Path) -> Config:
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        raise SiteError.at(CONFIG_FILE, None,
+                           f"no {CONFIG_FILE} in {root}: is --root pointing at a site folder?")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SiteError.at(CONFIG_FILE, None, f"not valid UTF-8 ({exc.reason})") from None
+    doc = parse_yaml(text, CONFIG_FILE)
+    out = Collector()
+    f = Fields(doc, CONFIG_FILE, out, what="config.yaml")
+    f.check_keys(KEYS, required=("title",))
+    values = dict(
+        title=f.text("title") or "",
+        description=f.text("description") or "",
+        language=f.text("language") or "en",
+        theme=f.text("theme") or "default",
+        output_dir=f.text("output_dir") or "public",
+        clean_links=f.flag("clean_links"),
+        marking=f.text("marking") or None,
+        base_url=f.text("base_url") or None,
+    )
+    if not _LANG_RE.match(values["language"]):
+        f.error(("language",), f"'language' must be a language tag like en or pt-BR, "
+                               f"got '{values['language']}'")
+    if not _NAME_RE.match(values["theme"]):
+        f.error(("theme",), f"'theme' must be a folder name under themes/, got '{values['theme']}'")
+    if Path(values["output_dir"]).is_absolute() or not inside(root, values["output_dir"]):
+        f.error(("output_dir",), f"'output_dir' must be a folder inside the site root, "
+                                 f"got '{values['output_dir']}'")
+    url = values["base_url"]
+    if url:
+        if not re.match(r"^https?://[^/\s]+", url):
+            f.error(("base_url",), f"'base_url' must be an absolute http(s) URL like "
+                                   f"https://example.org/briefings/, got '{url}'")
+        values["base_url"] = url.rstrip("/") + "/"
+    out.raise_if_errors()
+    return Config(**values)

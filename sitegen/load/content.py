@@ -1,0 +1,217 @@
+"""Briefings (`content/briefings/*.md`) and topics (`content/topics/*.yaml|.md`).
+
+This stage checks each file on its own: keys, types, dates, slugs. References
+between files (seeds, topics, citations, links) are resolved by `model`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import Collector, SiteError
+from .fields import SLUG_RE, Fields, PartialDate, parse_partial_date
+from .yamlsrc import YamlDoc, parse_yaml, split_front_matter
+
+BRIEFINGS_DIR = "content/briefings"
+TOPICS_DIR = "content/topics"
+BRIEFING_KEYS = ("title", "date", "seeds", "topics", "bottom_line", "confidence",
+                 "key_points", "timeline", "related", "draft")
+BRIEFING_REQUIRED = ("title", "date", "seeds", "topics", "bottom_line")
+KEY_POINT_KEYS = ("text", "cite", "quote")
+EVENT_KEYS = ("date", "event", "cite", "quote")
+TOPIC_KEYS = ("title", "kind", "aliases", "parent", "description")
+CONFIDENCE = ("low", "moderate", "high")
+TOPIC_KINDS = ("country", "person", "organization", "place", "theme", "event")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A key point or timeline event as written: text plus where it says it comes from."""
+
+    text: str
+    cite: str | None
+    quote: str | None
+    line: int
+    date: PartialDate | None = None  # timeline events only
+    cite_line: int = 0
+    quote_line: int = 0
+
+
+@dataclass(frozen=True)
+class BriefingSource:
+    slug: str
+    path: str
+    title: str
+    date: dt.date
+    seeds: tuple[str, ...]
+    topics: tuple[str, ...]
+    bottom_line: str
+    confidence: str | None
+    key_points: tuple[Claim, ...]
+    timeline: tuple[Claim, ...]
+    related: tuple[str, ...]
+    draft: bool
+    body: str
+    body_line: int
+    doc: YamlDoc
+
+
+@dataclass(frozen=True)
+class TopicSource:
+    slug: str
+    path: str
+    title: str
+    kind: str | None
+    aliases: tuple[str, ...]
+    parent: str | None
+    description: str
+    description_line: int
+    doc: YamlDoc
+
+
+def _read_text(path: Path, relpath: str) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise SiteError.at(relpath, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
+                                          "save the file as UTF-8") from None
+
+
+def _slug(path: Path, relpath: str, out: Collector) -> str | None:
+    slug = path.stem
+    if not SLUG_RE.match(slug):
+        out.error(relpath, None, f"file name '{path.name}' is not a valid slug: use lower-case "
+                                 "letters, digits and hyphens, e.g. 'talks-with-russia.md'")
+        return None
+    return slug
+
+
+def _claims(f: Fields, key: str, keys: tuple[str, ...], with_date: bool) -> tuple[Claim, ...]:
+    what = "timeline event" if with_date else "key point"
+    text_key = "event" if with_date else "text"
+    claims = []
+    for item in f.records(key, what):
+        item.check_keys(keys, required=(text_key, "date") if with_date else (text_key,))
+        date = None
+        if with_date and item.data.get("date") is not None:
+            date = parse_partial_date(item.data["date"])
+            if date is None:
+                item.error(("date",), f"timeline date must be YYYY, YYYY-MM or YYYY-MM-DD and "
+                                      f"a real date, got '{item.data['date']}'")
+        text = item.text(text_key)
+        if text and (not with_date or date):
+            claims.append(Claim(text, item.text("cite"), item.text("quote"), item.line(), date,
+                                item.line("cite"), item.line("quote")))
+    return tuple(claims)
+
+
+def parse_briefing(text: str, slug: str, relpath: str, out: Collector) -> BriefingSource | None:
+    try:
+        fm, body, body_line = split_front_matter(text, relpath)
+        doc = parse_yaml(fm, relpath, line_offset=1)
+    except SiteError as exc:
+        out.extend(exc.problems)
+        return None
+    f = Fields(doc, relpath, out, what="briefing front matter")
+    if not f.data:
+        return None
+    before = len(out.errors)
+    f.check_keys(BRIEFING_KEYS, BRIEFING_REQUIRED)
+    b = BriefingSource(
+        slug=slug, path=relpath, title=f.text("title") or "", date=f.day("date"),
+        seeds=f.text_list("seeds"), topics=f.text_list("topics"),
+        bottom_line=f.text("bottom_line") or "", confidence=f.choice("confidence", CONFIDENCE),
+        key_points=_claims(f, "key_points", KEY_POINT_KEYS, False),
+        timeline=_claims(f, "timeline", EVENT_KEYS, True),
+        related=f.text_list("related"), draft=f.flag("draft"), body=body, body_line=body_line,
+        doc=doc)
+    return b if len(out.errors) == before else None
+
+
+def parse_topic(text: str, slug: str, relpath: str, out: Collector) -> TopicSource | None:
+    try:
+        if relpath.endswith(".md"):
+            fm, body, body_line = split_front_matter(text, relpath)
+            doc = parse_yaml(fm, relpath, line_offset=1)
+        else:
+            body, body_line = "", 0
+            doc = parse_yaml(text, relpath)
+    except SiteError as exc:
+        out.extend(exc.problems)
+        return None
+    f = Fields(doc, relpath, out, what="topic")
+    if not f.data and not isinstance(doc.data, dict):
+        return None
+    before = len(out.errors)
+    f.check_keys(TOPIC_KEYS, ("title",))
+    description = f.text("description") or ""
+    description_line = f.line("description")
+    if body.strip():
+        if description:
+            out.error(relpath, body_line, "topic has both a 'description' key and a Markdown "
+                                          "body; keep one")
+        description, description_line = body.strip(), body_line
+    t = TopicSource(slug=slug, path=relpath, title=f.text("title") or "",
+                    kind=f.choice("kind", TOPIC_KINDS), aliases=f.text_list("aliases"),
+                    parent=f.text("parent"), description=description,
+                    description_line=description_line, doc=doc)
+    return t if len(out.errors) == before else None
+
+
+def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -> list[Path]:
+    base = root / folder
+    if not base.is_dir():
+        return []
+    files = []
+    for path in sorted(base.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        if path.suffix.lower() in suffixes:
+            files.append(path)
+        elif path.suffix not in (".bak", ".swp", ".tmp") and not path.name.endswith("~"):
+            out.warning(f"{folder}/{path.name}", None,
+                        f"ignored: not a {' or '.join(suffixes)} file")
+    return files
+
+
+def load_briefings(root: Path, out: Collector) -> list[BriefingSource]:
+    result = []
+    for path in _files(root, BRIEFINGS_DIR, (".md",), out):
+        relpath = f"{BRIEFINGS_DIR}/{path.name}"
+        slug = _slug(path, relpath, out)
+        if slug is None:
+            continue
+        try:
+            text = _read_text(path, relpath)
+        except SiteError as exc:
+            out.extend(exc.problems)
+            continue
+        b = parse_briefing(text, slug, relpath, out)
+        if b:
+            result.append(b)
+    return result
+
+
+def load_topics(root: Path, out: Collector) -> list[TopicSource]:
+    result, seen = [], {}
+    for path in _files(root, TOPICS_DIR, (".yaml", ".yml", ".md"), out):
+        relpath = f"{TOPICS_DIR}/{path.name}"
+        slug = _slug(path, relpath, out)
+        if slug is None:
+            continue
+        if slug in seen:
+            out.error(relpath, None, f"duplicate topic slug '{slug}': also defined by {seen[slug]}")
+            continue
+        seen[slug] = relpath
+        try:
+            text = _read_text(path, relpath)
+        except SiteError as exc:
+            out.extend(exc.problems)
+            continue
+        t = parse_topic(text, slug, relpath, out)
+        if t:
+            result.append(t)
+    return result

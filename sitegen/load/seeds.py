@@ -1,0 +1,456 @@
+"""Seeds: the source documents in seeds/ (.txt, .md, .html), read into numbered text blocks.
+
+A seed's id is its file name without extension; paragraphs are numbered p1, p2, … in document
+order (headings are not numbered). An optional `<id>.yaml` sidecar adds metadata. `load_seeds`
+never raises for a problem in the user's files: it returns every problem found. `parse_seed` is
+the pure core. .md is rendered by Python-Markdown and read by the same extractor as .html
+(`seed_html`), so list items, blockquote paragraphs, code blocks and table rows (one paragraph
+each, cells joined by " | ") become paragraphs.
+"""
+from __future__ import annotations
+
+import codecs
+import datetime
+import difflib
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import markdown
+import yaml
+
+from ..errors import Collector, Problem
+from .seed_html import Chunk, collapse, extract
+
+FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
+SIDECAR_EXTS = (".yaml", ".yml")
+META_KEYS = ("author", "published", "source", "title", "url")
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+IGNORED_NAMES = {"Thumbs.db", "desktop.ini"}  # plus hidden files and editor backups (name~)
+_CLOSERS = "\"'”’»›)]}"
+_END_PUNCT = ".!?:;,…—–-"
+_SENTENCE_END = ".!?:;…"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.-]+)", re.I)
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "heading" | "paragraph"
+    text: str  # plain text, not escaped
+    id: str | None  # "p1", "p2", … for paragraphs; None for headings
+    level: int = 2  # heading level 1-6 (.txt section headings are 2)
+    line: int = 0  # 1-based line where the block starts in the source (0: unknown)
+    preformatted: bool = False  # code/pre block: keep its newlines
+
+
+@dataclass(frozen=True)
+class SeedMeta:
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: datetime.date | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Seed:
+    id: str
+    path: str  # relative to the site root, e.g. "seeds/foo.txt"
+    format: str  # "txt" | "md" | "html"
+    title: str
+    blocks: tuple[Block, ...]
+    meta: SeedMeta
+    digest: str  # sha256 of the document bytes (+ sidecar bytes)
+
+    @cached_property  # stored in the instance __dict__, so it works on a frozen dataclass
+    def paragraphs(self) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.kind == "paragraph")
+
+    @cached_property
+    def _by_id(self) -> dict[str, Block]:
+        return {b.id: b for b in self.paragraphs}
+
+    def paragraph(self, pid: str) -> Block | None:
+        return self._by_id.get(pid)
+
+
+# -- bytes to text --------------------------------------------------------------------------
+
+def decode(data: bytes, relpath: str, fmt: str, col: Collector) -> str | None:
+    """Bytes → text with "\\n" line ends, or None (and an error) for a binary file."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return _newlines(data.decode("utf-16"))
+        except UnicodeDecodeError:
+            pass
+    if b"\0" in data:
+        col.error(relpath, None, "binary file, not a text document (save text as UTF-8)", code="seed-binary")
+        return None
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return _newlines(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return _newlines(_legacy_decode(data, exc.start, relpath, fmt, col))
+
+
+def _legacy_decode(data: bytes, pos: int, relpath: str, fmt: str, col: Collector) -> str:
+    declared = _declared_charset(data) if fmt == "html" else None
+    if declared:
+        try:
+            return data.decode(declared)
+        except UnicodeDecodeError:
+            pass
+    try:
+        text, name = data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:  # bytes 0x81 0x8d 0x8f 0x90 0x9d are undefined in cp1252
+        text, name = data.decode("latin-1"), "Latin-1"
+    line = len(re.findall(rb"\r\n|\r|\n", data[:pos])) + 1
+    col.warning(relpath, line, f"not valid UTF-8 (byte 0x{data[pos]:02x} at line {line}); read as {name}",
+                code="seed-encoding")
+    return text
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares, as browsers read it (ISO-8859-1/ASCII mean cp1252)."""
+    m = _CHARSET_RE.search(data[:4096])
+    try:
+        name = codecs.lookup(m.group(1).decode("ascii")).name if m else None
+    except LookupError:
+        return None
+    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# -- .txt ---------------------------------------------------------------------------------
+
+Line = tuple[int, str]  # (1-based line number, raw text)
+
+
+def _txt_chunks(text: str) -> tuple[str | None, list[Chunk]]:
+    """Title = first non-empty line; blocks are separated by blank lines (or one per line)."""
+    groups = _groups(text.split("\n"))
+    if not groups:
+        return None, []
+    title, rest = collapse(groups[0][0][1]), groups[0][1:]
+    groups = ([rest] if rest else []) + groups[1:]
+    if len(groups) == 1 and len(groups[0]) > 1:  # no blank lines after the title
+        body = groups[0]
+        groups = _reflow(body) if _looks_wrapped(body) else [[line] for line in body]
+    return title, _classify(groups)
+
+
+def _groups(lines: list[str]) -> list[list[Line]]:
+    """Runs of non-blank lines; a form feed at a line start also starts a new run."""
+    groups: list[list[Line]] = []
+    cur: list[Line] = []
+    for no, raw in enumerate(lines, 1):
+        if cur and (not raw.strip() or raw.startswith("\f")):
+            groups.append(cur)
+            cur = []
+        if raw.strip():
+            cur.append((no, raw))
+    return groups + [cur] if cur else groups
+
+
+def _ends_sentence(text: str, punct: str = _END_PUNCT) -> bool:
+    """Ends in closing punctuation, possibly followed by closing quotes/brackets (`.”` `!'”` `?)`)."""
+    core = text.rstrip().rstrip(_CLOSERS)
+    return bool(core) and core[-1] in punct
+
+
+def _heading_like(raw: str) -> bool:
+    s = collapse(raw)
+    return (0 < len(s) <= 80 and len(s.split()) <= 12 and any(c.isalpha() for c in s)
+            and not s[0].islower() and s[0] not in "-*•+–—·"
+            and not re.match(r"(?i)(copyright\b|\(c\)|©)", s) and not _ends_sentence(s))
+
+
+def _starts_lower(raw: str) -> bool:
+    return raw.lstrip()[:1].islower()
+
+
+def _looks_wrapped(body: list[Line]) -> bool:
+    """Hard-wrapped prose rather than one paragraph per line: lines run on in lower case."""
+    pairs = list(zip(body, body[1:]))
+    runs_on = sum(not _ends_sentence(a, _SENTENCE_END) and _starts_lower(b) for (_, a), (_, b) in pairs)
+    return runs_on >= max(1, 0.2 * len(pairs))
+
+
+def _reflow(body: list[Line]) -> list[list[Line]]:
+    """Split hard-wrapped text without blank lines at short sentence-final lines or indented starts."""
+    width = max(len(raw.strip()) for _, raw in body)
+    base = min(len(raw) - len(raw.lstrip()) for _, raw in body)
+    groups = [[body[0]]]
+    for (_, prev), (no, raw) in zip(body, body[1:]):
+        indented = len(raw) - len(raw.lstrip()) > base
+        size = len(prev.strip())
+        short_end = size < 0.6 * width or (size < 0.85 * width and _ends_sentence(prev, _SENTENCE_END))
+        if not _starts_lower(raw) and (indented or short_end):
+            groups.append([])
+        groups[-1].append((no, raw))
+    return groups
+
+
+def _classify(groups: list[list[Line]]) -> list[Chunk]:
+    """A one-line, heading-like block is a heading when a paragraph follows somewhere after it."""
+    kinds, para_follows = [], False
+    for group in reversed(groups):
+        candidate = len(group) == 1 and _heading_like(group[0][1])
+        kinds.append("heading" if candidate and para_follows else "paragraph")
+        para_follows = para_follows or not candidate
+    return [Chunk(kind, _join(group), 2, group[0][0]) for group, kind in zip(groups, reversed(kinds))]
+
+
+def _join(group: list[Line]) -> str:
+    """Join hard-wrapped lines with single spaces (no space after a word-break hyphen or em dash)."""
+    text = ""
+    for _, raw in group:
+        part = collapse(raw)
+        glue = text.endswith("—") or (re.search(r"[^\W\d_]-$", text) and part[:1].islower())
+        text = text + part if glue or not text else f"{text} {part}"
+    return text
+
+
+# -- .md and .html --------------------------------------------------------------------------
+
+def _md_chunks(text: str) -> tuple[str | None, list[Chunk]]:
+    """Render, extract, then find each block's source line; a leading h1 is the title."""
+    html = markdown.Markdown(extensions=["fenced_code", "tables"]).convert(text)
+    chunks = _locate(extract(html)[1], text.split("\n"))
+    if chunks and chunks[0].kind == "heading" and chunks[0].level == 1:
+        return chunks[0].text, chunks[1:]
+    return None, chunks
+
+
+def _locate(chunks: list[Chunk], lines: list[str], window: int = 2000) -> list[Chunk]:
+    """Best-effort source lines for rendered Markdown: find each block's first words, in order."""
+    out, cursor = [], 0
+    for chunk in chunks:
+        words = re.findall(r"[^\W_]+", chunk.text)
+        found = 0
+        for probe in (words[:3], words[:1]) if words else ():
+            rx = re.compile(r"[\W_]+".join(map(re.escape, probe)))
+            found = next((i + 1 for i in range(cursor, min(len(lines), cursor + window))
+                          if rx.search(lines[i])), 0)
+            if found:
+                cursor = found
+                break
+        out.append(chunk._replace(line=found))
+    return out
+
+
+def _html_chunks(text: str) -> tuple[str | None, list[Chunk]]:
+    """Title = <title>, else the first h1 (which then leaves the blocks)."""
+    title, chunks = extract(text)
+    if title is None:
+        h1 = next((i for i, c in enumerate(chunks) if c.kind == "heading" and c.level == 1), None)
+        if h1 is not None:
+            title = chunks.pop(h1).text
+    return title, chunks
+
+
+def _number(chunks: list[Chunk]) -> tuple[Block, ...]:
+    blocks, n = [], 0
+    for c in chunks:
+        if c.kind == "paragraph":
+            n += 1
+            blocks.append(Block("paragraph", c.text, f"p{n}", line=c.line, preformatted=c.pre))
+        else:
+            blocks.append(Block("heading", c.text, None, level=c.level, line=c.line))
+    return tuple(blocks)
+
+
+_READERS = {"txt": _txt_chunks, "md": _md_chunks, "html": _html_chunks}
+
+
+def parse_seed(seed_id: str, relpath: str, data: bytes, fmt: str) -> tuple[str, tuple[Block, ...], list[Problem]]:
+    """(title, blocks, problems) of one document; pure. The title falls back to the id."""
+    col = Collector()
+    text = decode(data, relpath, fmt, col)
+    if text is None:
+        return seed_id, (), col.problems
+    try:
+        title, chunks = _READERS[fmt](text)
+    except RecursionError:  # e.g. thousands of nested Markdown blockquotes
+        col.error(relpath, None, "document is nested too deeply to read", code="seed-parse")
+        return seed_id, (), col.problems
+    blocks = _number(chunks)
+    if not any(b.kind == "paragraph" for b in blocks):
+        col.error(relpath, None, "no paragraphs found", code="seed-empty")
+    return title or seed_id, blocks, col.problems
+
+
+# -- sidecar metadata -----------------------------------------------------------------------
+
+def parse_sidecar(relpath: str, data: bytes) -> tuple[SeedMeta, list[Problem]]:
+    """Metadata from `<id>.yaml`; every problem carries the line of the offending key or value."""
+    col = Collector()
+    text = decode(data, relpath, "yaml", col)
+    try:
+        root = yaml.compose(text, Loader=_LOADER) if text is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        col.error(relpath, mark.line + 1 if mark else None,
+                  f"invalid YAML: {getattr(exc, 'problem', None) or exc}", code="sidecar-yaml")
+        return SeedMeta(), col.problems
+    if root is None:
+        return SeedMeta(), col.problems
+    if not isinstance(root, yaml.MappingNode):
+        col.error(relpath, root.start_mark.line + 1,
+                  f"expected 'key: value' lines (valid keys: {', '.join(META_KEYS)})", code="sidecar-key")
+        return SeedMeta(), col.problems
+    values: dict[str, object] = {}
+    for knode, vnode in root.value:
+        key, line = getattr(knode, "value", None), knode.start_mark.line + 1
+        if key in values:
+            col.error(relpath, line, f"duplicate key '{key}'", code="sidecar-key")
+        elif key in META_KEYS:
+            values[key] = _meta_value(key, vnode, relpath, col)
+        else:
+            col.error(relpath, line, _unknown_key(key), code="sidecar-key")
+    return SeedMeta(**{k: v for k, v in values.items() if v is not None}), col.problems
+
+
+def _unknown_key(key: object) -> str:
+    valid = f"(valid keys: {', '.join(META_KEYS)})"
+    if not isinstance(key, str):
+        return f"keys must be plain words {valid}"
+    close = difflib.get_close_matches(key.lower(), META_KEYS, n=1)
+    return f"unknown key '{key}'; did you mean '{close[0]}'? {valid}" if close else f"unknown key '{key}' {valid}"
+
+
+def _meta_value(key: str, node: yaml.Node, relpath: str, col: Collector) -> object:
+    line = node.start_mark.line + 1
+    if not isinstance(node, yaml.ScalarNode):
+        kind = "list" if isinstance(node, yaml.SequenceNode) else "mapping"
+        col.error(relpath, line, f"'{key}' must be a single value, not a {kind}", code="sidecar-value")
+        return None
+    raw = collapse(node.value)
+    if node.tag == "tag:yaml.org,2002:null" or not raw:
+        return None
+    if key == "published":
+        return _date(raw, relpath, line, col)
+    if key == "url":
+        try:
+            parts = urlsplit(raw)
+        except ValueError:
+            parts = None
+        if not parts or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            col.error(relpath, line, f"'url' must be an http:// or https:// address, got '{raw}'",
+                      code="sidecar-value")
+            return None
+    return raw
+
+
+def _date(raw: str, relpath: str, line: int, col: Collector) -> datetime.date | None:
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", raw)
+    if not m:
+        col.error(relpath, line, f"'published' must be a date like 2024-01-31, got '{raw}'", code="sidecar-value")
+        return None
+    try:
+        return datetime.date(*map(int, m.groups()))
+    except ValueError as exc:
+        col.error(relpath, line, f"'published' is not a real date: '{raw}' ({exc})", code="sidecar-value")
+        return None
+
+
+# -- files ----------------------------------------------------------------------------------
+
+def load_seed_file(root: Path, path: Path) -> tuple[Seed | None, list[Problem]]:
+    """One document and its sidecar. None when the document itself cannot be used."""
+    root = Path(root)
+    path = path if path.is_absolute() else root / path
+    rel, col = _rel(root, path), Collector()
+    seed_id, fmt = path.stem, FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        col.error(rel, None, f"unsupported seed type '{path.suffix}' (use .txt, .md or .html)", code="seed-type")
+        return None, col.problems
+    if not ID_RE.fullmatch(seed_id):
+        col.error(rel, None, _bad_id(seed_id, path.suffix), code="seed-id")
+        return None, col.problems
+    data = _read(path, rel, col)
+    if data is None:
+        return None, col.problems
+    title, blocks, doc_problems = parse_seed(seed_id, rel, data, fmt)
+    col.extend(doc_problems)
+    meta, extra = SeedMeta(), b""
+    sidecars = [p for p in (path.with_suffix(ext) for ext in SIDECAR_EXTS) if p.is_file()]
+    if len(sidecars) > 1:
+        col.error(_rel(root, sidecars[1]), None, f"two sidecars for seed '{seed_id}' "
+                  f"({_rel(root, sidecars[0])} is used); keep one", code="sidecar-duplicate")
+    if sidecars and (extra := _read(sidecars[0], _rel(root, sidecars[0]), col) or b""):
+        meta, problems = parse_sidecar(_rel(root, sidecars[0]), extra)
+        col.extend(problems)
+    if any(p.severity == "error" for p in doc_problems):
+        return None, col.problems
+    digest = hashlib.sha256(data + extra).hexdigest()
+    return Seed(seed_id, rel, fmt, meta.title or title, blocks, meta, digest), col.problems
+
+
+def load_seeds(root: Path, seeds_dir: str = "seeds") -> tuple[dict[str, Seed], list[Problem]]:
+    """Every seed in seeds/ (not in subfolders), sorted by id, and all problems found."""
+    root, col = Path(root), Collector()
+    folder = root / seeds_dir
+    if not folder.exists():
+        return {}, []
+    try:
+        files = sorted(p for p in folder.iterdir() if p.is_file() and not _ignored(p.name))
+    except OSError as exc:
+        col.error(_rel(root, folder), None, f"cannot read folder: {exc.strerror or exc}", code="seed-read")
+        return {}, col.problems
+    docs: dict[str, list[Path]] = {}  # lower-cased id -> documents (ids must differ beyond case)
+    for p in files:
+        if p.suffix not in SIDECAR_EXTS:
+            docs.setdefault(p.stem.lower() if p.suffix.lower() in FORMATS else p.name, []).append(p)
+    seeds: dict[str, Seed] = {}
+    for paths in docs.values():
+        if len(paths) > 1:
+            names = " and ".join(_rel(root, p) for p in paths)
+            col.error(_rel(root, paths[1]), None, f"two seeds have the id '{paths[0].stem}' ({names}); "
+                      "rename or remove one (ids must differ in more than letter case)", code="seed-duplicate")
+            continue
+        seed, problems = load_seed_file(root, paths[0])
+        col.extend(problems)
+        if seed:
+            seeds[seed.id] = seed
+    stems = {p.stem for p in files if p.suffix not in SIDECAR_EXTS}
+    for p in files:
+        if p.suffix in SIDECAR_EXTS and p.stem not in stems:
+            col.error(_rel(root, p), None, f"sidecar without a seed document (expected {seeds_dir}/"
+                      f"{p.stem}.txt, .md or .html)", code="sidecar-orphan")
+    return dict(sorted(seeds.items())), col.problems
+
+
+def _ignored(name: str) -> bool:
+    return name.startswith(".") or name.endswith("~") or name in IGNORED_NAMES
+
+
+def _read(path: Path, rel: str, col: Collector) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        col.error(rel, None, f"cannot read file: {exc.strerror or exc}", code="seed-read")
+        return None
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _bad_id(seed_id: str, suffix: str) -> str:
+    ascii_id = unicodedata.normalize("NFKD", seed_id).encode("ascii", "ignore").decode()
+    better = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_id).strip("-._")
+    hint = f"; rename the file to '{better}{suffix}'" if better else "; rename the file"
+    return (f"seed id '{seed_id}' cannot be used in URLs{hint} (letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit)")

@@ -1,0 +1,97 @@
+"""YAML documents and front matter, parsed once, with the line of every key and item.
+
+Dates are *not* turned into `datetime.date` by the YAML layer: they stay strings so
+that the content loader can check them itself and report an impossible date with
+its line, instead of the whole document failing to parse.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from ..errors import SiteError
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """Safe loader (C-accelerated when available) without implicit timestamps."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
+}
+
+Path_ = tuple  # a key path: ("key_points", 2, "cite")
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """Parsed data plus the 1-based line of each key path; `line()` falls back to the parent."""
+
+    data: Any
+    lines: dict
+    first_line: int = 1
+
+    def line(self, *path: Any) -> int:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.first_line
+
+
+def _index_lines(node: yaml.Node, path: tuple, offset: int, out: dict) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            sub = path + (key,)
+            out[sub] = key_node.start_mark.line + 1 + offset
+            _index_lines(value_node, sub, offset, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            sub = path + (i,)
+            out[sub] = item.start_mark.line + 1 + offset
+            _index_lines(item, sub, offset, out)
+
+
+def parse_yaml(text: str, relpath: str, line_offset: int = 0) -> YamlDoc:
+    """Parse one YAML document; a syntax error becomes a SiteError at its line."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else line_offset + 1
+        problem = exc.problem or exc.context or "syntax error"
+        raise SiteError.at(relpath, line, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise SiteError.at(relpath, line_offset + 1, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    lines: dict = {}
+    if node is not None:
+        _index_lines(node, (), line_offset, lines)
+    return YamlDoc(data, lines, line_offset + 1)
+
+
+def split_front_matter(text: str, relpath: str) -> tuple[str, str, int]:
+    """Split `---` front matter from the body: (yaml text, body, line where the body starts).
+
+    The YAML text keeps its place: line 1 of it is line 2 of the file.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise SiteError.at(
+            relpath, 1, "missing front matter: the file must start with a line '---', "
+            "then YAML keys (title, date, …), then a closing '---'")
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
+    raise SiteError.at(relpath, 1, "front matter is not closed: add a line '---' after the YAML keys")

@@ -1,0 +1,1 @@
+"""Model stage: one immutable site graph with every citation and cross-link resolved."""

@@ -1,0 +1,79 @@
+"""Proving citations: a `cite` names a real paragraph, a `quote` occurs in the sources."""
+from __future__ import annotations
+
+import re
+
+from ..errors import Collector
+from ..load.content import BriefingSource, Claim as ClaimSource
+from ..load.seeds import Seed
+from . import quotes
+from .site import Claim, Ref
+
+_CITE_RE = re.compile(r"^(?:(?P<seed>[^#\s]+)#)?(?P<para>p\d+)$")
+
+
+class SeedIndex:
+    """Normalised paragraph text of every seed, made once per build for quote search."""
+
+    def __init__(self, seeds: dict[str, Seed]):
+        self.seeds = seeds
+        self._norm: dict[str, list[tuple[str, str, str]]] = {}
+
+    def paragraphs(self, seed_ids) -> list[tuple[str, str, str]]:
+        rows = []
+        for sid in seed_ids:
+            if sid not in self._norm:
+                self._norm[sid] = [(sid, p.id, quotes.normalize(p.text))
+                                   for p in self.seeds[sid].paragraphs]
+            rows.extend(self._norm[sid])
+        return rows
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def resolve_claim(b: BriefingSource, c: ClaimSource, anchor: str, index: SeedIndex,
+                  out: Collector) -> Claim:
+    """The claim with its citation proven, or with `ref=None` and an error reported."""
+    seeds = [s for s in b.seeds if s in index.seeds]
+    ref = None
+    cited = None
+    if c.cite:
+        m = _CITE_RE.match(c.cite)
+        if not m:
+            out.error(b.path, c.cite_line, f"cite '{c.cite}' is not a paragraph id: write 'p7', or "
+                                      f"'<seed id>#p7' when the briefing has several seeds")
+        else:
+            seed_id, para = m.group("seed"), m.group("para")
+            if seed_id is None and len(b.seeds) > 1:
+                out.error(b.path, c.cite_line, f"cite '{c.cite}' is ambiguous: this briefing has "
+                                          f"several seeds; write e.g. '{b.seeds[0]}#{para}'")
+            elif seed_id is not None and seed_id not in b.seeds:
+                out.error(b.path, c.cite_line, f"cite '{c.cite}' names seed '{seed_id}', which is not "
+                                          f"in this briefing's seeds ({', '.join(b.seeds)})")
+            elif seeds:
+                seed = index.seeds[seed_id or seeds[0]]
+                block = seed.paragraph(para)
+                if block is None:
+                    out.error(b.path, c.cite_line,
+                              f"cite '{c.cite}': seed '{seed.id}' has no paragraph {para}; "
+                              f"it has p1 to p{len(seed.paragraphs)}")
+                else:
+                    cited = (seed.id, para, block.text)
+    if c.quote:
+        paragraphs = index.paragraphs(seeds)
+        if cited:
+            paragraphs = [row for row in paragraphs if row[:2] == cited[:2]]
+        hits = quotes.find(c.quote, paragraphs)
+        if hits:
+            seed_id, para = hits[0]
+            ref = Ref(seed_id, para, c.quote, c.quote)
+        elif seeds and (c.cite is None or cited):
+            near = quotes.nearest(c.quote, paragraphs)
+            where = f"paragraph {cited[1]} of '{cited[0]}'" if cited else "the briefing's seeds"
+            hint = f"; nearest text ({near[0]}#{near[1]}): \"{_short(near[2])}\"" if near else ""
+            out.error(b.path, c.quote_line, f"quote \"{_short(c.quote)}\" not found in {where}{hint}")
+    elif cited:
+        ref = Ref(cited[0], cited[1], None, cited[2])
+    return Claim(b.slug, anchor, c.text, ref, c.date)

@@ -1,0 +1,119 @@
+"""The site graph: briefings, topics and sources with every cross-link resolved.
+
+Plain frozen dataclasses; relations are held as slugs/ids and looked up in `Site`.
+Built by `model.graph.build_site`; read by `pages`; never changed after that.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .. import urls
+from ..load.config import Config
+from ..load.fields import PartialDate
+from ..load.seeds import Seed
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A proven citation: the paragraph a claim rests on, and the words it quotes."""
+
+    seed: str
+    para: str
+    quote: str | None
+    excerpt: str  # the quote when there is one, else the whole paragraph
+
+    @property
+    def site_path(self) -> str:
+        return f"{urls.source(self.seed)}#{self.para}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A key point or a timeline event, with its anchor on the briefing page."""
+
+    briefing: str
+    anchor: str  # "kp-3" or "ev-2"
+    text: str
+    ref: Ref | None
+    date: PartialDate | None = None
+
+    @property
+    def site_path(self) -> str:
+        return f"{urls.briefing(self.briefing)}#{self.anchor}"
+
+
+@dataclass(frozen=True)
+class Briefing:
+    slug: str
+    path: str
+    title: str
+    date: dt.date
+    seeds: tuple[str, ...]
+    topics: tuple[str, ...]
+    bottom_line: str
+    confidence: str | None
+    key_points: tuple[Claim, ...]
+    timeline: tuple[Claim, ...]
+    body_html: str
+    draft: bool
+    related: tuple[str, ...] = ()
+    backlinks: tuple[str, ...] = ()
+    previous: str | None = None  # older
+    next: str | None = None  # newer
+    word_count: int = 0
+
+    @property
+    def site_path(self) -> str:
+        return urls.briefing(self.slug)
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    path: str
+    title: str
+    kind: str | None
+    aliases: tuple[str, ...]
+    parent: str | None
+    description_html: str
+    children: tuple[str, ...] = ()
+    briefings: tuple[str, ...] = ()  # newest first
+    related: tuple[str, ...] = ()
+    events: tuple[Claim, ...] = ()
+
+    @property
+    def site_path(self) -> str:
+        return urls.topic(self.slug)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One claim that cites a source paragraph (shown beside that paragraph)."""
+
+    para: str
+    claim: Claim
+
+
+@dataclass(frozen=True)
+class Source:
+    seed: Seed
+    briefings: tuple[str, ...]  # newest first
+    citations: dict[str, tuple[Citation, ...]] = field(default_factory=dict)  # by paragraph id
+
+    @property
+    def id(self) -> str:
+        return self.seed.id
+
+    @property
+    def site_path(self) -> str:
+        return urls.source(self.seed.id)
+
+
+@dataclass(frozen=True)
+class Site:
+    config: Config
+    briefings: dict[str, Briefing]  # newest first
+    topics: dict[str, Topic]  # by title
+    sources: dict[str, Source]  # by id
+    timeline: tuple[Claim, ...]  # every event, oldest first

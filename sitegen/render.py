@@ -1,0 +1,77 @@
+"""Render stage: Jinja2 templates of the theme, autoescaped, with relative links."""
+from __future__ import annotations
+
+import datetime as dt
+
+import jinja2
+from markupsafe import Markup
+
+from . import __version__, urls
+from .errors import SiteError
+from .model.site import Site
+from .pages import Page
+from .theme import Theme
+
+
+@jinja2.pass_context
+def _url(ctx, site_path: str) -> str:
+    """Relative link from the page being rendered to a site path (may carry #fragment)."""
+    return urls.relative(ctx["page"].site_path, site_path, ctx["config"].clean_links)
+
+
+@jinja2.pass_context
+def _links(ctx, html: str) -> Markup:
+    """Pre-rendered (already sanitised) HTML with its site links made relative to this page."""
+    return Markup(urls.resolve_marks(html, ctx["page"].site_path, ctx["config"].clean_links))
+
+
+def _date(value, fmt: str = "long") -> str:
+    if isinstance(value, dt.date):
+        return value.strftime("%-d %B %Y") if fmt == "long" else value.isoformat()
+    return str(value)
+
+
+class Renderer:
+    """Compiled templates of one theme for one site; `render(page)` gives the HTML text."""
+
+    def __init__(self, theme: Theme, site: Site):
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(theme.template_dirs),
+            autoescape=True, trim_blocks=True, lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined, auto_reload=False)
+        self.env.globals.update(site=site, config=site.config, url=_url,
+                                generator=f"sitegen {__version__}")
+        self.env.filters.update(links=_links, date=_date)
+
+    def render(self, page: Page) -> str:
+        try:
+            template = self.env.get_template(page.template)
+            return template.render(page=page, **page.data)
+        except jinja2.TemplateSyntaxError as exc:
+            raise SiteError.at(_where(exc.filename), exc.lineno,
+                               f"template error: {exc.message}") from None
+        except jinja2.TemplateNotFound as exc:
+            raise SiteError.at("themes", None, f"template '{exc.name}' not found in the theme "
+                                               f"(looked in {', '.join(self.env.loader.searchpath)})") from None
+        except jinja2.TemplateError as exc:
+            raise SiteError.at(_where(_template_file(exc)), None,
+                               f"template error in {page.template} while rendering "
+                               f"{page.site_path or 'the home page'}: {exc.message}") from None
+
+
+def _template_file(exc: Exception) -> str | None:
+    """The theme file a runtime template error came from (innermost frame)."""
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".html"):
+            found = name
+        tb = tb.tb_next
+    return found
+
+
+def _where(filename: str | None) -> str:
+    if not filename:
+        return "themes"
+    parts = filename.replace("\\", "/").split("/")
+    return "/".join(parts[parts.index("themes"):]) if "themes" in parts else filename

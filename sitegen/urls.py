@@ -1,0 +1,56 @@
+"""Where each page lives in the output, and relative links between pages.
+
+Pages are addressed by a *site path*: '' for the home page, 'briefings/<slug>/' for
+a page that is a folder's index.html, or 'feed.xml' for a plain file. Every link
+in the output is made relative to the page it sits on, so one output works from
+file://, a server root and any sub-path.
+"""
+from __future__ import annotations
+
+import posixpath
+
+ROOT_MARK = "sitegen:root/"  # prefix of site paths inside pre-rendered HTML; see resolve_marks
+
+
+def briefing(slug: str) -> str:
+    return f"briefings/{slug}/"
+
+
+def topic(slug: str) -> str:
+    return f"topics/{slug}/"
+
+
+def source(seed_id: str) -> str:
+    return f"sources/{seed_id}/"
+
+
+def output_file(site_path: str) -> str:
+    """The file a site path is written to: 'topics/nato/' -> 'topics/nato/index.html'."""
+    return site_path + "index.html" if site_path == "" or site_path.endswith("/") else site_path
+
+
+def relative(from_path: str, to_path: str, clean: bool) -> str:
+    """Link from the page at `from_path` to `to_path` (both site paths, may carry #fragment)."""
+    to_path, hash_, fragment = to_path.partition("#")
+    from_dir = posixpath.dirname(output_file(from_path))
+    target = to_path if clean else output_file(to_path)
+    if clean and (to_path == "" or to_path.endswith("/")):
+        rel = posixpath.relpath(to_path or ".", from_dir or ".")
+        rel = "./" if rel == "." else rel + "/"
+    else:
+        rel = posixpath.relpath(target, from_dir or ".")
+    if to_path == from_path and fragment:
+        rel = ""  # same page: a bare fragment
+    return rel + hash_ + fragment
+
+
+def resolve_marks(html: str, from_path: str, clean: bool) -> str:
+    """Turn `sitegen:root/<site path>` links in pre-rendered HTML into relative links."""
+    if ROOT_MARK not in html:
+        return html
+    parts = html.split(ROOT_MARK)
+    out = [parts[0]]
+    for part in parts[1:]:
+        end = part.find('"')
+        out.append(relative(from_path, part[:end], clean) + part[end:])
+    return "".join(out)

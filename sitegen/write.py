@@ -1,0 +1,70 @@
+"""Write stage: the whole site is written to a temporary folder beside the output and
+swapped in only when complete, so a failed build leaves the previous output untouched.
+
+sitegen marks each output folder it creates with MARKER and never deletes or
+replaces a folder without it.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from .errors import SiteError
+
+MARKER = ".sitegen-output"
+MARKER_TEXT = "This folder was created by sitegen and is replaced on every build.\n"
+
+
+def check_output_dir(root: Path, out: Path, shown: str) -> None:
+    """Refuse an output folder that would clobber the site's own files or a stranger's."""
+    root, out = root.resolve(), out.resolve()
+    where = "config.yaml" if shown == "output_dir" else "--out"
+    if out == root or out in root.parents:
+        raise SiteError.at(where, None, f"output folder {out} is the site root or contains it; "
+                                        "choose a folder inside it such as 'public'")
+    for protected in ("content", "seeds", "themes"):
+        p = root / protected
+        if out == p or p in out.parents:
+            raise SiteError.at(where, None, f"output folder {out} lies inside {protected}/; "
+                                            "choose a folder such as 'public'")
+    if out.exists():
+        if not out.is_dir():
+            raise SiteError.at(where, None, f"output path {out} exists and is not a folder")
+        if not (out / MARKER).is_file() and any(out.iterdir()):
+            raise SiteError.at(where, None, f"output folder {out} is not empty and was not made "
+                                            "by sitegen; empty it, or choose another folder")
+
+
+def write_site(out: Path, files: dict[str, bytes | Path]) -> None:
+    """Write `files` (relative POSIX path -> bytes, or a file to copy) as the folder `out`."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.sitegen-new"
+    old = out.parent / f".{out.name}.sitegen-old"
+    for leftover in (tmp, old):  # from an interrupted earlier build; ours by name and marker
+        if leftover.is_dir() and (leftover / MARKER).is_file():
+            shutil.rmtree(leftover)
+    try:
+        tmp.mkdir()
+        (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        made = set()
+        for rel, content in files.items():
+            target = tmp / rel
+            parent = target.parent
+            if parent not in made:
+                parent.mkdir(parents=True, exist_ok=True)
+                made.add(parent)
+            if isinstance(content, Path):
+                shutil.copyfile(content, target)
+            else:
+                target.write_bytes(content)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if out.exists():
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)

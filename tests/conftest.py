@@ -1,0 +1,98 @@
+"""Shared fixtures: the bundled example site in a temp folder, tiny sites built from dicts."""
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sitegen.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_PARTS = ("config.yaml", "content", "seeds", "themes")
+
+SEED_TEXT = """A Small Source
+
+The first paragraph says that the harbour reopened on Monday.
+
+A Section
+
+The second paragraph quotes the mayor: “we will rebuild the pier.”
+
+The third paragraph notes that ferries resume in 2024.
+"""
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A copy of the bundled example site."""
+    root = tmp_path / "site"
+    root.mkdir()
+    for part in EXAMPLE_PARTS:
+        src = REPO / part
+        if src.is_dir():
+            shutil.copytree(src, root / part)
+        else:
+            shutil.copy(src, root / part)
+    return root
+
+
+def write_site(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+BRIEFING = """
+---
+title: Harbour reopens
+date: 2024-03-01
+seeds: [harbour]
+topics: [harbour-town]
+bottom_line: The harbour is open again.
+key_points:
+  - text: It reopened on Monday.
+    cite: p1
+  - text: The mayor promises a new pier.
+    quote: "we will rebuild the pier"
+timeline:
+  - date: 2024
+    event: Ferries resume
+    cite: p3
+---
+The [[harbour-town]] story.
+"""
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """A minimal valid site: one seed, one briefing, one topic."""
+    root = tmp_path / "small"
+    return write_site(root, {
+        "config.yaml": "title: Small site\n",
+        "seeds/harbour.txt": SEED_TEXT,
+        "content/topics/harbour-town.yaml": "title: Harbour Town\nkind: place\n",
+        "content/briefings/harbour-reopens.md": BRIEFING,
+    })
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run the CLI in-process: returns (exit code, stdout, stderr)."""
+    def run(*args: str):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse usage errors and --version
+            code = exc.code
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+    return run
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder with its bytes (to prove an output is unchanged)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -1,0 +1,130 @@
+"""Bad input: exit 1, `path:line: error: message` for every problem, no traceback,
+and the previous output left byte for byte as it was."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import BRIEFING, snapshot, write_site
+
+B = "content/briefings/harbour-reopens.md"
+
+
+def _edit(root, rel, old, new):
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+CASES = [
+    # (file, old text, new text, expected "path:line: error: ..." regex)
+    (B, "title: Harbour reopens", "titel: Harbour reopens",
+     rf"{B}:2: error: unknown key 'titel' in briefing front matter; did you mean 'title'\?"),
+    (B, "title: Harbour reopens\n", "",
+     rf"{B}:\d+: error: missing required key 'title'"),
+    (B, "date: 2024-03-01", "date: 2024-02-30",
+     rf"{B}:3: error: 'date' must be a real date written YYYY-MM-DD, got '2024-02-30'"),
+    (B, "seeds: [harbour]", "seeds: [harbor]",
+     rf"{B}:4: error: unknown seed 'harbor'; did you mean 'harbour'\?"),
+    (B, "topics: [harbour-town]", "topics: [harbor-town]",
+     rf"{B}:5: error: unknown topic 'harbor-town'; did you mean 'harbour-town'\?"),
+    (B, "bottom_line: The harbour is open again.", "bottom_line: [a, b]",
+     rf"{B}:6: error: 'bottom_line' must be text, got a list"),
+    (B, "cite: p1", "cite: p9",
+     rf"{B}:9: error: cite 'p9': seed 'harbour' has no paragraph p9; it has p1 to p3"),
+    (B, "cite: p1", "cite: para1",
+     rf"{B}:9: error: cite 'para1' is not a paragraph id"),
+    (B, 'quote: "we will rebuild the pier"', 'quote: "we will rebuild the bridge"',
+     rf"{B}:11: error: quote \"we will rebuild the bridge\" not found in the briefing's seeds; "
+     rf"nearest text \(harbour#p2\)"),
+    (B, "    cite: p3", "    cite: p3\n    quote: the harbour reopened",
+     rf"{B}:16: error: quote \"the harbour reopened\" not found in paragraph p3"),
+    (B, "date: 2024\n", "date: 2024-13\n",
+     rf"{B}:13: error: timeline date must be YYYY, YYYY-MM or YYYY-MM-DD"),
+    (B, "The [[harbour-town]] story.", "The [[harbor-town]] story.",
+     rf"{B}:17: error: \[\[harbor-town\]\] links to nothing.*did you mean 'harbour-town'\?"),
+    (B, "bottom_line: The harbour is open again.",
+     "bottom_line: The harbour is open again.\nrelated: [nowhere]",
+     rf"{B}:7: error: unknown briefing 'nowhere'"),
+    (B, "  - text: It reopened on Monday.", "  - txt: It reopened on Monday.",
+     rf"{B}:8: error: unknown key 'txt' in key point; did you mean 'text'\?"),
+    (B, "confidence", "confidence", None),  # placeholder removed below
+    (B, "bottom_line: The harbour is open again.",
+     "bottom_line: The harbour is open again.\nconfidence: certain",
+     rf"{B}:7: error: 'confidence' must be one of low, moderate, high, got 'certain'"),
+    (B, "seeds: [harbour]", "seeds: [harbour\n",
+     rf"{B}:\d+: error: invalid YAML"),
+    (B, "---\ntitle", "title", rf"{B}:1: error: missing front matter"),
+    ("content/topics/harbour-town.yaml", "kind: place", "kind: place\nparent: coast",
+     r"content/topics/harbour-town.yaml:3: error: unknown parent topic 'coast'"),
+    ("content/topics/harbour-town.yaml", "kind: place", "kind: planet",
+     r"content/topics/harbour-town.yaml:2: error: 'kind' must be one of country, person, "
+     r"organization, place, theme, event, got 'planet'; did you mean 'place'\?"),
+    ("config.yaml", "title: Small site", "title: Small site\nthem: dark",
+     r"config.yaml:2: error: unknown key 'them' in config.yaml; did you mean 'theme'\?"),
+    ("config.yaml", "title: Small site", "title: Small site\noutput_dir: ../elsewhere",
+     r"config.yaml:2: error: 'output_dir' must be a folder inside the site root"),
+]
+CASES = [c for c in CASES if c[3]]
+
+
+@pytest.mark.parametrize("rel,old,new,expected", CASES,
+                         ids=[re.sub(r"\W+", "-", c[3][len(c[0]):][:50]) for c in CASES])
+def test_bad_input_is_reported_and_output_kept(small, cli, rel, old, new, expected):
+    assert cli("build", "--root", small, "-q")[0] == 0
+    before = snapshot(small / "public")
+    _edit(small, rel, old, new)
+    code, out, err = cli("build", "--root", small)
+    assert code == 1
+    assert "Traceback" not in err
+    assert re.search(expected, err, re.M), err
+    for line in err.strip().splitlines()[:-1]:
+        assert re.match(r"^[\w./-]+(:\d+)?: (error|warning): ", line), line
+    assert snapshot(small / "public") == before
+
+
+def test_all_errors_of_a_build_are_reported_at_once(small, cli):
+    _edit(small, B, "cite: p1", "cite: p7")
+    _edit(small, B, "topics: [harbour-town]", "topics: [harbor-town]")
+    write_site(small, {"content/briefings/second.md": BRIEFING.replace("seeds: [harbour]",
+                                                                       "seeds: [nope]")})
+    code, err, _summary = cli("check", "--root", small)
+    assert code == 1
+    assert "harbour-reopens.md:9: error: cite 'p7'" in err
+    assert "harbour-reopens.md:5: error: unknown topic" in err
+    assert "second.md:4: error: unknown seed 'nope'" in err
+
+
+def test_duplicate_slug_between_topic_and_briefing(small, cli):
+    write_site(small, {"content/topics/harbour-reopens.yaml": "title: Clash\n"})
+    code, _out, err = cli("build", "--root", small)
+    assert code == 1
+    assert "content/topics/harbour-reopens.yaml: error: slug 'harbour-reopens' names both" in err
+
+
+def test_duplicate_topic_slug(small, cli):
+    write_site(small, {"content/topics/harbour-town.md": "---\ntitle: Again\n---\n"})
+    code, _out, err = cli("build", "--root", small)
+    assert code == 1 and "duplicate topic slug 'harbour-town'" in err
+
+
+def test_ambiguous_short_cite_with_several_seeds(small, cli):
+    write_site(small, {"seeds/other.txt": "Other\n\nAnother paragraph of text here.\n"})
+    _edit(small, B, "seeds: [harbour]", "seeds: [harbour, other]")
+    code, _out, err = cli("build", "--root", small)
+    assert code == 1 and "cite 'p1' is ambiguous" in err and "'harbour#p1'" in err
+    _edit(small, B, "cite: p1", "cite: harbour#p1")
+    _edit(small, B, "cite: p3", "cite: harbour#p3")
+    assert cli("build", "--root", small)[0] == 0
+
+
+def test_missing_config_is_a_clear_error(tmp_path, cli):
+    code, _out, err = cli("build", "--root", tmp_path)
+    assert code == 1 and "config.yaml: error: no config.yaml" in err
+
+
+def test_usage_error_exits_2(cli):
+    assert cli("build", "--bogus")[0] == 2
+    assert cli("frobnicate")[0] == 2

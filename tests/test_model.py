@@ -1,0 +1,79 @@
+"""Unit tests of the model stage and the link helpers."""
+from __future__ import annotations
+
+from sitegen import urls
+from sitegen.load.fields import parse_partial_date
+from sitegen.model import quotes
+from sitegen.model.markup import Link, MarkdownRenderer
+from sitegen.model.related import related_briefings, related_topics
+
+
+def test_quote_matching_ignores_whitespace_and_curly_quotes():
+    rows = [("s", "p1", quotes.normalize("He said, \u201cthere is\n  nowhere to retreat.\u201d"))]
+    assert quotes.find('"there is nowhere   to retreat."', rows) == [("s", "p1")]
+    assert quotes.find("there is nowhere to go", rows) == []
+    near = quotes.nearest("there is nowhere to hide", rows)
+    assert near and near[:2] == ("s", "p1") and "nowhere" in near[2]
+
+
+def test_partial_dates():
+    assert str(parse_partial_date(2014)) == "2014"
+    assert str(parse_partial_date("2014-3")) == "2014-03"
+    assert str(parse_partial_date("2014-03-18")) == "2014-03-18"
+    assert parse_partial_date("2014-02-30") is None
+    assert parse_partial_date("March 2014") is None
+    assert parse_partial_date("2014") < parse_partial_date("2014-01")
+
+
+def test_relative_links_from_every_depth():
+    assert urls.relative("", "topics/nato/", False) == "topics/nato/index.html"
+    assert urls.relative("briefings/x/", "", False) == "../../index.html"
+    assert urls.relative("briefings/x/", "", True) == "../../"
+    assert urls.relative("", "", True) == "./"
+    assert urls.relative("topics/", "sources/s/#p3", True) == "../sources/s/#p3"
+    assert urls.relative("briefings/x/", "briefings/x/#kp-1", False) == "#kp-1"
+    assert urls.relative("404.html", "assets/style.css", False) == "assets/style.css"
+
+
+def test_resolve_marks_rewrites_only_site_links():
+    html = '<a href="sitegen:root/topics/nato/">N</a> <a href="https://x.org/">x</a>'
+    assert urls.resolve_marks(html, "briefings/b/", False) == (
+        '<a href="../../topics/nato/index.html">N</a> <a href="https://x.org/">x</a>')
+
+
+def test_rarer_shared_topics_weigh_more_and_explicit_related_come_first():
+    topics_of = {"a": ("common", "rare"), "b": ("common",), "c": ("rare",),
+                 "d": ("common",), "e": ("common",)}
+    order = {s: i for i, s in enumerate(sorted(topics_of))}
+    related = related_briefings(topics_of, {"a": ("e",)}, order, limit=3)
+    assert related["a"][0] == "e"  # explicit first
+    assert related["a"][1] == "c"  # shares the rare topic
+    assert "a" not in related["a"]
+
+
+def test_overcommon_topics_are_capped():
+    topics_of = {f"b{i}": ("everything",) for i in range(10)}
+    order = {s: i for i, s in enumerate(topics_of)}
+    assert related_briefings(topics_of, {}, order, cap=5)["b0"] == ()
+    assert len(related_briefings(topics_of, {}, order, cap=50)["b0"]) == 5
+
+
+def test_related_topics_by_cooccurrence():
+    rel = related_topics({"x": ("a", "b"), "y": ("a", "b"), "z": ("a", "c")})
+    assert rel["a"] == ("b", "c") and rel["c"] == ("a",)
+
+
+def test_markdown_wikilinks_and_first_mention_only():
+    md = MarkdownRenderer({"NATO": "nato", "the alliance": "nato", "Putin": "putin"})
+    html = md.render("Putin and NATO. Later Putin and the alliance.\n\n`NATO` [[b|see]]",
+                     {"b": Link("briefings/b/", "B")})
+    assert html.count('href="sitegen:root/topics/putin/"') == 1
+    assert html.count('href="sitegen:root/topics/nato/"') == 1
+    assert '<a class="wikilink" href="sitegen:root/briefings/b/">see</a>' in html
+    assert "<code>NATO</code>" in html
+
+
+def test_mentions_do_not_match_inside_words_or_other_case():
+    md = MarkdownRenderer({"US": "us"})
+    html = md.render("Thus USA and us, but the US.", {})
+    assert html.count("topics/us/") == 1 and ">US</a>." in html
