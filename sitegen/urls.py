@@ -7,8 +7,6 @@ file://, a server root and any sub-path.
 """
 from __future__ import annotations
 
-import posixpath
-
 ROOT_MARK = "sitegen:root/"  # prefix of site paths inside pre-rendered HTML; see resolve_marks
 
 
@@ -30,17 +28,19 @@ def output_file(site_path: str) -> str:
 
 
 def relative(from_path: str, to_path: str, clean: bool) -> str:
-    """Link from the page at `from_path` to `to_path` (both site paths, may carry #fragment)."""
+    """Link from the page at `from_path` to `to_path` (both site paths, may carry #fragment).
+
+    The link climbs to the site root and descends again ('../../topics/x/index.html'):
+    pure string work, as this runs for every link of every page.
+    """
     to_path, hash_, fragment = to_path.partition("#")
-    from_dir = posixpath.dirname(output_file(from_path))
-    target = to_path if clean else output_file(to_path)
+    if fragment and to_path == from_path:
+        return "#" + fragment  # same page: a bare fragment
+    up = "../" * output_file(from_path).count("/")
     if clean and (to_path == "" or to_path.endswith("/")):
-        rel = posixpath.relpath(to_path or ".", from_dir or ".")
-        rel = "./" if rel == "." else rel + "/"
+        rel = up + to_path or "./"
     else:
-        rel = posixpath.relpath(target, from_dir or ".")
-    if to_path == from_path and fragment:
-        rel = ""  # same page: a bare fragment
+        rel = up + output_file(to_path)
     return rel + hash_ + fragment
 
 

@@ -1,4 +1,5 @@
-"""HTML seeds → text chunks, with a forgiving tag-soup reader (HTML 4 or 5, upper case, unclosed tags).
+"""HTML and Markdown seeds → text chunks, via a forgiving tag-soup reader (HTML 4 or 5, upper
+case, unclosed tags). Markdown is rendered by Python-Markdown first, then read the same way.
 
 Only block structure survives: headings, preformatted text and paragraphs (p, li, dt/dd, table
 rows, address, figcaption, and text runs directly inside div-like containers). Inline markup is
@@ -9,9 +10,12 @@ blocks or <br><br>) is read as containers.
 """
 from __future__ import annotations
 
+import codecs
 import re
 from html.parser import HTMLParser
 from typing import NamedTuple
+
+import markdown
 
 
 class Chunk(NamedTuple):
@@ -60,12 +64,23 @@ UNCLOSED = LEAVES | TABLE_PARTS | {"option", "colgroup"}
 MAX_DEPTH = 200  # deeper blocks are flattened into their parent (no recursion limit trouble)
 BR = "\x00"  # marker for <br> (NUL bytes are rejected before decoding, so it cannot be text)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.-]+)", re.I)
 _INVISIBLE = str.maketrans("", "", "\u00ad\u200b\ufeff")
 
 
 def collapse(text: str) -> str:
     """Collapse runs of whitespace (any Unicode space, including no-break) to one space."""
     return " ".join(text.translate(_INVISIBLE).split())
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares, as browsers read it (ISO-8859-1/ASCII mean cp1252)."""
+    m = _CHARSET.search(data[:4096])
+    try:
+        name = codecs.lookup(m.group(1).decode("ascii")).name if m else None
+    except LookupError:
+        return None
+    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
 
 
 class _Node:
@@ -259,3 +274,41 @@ def _row(tr: _Node, out: list[Chunk]) -> None:
 def _holds_blocks(cell: _Node) -> bool:
     brs = sum(1 for c in cell.children if isinstance(c, tuple) and c[0] == BR)
     return brs > 1 or any(isinstance(c, _Node) for c in cell.children)
+
+
+# -- documents ---------------------------------------------------------------------------------
+
+def markdown_chunks(text: str) -> tuple[str | None, list[Chunk]]:
+    """Render, extract, then find each block's source line; a leading h1 is the title."""
+    html = markdown.Markdown(extensions=["fenced_code", "tables"]).convert(text)
+    chunks = _locate(extract(html)[1], text.split("\n"))
+    if chunks and chunks[0].kind == "heading" and chunks[0].level == 1:
+        return chunks[0].text, chunks[1:]
+    return None, chunks
+
+
+def _locate(chunks: list[Chunk], lines: list[str], window: int = 2000) -> list[Chunk]:
+    """Best-effort source lines for rendered Markdown: find each block's first words, in order."""
+    out, cursor = [], 0
+    for chunk in chunks:
+        words = re.findall(r"[^\W_]+", chunk.text)
+        found = 0
+        for probe in (words[:3], words[:1]) if words else ():
+            rx = re.compile(r"[\W_]+".join(map(re.escape, probe)))
+            found = next((i + 1 for i in range(cursor, min(len(lines), cursor + window))
+                          if rx.search(lines[i])), 0)
+            if found:
+                cursor = found
+                break
+        out.append(chunk._replace(line=found))
+    return out
+
+
+def html_chunks(text: str) -> tuple[str | None, list[Chunk]]:
+    """Title = <title>, else the first h1 (which then leaves the blocks)."""
+    title, chunks = extract(text)
+    if title is None:
+        h1 = next((i for i, c in enumerate(chunks) if c.kind == "heading" and c.level == 1), None)
+        if h1 is not None:
+            title = chunks.pop(h1).text
+    return title, chunks

@@ -3,9 +3,7 @@
 A seed's id is its file name without extension; paragraphs are numbered p1, p2, … in document
 order (headings are not numbered). An optional `<id>.yaml` sidecar adds metadata. `load_seeds`
 never raises for a problem in the user's files: it returns every problem found. `parse_seed` is
-the pure core. .md is rendered by Python-Markdown and read by the same extractor as .html
-(`seed_html`), so list items, blockquote paragraphs, code blocks and table rows (one paragraph
-each, cells joined by " | ") become paragraphs.
+the pure core; .txt is read here, .md and .html in `seed_html`.
 """
 from __future__ import annotations
 
@@ -20,11 +18,10 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import markdown
 import yaml
 
 from ..errors import Collector, Problem
-from .seed_html import Chunk, collapse, extract
+from .seed_html import Chunk, collapse, declared_charset, html_chunks, markdown_chunks
 
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
 SIDECAR_EXTS = (".yaml", ".yml")
@@ -35,7 +32,6 @@ _CLOSERS = "\"'”’»›)]}"
 _END_PUNCT = ".!?:;,…—–-"
 _SENTENCE_END = ".!?:;…"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.-]+)", re.I)
 
 
 @dataclass(frozen=True)
@@ -89,7 +85,8 @@ def decode(data: bytes, relpath: str, fmt: str, col: Collector) -> str | None:
         except UnicodeDecodeError:
             pass
     if b"\0" in data:
-        col.error(relpath, None, "binary file, not a text document (save text as UTF-8)", code="seed-binary")
+        col.error(relpath, None, "binary file, not a text document (save text as UTF-8)",
+                  code="seed-binary")
         return None
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
@@ -99,30 +96,20 @@ def decode(data: bytes, relpath: str, fmt: str, col: Collector) -> str | None:
 
 
 def _legacy_decode(data: bytes, pos: int, relpath: str, fmt: str, col: Collector) -> str:
-    declared = _declared_charset(data) if fmt == "html" else None
+    declared = declared_charset(data) if fmt == "html" else None
     if declared:
         try:
             return data.decode(declared)
-        except UnicodeDecodeError:
+        except (UnicodeError, LookupError):  # LookupError: not a text codec (e.g. "rot13")
             pass
     try:
         text, name = data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:  # bytes 0x81 0x8d 0x8f 0x90 0x9d are undefined in cp1252
         text, name = data.decode("latin-1"), "Latin-1"
     line = len(re.findall(rb"\r\n|\r|\n", data[:pos])) + 1
-    col.warning(relpath, line, f"not valid UTF-8 (byte 0x{data[pos]:02x} at line {line}); read as {name}",
-                code="seed-encoding")
+    message = f"not valid UTF-8 (byte 0x{data[pos]:02x} at line {line}); read as {name}"
+    col.warning(relpath, line, message, code="seed-encoding")
     return text
-
-
-def _declared_charset(data: bytes) -> str | None:
-    """The charset an HTML page declares, as browsers read it (ISO-8859-1/ASCII mean cp1252)."""
-    m = _CHARSET_RE.search(data[:4096])
-    try:
-        name = codecs.lookup(m.group(1).decode("ascii")).name if m else None
-    except LookupError:
-        return None
-    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
 
 
 def _newlines(text: str) -> str:
@@ -161,7 +148,7 @@ def _groups(lines: list[str]) -> list[list[Line]]:
 
 
 def _ends_sentence(text: str, punct: str = _END_PUNCT) -> bool:
-    """Ends in closing punctuation, possibly followed by closing quotes/brackets (`.”` `!'”` `?)`)."""
+    """Ends in closing punctuation, maybe then closing quotes/brackets (`.”` `!'”` `?)`)."""
     core = text.rstrip().rstrip(_CLOSERS)
     return bool(core) and core[-1] in punct
 
@@ -180,19 +167,21 @@ def _starts_lower(raw: str) -> bool:
 def _looks_wrapped(body: list[Line]) -> bool:
     """Hard-wrapped prose rather than one paragraph per line: lines run on in lower case."""
     pairs = list(zip(body, body[1:]))
-    runs_on = sum(not _ends_sentence(a, _SENTENCE_END) and _starts_lower(b) for (_, a), (_, b) in pairs)
+    runs_on = sum(not _ends_sentence(a, _SENTENCE_END) and _starts_lower(b)
+                  for (_, a), (_, b) in pairs)
     return runs_on >= max(1, 0.2 * len(pairs))
 
 
 def _reflow(body: list[Line]) -> list[list[Line]]:
-    """Split hard-wrapped text without blank lines at short sentence-final lines or indented starts."""
+    """Split blank-line-free wrapped text at short (sentence-final) lines or indented starts."""
     width = max(len(raw.strip()) for _, raw in body)
     base = min(len(raw) - len(raw.lstrip()) for _, raw in body)
     groups = [[body[0]]]
     for (_, prev), (no, raw) in zip(body, body[1:]):
         indented = len(raw) - len(raw.lstrip()) > base
         size = len(prev.strip())
-        short_end = size < 0.6 * width or (size < 0.85 * width and _ends_sentence(prev, _SENTENCE_END))
+        short_end = size < 0.6 * width or (size < 0.85 * width
+                                           and _ends_sentence(prev, _SENTENCE_END))
         if not _starts_lower(raw) and (indented or short_end):
             groups.append([])
         groups[-1].append((no, raw))
@@ -206,11 +195,12 @@ def _classify(groups: list[list[Line]]) -> list[Chunk]:
         candidate = len(group) == 1 and _heading_like(group[0][1])
         kinds.append("heading" if candidate and para_follows else "paragraph")
         para_follows = para_follows or not candidate
-    return [Chunk(kind, _join(group), 2, group[0][0]) for group, kind in zip(groups, reversed(kinds))]
+    kinds.reverse()
+    return [Chunk(kind, _join(group), 2, group[0][0]) for group, kind in zip(groups, kinds)]
 
 
 def _join(group: list[Line]) -> str:
-    """Join hard-wrapped lines with single spaces (no space after a word-break hyphen or em dash)."""
+    """Join wrapped lines with single spaces (none after a word-break hyphen or an em dash)."""
     text = ""
     for _, raw in group:
         part = collapse(raw)
@@ -219,43 +209,7 @@ def _join(group: list[Line]) -> str:
     return text
 
 
-# -- .md and .html --------------------------------------------------------------------------
-
-def _md_chunks(text: str) -> tuple[str | None, list[Chunk]]:
-    """Render, extract, then find each block's source line; a leading h1 is the title."""
-    html = markdown.Markdown(extensions=["fenced_code", "tables"]).convert(text)
-    chunks = _locate(extract(html)[1], text.split("\n"))
-    if chunks and chunks[0].kind == "heading" and chunks[0].level == 1:
-        return chunks[0].text, chunks[1:]
-    return None, chunks
-
-
-def _locate(chunks: list[Chunk], lines: list[str], window: int = 2000) -> list[Chunk]:
-    """Best-effort source lines for rendered Markdown: find each block's first words, in order."""
-    out, cursor = [], 0
-    for chunk in chunks:
-        words = re.findall(r"[^\W_]+", chunk.text)
-        found = 0
-        for probe in (words[:3], words[:1]) if words else ():
-            rx = re.compile(r"[\W_]+".join(map(re.escape, probe)))
-            found = next((i + 1 for i in range(cursor, min(len(lines), cursor + window))
-                          if rx.search(lines[i])), 0)
-            if found:
-                cursor = found
-                break
-        out.append(chunk._replace(line=found))
-    return out
-
-
-def _html_chunks(text: str) -> tuple[str | None, list[Chunk]]:
-    """Title = <title>, else the first h1 (which then leaves the blocks)."""
-    title, chunks = extract(text)
-    if title is None:
-        h1 = next((i for i, c in enumerate(chunks) if c.kind == "heading" and c.level == 1), None)
-        if h1 is not None:
-            title = chunks.pop(h1).text
-    return title, chunks
-
+# -- all formats ---------------------------------------------------------------------------
 
 def _number(chunks: list[Chunk]) -> tuple[Block, ...]:
     blocks, n = [], 0
@@ -268,10 +222,11 @@ def _number(chunks: list[Chunk]) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
-_READERS = {"txt": _txt_chunks, "md": _md_chunks, "html": _html_chunks}
+_READERS = {"txt": _txt_chunks, "md": markdown_chunks, "html": html_chunks}
 
 
-def parse_seed(seed_id: str, relpath: str, data: bytes, fmt: str) -> tuple[str, tuple[Block, ...], list[Problem]]:
+def parse_seed(seed_id: str, relpath: str, data: bytes,
+               fmt: str) -> tuple[str, tuple[Block, ...], list[Problem]]:
     """(title, blocks, problems) of one document; pure. The title falls back to the id."""
     col = Collector()
     text = decode(data, relpath, fmt, col)
@@ -305,15 +260,19 @@ def parse_sidecar(relpath: str, data: bytes) -> tuple[SeedMeta, list[Problem]]:
         return SeedMeta(), col.problems
     if not isinstance(root, yaml.MappingNode):
         col.error(relpath, root.start_mark.line + 1,
-                  f"expected 'key: value' lines (valid keys: {', '.join(META_KEYS)})", code="sidecar-key")
+                  f"expected 'key: value' lines (valid keys: {', '.join(META_KEYS)})",
+                  code="sidecar-key")
         return SeedMeta(), col.problems
     values: dict[str, object] = {}
     for knode, vnode in root.value:
-        key, line = getattr(knode, "value", None), knode.start_mark.line + 1
+        key = knode.value if isinstance(knode, yaml.ScalarNode) else None
+        line = knode.start_mark.line + 1
         if key in values:
             col.error(relpath, line, f"duplicate key '{key}'", code="sidecar-key")
         elif key in META_KEYS:
-            values[key] = _meta_value(key, vnode, relpath, col)
+            values[key], problem = _meta_value(key, vnode)
+            if problem:
+                col.error(relpath, vnode.start_mark.line + 1, problem, code="sidecar-value")
         else:
             col.error(relpath, line, _unknown_key(key), code="sidecar-key")
     return SeedMeta(**{k: v for k, v in values.items() if v is not None}), col.problems
@@ -324,42 +283,33 @@ def _unknown_key(key: object) -> str:
     if not isinstance(key, str):
         return f"keys must be plain words {valid}"
     close = difflib.get_close_matches(key.lower(), META_KEYS, n=1)
-    return f"unknown key '{key}'; did you mean '{close[0]}'? {valid}" if close else f"unknown key '{key}' {valid}"
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"unknown key '{key}'{hint} {valid}"
 
 
-def _meta_value(key: str, node: yaml.Node, relpath: str, col: Collector) -> object:
-    line = node.start_mark.line + 1
+def _meta_value(key: str, node: yaml.Node) -> tuple[object, str | None]:
+    """(value, error message) of one sidecar key; strings are collapsed to one line."""
     if not isinstance(node, yaml.ScalarNode):
         kind = "list" if isinstance(node, yaml.SequenceNode) else "mapping"
-        col.error(relpath, line, f"'{key}' must be a single value, not a {kind}", code="sidecar-value")
-        return None
+        return None, f"'{key}' must be a single value, not a {kind}"
     raw = collapse(node.value)
     if node.tag == "tag:yaml.org,2002:null" or not raw:
-        return None
+        return None, None
     if key == "published":
-        return _date(raw, relpath, line, col)
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            return None, f"'published' must be a date like 2024-01-31, got '{raw}'"
+        try:
+            return datetime.date.fromisoformat(raw), None
+        except ValueError as exc:
+            return None, f"'published' is not a real date: '{raw}' ({exc})"
     if key == "url":
         try:
             parts = urlsplit(raw)
         except ValueError:
             parts = None
         if not parts or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            col.error(relpath, line, f"'url' must be an http:// or https:// address, got '{raw}'",
-                      code="sidecar-value")
-            return None
-    return raw
-
-
-def _date(raw: str, relpath: str, line: int, col: Collector) -> datetime.date | None:
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", raw)
-    if not m:
-        col.error(relpath, line, f"'published' must be a date like 2024-01-31, got '{raw}'", code="sidecar-value")
-        return None
-    try:
-        return datetime.date(*map(int, m.groups()))
-    except ValueError as exc:
-        col.error(relpath, line, f"'published' is not a real date: '{raw}' ({exc})", code="sidecar-value")
-        return None
+            return None, f"'url' must be an http:// or https:// address, got '{raw}'"
+    return raw, None
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -371,7 +321,8 @@ def load_seed_file(root: Path, path: Path) -> tuple[Seed | None, list[Problem]]:
     rel, col = _rel(root, path), Collector()
     seed_id, fmt = path.stem, FORMATS.get(path.suffix.lower())
     if fmt is None:
-        col.error(rel, None, f"unsupported seed type '{path.suffix}' (use .txt, .md or .html)", code="seed-type")
+        col.error(rel, None, f"unsupported seed type '{path.suffix}' (use .txt, .md or .html)",
+                  code="seed-type")
         return None, col.problems
     if not ID_RE.fullmatch(seed_id):
         col.error(rel, None, _bad_id(seed_id, path.suffix), code="seed-id")
@@ -404,7 +355,8 @@ def load_seeds(root: Path, seeds_dir: str = "seeds") -> tuple[dict[str, Seed], l
     try:
         files = sorted(p for p in folder.iterdir() if p.is_file() and not _ignored(p.name))
     except OSError as exc:
-        col.error(_rel(root, folder), None, f"cannot read folder: {exc.strerror or exc}", code="seed-read")
+        col.error(_rel(root, folder), None, f"cannot read folder: {exc.strerror or exc}",
+                  code="seed-read")
         return {}, col.problems
     docs: dict[str, list[Path]] = {}  # lower-cased id -> documents (ids must differ beyond case)
     for p in files:
@@ -414,8 +366,9 @@ def load_seeds(root: Path, seeds_dir: str = "seeds") -> tuple[dict[str, Seed], l
     for paths in docs.values():
         if len(paths) > 1:
             names = " and ".join(_rel(root, p) for p in paths)
-            col.error(_rel(root, paths[1]), None, f"two seeds have the id '{paths[0].stem}' ({names}); "
-                      "rename or remove one (ids must differ in more than letter case)", code="seed-duplicate")
+            col.error(_rel(root, paths[1]), None,
+                      f"two seeds have the id '{paths[0].stem}' ({names}); rename or remove one "
+                      "(ids must differ in more than letter case)", code="seed-duplicate")
             continue
         seed, problems = load_seed_file(root, paths[0])
         col.extend(problems)

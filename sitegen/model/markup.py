@@ -130,6 +130,15 @@ class _FirstMentions(Treeprocessor):
         return head, nodes
 
 
+class _DemoteHeadings(Treeprocessor):
+    """Body headings sit under the page's own h2 sections: `#` becomes h3, `##` h3, …"""
+
+    def run(self, root):
+        for el in root.iter():
+            if len(el.tag) == 2 and el.tag[0] == "h" and el.tag[1] in "123456":
+                el.tag = f"h{min(max(int(el.tag[1]) + 1, 3), 6)}"
+
+
 class _Extension(Extension):
     def __init__(self, renderer):
         super().__init__()
@@ -138,6 +147,7 @@ class _Extension(Extension):
     def extendMarkdown(self, md):  # noqa: N802
         md.inlinePatterns.register(_WikiLinks(self.renderer), "sitegen-wikilink", 180)
         md.treeprocessors.register(_FirstMentions(md, self.renderer), "sitegen-mentions", 15)
+        md.treeprocessors.register(_DemoteHeadings(md), "sitegen-demote", 14)
 
 
 class MarkdownRenderer:
