@@ -10,17 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .cache import no_memo
 from .errors import Collector, Problem, SiteError
 from .load.config import Config, load_config
-from .load.content import load_briefings, load_topics
-from .load.seeds import load_seeds
+from .load.content import BriefingSource, TopicSource, load_briefings, load_topics
+from .load.seeds import Seed, load_seeds
 from .model.graph import build_site
 from .model.site import Site
 from .pages import site_pages
 from .render import Renderer
-from .theme import load_theme
+from .theme import Theme, load_theme
 from .write import check_output_dir, write_site
-from . import urls
+from . import feeds, lock, search, urls
 
 
 @dataclass
@@ -32,27 +33,51 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def load_site(root: Path, config: Config, out: Collector) -> Site:
-    """Load every input and resolve the graph; raises SiteError with all errors found."""
-    seeds, problems = load_seeds(root)
+@dataclass
+class Inputs:
+    """Everything `load` read, before the model resolves it."""
+
+    seeds: dict[str, Seed]
+    briefings: list[BriefingSource]
+    topics: list[TopicSource]
+
+
+def load_inputs(root: Path, out: Collector, memo=no_memo) -> Inputs:
+    """Read seeds, briefings and topics; problems go to `out`. `memo`: see sitegen.cache."""
+    seeds, problems = load_seeds(root, memo=memo)
     out.extend(problems)
-    briefings = load_briefings(root, out)
-    topics = load_topics(root, out)
-    site = build_site(config, seeds, briefings, topics, out)
+    return Inputs(seeds, load_briefings(root, out, memo), load_topics(root, out, memo))
+
+
+def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None = None,
+              memo=no_memo) -> Site:
+    """Load every input (unless given) and resolve the graph; raises SiteError with all
+    errors found. Warns about cited source paragraphs that changed since `sitegen.lock`.
+    `memo` (see sitegen.cache) lets a rebuild reuse what did not change."""
+    inputs = inputs or load_inputs(root, out, memo)
+    site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo)
+    no_feeds = feeds.base_url_warning(config)
+    if no_feeds:
+        out.extend([no_feeds])
     out.raise_if_errors()
+    out.extend(lock.drift_warnings(root, site, inputs.briefings))
     return site
 
 
-def render_site(root: Path, site: Site) -> tuple[dict[str, bytes | Path], int]:
-    """Every output file (path -> bytes, or a theme file to copy) and the page count."""
+def render_site(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer
+                ) -> tuple[dict[str, bytes | Path], int]:
+    """Every output file (path -> bytes, or a theme file to copy) and the page count.
+    `renderer` makes the page renderer (sitegen.incremental passes a caching one)."""
     theme = load_theme(root, site.config.theme)
-    renderer = Renderer(theme, site)
+    renderer = renderer(theme, site)
     files: dict[str, bytes | Path] = {}
     pages = site_pages(site)
     for page in pages:
         files[urls.output_file(page.site_path)] = renderer.render(page).encode("utf-8")
     for rel, path in theme.static_files().items():
         files[f"assets/{rel}"] = path
+    files[search.INDEX_FILE] = search.index_js(site)
+    files.update(feeds.feed_files(site, [page.site_path for page in pages]))
     return files, len(pages)
 
 

@@ -1,37 +1,72 @@
-"""`sitegen check`: every validation of the build, nothing written."""
+"""`sitegen check`: every validation of the build (drafts included) plus the editor
+warnings of `lint`, nothing written, except `sitegen.lock` with `--update-lock`.
+
+Text output: `path:line: error|warning: message` per problem on stdout, a summary on
+stderr. JSON output: a list of {path, line, severity, code, message} on stdout.
+Exit 1 on any error, with `--strict` on any warning too.
+"""
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from .build import load_site, render_site
-from .errors import Collector, SiteError
+from . import lint, lock
+from .build import load_inputs, load_site, render_site
+from .errors import Collector, Problem, SiteError
 from .load.config import load_config
+from .model.site import Site
+from .write import check_output_dir
 
 
-def collect_problems(root: Path) -> Collector:
-    """Run load, model and render (in memory); every problem found, errors and warnings."""
-    out = Collector()
+@dataclass
+class CheckResult:
+    problems: list[Problem]  # sorted by file and line
+    site: Site | None  # None when there were errors
+
+
+def collect_problems(root: Path) -> CheckResult:
+    """Run load, model and render in memory, drafts included; every problem found."""
+    out, site = Collector(), None
     try:
-        config = load_config(root)
-        site = load_site(root, config, out)
+        config = load_config(root).with_options(drafts=True)
+        try:
+            check_output_dir(root, root / config.output_dir, "output_dir")
+        except SiteError as exc:  # reported, but every other check still runs
+            out.extend(exc.problems)
+        inputs = load_inputs(root, out)
+        lint.editor_warnings(inputs.seeds, inputs.briefings, inputs.topics, out)
+        site = load_site(root, config, out, inputs)
         render_site(root, site)
     except SiteError as exc:
+        site = None
         known = set(out.problems)
         out.extend([p for p in exc.problems if p not in known])
-    return out
+    problems = list(dict.fromkeys(out.problems))  # once each, in the order found
+    problems.sort(key=lambda p: (p.path, p.line or 0))
+    return CheckResult(problems, site)
 
 
 def run_check(root: Path, args) -> int:
-    out = collect_problems(root)
-    errors, warnings = out.errors, out.warnings
+    result = collect_problems(root)
+    problems = result.problems
+    if getattr(args, "update_lock", False):
+        if result.site is None or any(p.severity == "error" for p in problems):
+            print(f"{lock.LOCK_FILE} not updated: fix the errors first", file=sys.stderr)
+        else:
+            count = lock.write_lock(root, result.site)
+            problems = [p for p in problems if p.code not in ("source-drift", "bad-lock")]
+            print(f"wrote {lock.LOCK_FILE}: {count} cited paragraph(s)", file=sys.stderr)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
     if args.format == "json":
         json.dump([{"path": p.path, "line": p.line, "severity": p.severity, "code": p.code,
-                    "message": p.message} for p in out.problems], sys.stdout, indent=2)
+                    "message": p.message} for p in problems], sys.stdout, indent=2,
+                  ensure_ascii=False)
         print()
     else:
-        for p in out.problems:
+        for p in problems:
             print(p)
         print(f"{len(errors)} error(s), {len(warnings)} warning(s)", file=sys.stderr)
     return 1 if errors or (args.strict and warnings) else 0

@@ -87,15 +87,21 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--drafts", action="store_true", help="include drafts")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("check", help="validate everything, write nothing")
+    p = sub.add_parser("check", help="validate everything, write nothing", description=(
+        "Run every validation of the build (drafts included) plus editor warnings, and "
+        "write nothing but sitegen.lock with --update-lock. Exit 1 on any error."))
     common(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text: 'path:line: severity: message' lines; json: a list of "
+                        "{path, line, severity, code, message}")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.add_argument("--update-lock", action="store_true",
                    help="record a fingerprint of every cited paragraph in sitegen.lock")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("new", help="start a briefing for a seed")
+    p = sub.add_parser("new", help="start a briefing for a seed", description=(
+        "Write content/briefings/<slug>.md for a seed, prefilled with its topics, candidate "
+        "key points and paragraphs; never overwrites a file."))
     common(p)
     p.add_argument("seed", metavar="SEED", help="the seed's id or path")
     p.add_argument("--slug", help="the briefing's slug (default: from the seed's title)")

@@ -8,8 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import urls
+from .book import BOOK_PAGE, book_data
 from .load.content import TOPIC_KINDS
 from .model.site import Site
+from .search import INDEX_FILE, SEARCH_PAGE
 
 HOME_LIMIT = 30
 KIND_LABELS = {"country": "Countries", "person": "People", "organization": "Organizations",
@@ -78,7 +81,13 @@ def site_pages(site: Site) -> list[Page]:
             events=[(e, site.briefings[e.briefing]) for e in site.timeline])),
         Page("briefings/", "briefings.html", "All briefings", dict(briefings=briefings)),
         Page("sources/", "sources.html", "Sources", dict(sources=list(site.sources.values()))),
-        Page("404.html", "404.html", "Page not found"),
+        Page(SEARCH_PAGE, "search.html", "Search", dict(
+            total=len(briefings), index=INDEX_FILE)),
+        Page(BOOK_PAGE, "book.html", "Briefing book", book_data(site)),
+        # Servers show 404.html at any depth: its links are root-absolute when base_url says
+        # where the site lives (see urls.rooted), else relative from the root.
+        Page("404.html", "404.html", "Page not found",
+             dict(url_base=urls.base_path(site.config.base_url))),
     ]
     pages += [_briefing_page(site, b) for b in briefings]
     pages += [_topic_page(site, t) for t in site.topics.values()]

@@ -15,8 +15,21 @@ from .theme import Theme
 
 @jinja2.pass_context
 def _url(ctx, site_path: str) -> str:
-    """Relative link from the page being rendered to a site path (may carry #fragment)."""
+    """Relative link from the page being rendered to a site path (may carry #fragment);
+    root-absolute when the page sets `url_base` (404.html, shown by servers at any depth)."""
+    base = ctx.get("url_base")
+    if base:
+        return urls.rooted(base, site_path, ctx["config"].clean_links)
     return urls.relative(ctx["page"].site_path, site_path, ctx["config"].clean_links)
+
+
+@jinja2.pass_context
+def _canonical(ctx) -> str | None:
+    """Absolute URL of the page being rendered, or None without `base_url` (and on 404.html)."""
+    config, page = ctx["config"], ctx["page"]
+    if not config.base_url or page.site_path == "404.html":
+        return None
+    return urls.absolute(config.base_url, page.site_path, config.clean_links)
 
 
 @jinja2.pass_context
@@ -39,7 +52,7 @@ class Renderer:
             loader=jinja2.FileSystemLoader(theme.template_dirs),
             autoescape=True, trim_blocks=True, lstrip_blocks=True,
             undefined=jinja2.StrictUndefined, auto_reload=False)
-        self.env.globals.update(site=site, config=site.config, url=_url,
+        self.env.globals.update(site=site, config=site.config, url=_url, canonical=_canonical,
                                 generator=f"sitegen {__version__}")
         self.env.filters.update(links=_links, date=_date)
 
@@ -49,14 +62,16 @@ class Renderer:
             return template.render(page=page, **page.data)
         except jinja2.TemplateSyntaxError as exc:
             raise SiteError.at(_where(exc.filename), exc.lineno,
-                               f"template error: {exc.message}") from None
+                               f"template error: {exc.message}", code="template-error") from None
         except jinja2.TemplateNotFound as exc:
             raise SiteError.at("themes", None, f"template '{exc.name}' not found in the theme "
-                                               f"(looked in {', '.join(self.env.loader.searchpath)})") from None
+                                               f"(looked in {', '.join(self.env.loader.searchpath)})",
+                               code="template-not-found") from None
         except jinja2.TemplateError as exc:
             raise SiteError.at(_where(_template_file(exc)), None,
                                f"template error in {page.template} while rendering "
-                               f"{page.site_path or 'the home page'}: {exc.message}") from None
+                               f"{page.site_path or 'the home page'}: {exc.message}",
+                               code="template-error") from None
 
 
 def _template_file(exc: Exception) -> str | None:

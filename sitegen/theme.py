@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Collector, SiteError
-from .load.fields import Fields
+from .load.fields import Fields, suggest
 from .load.yamlsrc import parse_yaml
 
 THEME_KEYS = ("extends", "name", "description")
@@ -57,13 +57,16 @@ def load_theme(root: Path, name: str) -> Theme:
     while name:
         if name in names:
             raise SiteError.at(rel, None, f"themes extend each other in a loop: "
-                                          f"{' -> '.join(names + [name])}")
+                                          f"{' -> '.join(names + [name])}; remove one 'extends:'",
+                               code="theme-loop")
         found = _find(root, name)
         if not found:
             known = sorted({p.name for base in (root / "themes", bundled_themes_dir())
                             if base.is_dir() for p in base.iterdir() if p.is_dir()})
-            raise SiteError.at(rel, None, f"theme '{name}' not found in themes/ "
-                                          f"(available: {', '.join(known) or 'none'})")
+            raise SiteError.at(rel, None, f"theme '{name}' not found in themes/"
+                                          f"{suggest(name, known)} "
+                                          f"(available: {', '.join(known) or 'none'})",
+                               code="unknown-theme")
         chain.extend(folder for folder, _ in found)
         names.append(name)
         folder, shown = found[0]

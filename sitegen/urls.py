@@ -7,6 +7,8 @@ file://, a server root and any sub-path.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 ROOT_MARK = "sitegen:root/"  # prefix of site paths inside pre-rendered HTML; see resolve_marks
 
 
@@ -54,3 +56,29 @@ def resolve_marks(html: str, from_path: str, clean: bool) -> str:
         end = part.find('"')
         out.append(relative(from_path, part[:end], clean) + part[end:])
     return "".join(out)
+
+
+def link_path(site_path: str, clean: bool) -> str:
+    """A site path as it appears at the end of a link: 'topics/nato/' or '…/index.html'."""
+    path, hash_, fragment = site_path.partition("#")
+    clean_form = clean and (path == "" or path.endswith("/"))
+    return (path if clean_form else output_file(path)) + hash_ + fragment
+
+
+def absolute(base_url: str, site_path: str, clean: bool) -> str:
+    """Absolute URL of a site path under `base_url` (which ends in '/'), for feeds and canonicals."""
+    return base_url + link_path(site_path, clean)
+
+
+def base_path(base_url: str | None) -> str | None:
+    """The path part of `base_url`: 'https://example.org/briefings/' -> '/briefings/'."""
+    if not base_url:
+        return None
+    path = urlsplit(base_url).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+def rooted(base: str, site_path: str, clean: bool) -> str:
+    """Root-absolute link ('/briefings/assets/style.css'): only for 404.html, which a server
+    shows at any depth, so relative links cannot work there."""
+    return base + link_path(site_path, clean)

@@ -22,18 +22,22 @@ def check_output_dir(root: Path, out: Path, shown: str) -> None:
     where = "config.yaml" if shown == "output_dir" else "--out"
     if out == root or out in root.parents:
         raise SiteError.at(where, None, f"output folder {out} is the site root or contains it; "
-                                        "choose a folder inside it such as 'public'")
+                                        "choose a folder inside it such as 'public'",
+                           code="bad-output")
     for protected in ("content", "seeds", "themes"):
         p = root / protected
         if out == p or p in out.parents:
             raise SiteError.at(where, None, f"output folder {out} lies inside {protected}/; "
-                                            "choose a folder such as 'public'")
+                                            "choose a folder such as 'public'",
+                               code="bad-output")
     if out.exists():
         if not out.is_dir():
-            raise SiteError.at(where, None, f"output path {out} exists and is not a folder")
+            raise SiteError.at(where, None, f"output path {out} exists and is not a folder",
+                               code="bad-output")
         if not (out / MARKER).is_file() and any(out.iterdir()):
             raise SiteError.at(where, None, f"output folder {out} is not empty and was not made "
-                                            "by sitegen; empty it, or choose another folder")
+                                            "by sitegen; empty it, or choose another folder",
+                               code="bad-output")
 
 
 def write_site(out: Path, files: dict[str, bytes | Path]) -> None:
@@ -68,3 +72,34 @@ def write_site(out: Path, files: dict[str, bytes | Path]) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(tmp, out)
+
+
+def update_site(out: Path, files: dict[str, bytes | Path],
+                before: dict[str, bytes]) -> tuple[dict[str, bytes], list[str]]:
+    """Bring the folder `out`, holding `before` (as this function last left it), to `files`
+    in place: delete the files no longer produced, write only those whose bytes changed,
+    each atomically. For the live preview's private folder, not for a published one.
+    Returns what the folder now holds (the next `before`) and the paths changed."""
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / MARKER).is_file():
+        (out / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    now = {rel: c.read_bytes() if isinstance(c, Path) else c for rel, c in files.items()}
+    changed = sorted(before.keys() - now.keys())
+    for rel in changed:
+        target = out / rel
+        target.unlink(missing_ok=True)
+        for folder in target.parents:  # drop folders this left empty
+            if folder == out or not folder.is_dir() or any(folder.iterdir()):
+                break
+            folder.rmdir()
+    for rel, data in now.items():
+        old = before.get(rel)
+        if old is data or old == data:
+            continue
+        changed.append(rel)
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.sitegen-tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    return now, changed

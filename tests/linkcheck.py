@@ -14,6 +14,8 @@ class _Page(HTMLParser):
         self.links: list[tuple[str, str, str]] = []  # (tag, attribute, value)
 
     def handle_starttag(self, tag, attrs):
+        if tag == "link" and dict(attrs).get("rel") == "canonical":
+            return  # an absolute URL by design; it loads nothing
         for name, value in attrs:
             if name in ("id", "name") and value:
                 self.ids.add(value)
@@ -27,8 +29,11 @@ def parse(path: Path) -> _Page:
     return page
 
 
-def check_site(out: Path, clean: bool = False) -> list[str]:
-    """Problems found in the site at `out` (empty list: all links resolve)."""
+def check_site(out: Path, clean: bool = False, base_path: str | None = None) -> list[str]:
+    """Problems found in the site at `out` (empty list: all links resolve).
+
+    Root-absolute links are allowed only in 404.html and only under `base_path` (the
+    path of `base_url`, e.g. '/briefings/'), and resolved from there."""
     pages = {p.relative_to(out).as_posix(): parse(p) for p in out.rglob("*.html")}
     problems = []
     for rel, page in pages.items():
@@ -39,10 +44,13 @@ def check_site(out: Path, clean: bool = False) -> list[str]:
                     problems.append(f"{rel}: <{tag} {attr}> loads from another host: {value}")
                 continue
             if value.startswith("/"):
-                problems.append(f"{rel}: root-absolute link {value}")
-                continue
-            target = rel if not parts.path else posixpath.normpath(
-                posixpath.join(posixpath.dirname(rel), unquote(parts.path)))
+                if rel != "404.html" or not base_path or not value.startswith(base_path):
+                    problems.append(f"{rel}: root-absolute link {value}")
+                    continue
+                target = posixpath.normpath(unquote(parts.path[len(base_path):]) or ".")
+            else:
+                target = rel if not parts.path else posixpath.normpath(
+                    posixpath.join(posixpath.dirname(rel), unquote(parts.path)))
             if target.startswith(".."):
                 problems.append(f"{rel}: link leaves the site: {value}")
                 continue

@@ -43,11 +43,13 @@ def load_config(root: Path) -> Config:
     path = root / CONFIG_FILE
     if not path.is_file():
         raise SiteError.at(CONFIG_FILE, None,
-                           f"no {CONFIG_FILE} in {root}: is --root pointing at a site folder?")
+                           f"no {CONFIG_FILE} in {root}: is --root pointing at a site folder?",
+                           code="no-config")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SiteError.at(CONFIG_FILE, None, f"not valid UTF-8 ({exc.reason})") from None
+        raise SiteError.at(CONFIG_FILE, None, f"not valid UTF-8 ({exc.reason}); save the file "
+                                              "as UTF-8", code="bad-encoding") from None
     doc = parse_yaml(text, CONFIG_FILE)
     out = Collector()
     f = Fields(doc, CONFIG_FILE, out, what="config.yaml")
@@ -69,7 +71,7 @@ def load_config(root: Path) -> Config:
         f.error(("theme",), f"'theme' must be a folder name under themes/, got '{values['theme']}'")
     if Path(values["output_dir"]).is_absolute() or not inside(root, values["output_dir"]):
         f.error(("output_dir",), f"'output_dir' must be a folder inside the site root, "
-                                 f"got '{values['output_dir']}'")
+                                 f"got '{values['output_dir']}'", "bad-path")
     url = values["base_url"]
     if url:
         if not re.match(r"^https?://[^/\s]+", url):

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cache import no_memo
 from ..errors import Collector, SiteError
 from .fields import SLUG_RE, Fields, PartialDate, parse_partial_date
 from .yamlsrc import YamlDoc, parse_yaml, split_front_matter
@@ -77,14 +78,15 @@ def _read_text(path: Path, relpath: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise SiteError.at(relpath, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
-                                          "save the file as UTF-8") from None
+                                          "save the file as UTF-8", code="bad-encoding") from None
 
 
 def _slug(path: Path, relpath: str, out: Collector) -> str | None:
     slug = path.stem
     if not SLUG_RE.match(slug):
         out.error(relpath, None, f"file name '{path.name}' is not a valid slug: use lower-case "
-                                 "letters, digits and hyphens, e.g. 'talks-with-russia.md'")
+                                 "letters, digits and hyphens, e.g. 'talks-with-russia.md'",
+                  code="bad-slug")
         return None
     return slug
 
@@ -100,7 +102,7 @@ def _claims(f: Fields, key: str, keys: tuple[str, ...], with_date: bool) -> tupl
             date = parse_partial_date(item.data["date"])
             if date is None:
                 item.error(("date",), f"timeline date must be YYYY, YYYY-MM or YYYY-MM-DD and "
-                                      f"a real date, got '{item.data['date']}'")
+                                      f"a real date, got '{item.data['date']}'", "bad-date")
         text = item.text(text_key)
         if text and (not with_date or date):
             claims.append(Claim(text, item.text("cite"), item.text("quote"), item.line(), date,
@@ -152,7 +154,7 @@ def parse_topic(text: str, slug: str, relpath: str, out: Collector) -> TopicSour
     if body.strip():
         if description:
             out.error(relpath, body_line, "topic has both a 'description' key and a Markdown "
-                                          "body; keep one")
+                                          "body; keep one", code="duplicate-description")
         description, description_line = body.strip(), body_line
     t = TopicSource(slug=slug, path=relpath, title=f.text("title") or "",
                     kind=f.choice("kind", TOPIC_KINDS), aliases=f.text_list("aliases"),
@@ -173,11 +175,12 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -
             files.append(path)
         elif path.suffix not in (".bak", ".swp", ".tmp") and not path.name.endswith("~"):
             out.warning(f"{folder}/{path.name}", None,
-                        f"ignored: not a {' or '.join(suffixes)} file")
+                        f"ignored: not a {' or '.join(suffixes)} file", code="ignored-file")
     return files
 
 
-def load_briefings(root: Path, out: Collector) -> list[BriefingSource]:
+def load_briefings(root: Path, out: Collector, memo=no_memo) -> list[BriefingSource]:
+    """Every briefing; `memo` (see sitegen.cache) may reuse the parse of unchanged text."""
     result = []
     for path in _files(root, BRIEFINGS_DIR, (".md",), out):
         relpath = f"{BRIEFINGS_DIR}/{path.name}"
@@ -189,13 +192,15 @@ def load_briefings(root: Path, out: Collector) -> list[BriefingSource]:
         except SiteError as exc:
             out.extend(exc.problems)
             continue
-        b = parse_briefing(text, slug, relpath, out)
+        b = memo("briefing", (text, slug, relpath),
+                 lambda o: parse_briefing(text, slug, relpath, o), out)
         if b:
             result.append(b)
     return result
 
 
-def load_topics(root: Path, out: Collector) -> list[TopicSource]:
+def load_topics(root: Path, out: Collector, memo=no_memo) -> list[TopicSource]:
+    """Every topic; `memo` (see sitegen.cache) may reuse the parse of unchanged text."""
     result, seen = [], {}
     for path in _files(root, TOPICS_DIR, (".yaml", ".yml", ".md"), out):
         relpath = f"{TOPICS_DIR}/{path.name}"
@@ -203,7 +208,9 @@ def load_topics(root: Path, out: Collector) -> list[TopicSource]:
         if slug is None:
             continue
         if slug in seen:
-            out.error(relpath, None, f"duplicate topic slug '{slug}': also defined by {seen[slug]}")
+            out.error(relpath, None, f"duplicate topic slug '{slug}': also defined by "
+                                     f"{seen[slug]}; keep one of the two files",
+                      code="duplicate-slug")
             continue
         seen[slug] = relpath
         try:
@@ -211,7 +218,8 @@ def load_topics(root: Path, out: Collector) -> list[TopicSource]:
         except SiteError as exc:
             out.extend(exc.problems)
             continue
-        t = parse_topic(text, slug, relpath, out)
+        t = memo("topic", (text, slug, relpath),
+                 lambda o: parse_topic(text, slug, relpath, o), out)
         if t:
             result.append(t)
     return result

@@ -73,31 +73,33 @@ class Fields:
             node = node[part]
         self.data = node if isinstance(node, dict) else {}
         if not isinstance(node, dict):
-            self.error((), f"expected a mapping of keys for the {what}, got {_kind(node)}")
+            self.error((), f"expected a mapping of keys for the {what}, got {_kind(node)}",
+                       "wrong-type")
 
     def line(self, *sub: Any) -> int:
         return self.doc.line(*(self.path + sub))
 
-    def error(self, sub: tuple, message: str) -> None:
-        self.out.error(self.relpath, self.line(*sub), message)
+    def error(self, sub: tuple, message: str, code: str = "bad-value") -> None:
+        self.out.error(self.relpath, self.line(*sub), message, code=code)
 
     def check_keys(self, allowed: Iterable[str], required: Iterable[str] = ()) -> None:
         allowed = sorted(allowed)
         for key in self.data:
             if key not in allowed:
                 self.error((key,), f"unknown key '{key}' in {self.what}{suggest(key, allowed)} "
-                                   f"(valid keys: {', '.join(allowed)})")
+                                   f"(valid keys: {', '.join(allowed)})", "unknown-key")
         for key in required:
             if self.data.get(key) in (None, "", []):
                 self.error((key,) if key in self.data else (),
-                           f"missing required key '{key}' in {self.what}")
+                           f"missing required key '{key}' in {self.what} (required keys: "
+                           f"{', '.join(required)})", "missing-key")
 
     def text(self, key: str) -> str | None:
         value = self.data.get(key)
         if value is None:
             return None
         if isinstance(value, (dict, list)) or isinstance(value, bool):
-            self.error((key,), f"'{key}' must be text, got {_kind(value)}")
+            self.error((key,), f"'{key}' must be text, got {_kind(value)}", "wrong-type")
             return None
         return str(value).strip()
 
@@ -114,7 +116,7 @@ class Fields:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.error((key,), f"'{key}' must be true or false, got {value!r}")
+            self.error((key,), f"'{key}' must be true or false, got {value!r}", "wrong-type")
             return default
         return value
 
@@ -125,12 +127,14 @@ class Fields:
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             value = [value]  # `seeds: abc` is accepted as a one-item list
         if not isinstance(value, list):
-            self.error((key,), f"'{key}' must be a list, like [a, b], got {_kind(value)}")
+            self.error((key,), f"'{key}' must be a list, like [a, b], got {_kind(value)}",
+                       "wrong-type")
             return ()
         items = []
         for i, item in enumerate(value):
             if isinstance(item, (dict, list)) or item is None or isinstance(item, bool):
-                self.error((key, i), f"'{key}' item {i + 1} must be text, got {_kind(item)}")
+                self.error((key, i), f"'{key}' item {i + 1} must be text, got {_kind(item)}",
+                           "wrong-type")
             else:
                 items.append(str(item).strip())
         return tuple(items)
@@ -141,7 +145,8 @@ class Fields:
             return None
         date = parse_partial_date(value)
         if date is None or date.day is None:
-            self.error((key,), f"'{key}' must be a real date written YYYY-MM-DD, got '{value}'")
+            self.error((key,), f"'{key}' must be a real date written YYYY-MM-DD, got '{value}'",
+                       "bad-date")
             return None
         return dt.date(date.year, date.month, date.day)
 
@@ -150,7 +155,8 @@ class Fields:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.error((key,), f"'{key}' must be a list of {what}s, got {_kind(value)}")
+            self.error((key,), f"'{key}' must be a list of {what}s, got {_kind(value)}",
+                       "wrong-type")
             return []
         return [Fields(self.doc, self.relpath, self.out, self.path + (key, i), what)
                 for i in range(len(value))]

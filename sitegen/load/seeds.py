@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ..cache import no_memo
 from ..errors import Collector, Problem
 from .seed_html import Chunk, collapse, declared_charset, html_chunks, markdown_chunks
 
@@ -314,8 +315,9 @@ def _meta_value(key: str, node: yaml.Node) -> tuple[object, str | None]:
 
 # -- files ----------------------------------------------------------------------------------
 
-def load_seed_file(root: Path, path: Path) -> tuple[Seed | None, list[Problem]]:
-    """One document and its sidecar. None when the document itself cannot be used."""
+def load_seed_file(root: Path, path: Path, memo=no_memo) -> tuple[Seed | None, list[Problem]]:
+    """One document and its sidecar. None when the document itself cannot be used.
+    `memo` (see sitegen.cache) may reuse the parse of unchanged bytes."""
     root = Path(root)
     path = path if path.is_absolute() else root / path
     rel, col = _rel(root, path), Collector()
@@ -330,7 +332,8 @@ def load_seed_file(root: Path, path: Path) -> tuple[Seed | None, list[Problem]]:
     data = _read(path, rel, col)
     if data is None:
         return None, col.problems
-    title, blocks, doc_problems = parse_seed(seed_id, rel, data, fmt)
+    title, blocks, doc_problems = memo("seed", (seed_id, rel, data, fmt),
+                                       lambda _: parse_seed(seed_id, rel, data, fmt), col)
     col.extend(doc_problems)
     meta, extra = SeedMeta(), b""
     sidecars = [p for p in (path.with_suffix(ext) for ext in SIDECAR_EXTS) if p.is_file()]
@@ -338,7 +341,8 @@ def load_seed_file(root: Path, path: Path) -> tuple[Seed | None, list[Problem]]:
         col.error(_rel(root, sidecars[1]), None, f"two sidecars for seed '{seed_id}' "
                   f"({_rel(root, sidecars[0])} is used); keep one", code="sidecar-duplicate")
     if sidecars and (extra := _read(sidecars[0], _rel(root, sidecars[0]), col) or b""):
-        meta, problems = parse_sidecar(_rel(root, sidecars[0]), extra)
+        side = _rel(root, sidecars[0])
+        meta, problems = memo("sidecar", (side, extra), lambda _: parse_sidecar(side, extra), col)
         col.extend(problems)
     if any(p.severity == "error" for p in doc_problems):
         return None, col.problems
@@ -346,7 +350,8 @@ def load_seed_file(root: Path, path: Path) -> tuple[Seed | None, list[Problem]]:
     return Seed(seed_id, rel, fmt, meta.title or title, blocks, meta, digest), col.problems
 
 
-def load_seeds(root: Path, seeds_dir: str = "seeds") -> tuple[dict[str, Seed], list[Problem]]:
+def load_seeds(root: Path, seeds_dir: str = "seeds",
+               memo=no_memo) -> tuple[dict[str, Seed], list[Problem]]:
     """Every seed in seeds/ (not in subfolders), sorted by id, and all problems found."""
     root, col = Path(root), Collector()
     folder = root / seeds_dir
@@ -370,7 +375,7 @@ def load_seeds(root: Path, seeds_dir: str = "seeds") -> tuple[dict[str, Seed], l
                       f"two seeds have the id '{paths[0].stem}' ({names}); rename or remove one "
                       "(ids must differ in more than letter case)", code="seed-duplicate")
             continue
-        seed, problems = load_seed_file(root, paths[0])
+        seed, problems = load_seed_file(root, paths[0], memo)
         col.extend(problems)
         if seed:
             seeds[seed.id] = seed

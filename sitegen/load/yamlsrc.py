@@ -68,15 +68,35 @@ def parse_yaml(text: str, relpath: str, line_offset: int = 0) -> YamlDoc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else line_offset + 1
         problem = exc.problem or exc.context or "syntax error"
-        raise SiteError.at(relpath, line, f"invalid YAML: {problem}") from None
+        hint = _yaml_hint(problem, text, mark)
+        raise SiteError.at(relpath, line, f"invalid YAML: {problem}{hint}",
+                           code="invalid-yaml") from None
     except yaml.YAMLError as exc:
-        raise SiteError.at(relpath, line_offset + 1, f"invalid YAML: {exc}") from None
+        raise SiteError.at(relpath, line_offset + 1, f"invalid YAML: {exc}",
+                           code="invalid-yaml") from None
     finally:
         loader.dispose()
     lines: dict = {}
     if node is not None:
         _index_lines(node, (), line_offset, lines)
     return YamlDoc(data, lines, line_offset + 1)
+
+
+def _yaml_hint(problem: str, text: str, mark) -> str:
+    """What usually fixes the most common YAML syntax errors."""
+    if "mapping values are not allowed" in problem:
+        return ("; quote a value that contains ': ' (title: \"Talks: what next\"), and line up "
+                "the keys of one mapping at the same indentation")
+    lines = text.split("\n")
+    if mark and mark.line < len(lines) and "\t" in lines[mark.line][:mark.column + 1]:
+        return "; indent with spaces, not tabs"
+    if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
+        return "; a list written [a, b] must end with ']' (a mapping {a: b} with '}')"
+    if "expected key" in problem or "expected <block end>" in problem:
+        return "; check the indentation: the keys or '- ' items of one block must line up"
+    if "end of stream" in problem:
+        return "; is a quoted value or a [list] left open?"
+    return ""
 
 
 def split_front_matter(text: str, relpath: str) -> tuple[str, str, int]:
@@ -90,8 +110,9 @@ def split_front_matter(text: str, relpath: str) -> tuple[str, str, int]:
     if not lines or lines[0].rstrip() != "---":
         raise SiteError.at(
             relpath, 1, "missing front matter: the file must start with a line '---', "
-            "then YAML keys (title, date, …), then a closing '---'")
+            "then YAML keys (title, date, …), then a closing '---'", code="missing-front-matter")
     for i in range(1, len(lines)):
         if lines[i].rstrip() in ("---", "..."):
             return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
-    raise SiteError.at(relpath, 1, "front matter is not closed: add a line '---' after the YAML keys")
+    raise SiteError.at(relpath, 1, "front matter is not closed: add a line '---' after the YAML keys",
+                       code="missing-front-matter")

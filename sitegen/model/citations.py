@@ -5,6 +5,7 @@ import re
 
 from ..errors import Collector
 from ..load.content import BriefingSource, Claim as ClaimSource
+from ..load.fields import suggest
 from ..load.seeds import Seed
 from . import quotes
 from .site import Claim, Ref
@@ -43,22 +44,27 @@ def resolve_claim(b: BriefingSource, c: ClaimSource, anchor: str, index: SeedInd
         m = _CITE_RE.match(c.cite)
         if not m:
             out.error(b.path, c.cite_line, f"cite '{c.cite}' is not a paragraph id: write 'p7', or "
-                                      f"'<seed id>#p7' when the briefing has several seeds")
+                                      f"'<seed id>#p7' when the briefing has several seeds",
+                      code="bad-cite")
         else:
             seed_id, para = m.group("seed"), m.group("para")
             if seed_id is None and len(b.seeds) > 1:
                 out.error(b.path, c.cite_line, f"cite '{c.cite}' is ambiguous: this briefing has "
-                                          f"several seeds; write e.g. '{b.seeds[0]}#{para}'")
+                                          f"several seeds; write e.g. '{b.seeds[0]}#{para}'",
+                          code="ambiguous-cite")
             elif seed_id is not None and seed_id not in b.seeds:
                 out.error(b.path, c.cite_line, f"cite '{c.cite}' names seed '{seed_id}', which is not "
-                                          f"in this briefing's seeds ({', '.join(b.seeds)})")
+                                          f"in this briefing's seeds ({', '.join(b.seeds)})"
+                                          f"{suggest(seed_id, b.seeds)}"
+                                          f"{'; add it to seeds' if seed_id in index.seeds else ''}",
+                          code="bad-cite")
             elif seeds:
                 seed = index.seeds[seed_id or seeds[0]]
                 block = seed.paragraph(para)
                 if block is None:
                     out.error(b.path, c.cite_line,
                               f"cite '{c.cite}': seed '{seed.id}' has no paragraph {para}; "
-                              f"it has p1 to p{len(seed.paragraphs)}")
+                              f"it has p1 to p{len(seed.paragraphs)}", code="unknown-paragraph")
                 else:
                     cited = (seed.id, para, block.text)
     if c.quote:
@@ -73,7 +79,8 @@ def resolve_claim(b: BriefingSource, c: ClaimSource, anchor: str, index: SeedInd
             near = quotes.nearest(c.quote, paragraphs)
             where = f"paragraph {cited[1]} of '{cited[0]}'" if cited else "the briefing's seeds"
             hint = f"; nearest text ({near[0]}#{near[1]}): \"{_short(near[2])}\"" if near else ""
-            out.error(b.path, c.quote_line, f"quote \"{_short(c.quote)}\" not found in {where}{hint}")
+            out.error(b.path, c.quote_line, f"quote \"{_short(c.quote)}\" not found in {where}{hint}",
+                      code="quote-not-found")
     elif cited:
         ref = Ref(cited[0], cited[1], None, cited[2])
     return Claim(b.slug, anchor, c.text, ref, c.date)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
+from ..cache import no_memo
 from ..errors import Collector
 from ..load.config import Config
 from ..load.content import BriefingSource, TopicSource
@@ -25,7 +26,8 @@ def _check_refs(b: BriefingSource, seeds: dict, topics: dict, briefings: dict,
             if ref not in known:
                 hint = suggest(ref, known) or (f" (known {what}s: {', '.join(sorted(known)[:12])})"
                                                if known else f" (there are no {what}s yet)")
-                out.error(b.path, b.doc.line(key, i), f"unknown {what} '{ref}'{hint}")
+                out.error(b.path, b.doc.line(key, i), f"unknown {what} '{ref}'{hint}",
+                          code=f"unknown-{what}")
 
 
 def _check_topics(topics: dict[str, TopicSource], briefings: dict, out: Collector) -> None:
@@ -33,20 +35,23 @@ def _check_topics(topics: dict[str, TopicSource], briefings: dict, out: Collecto
         if t.slug in briefings:
             out.error(t.path, None, f"slug '{t.slug}' names both this topic and the briefing "
                                     f"{briefings[t.slug].path}; [[{t.slug}]] would be "
-                                    "ambiguous: rename one of the files")
+                                    "ambiguous: rename one of the files", code="duplicate-slug")
         if t.parent is None:
             continue
         if t.parent not in topics:
-            out.error(t.path, t.doc.line("parent"),
-                      f"unknown parent topic '{t.parent}'{suggest(t.parent, topics)}")
+            hint = suggest(t.parent, topics) or f" (known topics: {', '.join(sorted(topics)[:12])})"
+            out.error(t.path, t.doc.line("parent"), f"unknown parent topic '{t.parent}'{hint}",
+                      code="unknown-topic")
             continue
-        seen, cur = {t.slug}, t.parent
+        seen, cur = [t.slug], t.parent
         while cur is not None and cur in topics:
             if cur in seen:
                 out.error(t.path, t.doc.line("parent"),
-                          f"parent '{t.parent}' makes a cycle of topics ({' -> '.join(seen)})")
+                          f"parent '{t.parent}' makes a cycle of topics "
+                          f"({' -> '.join(seen + [cur])}); remove one of these 'parent:' keys",
+                          code="topic-cycle")
                 break
-            seen.add(cur)
+            seen.append(cur)
             cur = topics[cur].parent
 
 
@@ -77,16 +82,27 @@ def _resolve_links(text: str, line: int, path: str, topics, briefings, published
                 links[target] = Link(urls.source(seed_id) + (f"#{para}" if para else ""),
                                      seeds[seed_id].title)
                 continue
+            if seed_id in seeds:
+                why = (f"seed '{seed_id}' has no paragraph '{para}'; it has p1 to "
+                       f"p{len(seeds[seed_id].paragraphs)}")
+            else:
+                why = f"there is no seed '{seed_id}'{suggest(seed_id, seeds)}"
+            out.error(path, at, f"[[{target}]] links to nothing: {why}", code="broken-link")
+            links[target] = Link(None, name)
+            continue
         names = list(topics) + list(briefings)
+        hint = suggest(name, names) or ("; write [[topic-slug]], [[briefing-slug]] or "
+                                        "[[source:seed-id#p3]]")
         out.error(path, at, f"[[{target}]] links to nothing: no topic or briefing has that "
-                            f"slug{suggest(name, names)}")
+                            f"slug{hint}", code="broken-link")
         links[target] = Link(None, name)
     return links
 
 
 def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[BriefingSource],
-               topic_sources: list[TopicSource], out: Collector) -> Site:
-    """The resolved site graph; problems go to `out` (the caller raises on errors)."""
+               topic_sources: list[TopicSource], out: Collector, memo=no_memo) -> Site:
+    """The resolved site graph; problems go to `out` (the caller raises on errors).
+    `memo` (see sitegen.cache) may reuse rendered Markdown, proven claims, related lists."""
     all_briefings = {b.slug: b for b in briefing_sources}
     topic_src = {t.slug: t for t in topic_sources}
     _check_topics(topic_src, all_briefings, out)
@@ -101,8 +117,9 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     for t in sorted(topic_src.values(), key=lambda t: t.slug):
         for name in (t.title, *t.aliases):
             names.setdefault(name, t.slug)
-    md = MarkdownRenderer(names)
+    md = _CachedMarkdown(names, memo, out)
     index = SeedIndex(seeds)
+    seed_ids = "\n".join(seeds)
 
     briefings: dict[str, Briefing] = {}
     backlinks: dict[str, list[str]] = defaultdict(list)
@@ -114,21 +131,26 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
                 to = link.site_path.split("/")[1]
                 if to != b.slug and b.slug not in backlinks[to]:
                     backlinks[to].append(b.slug)
+        # The key holds everything resolve_claim reads: the briefing's claims and seeds,
+        # those seeds' content, and which seed ids exist.
+        key_points, timeline = memo("claims", (
+            b.slug, b.path, b.seeds, b.key_points, b.timeline, seed_ids,
+            tuple((s, seeds[s].path, seeds[s].digest) for s in b.seeds if s in seeds)),
+            lambda o: _claims(b, index, o), out)
         briefings[b.slug] = Briefing(
             slug=b.slug, path=b.path, title=b.title, date=b.date, seeds=b.seeds,
             topics=tuple(t for t in dict.fromkeys(b.topics) if t in topic_src),
             bottom_line=b.bottom_line, confidence=b.confidence,
-            key_points=tuple(resolve_claim(b, c, f"kp-{i}", index, out)
-                             for i, c in enumerate(b.key_points, 1)),
-            timeline=tuple(resolve_claim(b, c, f"ev-{i}", index, out)
-                           for i, c in enumerate(b.timeline, 1)),
+            key_points=key_points, timeline=timeline,
             body_html=md.render(b.body, links), draft=b.draft,
             word_count=len(b.body.split()))
 
     topics_of = {s: b.topics for s, b in briefings.items()}
     explicit = {s: tuple(r for r in all_briefings[s].related if r in published)
                 for s in briefings}
-    related = rel.related_briefings(topics_of, explicit, order)
+    related = memo("related", (tuple(topics_of.items()), tuple(explicit.items()),
+                               tuple(order.items())),
+                   lambda _: rel.related_briefings(topics_of, explicit, order), out)
     by_date = list(reversed(kept))  # oldest first
     for i, b in enumerate(by_date):
         briefings[b.slug] = replace(
@@ -143,6 +165,27 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
                             key=lambda e: (e.date.key, order[e.briefing], e.anchor)))
     return Site(config, briefings, topics, sources, timeline)
+
+
+def _claims(b: BriefingSource, index: SeedIndex, out: Collector):
+    """(key points, timeline events) of a briefing, each citation proven."""
+    return (tuple(resolve_claim(b, c, f"kp-{i}", index, out)
+                  for i, c in enumerate(b.key_points, 1)),
+            tuple(resolve_claim(b, c, f"ev-{i}", index, out)
+                  for i, c in enumerate(b.timeline, 1)))
+
+
+class _CachedMarkdown:
+    """`MarkdownRenderer.render` through the memo: the HTML depends only on the text, its
+    resolved links, the topic names (title/alias -> slug) and the topic being described."""
+
+    def __init__(self, names: dict[str, str], memo, out: Collector):
+        self.md, self.names = MarkdownRenderer(names), tuple(names.items())
+        self.memo, self.out = memo, out
+
+    def render(self, text: str, links: dict[str, Link], skip_topic: str | None = None) -> str:
+        return self.memo("markdown", (self.names, text, tuple(links.items()), skip_topic),
+                         lambda _: self.md.render(text, links, skip_topic), self.out)
 
 
 def _topics(topic_src, briefings, topics_of, md, all_briefings, published, seeds, out):

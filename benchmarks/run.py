@@ -1,0 +1,122 @@
+"""The build benchmark: generate a synthetic site of N briefings and time sitegen on it.
+
+    python benchmarks/run.py                  # N = 1,000 and 10,000, 3 runs each
+    python benchmarks/run.py -n 1000 -r 5     # one size, five runs
+    python benchmarks/run.py --compare        # also Hugo, Pelican, MkDocs where installed
+
+Scenarios (each the median of the runs, wall seconds, pages/second, peak RSS):
+cold build (no output, no cache), no-change rebuild, rebuild after one briefing was
+edited, rebuild after one seed was edited. Every build runs in a fresh process.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from gen_site import generate  # noqa: E402
+import others  # noqa: E402
+
+# Runs one command in a child and reports its peak RSS (KiB) on the last line of stderr.
+_TIMED = ("import resource, subprocess, sys; "
+          "rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
+          "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+          "sys.exit(rc)")
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of one command run in its own process."""
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-c", _TIMED, *cmd], cwd=cwd,
+                         capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if run.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{run.stderr}")
+    return wall, int(run.stderr.strip().splitlines()[-1]) / 1024
+
+
+def _touch_briefing(root: Path, i: int) -> None:
+    path = sorted((root / "content/briefings").glob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + f"\nEdited paragraph number {i}.\n",
+                    encoding="utf-8")
+
+
+def _touch_seed(root: Path, i: int) -> None:
+    path = sorted(p for p in (root / "seeds").iterdir() if p.suffix in (".txt", ".md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + f"\n\nAn added closing paragraph {i}.\n",
+                    encoding="utf-8")
+
+
+def bench_sitegen(root: Path, runs: int) -> dict:
+    build = [sys.executable, "-m", "sitegen", "build", "-q", "--root", str(root)]
+    results: dict[str, list[tuple[float, float]]] = {k: [] for k in
+                                                     ("cold", "no-change", "briefing-edit", "seed-edit")}
+    for i in range(runs):
+        for leftover in ("public", ".sitegen-cache"):
+            shutil.rmtree(root / leftover, ignore_errors=True)
+        results["cold"].append(timed(build))
+        results["no-change"].append(timed(build))
+        _touch_briefing(root, i)
+        results["briefing-edit"].append(timed(build))
+        _touch_seed(root, i)
+        results["seed-edit"].append(timed(build))
+    pages = sum(1 for _ in (root / "public").rglob("*.html"))
+    return {name: summary(rows, pages) for name, rows in results.items()} | {"pages": pages}
+
+
+def summary(rows: list[tuple[float, float]], pages: int) -> dict:
+    wall = statistics.median(r[0] for r in rows)
+    return {"wall_s": round(wall, 3), "pages_per_s": round(pages / wall), "rss_mib":
+            round(max(r[1] for r in rows)), "runs": [round(r[0], 3) for r in rows]}
+
+
+def bench_others(root: Path, runs: int, work: Path) -> dict:
+    out = {}
+    for name in others.available():
+        cmd = others.TOOLS[name](root, work / name)
+        out[name] = summary([timed(cmd) for _ in range(runs)], 0) | {"note": "cold build"}
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("-n", type=int, action="append", help="briefings (repeatable); default 1000 and 10000")
+    p.add_argument("-r", "--runs", type=int, default=3, help="runs per scenario (median reported)")
+    p.add_argument("--compare", action="store_true", help="also time hugo, pelican, mkdocs if installed")
+    p.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    p.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
+    args = p.parse_args(argv)
+    report = {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
+                          "platform": platform.platform()}, "sizes": {}}
+    for n in args.n or [1000, 10000]:
+        base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
+        root = base / f"site-{n}"
+        try:
+            shutil.rmtree(root, ignore_errors=True)
+            generate(root, n)
+            row = {"sitegen": bench_sitegen(root, args.runs)}
+            if args.compare:
+                row |= bench_others(root, args.runs, base / f"others-{n}")
+            report["sizes"][n] = row
+            print(f"N={n}: {json.dumps(row)}", flush=True)
+        finally:
+            if not args.keep:
+                shutil.rmtree(base, ignore_errors=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

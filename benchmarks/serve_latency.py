@@ -1,0 +1,149 @@
+"""Live-preview latency: how long after saving a briefing `sitegen serve` has rebuilt the
+site, and how long until an open browser page shows the change.
+
+    python benchmarks/serve_latency.py                 # the example site and 1,000 briefings
+    python benchmarks/serve_latency.py --sizes 0 5000  # 0 = the bundled example site
+    python benchmarks/serve_latency.py --no-browser    # save-to-rebuilt only
+
+For each site it starts `sitegen serve` (a subprocess), opens one briefing's page in
+headless Chromium, then 10 times changes that briefing's title and measures
+save -> rebuilt (the server's "built in" line arrives) and save -> reloaded (the open
+page shows the new title). It prints the medians. Targets: < 300 ms on the example site,
+< 1 s on 1,000 briefings.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path[:0] = [str(HERE), str(REPO / "tests")]
+
+from serve_tools import ServeProcess  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CONNECTED = "() => !!(window.LiveReload && window.LiveReload.connector.protocol)"
+EXAMPLE = ("config.yaml", "content", "seeds", "themes")
+
+
+def make_site(root: Path, n: int) -> Path:
+    """The bundled example (n = 0) or a generated site of n briefings."""
+    if n == 0:
+        for part in EXAMPLE:
+            src = REPO / part
+            (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
+        return root
+    try:
+        from gen_site import generate
+    except ImportError:  # an older checkout: a minimal generator of the same shape
+        generate = _generate
+    generate(root, n)
+    return root
+
+
+def _generate(root: Path, n: int) -> None:
+    """N briefings, each with its own seed, 2-5 of N/25 topics, cited and quoted key points."""
+    import random
+    rnd = random.Random(1)
+    words = ("alliance border talks troops sanctions energy pipeline harbour election treaty "
+             "ceasefire minister summit army navy drills exports grain envoy").split()
+    for d in ("seeds", "content/briefings", "content/topics"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    (root / "config.yaml").write_text("title: Generated briefings\n")
+    topics = [f"topic-{i:03d}" for i in range(max(8, n // 25))]
+    for t in topics:
+        (root / f"content/topics/{t}.yaml").write_text(f"title: Topic {t[6:]}\n")
+    for i in range(n):
+        paras = [" ".join(rnd.choice(words) for _ in range(40)).capitalize() + "."
+                 for _ in range(8)]
+        (root / f"seeds/s{i:05d}.txt").write_text(f"Source {i}\n\n" + "\n\n".join(paras) + "\n")
+        points = "".join(f"  - text: Point {k}.\n    cite: p{k + 1}\n    quote: \""
+                         f"{' '.join(paras[k].split()[3:8])}\"\n" for k in range(3))
+        (root / f"content/briefings/b{i:05d}.md").write_text(
+            f"---\ntitle: \"Briefing {i}\"\ndate: 2023-{1 + i % 12:02d}-{1 + i % 28:02d}\n"
+            f"seeds: [s{i:05d}]\ntopics: [{', '.join(rnd.sample(topics, rnd.randint(2, 5)))}]\n"
+            f"bottom_line: Bottom line {i}.\nkey_points:\n{points}---\n"
+            + " ".join(rnd.choice(words) for _ in range(300)) + "\n")
+
+
+def measure(root: Path, edits: int, browser) -> tuple[list[float], list[float], float]:
+    """Per edit: save -> rebuilt and save -> reloaded (ms); and the first build's seconds."""
+    briefings = sorted((root / "content/briefings").glob("*.md"))
+    path = briefings[len(briefings) // 2]
+    page_path = f"briefings/{path.stem}/index.html"
+    original = path.read_text(encoding="utf-8")
+    rebuilt, reloaded = [], []
+    with ServeProcess(root, timeout=600) as server:
+        first = float(server.wait_for_line(r"built in ([\d.]+) s").group(1))
+        page = None
+        if browser:
+            page = browser.new_page()
+            page.goto(server.url + page_path)
+            page.wait_for_function(CONNECTED, timeout=30_000)
+        try:
+            for k in range(edits):
+                title = f"Latency edit {k}"
+                seen = len(server.lines)
+                text = re.sub(r"(?m)^title: .*$", f'title: "{title}"', original, count=1)
+                start = time.perf_counter()
+                path.write_text(text, encoding="utf-8")
+                if page is not None:
+                    page.wait_for_function(
+                        f"() => document.title.startsWith({title!r})", polling=5, timeout=60_000)
+                    reloaded.append((time.perf_counter() - start) * 1000)
+                index, _ = server.find_line(r"built in", timeout=60, start=seen)
+                rebuilt.append((server.line_times[index] - start) * 1000)
+                if page is not None:
+                    page.wait_for_function(CONNECTED, timeout=30_000)
+                time.sleep(0.3)  # separate edits, not one burst
+        finally:
+            path.write_text(original, encoding="utf-8")
+            if page is not None:
+                page.close()
+    return rebuilt, reloaded, first
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[0, 1000],
+                        help="sites to measure: 0 = the bundled example, N = generated")
+    parser.add_argument("--edits", type=int, default=10)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args(argv)
+    print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python "
+          f"{platform.python_version()}")
+    pw = browser = None
+    if not args.no_browser:
+        from playwright.sync_api import sync_playwright
+        pw = sync_playwright().start()
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        for n in args.sizes:
+            with tempfile.TemporaryDirectory(prefix="sitegen-latency-") as tmp:
+                root = make_site(Path(tmp), n)
+                rebuilt, reloaded, first = measure(root, args.edits, browser)
+            name = "example site" if n == 0 else f"{n} briefings"
+            line = (f"{name}: save -> rebuilt median {statistics.median(rebuilt):.0f} ms "
+                    f"(min {min(rebuilt):.0f}, max {max(rebuilt):.0f})")
+            if reloaded:
+                line += f"; save -> browser shows it median {statistics.median(reloaded):.0f} ms"
+            print(line + f"; first build {first:.2f} s", flush=True)
+    finally:
+        if browser:
+            browser.close()
+            pw.stop()
+
+
+if __name__ == "__main__":
+    main()

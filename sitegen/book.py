@@ -1,0 +1,77 @@
+"""The briefing book (`book/index.html`): every briefing on one printable page, newest first.
+
+Citations become numbered footnotes that point into the source pages. Briefing bodies
+are pre-rendered HTML written for a page of their own, so their ids (and `#fragment`
+links to them) get a per-briefing prefix here, and their headings move one level
+down, under the book's per-briefing sections. Slugs never contain "--", so the
+prefix `<slug>--` cannot collide with another briefing's ids or the page's own
+(`book--…`); body ids get `<slug>--body-`, apart from the chapter's own (`<slug>--kp-1`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .model.site import Briefing, Claim, Ref, Site, Source, Topic
+
+BOOK_PAGE = "book/"
+_ID_RE = re.compile(r'(\sid=")([^"]*")')
+_FRAGMENT_RE = re.compile(r'(\shref="#)([^"]*")')
+_HEADING_RE = re.compile(r"<(/?)h([1-6])\b")
+
+
+@dataclass(frozen=True)
+class Note:
+    """A numbered footnote: the claim it belongs to and the paragraph it cites."""
+
+    number: int
+    claim: Claim
+    ref: Ref
+    source: Source
+
+
+@dataclass(frozen=True)
+class Chapter:
+    briefing: Briefing
+    prefix: str  # "<slug>--": prefix of every id inside this chapter
+    body_html: str  # the body with ids prefixed `<slug>--body-`, still with sitegen:root/ marks
+    topics: tuple[Topic, ...]
+    sources: tuple[Source, ...]
+    notes: tuple[Note, ...]
+    note_of: dict[str, int]  # claim anchor -> footnote number
+
+    @property
+    def id(self) -> str:
+        return self.briefing.slug
+
+
+def prefix_ids(html: str, prefix: str, shift_headings: int = 1) -> str:
+    """Give every id (and every same-page `#fragment` link) in `html` a prefix; move
+    headings `shift_headings` levels down (at most h6)."""
+    html = _ID_RE.sub(lambda m: m.group(1) + prefix + m.group(2), html)
+    html = _FRAGMENT_RE.sub(lambda m: m.group(1) + prefix + m.group(2), html)
+    if shift_headings:
+        html = _HEADING_RE.sub(
+            lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift_headings, 6)}", html)
+    return html
+
+
+def chapter(site: Site, b: Briefing) -> Chapter:
+    notes: list[Note] = []
+    for claim in (*b.key_points, *b.timeline):
+        if claim.ref and claim.ref.seed in site.sources:
+            notes.append(Note(len(notes) + 1, claim, claim.ref, site.sources[claim.ref.seed]))
+    prefix = f"{b.slug}--"
+    return Chapter(
+        briefing=b, prefix=prefix, body_html=prefix_ids(b.body_html, prefix + "body-"),
+        topics=tuple(site.topics[t] for t in b.topics if t in site.topics),
+        sources=tuple(site.sources[s] for s in b.seeds if s in site.sources),
+        notes=tuple(notes), note_of={n.claim.anchor: n.number for n in notes})
+
+
+def book_data(site: Site) -> dict:
+    """The book page's template data: its chapters, newest first."""
+    chapters = [chapter(site, b) for b in site.briefings.values()]
+    dates = [c.briefing.date for c in chapters]
+    return dict(chapters=chapters, newest=max(dates, default=None),
+                oldest=min(dates, default=None))

@@ -1,0 +1,70 @@
+"""Memo of the pure, expensive build steps, so a rebuild redoes only what its inputs changed.
+
+A stage memoises a step with `memo(step, key, compute, out)`. `key` must hold everything
+the result depends on (file bytes or text, resolved links, seed digests, …), so a hit is
+correct by construction. `compute(collector)` reports its problems into a fresh collector;
+they are stored with the value and replayed into `out` on every hit, so a cached build
+reports exactly what a clean one does. A step that raises is not stored.
+
+`no_memo` computes every time (a clean build). `BuildCache` keeps results in memory between
+builds (`sitegen serve`). Keys are tuples of str, bytes, numbers and frozen dataclasses with
+a stable repr, so a persistent store can key on `sha256(repr((step, key)))` later.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable, Hashable, TypeVar
+
+from .errors import Collector
+
+T = TypeVar("T")
+Compute = Callable[[Collector], T]
+
+
+def no_memo(step: str, key: Hashable, compute: Compute, out: Collector) -> T:
+    """The memo of a clean build: compute every time, report straight into `out`."""
+    return compute(out)
+
+
+class BuildCache:
+    """In-memory memo shared by successive builds of one site.
+
+    Call `start()` before a build and `prune()` after a successful one: entries the
+    latest successful build did not use are dropped, so memory follows the site's size,
+    not the number of edits. `stats` counts hits and misses per step since `start()`.
+    """
+
+    def __init__(self) -> None:
+        self._store: dict[tuple[str, Hashable], list] = {}  # -> [value, problems, generation]
+        self.generation = 0
+        self.stats: Counter = Counter()
+
+    def __call__(self, step: str, key: Hashable, compute: Compute, out: Collector) -> T:
+        entry = self._store.get((step, key))
+        if entry is None:
+            collector = Collector()
+            value = compute(collector)
+            entry = self._store[(step, key)] = [value, tuple(collector.problems), self.generation]
+            self.stats[step, "miss"] += 1
+        else:
+            entry[2] = self.generation
+            self.stats[step, "hit"] += 1
+        out.extend(list(entry[1]))
+        return entry[0]
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def start(self) -> None:
+        self.generation += 1
+        self.stats.clear()
+
+    def prune(self) -> None:
+        """Forget every entry the current build did not use."""
+        self._store = {k: e for k, e in self._store.items() if e[2] == self.generation}
+
+    def misses(self, step: str) -> int:
+        return self.stats[step, "miss"]
+
+    def hits(self, step: str) -> int:
+        return self.stats[step, "hit"]

@@ -1,0 +1,113 @@
+"""Stable digests of build values: what a page's inputs are, in 16 bytes.
+
+`Fingerprints()(value)` digests str, bytes, numbers, dates, paths, enums, tuples, lists,
+dicts, sets and dataclasses, recursively (type names included, so `1` and `"1"` or two
+dataclasses with the same fields differ). Equal digests mean equal values; any other type
+gets a digest that never repeats, so it can only cause a cache miss, never a wrong hit.
+
+Digests of deeply immutable objects (frozen dataclasses and tuples of immutable values)
+are remembered by identity across builds: a seed's paragraphs or a briefing's claims,
+handed out again by the build cache, are digested once. Mutable containers are remembered
+within one build only (call `start()` before each build, `prune()` after it).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+import itertools
+import operator
+from pathlib import PurePath
+from typing import Any
+
+# Values digested by their repr, which is unambiguous for these types and never starts with "#".
+_ATOMS = frozenset({str, int, float, bool, type(None), complex, dt.date, dt.datetime, dt.time,
+                    dt.timedelta})
+_unique = itertools.count()
+
+
+class Fingerprints:
+    """Digests values, remembering those of objects it has seen (see the module doc)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[Any, bytes, bool, int]] = {}  # id -> (obj, digest, frozen, gen)
+        self._kinds: dict[type, tuple[str, Any, bool]] = {}  # type -> (name, field getter, frozen)
+        self.generation = 0
+
+    def start(self) -> None:
+        self.generation += 1
+
+    def prune(self) -> None:
+        """Forget objects not digested since `start()` (they may be freed, their ids reused)."""
+        gen = self.generation
+        self._seen = {k: v for k, v in self._seen.items() if v[3] == gen and v[2]}
+
+    def __call__(self, value: Any) -> bytes:
+        if type(value) in _ATOMS:
+            return repr(value).encode("utf-8", "surrogatepass")
+        return self._digest(value)[0]
+
+    def _digest(self, obj: Any) -> tuple[bytes, bool]:
+        """(digest, deeply immutable?) of a value that is not an atom."""
+        seen = self._seen.get(id(obj))
+        if seen is not None and seen[0] is obj and (seen[2] or seen[3] == self.generation):
+            if seen[3] != self.generation:
+                self._seen[id(obj)] = (obj, seen[1], seen[2], self.generation)
+            return seen[1], seen[2]
+        cls = type(obj)
+        kind = self._kinds.get(cls) or self._kind(cls)
+        parts = [kind[0]]
+        if kind[1] is not None:  # dataclass
+            frozen = self._add(kind[1](obj), parts) and kind[2]
+        elif cls is tuple:
+            frozen = self._add(obj, parts)
+        elif cls is list:
+            frozen = self._add(obj, parts) and False
+        elif cls is dict:
+            frozen = self._add([x for item in obj.items() for x in item], parts) and False
+        elif cls is set or cls is frozenset:
+            items: list[str] = []
+            self._add(obj, items)
+            parts.extend(sorted(items))
+            frozen = False
+        else:
+            frozen = _other(obj, parts)
+        digest = hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
+                                 digest_size=16).digest()
+        self._seen[id(obj)] = (obj, digest, frozen, self.generation)
+        return digest, frozen
+
+    def _add(self, values, parts: list[str]) -> bool:
+        """Append each value's repr (atoms) or '#digest'; True when all are immutable."""
+        frozen = True
+        for v in values:
+            if type(v) in _ATOMS:
+                parts.append(repr(v))
+            else:
+                digest, f = self._digest(v)
+                parts.append("#" + digest.hex())
+                frozen = frozen and f
+        return frozen
+
+    def _kind(self, cls: type) -> tuple[str, Any, bool]:
+        name, getter, frozen = f"{cls.__module__}.{cls.__qualname__}", None, False
+        if dataclasses.is_dataclass(cls):
+            names = [f.name for f in dataclasses.fields(cls)]
+            getter = operator.attrgetter(*names) if len(names) > 1 else (
+                lambda obj: tuple(getattr(obj, n) for n in names))
+            frozen = bool(cls.__dataclass_params__.frozen)
+        self._kinds[cls] = (name, getter, frozen)
+        return self._kinds[cls]
+
+
+def _other(obj: Any, parts: list[str]) -> bool:
+    """Parts of a value of another type; True when it is immutable."""
+    if isinstance(obj, (str, bytes, int, float)):  # subclasses such as Markup
+        parts.append(repr(str(obj) if isinstance(obj, str) else obj))
+        return True
+    if isinstance(obj, (PurePath, enum.Enum, dt.date, dt.time)):
+        parts.append(repr(obj))
+        return True
+    parts.append(f"unique {next(_unique)}")  # unknown type: never equal to anything
+    return False

@@ -1,0 +1,148 @@
+"""Editor warnings of `sitegen check`: things that build fine but a careful editor wants
+to know (uncited key points, orphan seeds, unused topics, shared aliases, ambiguous quotes,
+links to drafts, briefings older than their sources). Each has a stable `code`.
+
+Works on what `load` read, so it runs even when other files have errors.
+"""
+from __future__ import annotations
+
+from .errors import Collector
+from .load.content import BriefingSource, TopicSource
+from .load.seeds import Seed
+from .model import quotes
+from .model.citations import SeedIndex
+from .model.markup import wikilinks
+
+
+def editor_warnings(seeds: dict[str, Seed], briefings: list[BriefingSource],
+                    topics: list[TopicSource], out: Collector) -> None:
+    """Report every editor warning into `out`."""
+    _uncited_key_points(briefings, out)
+    _orphan_seeds(seeds, briefings, out)
+    _unused_topics(topics, briefings, out)
+    _shared_aliases(topics, out)
+    _ambiguous_quotes(seeds, briefings, out)
+    _draft_links(briefings, topics, out)
+    _before_source(seeds, briefings, out)
+
+
+def _uncited_key_points(briefings: list[BriefingSource], out: Collector) -> None:
+    for b in briefings:
+        for i, c in enumerate(b.key_points, 1):
+            if not c.cite and not c.quote:
+                out.warning(b.path, c.line, f"key point {i} has neither 'cite' nor 'quote': add "
+                                            "'cite: pN' for the paragraph it rests on, or a "
+                                            "'quote:' from the source", code="uncited-key-point")
+
+
+def _orphan_seeds(seeds: dict[str, Seed], briefings: list[BriefingSource],
+                  out: Collector) -> None:
+    used = {s for b in briefings for s in b.seeds}
+    for sid, seed in seeds.items():
+        if sid not in used:
+            out.warning(seed.path, None, f"seed '{sid}' is not cited by any briefing; start one "
+                                         f"with `sitegen new {sid}`", code="orphan-seed")
+
+
+def _unused_topics(topics: list[TopicSource], briefings: list[BriefingSource],
+                   out: Collector) -> None:
+    """A topic no briefing uses; a parent of a used topic is in use as a group."""
+    by_slug = {t.slug: t for t in topics}
+    used = {t for b in briefings for t in b.topics if t in by_slug}
+    for slug in list(used):
+        seen, parent = {slug}, by_slug[slug].parent
+        while parent in by_slug and parent not in seen:
+            used.add(parent)
+            seen.add(parent)
+            parent = by_slug[parent].parent
+    for t in topics:
+        if t.slug not in used:
+            out.warning(t.path, None, f"topic '{t.slug}' has no briefing: add it to the "
+                                      "'topics:' of a briefing, or remove the file",
+                        code="unused-topic")
+
+
+def _shared_aliases(topics: list[TopicSource], out: Collector) -> None:
+    """A title or alias of two topics: mentions of it link to only one of them."""
+    owner: dict[str, TopicSource] = {}
+    for t in sorted(topics, key=lambda t: t.slug):
+        names = [((), t.title)] + [(("aliases", i), a) for i, a in enumerate(t.aliases)]
+        mine = set()
+        for where, name in names:
+            key = name.casefold()
+            if not key or key in mine:
+                continue
+            mine.add(key)
+            first = owner.setdefault(key, t)
+            if first is not t:
+                what = "title" if not where else "alias"
+                line = t.doc.line("title") if not where else t.doc.line(*where)
+                out.warning(t.path, line, f"{what} '{name}' is also the title or an alias of "
+                                          f"topic '{first.slug}' ({first.path}); a mention of it "
+                                          f"links to '{first.slug}' only: keep it on one topic",
+                            code="shared-alias")
+
+
+def _ambiguous_quotes(seeds: dict[str, Seed], briefings: list[BriefingSource],
+                      out: Collector) -> None:
+    """A quote without `cite` found in several paragraphs: the first one is linked."""
+    index = SeedIndex(seeds)
+    for b in briefings:
+        mine = [s for s in b.seeds if s in seeds]
+        for c in (*b.key_points, *b.timeline):
+            if not c.quote or c.cite:
+                continue
+            hits = quotes.find(c.quote, index.paragraphs(mine))
+            if len(hits) < 2:
+                continue
+            one_seed = len(b.seeds) == 1
+            names = [para if one_seed else f"{sid}#{para}" for sid, para in hits]
+            shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+            out.warning(b.path, c.quote_line, f"quote \"{_short(c.quote)}\" occurs in "
+                                              f"{len(hits)} paragraphs ({shown}); it links to the "
+                                              f"first, {names[0]}: add a 'cite:' naming the one "
+                                              "you mean, or quote more words",
+                        code="ambiguous-quote")
+
+
+def _draft_links(briefings: list[BriefingSource], topics: list[TopicSource],
+                 out: Collector) -> None:
+    """Published pages that link to a draft (shown as plain text until it is published)."""
+    drafts = {b.slug: b for b in briefings if b.draft}
+    if not drafts:
+        return
+    topic_slugs = {t.slug for t in topics}
+    texts = [(b.path, b.body, b.body_line) for b in briefings if not b.draft]
+    texts += [(t.path, t.description, t.description_line) for t in topics]
+    for path, text, line in texts:
+        for target, at in wikilinks(text, line):
+            kind, _, name = target.rpartition(":")
+            if name in drafts and (kind == "briefing" or (not kind and name not in topic_slugs)):
+                out.warning(path, at, f"[[{target}]] links to the draft '{name}' "
+                                      f"({drafts[name].path}); it is shown as plain text until "
+                                      "that briefing is published (draft: false)",
+                            code="draft-link")
+    for b in briefings:
+        if b.draft:
+            continue
+        for i, slug in enumerate(b.related):
+            if slug in drafts:
+                out.warning(b.path, b.doc.line("related", i),
+                            f"related briefing '{slug}' is a draft; it is left out until that "
+                            "briefing is published (draft: false)", code="draft-link")
+
+
+def _before_source(seeds: dict[str, Seed], briefings: list[BriefingSource],
+                   out: Collector) -> None:
+    for b in briefings:
+        for sid in b.seeds:
+            published = seeds[sid].meta.published if sid in seeds else None
+            if b.date and published and b.date < published:
+                out.warning(b.path, b.doc.line("date"),
+                            f"briefing dated {b.date} is older than its source '{sid}', "
+                            f"published {published} ({seeds[sid].path}): is the date right?",
+                            code="before-source")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -1,0 +1,86 @@
+"""The search index: every published briefing's searchable text, once, as a JavaScript file.
+
+`search/index.js` sets `window.SITEGEN_SEARCH` and is loaded by the search page with a
+plain `<script src>`, so search works from `file://` (no fetch). The browser side
+(`themes/default/static/search.js`) tokenises the text when the page loads; the file
+holds no inverted index, so no text is stored twice. Shape (arrays keep it compact):
+
+    {"v": 1,
+     "topics":  [[title, link, [alias, …]], …],
+     "sources": [title, …],
+     "docs":    [[title, iso date, link, bottom line, [key point, …], analysis text,
+                  [topic index, …], [source index, …]], …]}   # newest first
+
+Links are relative to the search page and follow `clean_links`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from html.parser import HTMLParser
+
+from . import urls
+from .model.site import Site
+
+INDEX_FILE = "search/index.js"
+SEARCH_PAGE = "search/"
+_BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "th",
+               "dd", "dt", "br", "div", "figcaption", "summary"}
+
+
+class _Text(HTMLParser):
+    """Visible text of sanitised HTML, with a space wherever a block ends."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+
+def html_text(html: str) -> str:
+    """Plain text of an HTML fragment, whitespace collapsed."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return re.sub(r"\s+", " ", unescape("".join(parser.parts))).strip()
+
+
+def index_data(site: Site) -> dict:
+    """The index as plain data (see the module docstring for its shape)."""
+    clean = site.config.clean_links
+
+    def link(site_path: str) -> str:
+        return urls.relative(SEARCH_PAGE, site_path, clean)
+
+    topic_ids = {slug: i for i, slug in enumerate(site.topics)}
+    topics = [[t.title, link(t.site_path), list(t.aliases)] for t in site.topics.values()]
+    source_ids = {sid: i for i, sid in enumerate(site.sources)}
+    sources = [s.seed.title for s in site.sources.values()]
+    docs = []
+    for b in site.briefings.values():
+        docs.append([
+            b.title, b.date.isoformat(), link(b.site_path), b.bottom_line,
+            [kp.text for kp in b.key_points], html_text(b.body_html),
+            [topic_ids[t] for t in b.topics if t in topic_ids],
+            [source_ids[s] for s in b.seeds if s in source_ids],
+        ])
+    return {"v": 1, "topics": topics, "sources": sources, "docs": docs}
+
+
+def index_js(site: Site) -> bytes:
+    """`search/index.js`: the index as one compact JavaScript assignment."""
+    text = json.dumps(index_data(site), ensure_ascii=False, separators=(",", ":"))
+    # JSON is valid JavaScript except, in old engines, for raw U+2028/U+2029.
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"window.SITEGEN_SEARCH={text};\n".encode("utf-8")

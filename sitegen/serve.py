@@ -1,0 +1,254 @@
+"""`sitegen serve`: build the site into a private temporary folder, serve it with live
+reload, and rebuild (incrementally) whenever an input changes.
+
+Threads: the main thread runs the web server (tornado, with livereload's WebSocket
+handler and client script); a watcher thread polls the inputs; the coalescer's thread
+runs one rebuild per burst of changes, then asks the server to reload open pages. While
+the site does not build, every HTML page is served with the error overlay on top of the
+last good build (see `overlay`).
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import mimetypes
+import posixpath
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import traceback
+import webbrowser
+from pathlib import Path
+
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from livereload.server import LiveScriptInjector
+from livereload.watcher import Watcher as _LivereloadWatcher
+from tornado import httpserver, ioloop, netutil, web
+
+from .errors import Problem, SiteError
+from .incremental import IncrementalBuilder, Rebuilt
+from .overlay import error_page, inject, render_overlay
+from .watch import Coalescer, Watcher
+
+POLL = 0.05  # seconds between two looks at the inputs
+QUIET = 0.1  # seconds without a change before rebuilding
+PORT_TRIES = 10  # a port in use: try this many following ones
+LIVE_SCRIPT = ('<script>(function(){var s=document.createElement("script");'
+               'var port=window.location.port||(window.location.protocol=="https:"?443:80);'
+               's.src="//"+window.location.hostname+":"+port+"/livereload.js?port="+port;'
+               'document.head.appendChild(s);})();</script>')
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Preview:
+    """The private build folder, its incremental builder, and what the browser is shown."""
+
+    def __init__(self, root: Path, folder: Path, drafts: bool = False):
+        self.root, self.folder = root, folder
+        self.builder = IncrementalBuilder(root, folder, drafts)
+        self.built = False  # the folder holds a good build
+        self.problems: list[Problem] = []  # errors of the latest build; [] when it worked
+        self.overlay: str | None = None  # HTML shown over pages while there are errors
+        self._warnings: list[Problem] = []
+
+    def rebuild(self, changed: set[str] = frozenset()) -> str | None:
+        """Build; report in the terminal. Returns what the browser should reload
+        ('*' for everything, or one stylesheet's path), or None when nothing it shows changed."""
+        what = ", ".join(sorted(changed)[:3]) + (" …" if len(changed) > 3 else "")
+        try:
+            result: Rebuilt | None = self.builder.build()
+            problems = []
+        except SiteError as exc:
+            result, problems = None, exc.problems
+        except Exception as exc:  # a bug: say so, keep serving the last good build
+            traceback.print_exc()
+            result, problems = None, [Problem("(sitegen)", None, f"internal error: {exc!r}")]
+        before = self.problems
+        self.problems = problems
+        if result is None:
+            for p in problems:
+                say(str(p))
+            say(f"build failed: {len(problems)} error(s)"
+                + ("; still serving the last good build" if self.built else ""))
+            self.overlay = render_overlay(self.root, problems, stale=self.built)
+            return "*" if problems != before else None
+        self.built, self.overlay = True, None
+        if result.warnings != self._warnings:
+            for p in result.warnings:
+                say(str(p))
+        self._warnings = result.warnings
+        say(f"{what + ': ' if what else ''}built in {result.seconds:.2f} s "
+            f"({result.rendered} of {result.pages} pages rendered, "
+            f"{len(result.changed)} files changed)")
+        if before:
+            return "*"
+        if not result.changed:
+            return None
+        if all(p.endswith(".css") for p in result.changed):
+            return result.changed[0]
+        return "*"
+
+
+class SiteHandler(web.RequestHandler):
+    """Files of the preview folder; directories give their index.html; HTML pages get the
+    error overlay while the build is broken."""
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def compute_etag(self) -> None:
+        return None
+
+    def get(self, path: str) -> None:
+        self.set_header("Cache-Control", "no-store")
+        preview = self.preview
+        rel = posixpath.normpath("/" + path).lstrip("/")
+        if any(part.startswith(".") for part in rel.split("/")):
+            return self._not_found()
+        target = preview.folder / rel if rel else preview.folder
+        if target.is_dir():
+            if path and not path.endswith("/"):
+                return self.redirect(self.request.path + "/" + (
+                    "?" + self.request.query if self.request.query else ""))
+            target = target / "index.html"
+        if not target.is_file():
+            if preview.overlay is not None and not preview.built and _looks_like_page(rel):
+                return self._send(error_page(preview.overlay), "text/html", 500)
+            return self._not_found()
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        self._send(target.read_bytes(), kind)
+
+    def _not_found(self) -> None:
+        page = self.preview.folder / "404.html"
+        if page.is_file():
+            return self._send(page.read_bytes(), "text/html", 404)
+        self._send(b"<!doctype html><title>Not found</title><h1>Not found</h1>", "text/html", 404)
+
+    def _send(self, data: bytes, kind: str, status: int = 200) -> None:
+        if kind == "text/html" and self.preview.overlay is not None and self.preview.built:
+            data = inject(data, self.preview.overlay)
+        self.set_status(status)
+        self.set_header("Content-Type", f"{kind}; charset=utf-8" if kind.startswith("text/")
+                        or kind in ("application/javascript", "application/json") else kind)
+        self.finish(data)
+
+
+def _looks_like_page(rel: str) -> bool:
+    return rel == "" or rel.endswith((".html", "/")) or "." not in rel.rsplit("/", 1)[-1]
+
+
+def application(preview: Preview) -> web.Application:
+    """The web app: livereload's WebSocket and client script, then the preview's files."""
+    LiveReloadHandler.watcher = _LivereloadWatcher()  # only read for its log messages
+    LiveReloadHandler.live_css = True
+
+    class Injector(LiveScriptInjector):  # puts the live-reload script before </head>
+        script = LIVE_SCRIPT.encode()
+
+    return web.Application(
+        [(r"/livereload", LiveReloadHandler), (r"/livereload.js", LiveReloadJSHandler),
+         (r"/(.*)", SiteHandler, {"preview": preview})],
+        transforms=[Injector], log_function=lambda _handler: None)
+
+
+def reload_browsers(path: str) -> None:
+    """Tell every connected page to reload (call on the server's thread)."""
+    LiveReloadHandler.reload_waiters(path)
+
+
+def bind(host: str, port: int) -> tuple[list, int, str | None]:
+    """Listening sockets on `host`: `port`, or the next free one (with a note saying so).
+    Raises OSError when none can be had."""
+    last: OSError | None = None
+    for candidate in range(port, port + (PORT_TRIES if port else 1)):
+        try:
+            sockets = netutil.bind_sockets(candidate, address=host)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            last = exc
+            continue
+        actual = sockets[0].getsockname()[1]
+        note = None if candidate == port else (
+            f"port {port} is in use; serving on port {actual} instead")
+        return sockets, actual, note
+    raise OSError(errno.EADDRINUSE, f"ports {port} to {port + PORT_TRIES - 1} are all in use; "
+                                    "choose another with --port") from last
+
+
+def site_url(host: str, port: int) -> str:
+    shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def _watch(watcher: Watcher, coalescer: Coalescer, stop: threading.Event) -> None:
+    while not stop.wait(POLL):
+        changed = watcher.changes()
+        if changed:
+            coalescer.notify(changed)
+
+
+def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = True,
+          drafts: bool = False) -> int:
+    """Run the live preview until Ctrl-C (or SIGTERM); returns the exit status."""
+    root = Path(root).resolve()
+    logging.getLogger("livereload").setLevel(logging.WARNING)
+    try:
+        sockets, port, note = bind(host, port)
+    except OSError as exc:
+        say(f"sitegen: error: cannot listen on {host}:{port}: {exc.strerror or exc}")
+        return 2
+    if note:
+        say(note)
+    folder = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
+    stop = threading.Event()
+    coalescer = None
+    server = None
+    try:
+        preview = Preview(root, folder, drafts)
+        watcher = Watcher(root)  # the baseline: anything changed from here on is seen
+        preview.rebuild()
+        loop = ioloop.IOLoop.current()
+        server = httpserver.HTTPServer(application(preview))
+        server.add_sockets(sockets)
+
+        def rebuild(changed: set[str]) -> None:
+            path = preview.rebuild(changed)
+            if path:
+                loop.add_callback(reload_browsers, path)
+
+        coalescer = Coalescer(rebuild, quiet=QUIET).start()
+        threading.Thread(target=_watch, args=(watcher, coalescer, stop), daemon=True,
+                         name="sitegen-watch").start()
+        url = site_url(host, port)
+        say(f"serving {root.name or root} at {url} (from {folder}); watching config.yaml, "
+            "content/, seeds/, themes/. Press Ctrl-C to stop.")
+        if open_browser:
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.asyncio_loop.add_signal_handler(sig, loop.stop)
+            except (AttributeError, NotImplementedError, RuntimeError, ValueError):
+                pass  # not on this platform: Ctrl-C raises KeyboardInterrupt instead
+        try:
+            loop.start()
+        except KeyboardInterrupt:
+            pass
+        say("stopped")
+        return 0
+    finally:
+        stop.set()
+        if coalescer:
+            coalescer.stop(timeout=10)
+        if server:
+            server.stop()
+        for sock in sockets:
+            sock.close()
+        shutil.rmtree(folder, ignore_errors=True)

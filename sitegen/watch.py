@@ -1,0 +1,159 @@
+"""From file changes to rebuilds: `Watcher` polls the site's inputs and says what changed;
+`Coalescer` turns bursts of changes into single rebuilds.
+
+Polling (a `stat` per file, a few milliseconds for thousands of files) works the same on
+every system and inside containers and network folders. A file changed within the last
+`racy` seconds is also compared by content, so two saves within one tick of the file
+system clock, with the same size, are not missed.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Callable, Iterable
+
+WATCHED = ("config.yaml", "content", "seeds", "themes")
+_EDITOR_FILES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".sitegen-tmp")
+
+
+def ignored(name: str) -> bool:
+    """Hidden files and editors' backup, swap and probe files (vim writes '4913')."""
+    return name.startswith(".") or name.endswith(_EDITOR_FILES) or name == "4913"
+
+
+class Watcher:
+    """Snapshots of the files under `paths` (relative to `root`); `changes()` gives the
+    relative paths added, removed or modified since the previous call."""
+
+    def __init__(self, root: Path, paths: Iterable[str] = WATCHED, racy: float = 2.0):
+        self.root, self.paths, self.racy_ns = Path(root), tuple(paths), int(racy * 1e9)
+        self.state = self.scan()
+
+    def changes(self) -> set[str]:
+        new = self.scan()
+        old, self.state = self.state, new
+        return {rel for rel in old.keys() | new.keys()
+                if rel not in old or rel not in new or _differs(old[rel], new[rel])}
+
+    def scan(self) -> dict[str, tuple]:
+        """relative path -> (size, mtime_ns, content digest or None)."""
+        found: dict[str, tuple] = {}
+        now = time.time_ns()
+        for top in self.paths:
+            path = self.root / top
+            try:
+                if path.is_file():
+                    self._add(found, top, os.stat(path), path, now)
+                elif path.is_dir():
+                    self._walk(found, path, top, now, set())
+            except OSError:
+                continue  # vanished while we looked: the next scan sees it
+        return found
+
+    def _walk(self, found: dict, folder: Path, rel: str, now: int, visited: set) -> None:
+        st = os.stat(folder)
+        if (st.st_dev, st.st_ino) in visited:  # a symlink loop
+            return
+        visited.add((st.st_dev, st.st_ino))
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if ignored(entry.name):
+                    continue
+                sub = f"{rel}/{entry.name}"
+                try:
+                    if entry.is_dir():
+                        self._walk(found, Path(entry.path), sub, now, visited)
+                    elif entry.is_file():
+                        self._add(found, sub, entry.stat(), Path(entry.path), now)
+                except OSError:
+                    continue
+
+    def _add(self, found: dict, rel: str, st: os.stat_result, path: Path, now: int) -> None:
+        digest = None
+        if now - st.st_mtime_ns < self.racy_ns:
+            try:
+                digest = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+            except OSError:
+                pass
+        found[rel] = (st.st_size, st.st_mtime_ns, digest)
+
+
+def _differs(a: tuple, b: tuple) -> bool:
+    if a[:2] != b[:2]:
+        return True
+    return a[2] is not None and b[2] is not None and a[2] != b[2]
+
+
+class Coalescer:
+    """Calls `action(paths)` in its own thread once per burst of changes: when `quiet`
+    seconds pass without a new change (or `longest` seconds after the first, if changes
+    never stop). Changes that arrive while `action` runs lead to exactly one more call,
+    with every path changed meanwhile."""
+
+    def __init__(self, action: Callable[[set[str]], None], quiet: float = 0.1,
+                 longest: float = 2.0):
+        self.action, self.quiet, self.longest = action, quiet, longest
+        self._cond = threading.Condition()
+        self._pending: set[str] = set()
+        self._first = self._last = 0.0
+        self._stopped = False
+        self.running = False
+        self._thread = threading.Thread(target=self._run, name="sitegen-rebuild", daemon=True)
+
+    def start(self) -> "Coalescer":
+        self._thread.start()
+        return self
+
+    def notify(self, paths: Iterable[str]) -> None:
+        """Report changed paths (from any thread)."""
+        paths = set(paths)
+        if not paths:
+            return
+        with self._cond:
+            now = time.monotonic()
+            if not self._pending:
+                self._first = now
+            self._pending |= paths
+            self._last = now
+            self._cond.notify_all()
+
+    def stop(self, timeout: float | None = None) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def idle(self) -> bool:
+        """True when no change is waiting and no action runs."""
+        with self._cond:
+            return not self._pending and not self.running
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopped:
+                    if self._pending:
+                        due = min(self._last + self.quiet, self._first + self.longest)
+                        wait = due - time.monotonic()
+                        if wait <= 0:
+                            break
+                        self._cond.wait(wait)
+                    else:
+                        self._cond.wait()
+                if self._stopped:
+                    return
+                batch, self._pending = self._pending, set()
+                self.running = True
+            try:
+                self.action(batch)
+            except Exception:  # a bug in one rebuild must not end the preview
+                traceback.print_exc()
+            finally:
+                with self._cond:
+                    self.running = False
+                    self._cond.notify_all()

@@ -1,0 +1,268 @@
+"""The built example site in a real browser (Chromium): every page from file:// and from
+a static server under a sub-path, without errors or requests to other hosts; search;
+the print layout of the book; HTML validity (Nu HTML Checker) and accessibility (axe-core,
+light and dark). Needs Chromium, java and `npm ci`: without them these tests FAIL."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from browser_tools import (Watch, axe_violations, launch, require_tools, static_server,
+                           vnu_errors)
+from conftest import EXAMPLE_PARTS, REPO
+from sitegen.build import build
+
+TALKS = "briefings/talks-with-russia-break-down/index.html"
+FALSE_FLAG = "briefings/donbas-false-flag-allegations/index.html"
+KEY_POINT_ONLY = "cornered"  # in one key point of TALKS, nowhere else in the index
+PAGE_TYPES = ["index.html", "briefings/index.html", TALKS, "topics/index.html",
+              "topics/nato/index.html", "sources/index.html",
+              "sources/000_533b14a5b1547bde/index.html", "timeline/index.html",
+              "search/index.html?q=russia", "book/index.html"]
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory) -> dict[str, Path]:
+    """The example built three ways: as configured (base_url, links to index.html),
+    with clean links, and without base_url."""
+    require_tools()
+    base = tmp_path_factory.mktemp("browser")
+    root = base / "site"
+    root.mkdir()
+    for part in EXAMPLE_PARTS:
+        src = REPO / part
+        if src.is_dir():
+            shutil.copytree(src, root / part)
+        elif src.is_file():
+            shutil.copy(src, root / part)
+    nobase = base / "nobase"
+    shutil.copytree(root, nobase)
+    config = nobase / "config.yaml"
+    config.write_text(re.sub(r"(?m)^base_url:.*\n", "", config.read_text()))
+    out = {"default": base / "out-default", "clean": base / "out-clean",
+           "nobase": base / "out-nobase"}
+    build(root, out_dir=str(out["default"]))
+    build(root, out_dir=str(out["clean"]), clean_links=True)
+    build(nobase, out_dir=str(out["nobase"]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser(sites):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        chromium = launch(pw)
+        yield chromium
+        chromium.close()
+
+
+def html_pages(out: Path) -> list[str]:
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
+
+
+def visit_all(browser, urls: list[str], allow_status=frozenset()) -> list[str]:
+    """Open each URL in one tab; every problem seen, prefixed with its URL."""
+    page = browser.new_page()
+    watch = Watch(page, allow_status)
+    problems = []
+    for url in urls:
+        response = page.goto(url, wait_until="load")
+        assert response is None or response.ok or url in allow_status, url
+        assert page.title(), url
+        problems += [f"{url}: {p}" for p in watch.problems]
+        watch.problems.clear()
+    page.close()
+    return problems
+
+
+def test_every_page_from_file_url_loads_cleanly(browser, sites):
+    out = sites["default"]
+    pages = [p for p in html_pages(out) if p != "404.html"]  # 404.html: see below
+    assert len(pages) >= 25 and "search/index.html" in pages and "book/index.html" in pages
+    urls = [(out / p).as_uri() for p in pages]
+    # With base_url set, 404.html links from the server root (it is shown at any depth);
+    # without base_url its links are relative to the site root, which file:// can open.
+    urls.append((sites["nobase"] / "404.html").as_uri())
+    problems = visit_all(browser, urls)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("variant", ["default", "clean"])
+def test_every_page_from_a_server_sub_path_loads_cleanly(browser, sites, variant):
+    out = sites[variant]
+    with static_server(out, "/briefings/") as base:
+        urls = [base + (p[:-len("index.html")] if variant == "clean" else p)
+                for p in html_pages(out)]
+        missing = [base + "no/such/deep/page/", base + "briefings/no-such-briefing/index.html"]
+        problems = visit_all(browser, urls + missing, allow_status=set(missing))
+        assert not problems, "\n".join(problems)
+        # The not-found page keeps its style and working links at any depth.
+        page = browser.new_page()
+        watch = Watch(page, allow_status={missing[0]})
+        assert page.goto(missing[0]).status == 404
+        assert page.locator("h1").inner_text() == "Page not found"
+        assert page.evaluate("getComputedStyle(document.querySelector('.site-header'))"
+                             ".borderBottomStyle") == "solid"  # the stylesheet applied
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Topics").click()
+        page.wait_for_load_state()
+        assert page.url == base + ("topics/" if variant == "clean" else "topics/index.html")
+        assert page.locator("h1").inner_text() == "Topics"
+        assert watch.problems == []
+        page.close()
+
+
+def _index(out: Path) -> dict:
+    text = (out / "search/index.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))
+
+
+def test_key_point_word_is_only_in_one_key_point(sites):
+    """Precondition of the search test below: the word is in one key point, nowhere else."""
+    hits = []
+    data = _index(sites["default"])
+    for d in data["docs"]:
+        topics = [data["topics"][t][0] + " " + " ".join(data["topics"][t][2]) for t in d[6]]
+        fields = [d[0], d[3], d[5], *topics, *(data["sources"][s] for s in d[7])]
+        hits += [("other", d[0]) for f in fields if KEY_POINT_ONLY in f.lower()]
+        hits += [("key point", d[0]) for k in d[4] if KEY_POINT_ONLY in k.lower()]
+    assert hits == [("key point", "Talks with Russia break down")]
+
+
+def test_search_from_the_header_box_over_file_url(browser, sites):
+    out = sites["default"]
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto((out / FALSE_FLAG).as_uri())
+    box = page.get_by_role("search", name="Site").get_by_label("Search briefings")
+    box.fill(KEY_POINT_ONLY)
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/search/index\.html\?q=cornered$"))
+    results = page.locator("#search-results li")
+    results.first.wait_for()
+    assert results.count() == 1
+    link = results.first.locator("a.result-title")
+    assert link.get_attribute("href") == "../" + TALKS  # relative, ends in index.html
+    assert page.locator("#search-results mark").first.inner_text().lower() == KEY_POINT_ONLY
+    assert "Putin presents Russia as cornered" in results.first.locator(".snippet").inner_text()
+    status = page.locator("#search-status")
+    assert status.get_attribute("aria-live") == "polite"
+    assert status.inner_text().startswith("1 briefing for")
+    assert page.locator("#site-search-q").input_value() == KEY_POINT_ONLY
+    # Keyboard: from the search field, ArrowDown reaches the result and Enter opens it.
+    page.locator("#search-q").press("ArrowDown")
+    assert page.evaluate("document.activeElement.className") == "result-title"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(re.escape(TALKS) + "$"))
+    assert watch.problems == []
+    page.close()
+
+
+def test_search_ranks_titles_and_topics_first_and_counts_live(browser, sites):
+    out = sites["default"]
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto((out / "search/index.html").as_uri() + "#q=false%20flag")  # hash works too
+    titles = page.locator("#search-results a.result-title")
+    titles.first.wait_for()
+    assert titles.first.inner_text() == "US alleges Russian false-flag plot in the Donbas"
+    field = page.locator("#search-q")
+    field.fill("")
+    field.type("nato", delay=20)
+    page.wait_for_function("document.querySelector('#search-status').textContent.includes('nato')")
+    first = page.locator("#search-results li").first
+    assert first.locator(".meta").inner_text().startswith("Topic")
+    assert first.locator("a").inner_text() == "NATO"
+    assert re.match(r"\d+ briefings? and 1 topic for “nato”", page.locator("#search-status")
+                    .inner_text())
+    titles_now = titles.all_inner_texts()
+    assert "Russia's demands on NATO" in " ".join(titles_now) or len(titles_now) >= 3
+    field.fill("zzzzqqq")
+    page.wait_for_function("document.querySelector('#search-status').textContent"
+                           ".startsWith('No results')")
+    assert page.locator("#search-results li").count() == 0
+    # ArrowUp from the first result returns to the field; Down/Up move through results.
+    field.fill("russia")
+    page.wait_for_function("document.querySelectorAll('#search-results li').length > 2")
+    field.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement === document.querySelectorAll"
+                         "('#search-results a.result-title')[1]")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("document.activeElement.id") == "search-q"
+    assert watch.problems == []
+    page.close()
+
+
+def test_search_links_follow_clean_links_on_a_server(browser, sites):
+    with static_server(sites["clean"]) as base:
+        page = browser.new_page()
+        watch = Watch(page)
+        page.goto(base + "search/?q=cornered")
+        link = page.locator("#search-results a.result-title").first
+        link.wait_for()
+        assert link.get_attribute("href") == "../briefings/talks-with-russia-break-down/"
+        link.click()
+        page.wait_for_url(base + "briefings/talks-with-russia-break-down/")
+        assert watch.problems == []
+        page.close()
+
+
+def test_search_page_without_javascript_says_so_and_links_topics(browser, sites):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto((sites["default"] / "search/index.html").as_uri())
+    notice = page.locator(".notice")
+    assert notice.is_visible() and "needs JavaScript" in notice.inner_text()
+    assert notice.get_by_role("link", name="topics index").get_attribute("href") == \
+        "../topics/index.html"
+    context.close()
+
+
+def test_book_prints_cleanly(browser, sites, tmp_path):
+    page = browser.new_page()
+    page.goto((sites["default"] / "book/index.html").as_uri())
+    page.emulate_media(media="print")
+    style = "([s, p]) => getComputedStyle(document.querySelector(s))[p]"
+    assert page.evaluate(style, [".header-inner", "display"]) == "none"  # no nav chrome
+    assert page.evaluate(style, [".marking", "display"]) != "none"  # the marking stays
+    assert page.evaluate(style, [".site-footer nav", "display"]) == "none"
+    assert page.evaluate(style, [".book-briefing", "breakBefore"]) == "page"
+    after = page.evaluate("""() => {
+        const a = document.createElement('a');
+        a.href = 'https://example.org/report';
+        document.querySelector('.book .prose').appendChild(a);
+        return getComputedStyle(a, '::after').content; }""")
+    assert "attr(href)" in after or "example.org/report" in after  # link targets are printed
+    pdf = tmp_path / "book.pdf"
+    page.pdf(path=str(pdf))
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.read_bytes().count(b"/Type /Page") >= 5
+    page.close()
+
+
+def test_every_page_is_valid_html(sites):
+    files = [out / p for out in sites.values() for p in html_pages(out)]
+    assert len(files) > 75
+    errors = vnu_errors(files)
+    assert not errors, "\n".join(errors)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_accessibility_violations_on_any_page_type(browser, sites, scheme):
+    page = browser.new_page()
+    page.emulate_media(color_scheme=scheme)
+    problems = []
+    urls = [(sites["default"] / p.split("?")[0]).as_uri() + ("?" + p.split("?")[1] if "?" in p
+                                                             else "") for p in PAGE_TYPES]
+    urls.append((sites["nobase"] / "404.html").as_uri())
+    for url in urls:
+        page.goto(url)
+        if "search" in url:
+            page.locator("#search-results li").first.wait_for()
+        problems += [f"{url}: {v}" for v in axe_violations(page)]
+    assert not problems, "\n".join(problems)
+    page.close()

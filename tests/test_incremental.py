@@ -1,0 +1,187 @@
+"""Incremental rebuilds (sitegen serve) give exactly the files of a clean build, and redo
+only what a change touches."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import snapshot
+from sitegen.build import build
+from sitegen.cache import BuildCache
+from sitegen.errors import Collector, SiteError
+from sitegen.fingerprint import Fingerprints
+from sitegen.incremental import IncrementalBuilder
+from sitegen.write import update_site
+
+BRIEFING = "content/briefings/putins-red-lines.md"
+NEW_BRIEFING = """---
+title: A new briefing on the alliance
+date: 2022-02-01
+seeds: [000_533b14a5b1547bde]
+topics: [nato, russia]
+bottom_line: Something new happened.
+key_points:
+  - text: A quote from the source.
+    quote: "there is nowhere to retreat"
+---
+The [[nato]] angle, and [[putins-red-lines]].
+"""
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (rel, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def assert_same_as_clean(root: Path, builder: IncrementalBuilder, tmp: Path, step: str):
+    result = builder.build()
+    clean = build(root, out_dir=str(tmp / "clean"))
+    assert snapshot(builder.out) == snapshot(tmp / "clean"), step
+    assert result.warnings == clean.warnings, step
+    return result
+
+
+def test_incremental_builds_equal_clean_builds_through_a_series_of_edits(example, tmp_path):
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    seed = next(p.name for p in (example / "seeds").glob("*.txt"))
+    steps = [
+        ("first build", lambda: None),
+        ("briefing title", lambda: edit(example, BRIEFING, "title: Putin's red lines",
+                                        "title: Putin's new red lines")),
+        ("briefing body", lambda: edit(example, BRIEFING, "## Assessment", "## Our assessment")),
+        ("add briefing", lambda: (example / "content/briefings/new-one.md").write_text(
+            NEW_BRIEFING, encoding="utf-8")),
+        ("delete briefing", lambda: (example / "content/briefings/new-one.md").unlink()),
+        ("topic title and alias", lambda: edit(example, "content/topics/nato.yaml",
+                                               "title: NATO", "title: NATO alliance")),
+        ("add topic", lambda: (example / "content/topics/baltic-states.yaml").write_text(
+            "title: Baltic states\nkind: place\ndescription: Near [[russia]].\n")),
+        ("use new topic", lambda: edit(example, BRIEFING, "topics: [", "topics: [baltic-states, ")),
+        ("delete a used topic's use, then the topic", lambda: (
+            edit(example, BRIEFING, "topics: [baltic-states, ", "topics: ["),
+            (example / "content/topics/baltic-states.yaml").unlink())),
+        ("seed text", lambda: edit(example, f"seeds/{seed}", "Currently, thousands",
+                                   "Currently, many thousands")),
+        ("add seed with sidecar", lambda: (
+            (example / "seeds/extra.txt").write_text("Extra source\n\nOne paragraph here.\n"),
+            (example / "seeds/extra.yaml").write_text("title: An extra source\n"))),
+        ("sidecar", lambda: (example / "seeds/extra.yaml").write_text("title: Renamed source\n")),
+        ("delete seed", lambda: ((example / "seeds/extra.txt").unlink(),
+                                 (example / "seeds/extra.yaml").unlink())),
+        ("template", lambda: edit(example, "themes/default/templates/base.html", "</footer>",
+                                  "<p>Preview footer</p></footer>")),
+        ("stylesheet", lambda: (example / "themes/default/static/style.css").open("a").write(
+            "\n.x { color: red; }\n")),
+        ("config title", lambda: edit(example, "config.yaml", "title: Eastern Europe",
+                                      "title: Eastern European")),
+        ("config clean_links", lambda: edit(example, "config.yaml", "clean_links: false",
+                                            "clean_links: true")),
+    ]
+    for step, change in steps:
+        change()
+        assert_same_as_clean(example, builder, tmp_path, step)
+
+
+def test_a_broken_build_leaves_the_folder_and_recovers(example, tmp_path):
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    before = snapshot(builder.out)
+    edit(example, BRIEFING, "date: 2022-01-12", "date: [oops")
+    with pytest.raises(SiteError) as exc:
+        builder.build()
+    assert any(p.path == BRIEFING for p in exc.value.problems)
+    assert snapshot(builder.out) == before
+    edit(example, BRIEFING, "date: [oops", "date: 2022-01-13")
+    assert_same_as_clean(example, builder, tmp_path, "after the fix")
+
+
+def test_a_template_error_then_fix(example, tmp_path):
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    edit(example, "themes/default/templates/briefing.html", "{% block", "{% blok")
+    with pytest.raises(SiteError):
+        builder.build()
+    edit(example, "themes/default/templates/briefing.html", "{% blok", "{% block")
+    assert_same_as_clean(example, builder, tmp_path, "template fixed")
+
+
+def test_one_briefing_edit_reparses_and_renders_only_what_it_touches(example, tmp_path):
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    first = builder.build()
+    assert first.rendered == first.pages
+    again = builder.build()
+    assert again.rendered == 0 and again.changed == []
+    edit(example, BRIEFING, "## Assessment", "## Our assessment")  # the body only
+    result = builder.build()
+    cache = builder.cache
+    assert cache.misses("seed") == 0 and cache.hits("seed") >= 1
+    assert cache.misses("briefing") == 1 and cache.hits("briefing") >= 3
+    assert cache.misses("topic") == 0
+    assert cache.misses("markdown") == 1
+    assert "briefings/putins-red-lines/index.html" in result.changed
+    assert "topics/nato/index.html" not in result.changed
+    # Pages showing the briefing are rendered again (its data changed); the rest are not.
+    assert 0 < result.rendered < result.pages
+    assert len(result.changed) <= 5  # the briefing, and pages that show whole bodies
+
+
+def test_memo_replays_problems_and_forgets_unused_entries():
+    cache, calls = BuildCache(), []
+
+    def compute(out: Collector):
+        calls.append(1)
+        out.warning("a.md", 3, "careful")
+        return "value"
+
+    for _ in range(2):
+        cache.start()
+        out = Collector()
+        assert cache("step", ("key",), compute, out) == "value"
+        assert [str(p) for p in out.problems] == ["a.md:3: warning: careful"]
+        cache.prune()
+    assert len(calls) == 1 and len(cache) == 1
+    cache.start()
+    cache.prune()
+    assert len(cache) == 0
+
+
+def test_fingerprints_tell_values_apart():
+    fp = Fingerprints()
+    fp.start()
+    assert fp((1, "a")) == fp((1, "a"))
+    assert fp((1, "a")) != fp(("1", "a")) != fp([1, "a"])
+    assert fp({"a": (1, 2)}) != fp({"a": (1, 3)})
+    assert fp({"a", "b"}) == fp({"b", "a"})
+    assert fp(object()) != fp(object())  # unknown types never match
+    data = [1, 2]
+    first = fp(data)
+    fp.prune()
+    fp.start()
+    data.append(3)  # a mutable container is digested again in a new build
+    assert fp(data) != first
+
+
+def test_update_site_writes_only_changed_files_and_deletes_stale_ones(tmp_path):
+    out = tmp_path / "out"
+    held, changed = update_site(out, {"a/index.html": b"A", "b/c/index.html": b"C"}, {})
+    assert sorted(changed) == ["a/index.html", "b/c/index.html"]
+    os.utime(out / "a/index.html", ns=(1, 1))
+    held, changed = update_site(out, {"a/index.html": b"A", "d.txt": b"D"}, held)
+    assert sorted(changed) == ["b/c/index.html", "d.txt"]
+    assert (out / "a/index.html").stat().st_mtime_ns == 1  # untouched
+    assert not (out / "b").exists()  # emptied folders go too
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        ".sitegen-output", "a/index.html", "d.txt"]
+
+
+def test_themes_outside_the_site_are_fingerprinted_too(small, tmp_path):
+    """The small site uses the bundled theme: a rebuild with no change renders nothing."""
+    builder = IncrementalBuilder(small, tmp_path / "serve")
+    builder.build()
+    assert builder.build().rendered == 0
+    shutil.rmtree(tmp_path / "serve")

@@ -1,0 +1,213 @@
+"""`sitegen serve` without a browser: the server over HTTP, port handling, the watcher and
+the coalescing of bursts of changes into single rebuilds."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+
+import pytest
+
+from serve_tools import ServeProcess, free_port
+from sitegen import serve as serve_module
+from sitegen.cli import make_parser
+from sitegen.watch import Coalescer, Watcher
+
+BRIEFING = "content/briefings/putins-red-lines.md"
+
+
+def wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+# -- coalescing ------------------------------------------------------------------------------
+
+def test_a_burst_of_changes_gives_one_rebuild_with_every_path():
+    calls = []
+    c = Coalescer(lambda paths: calls.append(set(paths)), quiet=0.1).start()
+    try:
+        for i in range(5):  # an editor saving several times, 20 ms apart
+            c.notify({f"content/briefings/{i % 2}.md"})
+            time.sleep(0.02)
+        wait_until(lambda: calls and c.idle())
+        time.sleep(0.3)
+        assert calls == [{"content/briefings/0.md", "content/briefings/1.md"}]
+    finally:
+        c.stop(5)
+
+
+def test_changes_during_a_rebuild_give_exactly_one_more():
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def rebuild(paths):
+        calls.append(set(paths))
+        started.set()
+        if len(calls) == 1:
+            release.wait(5)
+
+    c = Coalescer(rebuild, quiet=0.05).start()
+    try:
+        c.notify({"a.md"})
+        assert started.wait(5)
+        for name in ("b.md", "c.md", "b.md", "d.md"):  # while the first rebuild runs
+            c.notify({name})
+            time.sleep(0.01)
+        release.set()
+        wait_until(lambda: len(calls) == 2 and c.idle())
+        time.sleep(0.3)
+        assert calls == [{"a.md"}, {"b.md", "c.md", "d.md"}]
+    finally:
+        c.stop(5)
+
+
+def test_changes_that_never_stop_still_rebuild():
+    calls = []
+    c = Coalescer(lambda paths: calls.append(paths), quiet=0.1, longest=0.3).start()
+    try:
+        deadline = time.monotonic() + 0.8
+        while time.monotonic() < deadline:
+            c.notify({"x.md"})
+            time.sleep(0.02)
+        assert calls, "no rebuild while changes kept coming"
+    finally:
+        c.stop(5)
+
+
+# -- watching ----------------------------------------------------------------------------------
+
+def test_watcher_sees_added_changed_and_removed_inputs_only(small):
+    w = Watcher(small)
+    assert w.changes() == set()
+    (small / "content/briefings/new.md").write_text("x")
+    (small / "content/briefings/.hidden.md").write_text("x")
+    (small / "content/briefings/new.md.swp").write_text("x")
+    (small / "public").mkdir()
+    (small / "public/index.html").write_text("output is not watched")
+    (small / "notes.txt").write_text("neither is this")
+    assert w.changes() == {"content/briefings/new.md"}
+    (small / "config.yaml").write_text("title: Changed\n")
+    (small / "content/briefings/new.md").unlink()
+    assert w.changes() == {"config.yaml", "content/briefings/new.md"}
+    (small / "themes/default/templates").mkdir(parents=True)
+    (small / "themes/default/templates/base.html").write_text("x")
+    assert w.changes() == {"themes/default/templates/base.html"}
+
+
+def test_watcher_sees_a_same_size_rewrite_within_one_clock_tick(small):
+    path = small / "seeds/harbour.txt"
+    w = Watcher(small)
+    st = path.stat()
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"Monday", b"Friday"))  # same size
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same mtime
+    assert w.changes() == {"seeds/harbour.txt"}
+
+
+# -- ports and addresses ------------------------------------------------------------------------
+
+def test_serve_binds_to_loopback_by_default():
+    args = make_parser().parse_args(["serve"])
+    assert args.host == "127.0.0.1" and args.port == 8000 and not args.no_open
+    sockets, port, note = serve_module.bind("127.0.0.1", 0)
+    try:
+        assert note is None and port > 0
+        assert {s.getsockname()[0] for s in sockets} == {"127.0.0.1"}
+    finally:
+        for s in sockets:
+            s.close()
+    assert serve_module.site_url("127.0.0.1", 8000) == "http://127.0.0.1:8000/"
+    assert serve_module.site_url("::1", 8000) == "http://[::1]:8000/"
+
+
+def test_a_port_in_use_moves_to_the_next_free_one_and_says_so():
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    try:
+        sockets, actual, note = serve_module.bind("127.0.0.1", port)
+        for s in sockets:
+            s.close()
+        assert actual != port
+        assert note == f"port {port} is in use; serving on port {actual} instead"
+    finally:
+        busy.close()
+
+
+def test_no_free_port_is_a_clear_error(monkeypatch, cli, small):
+    monkeypatch.setattr(serve_module, "PORT_TRIES", 1)
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    try:
+        code, _out, err = cli("serve", "--root", small, "--no-open", "--port", port)
+    finally:
+        busy.close()
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "in use" in err and "--port" in err
+
+
+# -- the server, over HTTP -----------------------------------------------------------------------
+
+def test_serve_rebuilds_shows_errors_and_stops_cleanly(example):
+    server = ServeProcess(example)
+    try:
+        assert server.url.startswith("http://127.0.0.1:")
+        assert server.folder.is_dir() and not str(server.folder).startswith(str(example))
+        status, home = server.get()
+        assert status == 200 and "/livereload.js" in home
+        assert server.get("briefings/putins-red-lines/index.html")[0] == 200
+        assert server.get("no/such/page.html")[0] == 404
+        assert server.get("../../etc/passwd")[0] == 404
+        assert server.get(".sitegen-output")[0] == 404
+        path = example / BRIEFING
+        original = path.read_text(encoding="utf-8")
+
+        path.write_text(original.replace("title: Putin's red lines", "title: Served anew"),
+                        encoding="utf-8")
+        server.wait_for("briefings/putins-red-lines/index.html", lambda t: "Served anew" in t)
+
+        path.write_text(original.replace("date: 2022-01-12", "date: [oops"), encoding="utf-8")
+        page = server.wait_for("briefings/putins-red-lines/index.html",
+                               lambda t: "sitegen-error" in t)
+        assert f"{BRIEFING}:4" in page and "Served anew" in page  # last good build underneath
+        assert "sitegen-error" in server.get("topics/nato/index.html")[1]  # every page
+        server.wait_for_line(rf"{BRIEFING}:4: error: invalid YAML")
+        server.wait_for_line(r"build failed: \d+ error")
+
+        path.write_text(original, encoding="utf-8")
+        page = server.wait_for("briefings/putins-red-lines/index.html",
+                               lambda t: "sitegen-error" not in t)
+        assert "Putin&#39;s red lines" in page or "Putin's red lines" in page
+        assert not (example / "public").exists()  # the published output is never touched
+    finally:
+        code = server.stop()
+    assert code == 0, server.output
+    assert "stopped" in server.output
+    assert not server.folder.exists()
+
+
+def test_a_site_that_never_built_shows_the_error_page(small):
+    (small / "content/briefings/harbour-reopens.md").write_text("no front matter\n")
+    with ServeProcess(small) as server:
+        status, page = server.get()
+        assert status == 500 and "content/briefings/harbour-reopens.md:1" in page
+        assert "/livereload.js" in page  # so fixing the file brings the page back
+    assert server.proc.returncode == 0
+
+
+def test_sigterm_stops_and_cleans_up(small):
+    server = ServeProcess(small, port=free_port())
+    assert server.stop(signal.SIGTERM) == 0
+    assert not server.folder.exists()
+
+
+@pytest.fixture(autouse=True)
+def _no_browser(monkeypatch):
+    monkeypatch.setenv("BROWSER", "true")  # never open a real browser from a test
