@@ -1,4 +1,4 @@
-"""Stable digests of build values: what a page's inputs are, in 16 bytes.
+"""Stable digests of build values: what a page's inputs are, in a short string.
 
 `Fingerprints()(value)` digests str, bytes, numbers, dates, paths, enums, tuples, lists,
 dicts, sets and dataclasses, recursively (type names included, so `1` and `"1"` or two
@@ -31,8 +31,8 @@ class Fingerprints:
     """Digests values, remembering those of objects it has seen (see the module doc)."""
 
     def __init__(self) -> None:
-        self._seen: dict[int, tuple[Any, bytes, bool, int]] = {}  # id -> (obj, digest, frozen, gen)
-        self._kinds: dict[type, tuple[str, Any, bool]] = {}  # type -> (name, field getter, frozen)
+        self._seen: dict[int, list] = {}  # id -> [obj, "#digest", immutable?, generation]
+        self._kinds: dict[type, tuple[str, Any, bool]] = {}  # type -> (name, getter, frozen)
         self.generation = 0
 
     def start(self) -> None:
@@ -41,20 +41,30 @@ class Fingerprints:
     def prune(self) -> None:
         """Forget objects not digested since `start()` (they may be freed, their ids reused)."""
         gen = self.generation
-        self._seen = {k: v for k, v in self._seen.items() if v[3] == gen and v[2]}
+        self._seen = {k: e for k, e in self._seen.items() if e[3] == gen and e[2]}
 
-    def __call__(self, value: Any) -> bytes:
-        if type(value) in _ATOMS:
-            return repr(value).encode("utf-8", "surrogatepass")
-        return self._digest(value)[0]
+    def __call__(self, value: Any) -> str:
+        parts: list[str] = []
+        self._add((value,), parts)
+        return parts[0]
 
-    def _digest(self, obj: Any) -> tuple[bytes, bool]:
-        """(digest, deeply immutable?) of a value that is not an atom."""
-        seen = self._seen.get(id(obj))
-        if seen is not None and seen[0] is obj and (seen[2] or seen[3] == self.generation):
-            if seen[3] != self.generation:
-                self._seen[id(obj)] = (obj, seen[1], seen[2], self.generation)
-            return seen[1], seen[2]
+    def _add(self, values, parts: list[str]) -> bool:
+        """Append each value's repr (atoms) or '#digest'; True when all are immutable."""
+        frozen, gen, seen = True, self.generation, self._seen
+        for v in values:
+            if type(v) in _ATOMS:
+                parts.append(repr(v))
+                continue
+            e = seen.get(id(v))
+            if e is None or e[0] is not v or not (e[2] or e[3] == gen):
+                e = self._digest(v)
+            e[3] = gen
+            parts.append(e[1])
+            frozen = frozen and e[2]
+        return frozen
+
+    def _digest(self, obj: Any) -> list:
+        """Digest a value that is not an atom and remember it."""
         cls = type(obj)
         kind = self._kinds.get(cls) or self._kind(cls)
         parts = [kind[0]]
@@ -74,21 +84,9 @@ class Fingerprints:
         else:
             frozen = _other(obj, parts)
         digest = hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
-                                 digest_size=16).digest()
-        self._seen[id(obj)] = (obj, digest, frozen, self.generation)
-        return digest, frozen
-
-    def _add(self, values, parts: list[str]) -> bool:
-        """Append each value's repr (atoms) or '#digest'; True when all are immutable."""
-        frozen = True
-        for v in values:
-            if type(v) in _ATOMS:
-                parts.append(repr(v))
-            else:
-                digest, f = self._digest(v)
-                parts.append("#" + digest.hex())
-                frozen = frozen and f
-        return frozen
+                                 digest_size=16).hexdigest()
+        entry = self._seen[id(obj)] = [obj, "#" + digest, frozen, self.generation]
+        return entry
 
     def _kind(self, cls: type) -> tuple[str, Any, bool]:
         name, getter, frozen = f"{cls.__module__}.{cls.__qualname__}", None, False

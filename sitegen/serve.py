@@ -32,7 +32,7 @@ from .incremental import IncrementalBuilder, Rebuilt
 from .overlay import error_page, inject, render_overlay
 from .watch import Coalescer, Watcher
 
-POLL = 0.05  # seconds between two looks at the inputs
+POLL = 0.05  # seconds between two looks at the inputs, where inotify is not available
 QUIET = 0.1  # seconds without a change before rebuilding
 PORT_TRIES = 10  # a port in use: try this many following ones
 LIVE_SCRIPT = ('<script>(function(){var s=document.createElement("script");'
@@ -189,10 +189,13 @@ def site_url(host: str, port: int) -> str:
 
 
 def _watch(watcher: Watcher, coalescer: Coalescer, stop: threading.Event) -> None:
-    while not stop.wait(POLL):
-        changed = watcher.changes()
-        if changed:
-            coalescer.notify(changed)
+    try:
+        while not stop.is_set():
+            changed = watcher.wait(POLL, longest=2.0)
+            if changed and not stop.is_set():
+                coalescer.notify(changed)
+    finally:
+        watcher.close()
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = True,

@@ -77,6 +77,11 @@ def test_incremental_builds_equal_clean_builds_through_a_series_of_edits(example
                                   "<p>Preview footer</p></footer>")),
         ("stylesheet", lambda: (example / "themes/default/static/style.css").open("a").write(
             "\n.x { color: red; }\n")),
+        ("a template reads the global site", lambda: edit(
+            example, "themes/default/templates/base.html", "<p>Preview footer</p>",
+            "<p>{{ site.briefings|length }} briefings</p>")),
+        ("add briefing: every page counts it", lambda: (
+            example / "content/briefings/another-one.md").write_text(NEW_BRIEFING)),
         ("config title", lambda: edit(example, "config.yaml", "title: Eastern Europe",
                                       "title: Eastern European")),
         ("config clean_links", lambda: edit(example, "config.yaml", "clean_links: false",
@@ -185,3 +190,28 @@ def test_themes_outside_the_site_are_fingerprinted_too(small, tmp_path):
     builder.build()
     assert builder.build().rendered == 0
     shutil.rmtree(tmp_path / "serve")
+
+
+def test_only_templates_that_read_site_depend_on_the_whole_site(example, tmp_path):
+    from sitegen.build import load_site
+    from sitegen.incremental import CachingRenderer
+    from sitegen.load.config import load_config
+    from sitegen.theme import load_theme
+
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    site = load_site(example, load_config(example), Collector())
+    templates = example / "themes/default/templates"
+    (templates / "counted.html").write_text(
+        '{% extends "base.html" %}{% block main %}{{ site.briefings|length }}{% endblock %}')
+
+    def renderer():
+        return CachingRenderer(load_theme(example, "default"), site, builder.cache,
+                               builder.fingerprints)
+
+    pages = [p.name for p in templates.glob("*.html")
+             if not p.name.startswith("_") and p.name not in ("base.html", "counted.html")]
+    assert pages and not any(renderer()._reads_site(name) for name in pages)
+    assert renderer()._reads_site("counted.html")
+    edit(example, "themes/default/templates/base.html", "</footer>",
+         "{{ site.topics|length }}</footer>")
+    assert all(renderer()._reads_site(name) for name in pages)

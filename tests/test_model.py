@@ -51,11 +51,19 @@ def test_rarer_shared_topics_weigh_more_and_explicit_related_come_first():
     assert "a" not in related["a"]
 
 
-def test_overcommon_topics_are_capped():
-    topics_of = {f"b{i}": ("everything",) for i in range(10)}
-    order = {s: i for i, s in enumerate(topics_of)}
-    assert related_briefings(topics_of, {}, order, cap=5)["b0"] == ()
-    assert len(related_briefings(topics_of, {}, order, cap=50)["b0"]) == 5
+def test_related_work_is_bounded_for_overcommon_topics():
+    topics_of = {f"b{i:02d}": ("everything",) for i in range(40)}
+    order = {s: i for i, s in enumerate(sorted(topics_of))}
+    related = related_briefings(topics_of, {}, order, window=6)
+    assert related["b20"] == ("b17", "b18", "b19", "b21", "b22")  # nearest in date only
+    assert len(related_briefings(topics_of, {}, order, window=60)["b00"]) == 5
+
+
+def test_a_rare_shared_topic_beats_several_common_ones_far_away():
+    topics_of = {f"c{i:02d}": ("common",) for i in range(30)}
+    topics_of |= {"me": ("common", "rare"), "far": ("rare",)}
+    order = {s: i for i, s in enumerate(sorted(topics_of))}
+    assert related_briefings(topics_of, {}, order, window=4)["me"][0] == "far"
 
 
 def test_related_topics_by_cooccurrence():

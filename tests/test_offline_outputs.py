@@ -206,8 +206,8 @@ def test_book_has_every_briefing_newest_first_with_unique_ids(built):
         "donbas-false-flag-allegations", "talks-with-russia-break-down",
         "russian-demands-on-nato", "putins-red-lines"]
     # Each body has an "Assessment" heading: prefixed per briefing, a level down.
-    assert '<h4 id="talks-with-russia-break-down--body-assessment">' in html
-    assert '<h4 id="putins-red-lines--body-assessment">' in html
+    assert '<h4 id="talks-with-russia-break-down--body-h-assessment">' in html
+    assert '<h4 id="putins-red-lines--body-h-assessment">' in html
     for part in ("Bottom line", "Key points", "Analysis", "Timeline", "Notes"):
         assert html.count(f">{part}</h3>") == 4, part
     assert check_site(built, base_path="/briefings/") == []  # every #fragment resolves

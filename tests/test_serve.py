@@ -29,13 +29,14 @@ def wait_until(condition, timeout: float = 5.0) -> None:
 
 def test_a_burst_of_changes_gives_one_rebuild_with_every_path():
     calls = []
-    c = Coalescer(lambda paths: calls.append(set(paths)), quiet=0.1).start()
+    c = Coalescer(lambda paths: calls.append(set(paths)), quiet=0.4).start()
     try:
         for i in range(5):  # an editor saving several times, 20 ms apart
             c.notify({f"content/briefings/{i % 2}.md"})
             time.sleep(0.02)
+        assert not calls  # still within the quiet time
         wait_until(lambda: calls and c.idle())
-        time.sleep(0.3)
+        time.sleep(0.5)
         assert calls == [{"content/briefings/0.md", "content/briefings/1.md"}]
     finally:
         c.stop(5)
@@ -106,6 +107,28 @@ def test_watcher_sees_a_same_size_rewrite_within_one_clock_tick(small):
     path.write_bytes(data.replace(b"Monday", b"Friday"))  # same size
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same mtime
     assert w.changes() == {"seeds/harbour.txt"}
+
+
+@pytest.mark.parametrize("use_inotify", [True, False])
+def test_watcher_wait_returns_soon_after_a_save(small, use_inotify):
+    w = Watcher(small, use_inotify=use_inotify)
+    try:
+        assert w.wait(poll=0.02, longest=0.1) == set()
+        path = small / "content/briefings/harbour-reopens.md"
+        timer = threading.Timer(0.05, lambda: path.write_text(path.read_text() + "More.\n"))
+        timer.start()
+        start = time.monotonic()
+        changed = set()
+        while not changed and time.monotonic() - start < 2:
+            changed = w.wait(poll=0.02, longest=1.0)
+        assert changed == {"content/briefings/harbour-reopens.md"}
+        assert time.monotonic() - start < 0.8
+        (small / "content/new-folder").mkdir()  # folders made later are watched too
+        assert w.wait(poll=0.02, longest=0.5) == set()
+        (small / "content/new-folder/x.md").write_text("x")
+        assert w.wait(poll=0.02, longest=1.0) == {"content/new-folder/x.md"}
+    finally:
+        w.close()
 
 
 # -- ports and addresses ------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.extensions.toc import slugify, unescape
+from markdown.util import HTML_PLACEHOLDER_RE
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -59,6 +61,46 @@ class Link:
     title: str
 
 
+_WORD = re.compile(r"\w+")
+
+
+class NameMatcher:
+    """Whole-word, case-sensitive occurrences of many names (topic titles and aliases)
+    in time linear in the text, whatever the number of names: each word of the text is
+    looked up among the first words of the names."""
+
+    def __init__(self, names: dict[str, str]):
+        self.by_first: dict[str, list[tuple[str, int, str]]] = {}
+        for name in sorted(names, key=lambda n: (-len(n), n)):  # longest name wins
+            word = _WORD.search(name)
+            if word:
+                self.by_first.setdefault(word.group(0), []).append(
+                    (name, word.start(), names[name]))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_first)
+
+    def finditer(self, text: str, skip: set[str] = frozenset()):
+        """(start, end, slug) of each non-overlapping mention whose slug is not in `skip`."""
+        pos = 0
+        for word in _WORD.finditer(text):
+            candidates = self.by_first.get(word.group(0))
+            if not candidates or word.start() < pos:
+                continue
+            for name, offset, slug in candidates:
+                start, end = word.start() - offset, word.start() - offset + len(name)
+                if (start >= pos and slug not in skip and text.startswith(name, start)
+                        and not (start and _is_word(text[start - 1]))
+                        and not (end < len(text) and _is_word(text[end]))):
+                    yield start, end, slug
+                    pos = end
+                    break
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 class _WikiLinks(InlineProcessor):
     def __init__(self, renderer: "MarkdownRenderer"):
         super().__init__(WIKILINK_RE.pattern)
@@ -89,7 +131,7 @@ class _FirstMentions(Treeprocessor):
         self.renderer = renderer
 
     def run(self, root):
-        if self.renderer.names_re is not None:
+        if self.renderer.names:
             self._walk(root)
 
     def _walk(self, el):
@@ -110,33 +152,42 @@ class _FirstMentions(Treeprocessor):
     def _split(self, text: str):
         r = self.renderer
         nodes, head, pos, last = [], text, 0, None
-        for m in r.names_re.finditer(text):
-            slug = r.names[m.group(0)]
-            if slug in r.linked_topics:
-                continue
+        for start, end, slug in r.names.finditer(text, r.linked_topics):
             r.linked_topics.add(slug)
             a = etree.Element("a")
             a.set("href", ROOT_MARK + f"topics/{slug}/")
             a.set("class", "mention")
-            a.text = m.group(0)
+            a.text = text[start:end]
             if last is None:
-                head = text[:m.start()]
+                head = text[:start]
             else:
-                last.tail = text[pos:m.start()]
+                last.tail = text[pos:start]
             nodes.append(a)
-            last, pos = a, m.end()
+            last, pos = a, end
         if last is not None:
             last.tail = text[pos:]
         return head, nodes
 
 
-class _DemoteHeadings(Treeprocessor):
-    """Body headings sit under the page's own h2 sections: `#` becomes h3, `##` h3, …"""
+class _Headings(Treeprocessor):
+    """Body headings sit under the page's own h2 sections (`#` and `##` become h3, …)
+    and get ids starting with 'h-', unique in the body, that never clash with the
+    page's own ids."""
 
     def run(self, root):
+        seen: set[str] = set()
         for el in root.iter():
             if len(el.tag) == 2 and el.tag[0] == "h" and el.tag[1] in "123456":
                 el.tag = f"h{min(max(int(el.tag[1]) + 1, 3), 6)}"
+                if "id" not in el.attrib:
+                    text = unescape(HTML_PLACEHOLDER_RE.sub("", "".join(el.itertext())))
+                    base = "h-" + (slugify(text, "-") or "section")
+                    ident, n = base, 1
+                    while ident in seen:
+                        n += 1
+                        ident = f"{base}-{n}"
+                    seen.add(ident)
+                    el.set("id", ident)
 
 
 class _Extension(Extension):
@@ -147,23 +198,18 @@ class _Extension(Extension):
     def extendMarkdown(self, md):  # noqa: N802
         md.inlinePatterns.register(_WikiLinks(self.renderer), "sitegen-wikilink", 180)
         md.treeprocessors.register(_FirstMentions(md, self.renderer), "sitegen-mentions", 15)
-        md.treeprocessors.register(_DemoteHeadings(md), "sitegen-demote", 14)
+        md.treeprocessors.register(_Headings(md), "sitegen-headings", 14)
 
 
 class MarkdownRenderer:
     """One reusable Markdown instance for a site: `render(text, links, skip_topic)`."""
 
     def __init__(self, names: dict[str, str]):
-        self.names = names  # topic title or alias -> topic slug
-        self.names_re = None
-        if names:
-            alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-            self.names_re = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+        self.names = NameMatcher(names)
         self.links: dict[str, Link] = {}
         self.linked_topics: set[str] = set()
         self._md = markdown.Markdown(
-            extensions=["extra", "sane_lists", "toc", _Extension(self)],
-            extension_configs={"toc": {"permalink": False}}, output_format="html")
+            extensions=["extra", "sane_lists", _Extension(self)], output_format="html")
 
     def render(self, text: str, links: dict[str, Link], skip_topic: str | None = None) -> str:
         """Markdown → sanitised HTML; `links` maps each `[[target]]` to its resolution."""

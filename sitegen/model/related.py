@@ -1,9 +1,11 @@
 """Related content from shared topics, in time linear in the number of briefings.
 
-Briefings: explicit `related:` first, then others by the summed weight of shared
-topics, where a rarer topic weighs more (inverse document frequency). Topics so
-common that they say little (more than `cap` briefings) are skipped when finding
-candidates, so the work per briefing stays bounded.
+Briefings: explicit `related:` first, then others by the summed weight of the topics
+they share, where a rarer topic weighs more (inverse document frequency). Candidates
+are gathered from the briefing's rarest topics first and, within a topic, from the
+`window` briefings nearest in date; gathering stops once there are `enough`. Every
+candidate is then scored on all shared topics. So the work per briefing is bounded
+however common a topic is, and no step compares all pairs.
 Topics: by how often they are used together.
 """
 from __future__ import annotations
@@ -13,27 +15,31 @@ from collections import Counter, defaultdict
 
 
 def related_briefings(topics_of: dict[str, tuple[str, ...]], explicit: dict[str, tuple[str, ...]],
-                      order: dict[str, int], limit: int = 5, cap: int = 500) -> dict[str, tuple[str, ...]]:
-    """For each briefing slug, up to `limit` related slugs; `order` ranks ties (newest first)."""
+                      order: dict[str, int], limit: int = 5, window: int = 60,
+                      enough: int = 30) -> dict[str, tuple[str, ...]]:
+    """For each briefing slug, up to `limit` related slugs; `order` ranks briefings
+    (newest first) and breaks ties."""
     by_topic: dict[str, list[str]] = defaultdict(list)
-    for slug, topics in topics_of.items():
-        for t in topics:
+    for slug in sorted(topics_of, key=order.__getitem__):
+        for t in dict.fromkeys(topics_of[slug]):
             by_topic[t].append(slug)
+    position = {t: {s: i for i, s in enumerate(members)} for t, members in by_topic.items()}
     n = max(len(topics_of), 1)
-    weight = {t: math.log(1 + n / len(slugs)) for t, slugs in by_topic.items()}
+    weight = {t: math.log(1 + n / len(members)) for t, members in by_topic.items()}
+    half = window // 2
     result = {}
     for slug, topics in topics_of.items():
-        scores: Counter = Counter()
-        for t in topics:
-            members = by_topic[t]
-            if len(members) > cap:
-                continue
-            for other in members:
-                if other != slug:
-                    scores[other] += weight[t]
+        mine = set(topics)
+        candidates: set[str] = set()
+        for t in sorted(mine, key=lambda t: (len(by_topic[t]), t)):
+            members, i = by_topic[t], position[t][slug]
+            candidates.update(members[max(0, i - half):i + half + 1])
+            if len(candidates) > enough:
+                break
+        candidates.discard(slug)
+        score = {c: sum(weight[t] for t in set(topics_of[c]) & mine) for c in candidates}
         chosen = [s for s in explicit.get(slug, ()) if s in topics_of and s != slug]
-        ranked = sorted(scores, key=lambda s: (-scores[s], order[s]))
-        for other in ranked:
+        for other in sorted(score, key=lambda c: (-score[c], order[c])):
             if len(chosen) >= limit:
                 break
             if other not in chosen:
