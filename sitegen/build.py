@@ -1,14 +1,14 @@
 """The pipeline, end to end: load → model → pages → render → write.
 
-`load_site` stops after the model (for `check`); `render_site` gives every output
-file's bytes without touching the disk; `build` also writes them atomically.
+`load_site` stops after the model (for `check`); `iter_files` gives every output
+file's bytes one at a time without touching the disk; `build` writes them atomically.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from .cache import no_memo
 from .errors import Collector, Problem, SiteError
@@ -18,6 +18,7 @@ from .load.seeds import Seed, load_seeds
 from .model.graph import build_site
 from .model.site import Site
 from .pages import site_pages
+from .parallel import default_workers, fork_map
 from .render import Renderer
 from .theme import Theme, load_theme
 from .write import check_output_dir, write_site
@@ -26,10 +27,10 @@ from . import feeds, lock, search, urls
 
 @dataclass
 class BuildResult:
-    site: Site
-    files: dict[str, bytes | Path]
+    site: Site | None  # None when nothing had changed since the last build
     warnings: list[Problem] = field(default_factory=list)
     pages: int = 0
+    files: int = 0
     seconds: float = 0.0
 
 
@@ -50,12 +51,13 @@ def load_inputs(root: Path, out: Collector, memo=no_memo) -> Inputs:
 
 
 def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None = None,
-              memo=no_memo) -> Site:
+              memo=no_memo, workers: int = 1) -> Site:
     """Load every input (unless given) and resolve the graph; raises SiteError with all
     errors found. Warns about cited source paragraphs that changed since `sitegen.lock`.
-    `memo` (see sitegen.cache) lets a rebuild reuse what did not change."""
+    `memo` (see sitegen.cache) lets a rebuild reuse what did not change; `workers` > 1
+    uses several cores."""
     inputs = inputs or load_inputs(root, out, memo)
-    site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo)
+    site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo, workers)
     no_feeds = feeds.base_url_warning(config)
     if no_feeds:
         out.extend([no_feeds])
@@ -64,44 +66,48 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
     return site
 
 
+def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
+               workers: int | None = 1) -> Iterator[tuple[str, bytes | Path]]:
+    """Every output file as (path, bytes, or a theme file to copy), one at a time, so a
+    large site never sits in memory whole. `renderer` makes the page renderer
+    (sitegen.incremental passes a caching one); `workers` > 1 renders on several cores."""
+    theme = load_theme(root, site.config.theme)
+    pages = site_pages(site)
+    render = renderer(theme, site).render
+    yield from fork_map(lambda page: (urls.output_file(page.site_path),
+                                      render(page).encode("utf-8")), pages, workers)
+    for rel, path in theme.static_files().items():
+        yield f"assets/{rel}", path
+    yield search.INDEX_FILE, search.index_js(site)
+    yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
+
+
 def render_site(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer
                 ) -> tuple[dict[str, bytes | Path], int]:
-    """Every output file (path -> bytes, or a theme file to copy) and the page count.
-    `renderer` makes the page renderer (sitegen.incremental passes a caching one)."""
-    theme = load_theme(root, site.config.theme)
-    renderer = renderer(theme, site)
-    files: dict[str, bytes | Path] = {}
-    pages = site_pages(site)
-    for page in pages:
-        files[urls.output_file(page.site_path)] = renderer.render(page).encode("utf-8")
-    for rel, path in theme.static_files().items():
-        files[f"assets/{rel}"] = path
-    files[search.INDEX_FILE] = search.index_js(site)
-    files.update(feeds.feed_files(site, [page.site_path for page in pages]))
-    return files, len(pages)
+    """Every output file in one dict, and the page count (for check and the preview)."""
+    files = dict(iter_files(root, site, renderer))
+    return files, sum(1 for rel in files if rel.endswith(".html"))
 
 
 def build(root: Path, out_dir: str | None = None, drafts: bool = False,
           clean_links: bool | None = None, log: Callable[[str], None] | None = None,
-          write: bool = True) -> BuildResult:
-    """Build the site at `root`; on any error raise SiteError and leave the output as it was."""
+          workers: int | None = None) -> BuildResult:
+    """Build the site at `root`; on any error raise SiteError and leave the output as it was.
+    `workers`: processes rendering pages (default: one per core)."""
     start = time.perf_counter()
     say = log or (lambda _msg: None)
     config = load_config(root).with_options(drafts=drafts or None, clean_links=clean_links)
     out_path = Path(out_dir) if out_dir else root / config.output_dir
-    if write:
-        check_output_dir(root, out_path, "--out" if out_dir else "output_dir")
+    check_output_dir(root, out_path, "--out" if out_dir else "output_dir")
     collector = Collector()
-    site = load_site(root, config, collector)
+    workers = default_workers() if workers is None else workers
+    site = load_site(root, config, collector, workers=workers)
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics")
-    files, pages = render_site(root, site)
-    if write:
-        write_site(out_path, files)
+    pages, files = write_site(out_path, iter_files(root, site, workers=workers))
     seconds = time.perf_counter() - start
-    say(f"wrote {pages} pages ({len(files)} files) to {out_path} in {seconds:.2f} s"
-        if write else f"rendered {pages} pages in {seconds:.2f} s")
-    return BuildResult(site, files, collector.warnings, pages, seconds)
+    say(f"wrote {pages} pages ({files} files) to {out_path} in {seconds:.2f} s")
+    return BuildResult(site, collector.warnings, pages, files, seconds)
 
 
 __all__ = ["build", "load_site", "render_site", "BuildResult", "SiteError"]

@@ -28,6 +28,9 @@ class SiteError(Exception):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):  # keep the problems when sent from a worker process
+        return (SiteError, (self.problems,))
+
     @classmethod
     def at(cls, path: str, line: int | None, message: str, code: str = "error") -> "SiteError":
         return cls(Problem(path, line, message, code=code))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Iterable
 
 from .errors import SiteError
 
@@ -40,8 +41,9 @@ def check_output_dir(root: Path, out: Path, shown: str) -> None:
                                code="bad-output")
 
 
-def write_site(out: Path, files: dict[str, bytes | Path]) -> None:
-    """Write `files` (relative POSIX path -> bytes, or a file to copy) as the folder `out`."""
+def write_site(out: Path, files: Iterable[tuple[str, bytes | Path]]) -> tuple[int, int]:
+    """Write `files` ((relative POSIX path, bytes or a file to copy) pairs, consumed one at
+    a time) as the folder `out`. Returns the number of HTML pages and of files."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.sitegen-new"
@@ -52,8 +54,10 @@ def write_site(out: Path, files: dict[str, bytes | Path]) -> None:
     try:
         tmp.mkdir()
         (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        made = set()
-        for rel, content in files.items():
+        made, pages, count = set(), 0, 0
+        for rel, content in files:
+            count += 1
+            pages += rel.endswith(".html")
             target = tmp / rel
             parent = target.parent
             if parent not in made:
@@ -72,6 +76,7 @@ def write_site(out: Path, files: dict[str, bytes | Path]) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(tmp, out)
+    return pages, count
 
 
 def update_site(out: Path, files: dict[str, bytes | Path],

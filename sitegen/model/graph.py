@@ -14,6 +14,7 @@ from ..load.seeds import Seed
 from .. import urls
 from . import related as rel
 from .citations import SeedIndex, resolve_claim
+from ..parallel import fork_map
 from .markup import Link, MarkdownRenderer, wikilinks
 from .site import Briefing, Citation, Site, Source, Topic
 
@@ -100,9 +101,11 @@ def _resolve_links(text: str, line: int, path: str, topics, briefings, published
 
 
 def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[BriefingSource],
-               topic_sources: list[TopicSource], out: Collector, memo=no_memo) -> Site:
+               topic_sources: list[TopicSource], out: Collector, memo=no_memo,
+               workers: int = 1) -> Site:
     """The resolved site graph; problems go to `out` (the caller raises on errors).
-    `memo` (see sitegen.cache) may reuse rendered Markdown, proven claims, related lists."""
+    `memo` (see sitegen.cache) may reuse rendered Markdown, proven claims, related lists;
+    `workers` > 1 renders the briefings' Markdown on several cores."""
     all_briefings = {b.slug: b for b in briefing_sources}
     topic_src = {t.slug: t for t in topic_sources}
     _check_topics(topic_src, all_briefings, out)
@@ -121,11 +124,13 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     index = SeedIndex(seeds)
     seed_ids = "\n".join(seeds)
 
+    links_of = {b.slug: _resolve_links(b.body, b.body_line, b.path, topic_src, all_briefings,
+                                       published, seeds, out) for b in kept}
+    md.prefetch([(b.body, links_of[b.slug]) for b in kept], workers)
     briefings: dict[str, Briefing] = {}
     backlinks: dict[str, list[str]] = defaultdict(list)
     for b in kept:
-        links = _resolve_links(b.body, b.body_line, b.path, topic_src, all_briefings,
-                               published, seeds, out)
+        links = links_of[b.slug]
         for target, link in links.items():
             if link.site_path and link.site_path.startswith("briefings/"):
                 to = link.site_path.split("/")[1]
@@ -182,10 +187,22 @@ class _CachedMarkdown:
     def __init__(self, names: dict[str, str], memo, out: Collector):
         self.md, self.names = MarkdownRenderer(names), tuple(names.items())
         self.memo, self.out = memo, out
+        self.ready: dict[tuple, str] = {}
+
+    def prefetch(self, jobs: list[tuple[str, dict[str, Link]]], workers: int) -> None:
+        """Render (text, links) jobs ahead, on `workers` processes, for `render` to pick up."""
+        if workers > 1:
+            html = fork_map(lambda job: self.md.render(*job), jobs, workers)
+            self.ready = {(text, tuple(links.items())): h for (text, links), h in zip(jobs, html)}
 
     def render(self, text: str, links: dict[str, Link], skip_topic: str | None = None) -> str:
-        return self.memo("markdown", (self.names, text, tuple(links.items()), skip_topic),
-                         lambda _: self.md.render(text, links, skip_topic), self.out)
+        items = tuple(links.items())
+
+        def compute(_out: Collector) -> str:
+            ready = self.ready.pop((text, items), None) if skip_topic is None else None
+            return ready if ready is not None else self.md.render(text, links, skip_topic)
+
+        return self.memo("markdown", (self.names, text, items, skip_topic), compute, self.out)
 
 
 def _topics(topic_src, briefings, topics_of, md, all_briefings, published, seeds, out):

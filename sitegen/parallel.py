@@ -1,0 +1,48 @@
+"""Work spread over every core: worker processes forked once the data is ready share it
+copy-on-write, each computes chunks of items, and the results come back in item order,
+so the output equals a one-process build byte for byte.
+
+Runs in this process instead where `fork` is unavailable, for small jobs, or when one
+core is all there is. Used for Markdown (model stage) and pages (render stage).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Callable, Iterator, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+CHUNK = 32
+_job: tuple[Callable, Sequence] | None = None  # set before forking, read by the workers
+
+
+def _run_chunk(bounds: tuple[int, int]) -> list:
+    fn, items = _job
+    return [fn(items[i]) for i in range(*bounds)]
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
+             min_items: int = 200) -> Iterator[R]:
+    """fn(item) for every item, in order; on `workers` processes when worth it."""
+    workers = default_workers() if workers is None else workers
+    if (workers <= 1 or len(items) < min_items
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        yield from map(fn, items)
+        return
+    global _job
+    _job = (fn, items)
+    try:
+        chunks = [(i, min(i + CHUNK, len(items))) for i in range(0, len(items), CHUNK)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for results in pool.imap(_run_chunk, chunks):
+                yield from results
+    finally:
+        _job = None
