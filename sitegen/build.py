@@ -21,8 +21,9 @@ from .pages import site_pages
 from .parallel import default_workers, fork_map
 from .render import Renderer
 from .theme import Theme, load_theme
-from .write import check_output_dir, write_site
-from . import feeds, lock, search, urls
+from .write import MARKER, check_output_dir, write_site
+from .diskcache import DiskMemo
+from . import feeds, lock, manifest, search, urls
 
 
 @dataclass
@@ -91,20 +92,34 @@ def render_site(root: Path, site: Site, renderer: Callable[[Theme, Site], Render
 
 def build(root: Path, out_dir: str | None = None, drafts: bool = False,
           clean_links: bool | None = None, log: Callable[[str], None] | None = None,
-          workers: int | None = None) -> BuildResult:
+          workers: int | None = None, cache: bool = True) -> BuildResult:
     """Build the site at `root`; on any error raise SiteError and leave the output as it was.
-    `workers`: processes rendering pages (default: one per core)."""
+    `workers`: processes rendering (default: one per core). `cache`: reuse and keep
+    `.sitegen-cache/` (parsed inputs, rendered Markdown), and skip the build entirely
+    when no input changed since the last one."""
     start = time.perf_counter()
     say = log or (lambda _msg: None)
     config = load_config(root).with_options(drafts=drafts or None, clean_links=clean_links)
     out_path = Path(out_dir) if out_dir else root / config.output_dir
     check_output_dir(root, out_path, "--out" if out_dir else "output_dir")
+    theme = load_theme(root, config.theme)
+    current = manifest.stamp(root, list(theme.chain),
+                             (str(out_path.resolve()), config.drafts, config.clean_links))
+    if cache:
+        warnings = manifest.up_to_date(root, out_path, current, MARKER)
+        if warnings is not None:
+            say(f"nothing changed: {out_path} is up to date")
+            return BuildResult(None, warnings, seconds=time.perf_counter() - start)
+    memo = DiskMemo(root, say) if cache else no_memo
     collector = Collector()
     workers = default_workers() if workers is None else workers
-    site = load_site(root, config, collector, workers=workers)
+    site = load_site(root, config, collector, memo=memo, workers=workers)
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics")
     pages, files = write_site(out_path, iter_files(root, site, workers=workers))
+    if cache:
+        memo.save()
+        manifest.remember(root, out_path, MARKER, current, collector.warnings)
     seconds = time.perf_counter() - start
     say(f"wrote {pages} pages ({files} files) to {out_path} in {seconds:.2f} s")
     return BuildResult(site, collector.warnings, pages, files, seconds)

@@ -31,7 +31,8 @@ def cmd_build(args) -> int:
     log = None if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     try:
         result = build(_root(args), out_dir=args.out, drafts=args.drafts,
-                       clean_links=True if args.clean_links else None, log=log)
+                       clean_links=True if args.clean_links else None, log=log,
+                       workers=args.jobs, cache=not args.no_cache)
     except SiteError as exc:
         _print_problems(exc.problems)
         print(f"build failed: {len(exc.problems)} error(s); the previous output is unchanged",
@@ -77,6 +78,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--clean-links", action="store_true",
                    help="links end in '/' instead of 'index.html' (for web servers)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
+    p.add_argument("--no-cache", action="store_true",
+                   help="build everything afresh: neither read nor write .sitegen-cache/")
+    p.add_argument("-j", "--jobs", type=int, metavar="N",
+                   help="processes that render (default: one per core)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="build, serve and rebuild on change with live reload")

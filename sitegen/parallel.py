@@ -14,6 +14,7 @@ from typing import Callable, Iterator, Sequence, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 CHUNK = 32
+MIN_ITEMS = 200  # fewer items are done in this process: forking would cost more
 _job: tuple[Callable, Sequence] | None = None  # set before forking, read by the workers
 
 
@@ -29,11 +30,11 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
-             min_items: int = 200) -> Iterator[R]:
+def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None
+             ) -> Iterator[R]:
     """fn(item) for every item, in order; on `workers` processes when worth it."""
     workers = default_workers() if workers is None else workers
-    if (workers <= 1 or len(items) < min_items
+    if (workers <= 1 or len(items) < MIN_ITEMS
             or "fork" not in multiprocessing.get_all_start_methods()):
         yield from map(fn, items)
         return

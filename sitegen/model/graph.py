@@ -163,13 +163,21 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
             backlinks=tuple(sorted(backlinks.get(b.slug, ()), key=order.get)),
             previous=by_date[i - 1].slug if i > 0 else None,
             next=by_date[i + 1].slug if i + 1 < len(by_date) else None)
-    briefings = {b.slug: briefings[b.slug] for b in kept}
+    briefings = {b.slug: _interned(memo, "site-briefing", briefings[b.slug], out) for b in kept}
 
     topics = _topics(topic_src, briefings, topics_of, md, all_briefings, published, seeds, out)
+    topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
     sources = _sources(seeds, briefings)
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
                             key=lambda e: (e.date.key, order[e.briefing], e.anchor)))
     return Site(config, briefings, topics, sources, timeline)
+
+
+def _interned(memo, step: str, value, out: Collector):
+    """`value`, or the equal value the previous build made: a briefing or topic that did not
+    change stays the same object from build to build, so what is worked out from it later
+    (its digest in sitegen.fingerprint, its search text) is worked out once."""
+    return memo(step, value, lambda _: value, out)
 
 
 def _claims(b: BriefingSource, index: SeedIndex, out: Collector):
@@ -191,6 +199,10 @@ class _CachedMarkdown:
 
     def prefetch(self, jobs: list[tuple[str, dict[str, Link]]], workers: int) -> None:
         """Render (text, links) jobs ahead, on `workers` processes, for `render` to pick up."""
+        has = getattr(self.memo, "has", None)
+        if has:  # what a persistent memo holds needs no rendering
+            jobs = [(t, ln) for t, ln in jobs
+                    if not has("markdown", (self.names, t, tuple(ln.items()), None))]
         if workers > 1:
             html = fork_map(lambda job: self.md.render(*job), jobs, workers)
             self.ready = {(text, tuple(links.items())): h for (text, links), h in zip(jobs, html)}

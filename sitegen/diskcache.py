@@ -1,0 +1,143 @@
+"""The persistent build cache in `.sitegen-cache/` (git-ignored, safe to delete).
+
+`DiskMemo` is a memo (see `sitegen.cache`) whose results outlive the process: parsed
+seeds, briefings and topics, rendered Markdown and proven claims, each stored under a
+digest of its full key (the key holds every input of the step, so a hit is correct by
+construction). One file per step, written atomically after a successful build with just
+the entries that build used.
+
+A cache file is trusted only when it was written by this very sitegen code (a digest of
+the package's source is part of each file) and carries a valid HMAC made with a secret
+kept outside the site (so a cache shipped inside a downloaded site is never unpickled).
+Anything else — stale, corrupt, foreign — is ignored and rebuilt.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+from pathlib import Path
+from typing import Any, Callable, Hashable
+
+from . import __version__
+from .errors import Collector
+
+CACHE_DIR = ".sitegen-cache"
+PERSISTED = ("seed", "sidecar", "briefing", "topic", "markdown", "claims")
+_BIG = 256  # key parts longer than this are digested once per build, by identity
+
+
+def code_digest() -> str:
+    """Digest of sitegen's version and every source file of the package."""
+    h = hashlib.blake2b(__version__.encode(), digest_size=16)
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _secret() -> bytes:
+    """A per-user key outside any site, made on first use."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sitegen"
+    path = base / "cache-key"
+    try:
+        return path.read_bytes()
+    except OSError:
+        base.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+        return key
+
+
+class DiskMemo:
+    """memo(step, key, compute, out), backed by `<root>/.sitegen-cache/<step>.pickle`."""
+
+    def __init__(self, root: Path, log: Callable[[str], None] = lambda _m: None):
+        self.folder = Path(root) / CACHE_DIR
+        self.log = log
+        self.version = code_digest()
+        self._key = _secret()
+        self._stores: dict[str, dict[bytes, tuple[Any, tuple]]] = {}
+        self._used: dict[str, dict[bytes, tuple[Any, tuple]]] = {}
+        self._dirty: set[str] = set()
+        self._big: dict[int, tuple[Any, bytes]] = {}
+        self.hits = self.misses = 0
+
+    def __call__(self, step: str, key: Hashable, compute, out: Collector):
+        if step not in PERSISTED:
+            return compute(out)
+        digest = self._digest(key)
+        store, used = self._store(step), self._used.setdefault(step, {})
+        entry = store.get(digest)
+        if entry is None:
+            collector = Collector()
+            entry = (compute(collector), tuple(collector.problems))
+            store[digest] = entry
+            self._dirty.add(step)
+            self.misses += 1
+        else:
+            self.hits += 1
+        used[digest] = entry
+        out.extend(list(entry[1]))
+        return entry[0]
+
+    def has(self, step: str, key: Hashable) -> bool:
+        return step in PERSISTED and self._digest(key) in self._store(step)
+
+    def _digest(self, key: Hashable) -> bytes:
+        parts = []
+        for part in key if isinstance(key, tuple) else (key,):
+            if isinstance(part, (str, bytes, tuple)) and len(part) > _BIG:
+                seen = self._big.get(id(part))
+                if seen is None or seen[0] is not part:
+                    seen = (part, hashlib.blake2b(repr(part).encode("utf-8", "surrogatepass"),
+                                                  digest_size=16).digest())
+                    self._big[id(part)] = seen
+                parts.append(seen[1].hex())
+            else:
+                parts.append(repr(part))
+        return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
+                               digest_size=16).digest()
+
+    def _store(self, step: str) -> dict:
+        if step not in self._stores:
+            self._stores[step] = self._read(step)
+        return self._stores[step]
+
+    def _read(self, step: str) -> dict:
+        path = self.folder / f"{step}.pickle"
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return {}
+        sig, _, body = data.partition(b"\n")
+        good = hmac.compare_digest(sig, hmac.new(self._key, body, "sha256").hexdigest().encode())
+        try:
+            if good:
+                version, entries = pickle.loads(body)
+                if version == self.version and isinstance(entries, dict):
+                    return entries
+        except Exception:  # noqa: BLE001 - a damaged cache is never trusted
+            pass
+        self.log(f"cache: ignored {CACHE_DIR}/{path.name} (stale, damaged or not ours)")
+        return {}
+
+    def save(self) -> None:
+        """Keep what this build used, for the next one (call after a successful build)."""
+        self.folder.mkdir(exist_ok=True)
+        ignore = self.folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n", encoding="utf-8")
+        for step, used in self._used.items():
+            if step not in self._dirty and len(used) == len(self._stores.get(step, ())):
+                continue  # nothing new and nothing dropped
+            body = pickle.dumps((self.version, used), protocol=pickle.HIGHEST_PROTOCOL)
+            sig = hmac.new(self._key, body, "sha256").hexdigest().encode()
+            tmp = self.folder / f".{step}.pickle.tmp"
+            tmp.write_bytes(sig + b"\n" + body)
+            os.replace(tmp, self.folder / f"{step}.pickle")

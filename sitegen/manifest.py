@@ -1,0 +1,74 @@
+"""Knowing that nothing changed: a stamp of every input of a build, and the record of
+the last successful build, so a no-change rebuild costs a walk over file metadata.
+
+The stamp covers config.yaml, sitegen.lock, everything under content/ and seeds/, the
+theme's folders (the site's and the bundled ones), the build options and sitegen's own
+code. The record also notes the identity of the output folder's marker file, so an
+output replaced or removed since is noticed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from .diskcache import CACHE_DIR, code_digest
+from .errors import Problem
+
+RECORD = "last-build.json"
+
+
+def _walk(folder: Path, h) -> None:
+    if not folder.is_dir():
+        return
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            st = os.stat(os.path.join(dirpath, name))
+            h.update(f"{dirpath}/{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode(
+                "utf-8", "surrogateescape"))
+
+
+def stamp(root: Path, theme_dirs: list[Path], options: tuple) -> str:
+    """Digest of the metadata of every input file, the options and the code."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((code_digest(), options)).encode())
+    for name in ("config.yaml", "sitegen.lock"):
+        path = root / name
+        if path.is_file():
+            st = path.stat()
+            h.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    for folder in (root / "content", root / "seeds", *theme_dirs):
+        _walk(folder, h)
+    return h.hexdigest()
+
+
+def _identity(marker: Path) -> list[int]:
+    """Which output folder this is (its marker file) and when its top level last changed.
+    Edits deeper inside the output by hand are not looked for: it is sitegen's folder."""
+    st, folder = marker.stat(), marker.parent.stat()
+    return [st.st_dev, st.st_ino, st.st_mtime_ns, folder.st_mtime_ns]
+
+
+def up_to_date(root: Path, out: Path, current: str, marker: str) -> list[Problem] | None:
+    """The warnings of the last build when it had this stamp and its output is still in
+    place; None when a build is needed."""
+    try:
+        record = json.loads((root / CACHE_DIR / RECORD).read_text(encoding="utf-8"))
+        if (record["stamp"] != current or record["out"] != str(out.resolve())
+                or record["marker"] != _identity(out / marker)):
+            return None
+        return [Problem(**w) for w in record["warnings"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remember(root: Path, out: Path, marker: str, current: str, warnings: list[Problem]) -> None:
+    folder = root / CACHE_DIR
+    folder.mkdir(exist_ok=True)
+    record = {"stamp": current, "out": str(out.resolve()), "marker": _identity(out / marker),
+              "warnings": [w.__dict__ for w in warnings]}
+    tmp = folder / f".{RECORD}.tmp"
+    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    os.replace(tmp, folder / RECORD)

@@ -1,0 +1,104 @@
+"""The persistent cache and the no-change fast path: a warm build equals a cold one byte
+for byte, and a damaged, stale or foreign cache is ignored, never trusted."""
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from conftest import snapshot, write_site
+
+from sitegen import diskcache
+from sitegen.build import build
+
+B = "content/briefings/harbour-reopens.md"
+
+
+@pytest.fixture(autouse=True)
+def private_key_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
+def _edit(root, rel, old, new):
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+EDITS = [
+    (B, "It reopened on Monday.", "It reopened on Monday morning."),
+    (B, "The [[harbour-town]] story.", "The [[harbour-town]] story, told again."),
+    ("seeds/harbour.txt", "ferries resume in 2024", "ferries resume in 2024, weather allowing"),
+    ("content/topics/harbour-town.yaml", "kind: place", "kind: place\naliases: [the harbour]"),
+    ("config.yaml", "title: Small site", "title: Small site, renamed"),
+    ("themes/default/templates/404.html", "Page not found", "Nothing here"),
+]
+
+
+def test_warm_builds_equal_cold_builds_over_a_sequence_of_edits(small, example):
+    write_site(small, {"themes/default/templates/404.html": (
+        example / "themes/default/templates/404.html").read_text()})
+    for rel, old, new in [(None, None, None)] + EDITS:
+        if rel:
+            _edit(small, rel, old, new)
+        warm = build(small, out_dir=str(small / "warm"), workers=1)
+        cold = build(small, out_dir=str(small / "cold"), workers=1, cache=False)
+        assert warm.site is not None  # an input changed: it really built
+        assert [str(w) for w in warm.warnings] == [str(w) for w in cold.warnings]
+        assert _pages(small / "warm") == _pages(small / "cold"), rel
+    assert (small / ".sitegen-cache/markdown.pickle").is_file()
+
+
+def _pages(folder):
+    return {k: v for k, v in snapshot(folder).items() if k != ".sitegen-output"}
+
+
+def test_second_build_without_changes_does_nothing_and_repeats_warnings(small):
+    write_site(small, {"seeds/unused.txt": "Unused\n\nNobody cites this paragraph.\n"})
+    first = build(small, workers=1)
+    before = snapshot(small / "public")
+    messages = []
+    second = build(small, workers=1, log=messages.append)
+    assert second.site is None and "nothing changed" in messages[0]
+    assert [str(w) for w in second.warnings] == [str(w) for w in first.warnings]
+    assert snapshot(small / "public") == before
+    _edit(small, B, "Monday", "Tuesday")
+    assert build(small, workers=1).site is not None
+    (small / "public/index.html").unlink()
+    (small / "public/.sitegen-output").unlink()
+    (small / "public/.sitegen-output").write_text("replaced by hand\n")
+    assert build(small, workers=1).site is not None
+
+
+def test_damaged_cache_is_ignored(small, capsys):
+    build(small, workers=1)
+    (small / ".sitegen-cache/markdown.pickle").write_bytes(b"garbage\n\x80\x04junk")
+    _edit(small, B, "Monday", "Tuesday")
+    messages = []
+    build(small, workers=1, log=messages.append)
+    assert any("ignored .sitegen-cache/markdown.pickle" in m for m in messages)
+    assert "Tuesday" in (small / "public/briefings/harbour-reopens/index.html").read_text()
+
+
+class _Boom:
+    def __reduce__(self):
+        return (open, ("PWNED", "w"))
+
+
+def test_foreign_cache_is_never_unpickled(small, monkeypatch, tmp_path):
+    build(small, workers=1)
+    body = pickle.dumps((diskcache.code_digest(), {b"x": _Boom()}))
+    (small / ".sitegen-cache/briefing.pickle").write_bytes(b"0" * 64 + b"\n" + body)
+    monkeypatch.chdir(tmp_path)
+    _edit(small, B, "Monday", "Tuesday")
+    build(small, workers=1)
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_cache_of_other_code_is_stale(small, monkeypatch):
+    build(small, workers=1)
+    memo = diskcache.DiskMemo(small)
+    assert memo._store("markdown")
+    monkeypatch.setattr(diskcache, "code_digest", lambda: "another version")
+    assert diskcache.DiskMemo(small)._store("markdown") == {}

@@ -1,0 +1,42 @@
+"""Rendering on several processes gives the same output as one process, byte for byte."""
+from __future__ import annotations
+
+import os
+
+from conftest import snapshot
+
+from sitegen import parallel
+from sitegen.build import build
+from sitegen.errors import SiteError
+
+
+def test_parallel_build_equals_serial_build(example, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)  # fork even for the small example
+    build(example, out_dir=str(example / "one"), workers=1)
+    build(example, out_dir=str(example / "two"), workers=2)
+    one, two = snapshot(example / "one"), snapshot(example / "two")
+    assert len(one) > 20 and one == two
+
+
+def test_fork_map_keeps_order_and_really_uses_workers(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    items = list(range(200))
+    assert list(parallel.fork_map(lambda i: i * i, items, workers=2)) == [i * i for i in items]
+    pids = set(parallel.fork_map(lambda _i: os.getpid(), items, workers=2))
+    assert os.getpid() not in pids and len(pids) >= 1
+
+
+def test_errors_in_workers_arrive_whole(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+
+    def fail(i):
+        if i == 150:
+            raise SiteError.at("themes/x.html", 3, "template error")
+        return i
+
+    try:
+        list(parallel.fork_map(fail, list(range(200)), workers=2))
+    except SiteError as exc:
+        assert str(exc.problems[0]) == "themes/x.html:3: error: template error"
+    else:
+        raise AssertionError("the worker's error was lost")
