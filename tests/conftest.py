@@ -92,6 +92,14 @@ def cli(capsys):
     return run
 
 
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    """Replace the first `old` in a site file by `new` (the text must be there)."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under a folder with its bytes (to prove an output is unchanged)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import BRIEFING, write_site
+from conftest import BRIEFING, edit, write_site
 from sitegen.lock import changed_excerpts
 
 B = "content/briefings/harbour-reopens.md"
@@ -15,17 +15,10 @@ T = "content/topics/harbour-town.yaml"
 LOCK = "sitegen.lock"
 
 
-def _edit(root, rel, old, new):
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 @pytest.fixture
 def site(small):
     """The small site with a base_url, so that a clean check has no warning at all."""
-    _edit(small, "config.yaml", "title: Small site", "title: Small site\n"
+    edit(small, "config.yaml", "title: Small site", "title: Small site\n"
                                                      "base_url: https://example.org/")
     return small
 
@@ -45,7 +38,7 @@ def test_clean_site_passes_strict(site, cli):
 
 
 def test_json_output_shape(site, cli):
-    _edit(site, B, "cite: p1", "cite: p9")
+    edit(site, B, "cite: p1", "cite: p9")
     code, found = problems(cli, site)
     assert code == 1
     assert isinstance(found, list) and found
@@ -57,7 +50,7 @@ def test_json_output_shape(site, cli):
 
 
 def test_text_output_is_one_problem_per_line_then_a_summary(site, cli):
-    _edit(site, B, "cite: p1", "cite: p9")
+    edit(site, B, "cite: p1", "cite: p9")
     write_site(site, {"seeds/other.txt": "Other\n\nA paragraph nobody cites at all.\n"})
     code, out, err = cli("check", "--root", site)
     assert code == 1
@@ -106,8 +99,8 @@ WARNINGS = [
                          ids=[f"{w[2]}-{i}" for i, w in enumerate(WARNINGS)])
 def test_editor_warnings(site, cli, files, edits, code, path, line, message):
     write_site(site, files)
-    for edit in edits:
-        _edit(site, *edit)
+    for change in edits:
+        edit(site, *change)
     exit_code, found = problems(cli, site)
     assert exit_code == 0, found  # warnings only
     hits = [p for p in found if p["code"] == code]
@@ -119,14 +112,14 @@ def test_editor_warnings(site, cli, files, edits, code, path, line, message):
 
 def test_parent_of_a_used_topic_is_not_unused(site, cli):
     write_site(site, {"content/topics/coast.yaml": "title: Coast\n"})
-    _edit(site, T, "kind: place", "kind: place\nparent: coast")
+    edit(site, T, "kind: place", "kind: place\nparent: coast")
     assert problems(cli, site) == (0, [])
 
 
 def test_draft_link_is_reported_by_build_too(site, cli):
     write_site(site, {"content/briefings/next-steps.md":
                       BRIEFING.replace("bottom_line:", "draft: true\nbottom_line:")})
-    _edit(site, B, "The [[harbour-town]] story.", "See [[next-steps]].")
+    edit(site, B, "The [[harbour-town]] story.", "See [[next-steps]].")
     code, _out, err = cli("build", "--root", site, "-q")
     assert code == 0
     assert f"{B}:17: warning: [[next-steps]] links to a draft" in err
@@ -173,7 +166,7 @@ ERRORS = [
 
 @pytest.mark.parametrize("rel,old,new,code", ERRORS, ids=[f"{e[3]}-{i}" for i, e in enumerate(ERRORS)])
 def test_every_error_has_a_code(small, cli, rel, old, new, code):
-    _edit(small, rel, old, new)
+    edit(small, rel, old, new)
     exit_code, found = problems(cli, small)
     assert exit_code == 1
     errors = [p for p in found if p["severity"] == "error"]
@@ -186,17 +179,17 @@ def test_more_error_codes(small, cli):
                        "content/topics/harbour-reopens.yaml": "title: Clash\n",
                        "content/briefings/Bad Name.md": BRIEFING,
                        "content/briefings/notes.txt": "ignored\n"})
-    _edit(small, B, "seeds: [harbour]", "seeds: [harbour, other]")
+    edit(small, B, "seeds: [harbour]", "seeds: [harbour, other]")
     codes = {(p["code"], p["severity"]) for p in problems(cli, small)[1]}
     assert {("ambiguous-cite", "error"), ("duplicate-slug", "error"), ("bad-slug", "error"),
             ("ignored-file", "warning")} <= codes
 
 
 def test_error_messages_say_what_would_be_right(small, cli):
-    _edit(small, B, "The [[harbour-town]] story.", "See [[source:harbour#p7]] and [[source:harbor]].")
+    edit(small, B, "The [[harbour-town]] story.", "See [[source:harbour#p7]] and [[source:harbor]].")
     write_site(small, {"content/topics/a.yaml": "title: A\nparent: b\n",
                        "content/topics/b.yaml": "title: B\nparent: a\n"})
-    _edit(small, T, "kind: place", "kind: place\nparent: nowhere-at-all")
+    edit(small, T, "kind: place", "kind: place\nparent: nowhere-at-all")
     messages = "\n".join(p["message"] for p in problems(cli, small)[1])
     assert "[[source:harbour#p7]] links to nothing: seed 'harbour' has no paragraph 'p7'; " \
            "it has p1 to p3" in messages
@@ -207,7 +200,7 @@ def test_error_messages_say_what_would_be_right(small, cli):
 
 
 def test_yaml_errors_say_how_to_fix_them(small, cli):
-    _edit(small, B, "title: Harbour reopens", "title: Harbour: reopened")
+    edit(small, B, "title: Harbour reopens", "title: Harbour: reopened")
     code, found = problems(cli, small)
     assert code == 1
     [error] = [p for p in found if p["severity"] == "error"]
@@ -247,7 +240,7 @@ def _sha(text: str) -> str:
 
 
 def test_update_lock_refuses_when_there_are_errors(site, cli):
-    _edit(site, B, "cite: p1", "cite: p9")
+    edit(site, B, "cite: p1", "cite: p9")
     code, _out, err = cli("check", "--root", site, "--update-lock")
     assert code == 1 and "sitegen.lock not updated" in err
     assert not (site / LOCK).exists()
@@ -255,7 +248,7 @@ def test_update_lock_refuses_when_there_are_errors(site, cli):
 
 def test_source_drift_in_check_and_build(site, cli):
     assert cli("check", "--root", site, "--update-lock")[0] == 0
-    _edit(site, "seeds/harbour.txt", "The second paragraph", "The 2nd paragraph")
+    edit(site, "seeds/harbour.txt", "The second paragraph", "The 2nd paragraph")
     code, found = problems(cli, site)
     assert code == 0
     drift = [p for p in found if p["code"] == "source-drift"]
@@ -278,9 +271,9 @@ def test_source_drift_in_check_and_build(site, cli):
 
 def test_drift_when_paragraph_numbers_shift(site, cli):
     assert cli("check", "--root", site, "--update-lock")[0] == 0
-    _edit(site, "seeds/harbour.txt", "A Small Source\n",
+    edit(site, "seeds/harbour.txt", "A Small Source\n",
           "A Small Source\n\nA new opening paragraph was added above the others.\n")
-    _edit(site, B, 'quote: "we will rebuild the pier"', 'quote: "we will rebuild the pier"\n'
+    edit(site, B, 'quote: "we will rebuild the pier"', 'quote: "we will rebuild the pier"\n'
                                                         "    cite: p3")
     found = [p for p in problems(cli, site)[1] if p["code"] == "source-drift"]
     assert [p["message"].split(":")[1].strip() for p in found] == [

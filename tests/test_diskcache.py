@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from conftest import snapshot, write_site
+from conftest import edit, snapshot, write_site
 
 from sitegen import diskcache
 from sitegen.build import build
@@ -17,13 +17,6 @@ B = "content/briefings/harbour-reopens.md"
 @pytest.fixture(autouse=True)
 def private_key_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-
-
-def _edit(root, rel, old, new):
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 EDITS = [
@@ -41,7 +34,7 @@ def test_warm_builds_equal_cold_builds_over_a_sequence_of_edits(small, example):
         example / "themes/default/templates/404.html").read_text()})
     for rel, old, new in [(None, None, None)] + EDITS:
         if rel:
-            _edit(small, rel, old, new)
+            edit(small, rel, old, new)
         warm = build(small, out_dir=str(small / "warm"), workers=1)
         cold = build(small, out_dir=str(small / "cold"), workers=1, cache=False)
         assert warm.site is not None  # an input changed: it really built
@@ -63,7 +56,7 @@ def test_second_build_without_changes_does_nothing_and_repeats_warnings(small):
     assert second.site is None and "nothing changed" in messages[0]
     assert [str(w) for w in second.warnings] == [str(w) for w in first.warnings]
     assert snapshot(small / "public") == before
-    _edit(small, B, "Monday", "Tuesday")
+    edit(small, B, "Monday", "Tuesday")
     assert build(small, workers=1).site is not None
     (small / "public/index.html").unlink()
     (small / "public/.sitegen-output").unlink()
@@ -74,7 +67,7 @@ def test_second_build_without_changes_does_nothing_and_repeats_warnings(small):
 def test_damaged_cache_is_ignored(small, capsys):
     build(small, workers=1)
     (small / ".sitegen-cache/markdown.pickle").write_bytes(b"garbage\n\x80\x04junk")
-    _edit(small, B, "Monday", "Tuesday")
+    edit(small, B, "Monday", "Tuesday")
     messages = []
     build(small, workers=1, log=messages.append)
     assert any("ignored .sitegen-cache/markdown.pickle" in m for m in messages)
@@ -91,7 +84,7 @@ def test_foreign_cache_is_never_unpickled(small, monkeypatch, tmp_path):
     body = pickle.dumps((diskcache.code_digest(), {b"x": _Boom()}))
     (small / ".sitegen-cache/briefing.pickle").write_bytes(b"0" * 64 + b"\n" + body)
     monkeypatch.chdir(tmp_path)
-    _edit(small, B, "Monday", "Tuesday")
+    edit(small, B, "Monday", "Tuesday")
     build(small, workers=1)
     assert not (tmp_path / "PWNED").exists()
 

@@ -6,16 +6,9 @@ import re
 
 import pytest
 
-from conftest import BRIEFING, snapshot, write_site
+from conftest import BRIEFING, edit, snapshot, write_site
 
 B = "content/briefings/harbour-reopens.md"
-
-
-def _edit(root, rel, old, new):
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 CASES = [
@@ -75,7 +68,7 @@ CASES = [c for c in CASES if c[3]]
 def test_bad_input_is_reported_and_output_kept(small, cli, rel, old, new, expected):
     assert cli("build", "--root", small, "-q")[0] == 0
     before = snapshot(small / "public")
-    _edit(small, rel, old, new)
+    edit(small, rel, old, new)
     code, out, err = cli("build", "--root", small)
     assert code == 1
     assert "Traceback" not in err
@@ -86,8 +79,8 @@ def test_bad_input_is_reported_and_output_kept(small, cli, rel, old, new, expect
 
 
 def test_all_errors_of_a_build_are_reported_at_once(small, cli):
-    _edit(small, B, "cite: p1", "cite: p7")
-    _edit(small, B, "topics: [harbour-town]", "topics: [harbor-town]")
+    edit(small, B, "cite: p1", "cite: p7")
+    edit(small, B, "topics: [harbour-town]", "topics: [harbor-town]")
     write_site(small, {"content/briefings/second.md": BRIEFING.replace("seeds: [harbour]",
                                                                        "seeds: [nope]")})
     code, err, _summary = cli("check", "--root", small)
@@ -112,11 +105,11 @@ def test_duplicate_topic_slug(small, cli):
 
 def test_ambiguous_short_cite_with_several_seeds(small, cli):
     write_site(small, {"seeds/other.txt": "Other\n\nAnother paragraph of text here.\n"})
-    _edit(small, B, "seeds: [harbour]", "seeds: [harbour, other]")
+    edit(small, B, "seeds: [harbour]", "seeds: [harbour, other]")
     code, _out, err = cli("build", "--root", small)
     assert code == 1 and "cite 'p1' is ambiguous" in err and "'harbour#p1'" in err
-    _edit(small, B, "cite: p1", "cite: harbour#p1")
-    _edit(small, B, "cite: p3", "cite: harbour#p3")
+    edit(small, B, "cite: p1", "cite: harbour#p1")
+    edit(small, B, "cite: p3", "cite: harbour#p3")
     assert cli("build", "--root", small)[0] == 0
 
 

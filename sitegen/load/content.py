@@ -179,36 +179,17 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -
     return files
 
 
-def load_briefings(root: Path, out: Collector, memo=no_memo) -> list[BriefingSource]:
-    """Every briefing; `memo` (see sitegen.cache) may reuse the parse of unchanged text."""
-    result = []
-    for path in _files(root, BRIEFINGS_DIR, (".md",), out):
-        relpath = f"{BRIEFINGS_DIR}/{path.name}"
-        slug = _slug(path, relpath, out)
-        if slug is None:
-            continue
-        try:
-            text = _read_text(path, relpath)
-        except SiteError as exc:
-            out.extend(exc.problems)
-            continue
-        b = memo("briefing", (text, slug, relpath),
-                 lambda o: parse_briefing(text, slug, relpath, o), out)
-        if b:
-            result.append(b)
-    return result
-
-
-def load_topics(root: Path, out: Collector, memo=no_memo) -> list[TopicSource]:
-    """Every topic; `memo` (see sitegen.cache) may reuse the parse of unchanged text."""
+def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, out: Collector,
+          memo) -> list:
+    """Parse every file of a content folder (through the memo); problems go to `out`."""
     result, seen = [], {}
-    for path in _files(root, TOPICS_DIR, (".yaml", ".yml", ".md"), out):
-        relpath = f"{TOPICS_DIR}/{path.name}"
+    for path in _files(root, folder, suffixes, out):
+        relpath = f"{folder}/{path.name}"
         slug = _slug(path, relpath, out)
         if slug is None:
             continue
-        if slug in seen:
-            out.error(relpath, None, f"duplicate topic slug '{slug}': also defined by "
+        if slug in seen:  # e.g. nato.yaml and nato.md
+            out.error(relpath, None, f"duplicate {step} slug '{slug}': also defined by "
                                      f"{seen[slug]}; keep one of the two files",
                       code="duplicate-slug")
             continue
@@ -218,8 +199,17 @@ def load_topics(root: Path, out: Collector, memo=no_memo) -> list[TopicSource]:
         except SiteError as exc:
             out.extend(exc.problems)
             continue
-        t = memo("topic", (text, slug, relpath),
-                 lambda o: parse_topic(text, slug, relpath, o), out)
-        if t:
-            result.append(t)
+        item = memo(step, (text, slug, relpath), lambda o: parse(text, slug, relpath, o), out)
+        if item:
+            result.append(item)
     return result
+
+
+def load_briefings(root: Path, out: Collector, memo=no_memo) -> list[BriefingSource]:
+    """Every briefing; `memo` (see sitegen.cache) may reuse the parse of unchanged text."""
+    return _load(root, BRIEFINGS_DIR, (".md",), "briefing", parse_briefing, out, memo)
+
+
+def load_topics(root: Path, out: Collector, memo=no_memo) -> list[TopicSource]:
+    """Every topic; `memo` (see sitegen.cache) may reuse the parse of unchanged text."""
+    return _load(root, TOPICS_DIR, (".yaml", ".yml", ".md"), "topic", parse_topic, out, memo)
