@@ -56,7 +56,7 @@ HUGO_LIST = """{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li
 """
 
 
-def make_hugo(site: Path, dest: Path) -> list[str]:
+def make_hugo(site: Path, dest: Path) -> tuple[list[str], Path]:
     shutil.rmtree(dest, ignore_errors=True)
     (dest / "content/briefings").mkdir(parents=True)
     (dest / "layouts/_default").mkdir(parents=True)
@@ -68,10 +68,11 @@ def make_hugo(site: Path, dest: Path) -> list[str]:
               "bottom_line": meta["bottom_line"]}
         (dest / f"content/briefings/{slug}.md").write_text(
             f"---\n{yaml.safe_dump(fm, sort_keys=True)}---\n{_points(meta)}\n{body}")
-    return ["hugo", "--quiet", "--source", str(dest), "--destination", str(dest / "public")]
+    return ["hugo", "--quiet", "--source", str(dest), "--destination", str(dest / "public")
+            ], dest / "public"
 
 
-def make_pelican(site: Path, dest: Path) -> list[str]:
+def make_pelican(site: Path, dest: Path) -> tuple[list[str], Path]:
     shutil.rmtree(dest, ignore_errors=True)
     (dest / "content").mkdir(parents=True)
     (dest / "pelicanconf.py").write_text(
@@ -83,10 +84,10 @@ def make_pelican(site: Path, dest: Path) -> list[str]:
             f"Tags: {', '.join(meta['topics'])}\nSummary: {meta['bottom_line']}\n\n"
             f"{_points(meta)}\n{body}")
     return ["pelican", str(dest / "content"), "-s", str(dest / "pelicanconf.py"),
-            "-o", str(dest / "output"), "-q"]
+            "-o", str(dest / "output"), "-q"], dest / "output"
 
 
-def make_mkdocs(site: Path, dest: Path) -> list[str]:
+def make_mkdocs(site: Path, dest: Path) -> tuple[list[str], Path]:
     shutil.rmtree(dest, ignore_errors=True)
     (dest / "docs").mkdir(parents=True)
     (dest / "mkdocs.yml").write_text("site_name: Bench\nuse_directory_urls: true\n")
@@ -94,7 +95,8 @@ def make_mkdocs(site: Path, dest: Path) -> list[str]:
     for slug, meta, body in briefings(site):
         (dest / f"docs/{slug}.md").write_text(
             f"# {meta['title']}\n\n{meta['bottom_line']}\n\n{_points(meta)}\n{body}")
-    return ["mkdocs", "build", "-q", "-f", str(dest / "mkdocs.yml"), "-d", str(dest / "site")]
+    return ["mkdocs", "build", "-q", "-f", str(dest / "mkdocs.yml"), "-d", str(dest / "site")
+            ], dest / "site"
 
 
 TOOLS = {"hugo": make_hugo, "pelican": make_pelican, "mkdocs": make_mkdocs}

@@ -84,8 +84,13 @@ def summary(rows: list[tuple[float, float]], pages: int) -> dict:
 def bench_others(root: Path, runs: int, work: Path) -> dict:
     out = {}
     for name in others.available():
-        cmd = others.TOOLS[name](root, work / name)
-        out[name] = summary([timed(cmd) for _ in range(runs)], 0) | {"note": "cold build"}
+        cmd, output = others.TOOLS[name](root, work / name)
+        rows = []
+        for _ in range(runs):
+            shutil.rmtree(output, ignore_errors=True)
+            rows.append(timed(cmd))
+        pages = sum(1 for _ in output.rglob("*.html"))
+        out[name] = summary(rows, pages) | {"pages": pages, "note": "cold build"}
     return out
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from .model.site import Briefing, Claim, Ref, Site, Source, Topic
 
@@ -32,17 +33,35 @@ class Note:
 
 @dataclass(frozen=True)
 class Chapter:
+    """One briefing in the book. What the template shows beyond the fields (body, notes) is
+    worked out from them on first use, so only a chapter rendered again pays for it."""
+
     briefing: Briefing
     prefix: str  # "<slug>--": prefix of every id inside this chapter
-    body_html: str  # the body with ids prefixed `<slug>--body-`, still with sitegen:root/ marks
     topics: tuple[Topic, ...]
-    sources: tuple[Source, ...]
-    notes: tuple[Note, ...]
-    note_of: dict[str, int]  # claim anchor -> footnote number
+    sources: tuple[Source, ...]  # the briefing's seeds (a claim cites only those)
 
     @property
     def id(self) -> str:
         return self.briefing.slug
+
+    @cached_property
+    def body_html(self) -> str:
+        """The body with ids prefixed `<slug>--body-`, still with sitegen:root/ marks."""
+        return prefix_ids(self.briefing.body_html, self.prefix + "body-")
+
+    @cached_property
+    def notes(self) -> tuple[Note, ...]:
+        """A footnote for each key point and timeline event that cites a paragraph."""
+        sources = {s.id: s for s in self.sources}
+        claims = (*self.briefing.key_points, *self.briefing.timeline)
+        cited = [c for c in claims if c.ref and c.ref.seed in sources]
+        return tuple(Note(i, c, c.ref, sources[c.ref.seed]) for i, c in enumerate(cited, 1))
+
+    @cached_property
+    def note_of(self) -> dict[str, int]:
+        """Claim anchor -> footnote number."""
+        return {n.claim.anchor: n.number for n in self.notes}
 
 
 def prefix_ids(html: str, prefix: str, shift_headings: int = 1) -> str:
@@ -57,16 +76,10 @@ def prefix_ids(html: str, prefix: str, shift_headings: int = 1) -> str:
 
 
 def chapter(site: Site, b: Briefing) -> Chapter:
-    notes: list[Note] = []
-    for claim in (*b.key_points, *b.timeline):
-        if claim.ref and claim.ref.seed in site.sources:
-            notes.append(Note(len(notes) + 1, claim, claim.ref, site.sources[claim.ref.seed]))
-    prefix = f"{b.slug}--"
     return Chapter(
-        briefing=b, prefix=prefix, body_html=prefix_ids(b.body_html, prefix + "body-"),
+        briefing=b, prefix=f"{b.slug}--",
         topics=tuple(site.topics[t] for t in b.topics if t in site.topics),
-        sources=tuple(site.sources[s] for s in b.seeds if s in site.sources),
-        notes=tuple(notes), note_of={n.claim.anchor: n.number for n in notes})
+        sources=tuple(site.sources[s] for s in b.seeds if s in site.sources))
 
 
 def book_data(site: Site) -> dict:

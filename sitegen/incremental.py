@@ -6,9 +6,12 @@ What a rebuild reuses, and why the result equals a clean build byte for byte:
 - rendered Markdown, proven claims and related lists are recomputed only when their
   inputs changed (the memo keys in `model.graph` name every input);
 - the graph and the page list are rebuilt every time (cheap), so every cross-link is fresh;
+  a briefing or topic equal to the previous build's is that same object again (interned
+  in `model.graph`), so its digest and its search text are worked out once;
 - a page is rendered again only when its fingerprint changed: its path, template, title
   and data, every template file of the theme, the non-callable template globals (config,
-  …) and, for templates that read the global `site`, the whole site;
+  …) and, for templates that read the global `site`, the whole site; a piece of a page
+  rendered with `part()` (a chapter of the book) likewise, from what the piece is given;
 - only files whose bytes changed are written; files no longer produced are deleted.
 """
 from __future__ import annotations
@@ -20,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 
 from .build import load_site, render_site
 from .cache import BuildCache
 from .errors import Collector, Problem
 from .fingerprint import Fingerprints
-from .load.config import load_config
+from .load.config import Config, load_config
 from .model.site import Site
 from .pages import Page
 from .render import Renderer
@@ -73,21 +76,52 @@ class CachingRenderer(Renderer):
                       if k != "site" and not callable(v))
         self.base = fingerprints((self.templates, plain))
         self._site_digest: str | None = None
+        self._parts: list[tuple] = []  # (key, HTML) of each piece of the page being rendered
+        self._reads: dict[str, bool] = {}  # template -> whether it reads the global `site`
 
     def render(self, page: Page) -> str:
-        whole_site = ""
-        if self._reads_site(page.template):
-            if self._site_digest is None:
-                self._site_digest = self.fingerprints(self.site)
-            whole_site = self._site_digest
-        key = (self.base, whole_site, self.fingerprints(page))
-        return self.cache("page", key, lambda _: super(CachingRenderer, self).render(page),
-                          Collector())
+        """The page's HTML. It is stored with the pieces it was made of (see render_part),
+        and a reused page marks them used too, so they outlive the memo's pruning and are
+        there when the page changes."""
+        key = (self.base, self._whole_site(page.template), self.fingerprints(page))
+        rendered = []
+
+        def compute(_out: Collector) -> tuple[str, tuple]:
+            self._parts = []
+            rendered.append(super(CachingRenderer, self).render(page))
+            return rendered[0], tuple(self._parts)
+
+        html, parts = self.cache("page", key, compute, Collector())
+        if not rendered:
+            for part_key, part_html in parts:
+                self.cache("part", part_key, lambda _, h=part_html: h, Collector())
+        return html
+
+    def render_part(self, page: Page, template: str, data: dict) -> str:
+        """A piece of a page (see Renderer.render_part), reused while its inputs are unchanged:
+        a page whose data changed renders again only the pieces whose own data changed."""
+        fp = self.fingerprints  # the data's values were digested with the page already
+        key = (self.base, self._whole_site(template), page.site_path, page.template, page.title,
+               template, tuple((k, fp(v)) for k, v in sorted(data.items())))
+        html = self.cache("part", key, lambda _: super(CachingRenderer, self).render_part(
+            page, template, data), Collector())
+        self._parts.append((key, html))
+        return html
+
+    def _whole_site(self, template: str) -> str:
+        """The digest of the whole site for a template that reads the global `site`, else ''."""
+        if not self._reads_site(template):
+            return ""
+        if self._site_digest is None:
+            self._site_digest = self.fingerprints(self.site)
+        return self._site_digest
 
     def _reads_site(self, template: str) -> bool:
-        names = self.cache("template-names", (self.templates, template),
-                           lambda _: self._names_read(template), Collector())
-        return names is None or "site" in names
+        if template not in self._reads:
+            names = self.cache("template-names", (self.templates, template),
+                               lambda _: self._names_read(template), Collector())
+            self._reads[template] = names is None or "site" in names
+        return self._reads[template]
 
     def _names_read(self, template: str) -> frozenset[str] | None:
         """The variables a template and the templates it uses read from outside; None when
@@ -105,13 +139,20 @@ class CachingRenderer(Renderer):
                 seen.add(name)
                 ast = bare.parse(bare.loader.get_source(bare, name)[0])
                 names |= meta.find_undeclared_variables(ast)
-                for ref in meta.find_referenced_templates(ast):
+                for ref in (*meta.find_referenced_templates(ast), *_parts_used(ast)):
                     if ref is None:
                         return None
                     todo.append(ref)
         except jinja2.TemplateError:
             return None
         return frozenset(names)
+
+
+def _parts_used(ast: nodes.Template) -> list[str | None]:
+    """Templates named by `part("…")` calls (None for a name known only at run time)."""
+    return [call.args[0].value if call.args and isinstance(call.args[0], nodes.Const) else None
+            for call in ast.find_all(nodes.Call)
+            if isinstance(call.node, nodes.Name) and call.node.name == "part"]
 
 
 @dataclass
@@ -136,6 +177,7 @@ class IncrementalBuilder:
         self.fingerprints = Fingerprints()
         self.compiled = CompiledTemplates()
         self.written: dict[str, bytes] = {}
+        self.config: Config | None = None  # of the latest build that read config.yaml
 
     def build(self) -> Rebuilt:
         """Rebuild; raises SiteError (and leaves `out` as it was) when the site has errors.
@@ -154,7 +196,7 @@ class IncrementalBuilder:
         start = time.perf_counter()
         self.cache.start()
         self.fingerprints.start()
-        config = load_config(self.root).with_options(drafts=self.drafts or None)
+        config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
         collector = Collector()
         site = load_site(self.root, config, collector, memo=self.cache)
         files, pages = render_site(self.root, site, renderer=self._renderer)

@@ -53,7 +53,7 @@ class Renderer:
             autoescape=True, trim_blocks=True, lstrip_blocks=True,
             undefined=jinja2.StrictUndefined, auto_reload=False)
         self.env.globals.update(site=site, config=site.config, url=_url, canonical=_canonical,
-                                generator=f"sitegen {__version__}")
+                                part=self._part, generator=f"sitegen {__version__}")
         self.env.filters.update(links=_links, date=_date)
 
     def render(self, page: Page) -> str:
@@ -72,6 +72,21 @@ class Renderer:
                                f"template error in {page.template} while rendering "
                                f"{page.site_path or 'the home page'}: {exc.message}",
                                code="template-error") from None
+
+    @jinja2.pass_context
+    def _part(self, ctx, template: str, **data) -> Markup:
+        """`{{ part("_x.html", a=…) }}`: a piece of a page rendered by a template of its own,
+        which sees the globals, the keyword arguments and a `page` without its data (so the
+        piece depends only on what it is given: see `render_part`)."""
+        page = ctx["page"]
+        if "url_base" in ctx:  # 404.html: links stay root-absolute in its pieces too
+            data = {"url_base": ctx["url_base"], **data}
+        return Markup(self.render_part(Page(page.site_path, page.template, page.title),
+                                       template, data))
+
+    def render_part(self, page: Page, template: str, data: dict) -> str:
+        """The HTML of one piece of `page` (sitegen.incremental reuses it while unchanged)."""
+        return self.env.get_template(template).render(page=page, **data)
 
 
 def _template_file(exc: Exception) -> str | None:

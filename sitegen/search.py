@@ -16,44 +16,12 @@ Links are relative to the search page and follow `clean_links`.
 from __future__ import annotations
 
 import json
-import re
-from html import unescape
-from html.parser import HTMLParser
 
 from . import urls
 from .model.site import Site
 
 INDEX_FILE = "search/index.js"
 SEARCH_PAGE = "search/"
-_BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "th",
-               "dd", "dt", "br", "div", "figcaption", "summary"}
-
-
-class _Text(HTMLParser):
-    """Visible text of sanitised HTML, with a space wherever a block ends."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag):
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-
-def html_text(html: str) -> str:
-    """Plain text of an HTML fragment, whitespace collapsed."""
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return re.sub(r"\s+", " ", unescape("".join(parser.parts))).strip()
 
 
 def index_data(site: Site) -> dict:
@@ -71,7 +39,7 @@ def index_data(site: Site) -> dict:
     for b in site.briefings.values():
         docs.append([
             b.title, b.date.isoformat(), link(b.site_path), b.bottom_line,
-            [kp.text for kp in b.key_points], html_text(b.body_html),
+            [kp.text for kp in b.key_points], b.body_text,
             [topic_ids[t] for t in b.topics if t in topic_ids],
             [source_ids[s] for s in b.seeds if s in source_ids],
         ])

@@ -5,7 +5,8 @@ Threads: the main thread runs the web server (tornado, with livereload's WebSock
 handler and client script); a watcher thread polls the inputs; the coalescer's thread
 runs one rebuild per burst of changes, then asks the server to reload open pages. While
 the site does not build, every HTML page is served with the error overlay on top of the
-last good build (see `overlay`).
+last good build (see `overlay`). A site whose `base_url` has a path (`/briefings/`) is
+served under that path, as where it is published, so `404.html`'s root-absolute links work.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import threading
 import traceback
 import webbrowser
 from pathlib import Path
+from urllib.parse import unquote
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from livereload.server import LiveScriptInjector
@@ -30,6 +32,7 @@ from tornado import httpserver, ioloop, netutil, web
 from .errors import Problem, SiteError
 from .incremental import IncrementalBuilder, Rebuilt
 from .overlay import error_page, inject, render_overlay
+from .urls import base_path
 from .watch import Coalescer, Watcher
 
 POLL = 0.05  # seconds between two looks at the inputs, where inotify is not available
@@ -54,6 +57,7 @@ class Preview:
         self.built = False  # the folder holds a good build
         self.problems: list[Problem] = []  # errors of the latest build; [] when it worked
         self.overlay: str | None = None  # HTML shown over pages while there are errors
+        self.base = "/"  # the path the site is served under: base_url's, of the last good build
         self._warnings: list[Problem] = []
 
     def rebuild(self, changed: set[str] = frozenset()) -> str | None:
@@ -78,6 +82,7 @@ class Preview:
             self.overlay = render_overlay(self.root, problems, stale=self.built)
             return "*" if problems != before else None
         self.built, self.overlay = True, None
+        self.base = base_path(self.builder.config.base_url) or "/"
         if result.warnings != self._warnings:
             for p in result.warnings:
                 say(str(p))
@@ -107,6 +112,13 @@ class SiteHandler(web.RequestHandler):
     def get(self, path: str) -> None:
         self.set_header("Cache-Control", "no-store")
         preview = self.preview
+        base = unquote(preview.base)
+        if not ("/" + path).startswith(base):  # outside the path the site is served under
+            if "/" + path in ("/", base.rstrip("/")):
+                return self.redirect(base + ("?" + self.request.query if self.request.query
+                                             else ""))
+            return self._not_found()
+        path = path[len(base) - 1:]
         rel = posixpath.normpath("/" + path).lstrip("/")
         if any(part.startswith(".") for part in rel.split("/")):
             return self._not_found()
@@ -181,11 +193,12 @@ def bind(host: str, port: int) -> tuple[list, int, str | None]:
                                     "choose another with --port") from last
 
 
-def site_url(host: str, port: int) -> str:
+def site_url(host: str, port: int, base: str = "/") -> str:
+    """The address to open: `base` is the path the site is served under."""
     shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
     if ":" in shown and not shown.startswith("["):
         shown = f"[{shown}]"
-    return f"http://{shown}:{port}/"
+    return f"http://{shown}:{port}{base}"
 
 
 def _watch(watcher: Watcher, coalescer: Coalescer, stop: threading.Event) -> None:
@@ -223,14 +236,17 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         server.add_sockets(sockets)
 
         def rebuild(changed: set[str]) -> None:
+            base = preview.base
             path = preview.rebuild(changed)
+            if preview.base != base:
+                say(f"base_url changed: now serving at {site_url(host, port, preview.base)}")
             if path:
                 loop.add_callback(reload_browsers, path)
 
         coalescer = Coalescer(rebuild, quiet=QUIET).start()
         threading.Thread(target=_watch, args=(watcher, coalescer, stop), daemon=True,
                          name="sitegen-watch").start()
-        url = site_url(host, port)
+        url = site_url(host, port, preview.base)
         say(f"serving {root.name or root} at {url} (from {folder}); watching config.yaml, "
             "content/, seeds/, themes/. Press Ctrl-C to stop.")
         if open_browser:

@@ -20,6 +20,14 @@ def test_example_builds_with_every_link_resolving(example, cli):
     assert check_site(out, base_path="/briefings/") == []  # the path of base_url
 
 
+def test_a_relative_root_builds(example, cli, monkeypatch):
+    """`--root site` (relative): the seeds used to be looked for at site/site/seeds/…"""
+    monkeypatch.chdir(example.parent)
+    code, _out, err = cli("build", "--root", example.name, "-q")
+    assert code == 0, err
+    assert (example / f"public/sources/{SEED}/index.html").is_file()
+
+
 def test_source_page_has_paragraph_anchors_p1_to_p18(example, cli):
     assert cli("build", "--root", example)[0] == 0
     ids = parse(example / f"public/sources/{SEED}/index.html").ids

@@ -82,6 +82,11 @@ def test_incremental_builds_equal_clean_builds_through_a_series_of_edits(example
             "<p>{{ site.briefings|length }} briefings</p>")),
         ("add briefing: every page counts it", lambda: (
             example / "content/briefings/another-one.md").write_text(NEW_BRIEFING)),
+        ("a book chapter, rendered on its own, reads the global site", lambda: edit(
+            example, "themes/default/templates/_book_chapter.html", "<section class=",
+            "<p>{{ site.topics|length }} topics</p><section class=")),
+        ("add topic: every chapter counts it", lambda: (
+            example / "content/topics/arctic.yaml").write_text("title: Arctic\n")),
         ("config title", lambda: edit(example, "config.yaml", "title: Eastern Europe",
                                       "title: Eastern European")),
         ("config clean_links", lambda: edit(example, "config.yaml", "clean_links: false",
@@ -133,6 +138,12 @@ def test_one_briefing_edit_reparses_and_renders_only_what_it_touches(example, tm
     # Pages showing the briefing are rendered again (its data changed); the rest are not.
     assert 0 < result.rendered < result.pages
     assert len(result.changed) <= 5  # the briefing, and pages that show whole bodies
+    # The book renders again only the edited briefing's chapter; the other briefings stay
+    # the same objects (interned), so their digests and search text are reused too.
+    chapters = len(list((example / "content/briefings").glob("*.md")))
+    assert cache.misses("part") == 1 and cache.hits("part") == chapters - 1
+    assert cache.misses("site-briefing") == 1 and cache.hits("site-briefing") == chapters - 1
+    assert cache.misses("wikilinks") == 1 and cache.misses("word-count") == 1
 
 
 def test_memo_replays_problems_and_forgets_unused_entries():
@@ -212,6 +223,28 @@ def test_only_templates_that_read_site_depend_on_the_whole_site(example, tmp_pat
              if not p.name.startswith("_") and p.name not in ("base.html", "counted.html")]
     assert pages and not any(renderer()._reads_site(name) for name in pages)
     assert renderer()._reads_site("counted.html")
+    # A piece rendered with part("…") counts as read by the page that uses it.
+    edit(example, "themes/default/templates/_book_chapter.html", "<section class=",
+         "{{ site.topics|length }}<section class=")
+    assert renderer()._reads_site("book.html") and renderer()._reads_site("_book_chapter.html")
+    assert not renderer()._reads_site("briefing.html")
     edit(example, "themes/default/templates/base.html", "</footer>",
          "{{ site.topics|length }}</footer>")
     assert all(renderer()._reads_site(name) for name in pages)
+
+
+def test_a_piece_sees_only_what_it_is_given_and_keeps_404_links_rooted(example, tmp_path):
+    """part("…") renders a piece with the globals, its arguments and a data-less `page`;
+    in 404.html its links stay root-absolute. Incremental builds equal clean ones."""
+    templates = example / "themes/default/templates"
+    (templates / "_piece.html").write_text(
+        '<a href="{{ url("topics/") }}">{{ label }}</a> {{ page.data | length }}')
+    edit(example, "themes/default/templates/404.html", "<h1>Page not found</h1>",
+         '<h1>Page not found</h1>{{ part("_piece.html", label="All topics") }}')
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    assert_same_as_clean(example, builder, tmp_path, "404 with a piece")
+    page = (builder.out / "404.html").read_text(encoding="utf-8")
+    assert '<a href="/briefings/topics/index.html">All topics</a> 0' in page
+    edit(example, "themes/default/templates/404.html", 'label="All topics"', 'label="Topics"')
+    assert_same_as_clean(example, builder, tmp_path, "the piece's argument changed")
+    assert ">Topics</a>" in (builder.out / "404.html").read_text(encoding="utf-8")

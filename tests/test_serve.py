@@ -3,10 +3,14 @@ the coalescing of bursts of changes into single rebuilds."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -214,6 +218,46 @@ def test_serve_rebuilds_shows_errors_and_stops_cleanly(example):
     assert code == 0, server.output
     assert "stopped" in server.output
     assert not server.folder.exists()
+
+
+def fetch(url: str) -> tuple[int, str, str]:
+    """(status, final URL after redirects, body) of a GET."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.geturl(), r.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        return e.code, url, e.read().decode("utf-8")
+
+
+def test_a_missing_page_gets_a_styled_404_whose_links_work(example):
+    """The example's base_url is https://example.org/briefings/, so its 404.html links to
+    /briefings/assets/style.css: the preview serves the site under /briefings/, as where it
+    is published, and those links work at any depth."""
+    with ServeProcess(example) as server:
+        assert urlsplit(server.url).path == "/briefings/"
+        missing = server.url + "topics/no/such/page/"
+        status, _, page = fetch(missing)
+        assert status == 404 and "Page not found" in page and "/livereload.js" in page
+        css = re.search(r'<link rel="stylesheet" href="([^"]+)"', page).group(1)
+        assert css == "/briefings/assets/style.css"  # the published 404.html, unchanged
+        status, _, text = fetch(urljoin(missing, css))
+        assert status == 200 and "font" in text
+        home = re.search(r'<a href="([^"]+)">home page</a>', page).group(1)
+        status, _, text = fetch(urljoin(missing, home))
+        assert status == 200 and 'class="page-home"' in text
+        # Outside the site's path: the root leads to the site, anything else is not found.
+        status, final, text = fetch(urljoin(server.url, "/"))
+        assert (status, final) == (200, server.url) and 'class="page-home"' in text
+        assert fetch(urljoin(server.url, "/assets/style.css"))[0] == 404
+    assert server.proc.returncode == 0
+
+
+def test_a_site_without_a_base_url_path_is_served_at_the_root(small):
+    with ServeProcess(small) as server:
+        assert urlsplit(server.url).path == "/"
+        assert server.get("assets/style.css")[0] == 200
+        status, page = server.get("no/such/page/")
+        assert status == 404 and 'href="assets/style.css"' in page  # relative: no base_url
 
 
 def test_a_site_that_never_built_shows_the_error_page(small):

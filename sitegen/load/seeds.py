@@ -353,7 +353,7 @@ def load_seed_file(root: Path, path: Path, memo=no_memo) -> tuple[Seed | None, l
 def load_seeds(root: Path, seeds_dir: str = "seeds",
                memo=no_memo) -> tuple[dict[str, Seed], list[Problem]]:
     """Every seed in seeds/ (not in subfolders), sorted by id, and all problems found."""
-    root, col = Path(root), Collector()
+    root, col = Path(root).absolute(), Collector()  # listed paths then hold no relative root
     folder = root / seeds_dir
     if not folder.exists():
         return {}, []

@@ -56,11 +56,12 @@ def _check_topics(topics: dict[str, TopicSource], briefings: dict, out: Collecto
             cur = topics[cur].parent
 
 
-def _resolve_links(text: str, line: int, path: str, topics, briefings, published: set,
-                   seeds, out: Collector) -> dict[str, Link]:
-    """Resolve every `[[target]]` of one text; report those that point at nothing."""
+def _resolve_links(found, path: str, topics, briefings, published: set, seeds,
+                   out: Collector) -> dict[str, Link]:
+    """Resolve the `[[target]]`s `found` in one text (see markup.wikilinks); report those
+    that point at nothing."""
     links = {}
-    for target, at in wikilinks(text, line):
+    for target, at in found:
         kind, _, name = target.rpartition(":")
         kind = kind or None
         if kind == "topic" or (kind is None and name in topics):
@@ -124,8 +125,9 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     index = SeedIndex(seeds)
     seed_ids = "\n".join(seeds)
 
-    links_of = {b.slug: _resolve_links(b.body, b.body_line, b.path, topic_src, all_briefings,
-                                       published, seeds, out) for b in kept}
+    links_of = {b.slug: _resolve_links(
+        memo("wikilinks", (b.body, b.body_line), lambda _: tuple(wikilinks(b.body, b.body_line)),
+             out), b.path, topic_src, all_briefings, published, seeds, out) for b in kept}
     md.prefetch([(b.body, links_of[b.slug]) for b in kept], workers)
     briefings: dict[str, Briefing] = {}
     backlinks: dict[str, list[str]] = defaultdict(list)
@@ -148,7 +150,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
             bottom_line=b.bottom_line, confidence=b.confidence,
             key_points=key_points, timeline=timeline,
             body_html=md.render(b.body, links), draft=b.draft,
-            word_count=len(b.body.split()))
+            word_count=memo("word-count", b.body, lambda _: len(b.body.split()), out))
 
     topics_of = {s: b.topics for s, b in briefings.items()}
     explicit = {s: tuple(r for r in all_briefings[s].related if r in published)
@@ -229,8 +231,8 @@ def _topics(topic_src, briefings, topics_of, md, all_briefings, published, seeds
     related = rel.related_topics(topics_of)
     topics = {}
     for t in sorted(topic_src.values(), key=lambda t: (t.title.lower(), t.slug)):
-        links = _resolve_links(t.description, t.description_line, t.path, topic_src,
-                               all_briefings, published, seeds, out)
+        links = _resolve_links(wikilinks(t.description, t.description_line), t.path,
+                               topic_src, all_briefings, published, seeds, out)
         events = sorted((e for s in members[t.slug] for e in briefings[s].timeline),
                         key=lambda e: (e.date.key, e.briefing, e.anchor))
         topics[t.slug] = Topic(

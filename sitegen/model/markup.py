@@ -1,5 +1,5 @@
 """Markdown for briefing bodies and topic descriptions: `[[links]]`, first-mention
-topic links, and sanitising of untrusted HTML.
+topic links, sanitising of untrusted HTML, and the plain text of the result (for search).
 
 Links to site pages are written as `sitegen:root/<site path>` and made relative per
 page by `urls.resolve_marks`, so each body is rendered once whatever page shows it.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
+from html import unescape as html_unescape
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -51,6 +53,37 @@ def sanitize(html: str) -> str:
     clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRS, url_schemes=_SCHEMES,
                       link_rel=None, attribute_filter=_attribute_filter)
     return _IMG_WITHOUT_SRC.sub(lambda m: m.group(1) or "", clean)
+
+
+_BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "th",
+               "dd", "dt", "br", "div", "figcaption", "summary"}
+
+
+class _Text(HTMLParser):
+    """Visible text of sanitised HTML, with a space wherever a block ends."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+
+def html_text(fragment: str) -> str:
+    """Plain text of an HTML fragment, whitespace collapsed."""
+    parser = _Text()
+    parser.feed(fragment)
+    parser.close()
+    return re.sub(r"\s+", " ", html_unescape("".join(parser.parts))).strip()
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,10 @@ def related_briefings(topics_of: dict[str, tuple[str, ...]], explicit: dict[str,
             if len(candidates) > enough:
                 break
         candidates.discard(slug)
-        score = {c: sum(weight[t] for t in set(topics_of[c]) & mine) for c in candidates}
+        # fsum: exactly rounded, so the score (and a tie) does not depend on set order,
+        # which changes from run to run with string hashing.
+        score = {c: math.fsum(weight[t] for t in set(topics_of[c]) & mine)
+                 for c in candidates}
         chosen = [s for s in explicit.get(slug, ()) if s in topics_of and s != slug]
         for other in sorted(score, key=lambda c: (-score[c], order[c])):
             if len(chosen) >= limit:
