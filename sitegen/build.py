@@ -23,6 +23,7 @@ from .render import Renderer
 from .theme import Theme, load_theme
 from .write import MARKER, check_output_dir, write_site
 from .diskcache import DiskMemo
+from .reuse import PageReuse, Reused
 from . import feeds, lock, manifest, search, urls
 
 
@@ -68,15 +69,23 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
 
 
 def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
-               workers: int | None = 1) -> Iterator[tuple[str, bytes | Path]]:
-    """Every output file as (path, bytes, or a theme file to copy), one at a time, so a
-    large site never sits in memory whole. `renderer` makes the page renderer
-    (sitegen.incremental passes a caching one); `workers` > 1 renders on several cores."""
+               workers: int | None = 1, reuse: PageReuse | None = None
+               ) -> Iterator[tuple[str, bytes | Path | Reused]]:
+    """Every output file as (path, bytes, a theme file to copy, or a previous output file
+    to take over), one at a time, so a large site never sits in memory whole.
+    `renderer` makes the page renderer (sitegen.incremental passes a caching one);
+    `workers` > 1 renders on several cores; `reuse` (see sitegen.reuse) skips pages
+    whose inputs did not change since the output was written."""
     theme = load_theme(root, site.config.theme)
     pages = site_pages(site)
-    render = renderer(theme, site).render
+    page_renderer = renderer(theme, site)
+    fresh = pages
+    if reuse is not None:
+        kept, fresh = reuse.split(pages, page_renderer, theme, site)
+        yield from kept
+    render = page_renderer.render
     yield from fork_map(lambda page: (urls.output_file(page.site_path),
-                                      render(page).encode("utf-8")), pages, workers)
+                                      render(page).encode("utf-8")), fresh, workers)
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
     yield search.INDEX_FILE, search.index_js(site)
@@ -116,9 +125,11 @@ def build(root: Path, out_dir: str | None = None, drafts: bool = False,
     site = load_site(root, config, collector, memo=memo, workers=workers)
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics")
-    pages, files = write_site(out_path, iter_files(root, site, workers=workers))
-    if cache:
+    reuse = PageReuse(root, out_path, MARKER, memo) if cache else None
+    pages, files = write_site(out_path, iter_files(root, site, workers=workers, reuse=reuse))
+    if cache:  # the record last: until it is written, the new output is not trusted
         memo.save()
+        reuse.save()
         manifest.remember(root, out_path, MARKER, current, collector.warnings)
     seconds = time.perf_counter() - start
     say(f"wrote {pages} pages ({files} files) to {out_path} in {seconds:.2f} s")

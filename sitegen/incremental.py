@@ -17,36 +17,23 @@ What a rebuild reuses, and why the result equals a clean build byte for byte:
 from __future__ import annotations
 
 import gc
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from jinja2 import meta, nodes
 
 from .build import load_site, render_site
 from .cache import BuildCache
 from .errors import Collector, Problem
 from .fingerprint import Fingerprints
+from .pagekey import PageKeys
 from .load.config import Config, load_config
 from .model.site import Site
 from .pages import Page
 from .render import Renderer
 from .theme import Theme
 from .write import update_site
-
-
-def templates_digest(theme: Theme) -> bytes:
-    """Digest of every file in the theme's template folders, in lookup order."""
-    h = hashlib.blake2b(digest_size=16)
-    for i, folder in enumerate(theme.template_dirs):
-        base = Path(folder)
-        for path in sorted(p for p in base.rglob("*") if p.is_file()):
-            data = path.read_bytes()
-            h.update(f"{i}:{path.relative_to(base).as_posix()}:{len(data)}:".encode())
-            h.update(data)
-    return h.digest()
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -70,20 +57,15 @@ class CachingRenderer(Renderer):
                  compiled: CompiledTemplates | None = None):
         super().__init__(theme, site)
         self.env.bytecode_cache = compiled
-        self.cache, self.fingerprints, self.site = cache, fingerprints, site
-        self.templates = templates_digest(theme)
-        plain = tuple((k, v) for k, v in sorted(self.env.globals.items())
-                      if k != "site" and not callable(v))
-        self.base = fingerprints((self.templates, plain))
-        self._site_digest: str | None = None
+        self.cache = cache
+        self.keys = PageKeys(self.env, theme, site, fingerprints, cache)
         self._parts: list[tuple] = []  # (key, HTML) of each piece of the page being rendered
-        self._reads: dict[str, bool] = {}  # template -> whether it reads the global `site`
 
     def render(self, page: Page) -> str:
         """The page's HTML. It is stored with the pieces it was made of (see render_part),
         and a reused page marks them used too, so they outlive the memo's pruning and are
         there when the page changes."""
-        key = (self.base, self._whole_site(page.template), self.fingerprints(page))
+        key = self.keys.page(page)
         rendered = []
 
         def compute(_out: Collector) -> tuple[str, tuple]:
@@ -100,59 +82,11 @@ class CachingRenderer(Renderer):
     def render_part(self, page: Page, template: str, data: dict) -> str:
         """A piece of a page (see Renderer.render_part), reused while its inputs are unchanged:
         a page whose data changed renders again only the pieces whose own data changed."""
-        fp = self.fingerprints  # the data's values were digested with the page already
-        key = (self.base, self._whole_site(template), page.site_path, page.template, page.title,
-               template, tuple((k, fp(v)) for k, v in sorted(data.items())))
+        key = self.keys.part(page, template, data)
         html = self.cache("part", key, lambda _: super(CachingRenderer, self).render_part(
             page, template, data), Collector())
         self._parts.append((key, html))
         return html
-
-    def _whole_site(self, template: str) -> str:
-        """The digest of the whole site for a template that reads the global `site`, else ''."""
-        if not self._reads_site(template):
-            return ""
-        if self._site_digest is None:
-            self._site_digest = self.fingerprints(self.site)
-        return self._site_digest
-
-    def _reads_site(self, template: str) -> bool:
-        if template not in self._reads:
-            names = self.cache("template-names", (self.templates, template),
-                               lambda _: self._names_read(template), Collector())
-            self._reads[template] = names is None or "site" in names
-        return self._reads[template]
-
-    def _names_read(self, template: str) -> frozenset[str] | None:
-        """The variables a template and the templates it uses read from outside; None when
-        unknown (a template chosen at run time, or one that does not parse)."""
-        names: set[str] = set()
-        todo, seen = [template], set()
-        bare = jinja2.Environment(loader=self.env.loader)  # with globals, Jinja hides their use
-        bare.filters.update(self.env.filters)
-        bare.tests.update(self.env.tests)
-        try:
-            while todo:
-                name = todo.pop()
-                if name in seen:
-                    continue
-                seen.add(name)
-                ast = bare.parse(bare.loader.get_source(bare, name)[0])
-                names |= meta.find_undeclared_variables(ast)
-                for ref in (*meta.find_referenced_templates(ast), *_parts_used(ast)):
-                    if ref is None:
-                        return None
-                    todo.append(ref)
-        except jinja2.TemplateError:
-            return None
-        return frozenset(names)
-
-
-def _parts_used(ast: nodes.Template) -> list[str | None]:
-    """Templates named by `part("…")` calls (None for a name known only at run time)."""
-    return [call.args[0].value if call.args and isinstance(call.args[0], nodes.Const) else None
-            for call in ast.find_all(nodes.Call)
-            if isinstance(call.node, nodes.Name) and call.node.name == "part"]
 
 
 @dataclass

@@ -64,6 +64,15 @@ def up_to_date(root: Path, out: Path, current: str, marker: str) -> list[Problem
         return None
 
 
+def output_intact(root: Path, out: Path, marker: str) -> bool:
+    """Whether `out` is still the output folder the last successful build wrote."""
+    try:
+        record = json.loads((root / CACHE_DIR / RECORD).read_text(encoding="utf-8"))
+        return record["out"] == str(out.resolve()) and record["marker"] == _identity(out / marker)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def remember(root: Path, out: Path, marker: str, current: str, warnings: list[Problem]) -> None:
     folder = root / CACHE_DIR
     folder.mkdir(exist_ok=True)

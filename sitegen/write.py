@@ -65,8 +65,13 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | Path]]) -> tuple[in
                 made.add(parent)
             if isinstance(content, Path):
                 shutil.copyfile(content, target)
-            else:
+            elif isinstance(content, bytes):
                 target.write_bytes(content)
+            else:  # a file of the previous output that stays as it is (sitegen.reuse)
+                try:
+                    os.link(content.path, target)
+                except OSError:
+                    shutil.copyfile(content.path, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

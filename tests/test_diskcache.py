@@ -95,3 +95,19 @@ def test_cache_of_other_code_is_stale(small, monkeypatch):
     assert memo._store("markdown")
     monkeypatch.setattr(diskcache, "code_digest", lambda: "another version")
     assert diskcache.DiskMemo(small)._store("markdown") == {}
+
+
+def test_rebuild_renders_only_pages_whose_inputs_changed(example):
+    build(example, workers=1)
+    out = example / "public"
+    untouched = out / "topics/security-alliances/index.html"
+    edited = out / "briefings/donbas-false-flag-allegations/index.html"
+    before = {p: p.stat().st_ino for p in (untouched, edited)}
+    edit(example, "content/briefings/donbas-false-flag-allegations.md", "title: ",
+         "title: Updated ")
+    build(example, workers=1)
+    assert untouched.stat().st_ino == before[untouched]  # taken over, not rendered again
+    assert edited.stat().st_ino != before[edited]
+    assert "Updated " in edited.read_text()
+    build(example, out_dir=str(example / "cold"), workers=1, cache=False)
+    assert _pages(out) == _pages(example / "cold")

@@ -1,0 +1,71 @@
+"""Reusing the pages of the previous build: a page whose key (see `pagekey`) equals the
+one it had when the current output was written is not rendered again; its file is
+hard-linked from the current output into the new one (or copied where links fail).
+
+The keys are kept in `.sitegen-cache/pages.json`, and trusted only while the output
+folder is the one the last build wrote (see `manifest.output_intact`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import urls
+from .cache import BuildCache
+from .diskcache import CACHE_DIR
+from .fingerprint import Fingerprints
+from .manifest import output_intact
+from .model.site import Site
+from .pagekey import PageKeys
+from .pages import Page
+from .render import Renderer
+from .theme import Theme
+
+RECORD = "pages.json"
+
+
+@dataclass(frozen=True)
+class Reused:
+    """An output file to take over from the previous build's output as it is."""
+
+    path: Path
+
+
+class PageReuse:
+    """Decides, page by page, whether the previous output's file can stand."""
+
+    def __init__(self, root: Path, out: Path, marker: str, memo=None):
+        self.root, self.out, self.memo = root, out, memo or BuildCache()
+        self.previous: dict[str, str] = {}
+        if output_intact(root, out, marker):
+            try:
+                self.previous = json.loads((root / CACHE_DIR / RECORD).read_text("utf-8"))
+            except (OSError, ValueError):
+                self.previous = {}
+        self.current: dict[str, str] = {}
+
+    def split(self, pages: list[Page], renderer: Renderer, theme: Theme, site: Site
+              ) -> tuple[list[tuple[str, Reused]], list[Page]]:
+        """(files to take over, pages to render), by the keys of `renderer`'s pages."""
+        keys = PageKeys(renderer.env, theme, site, Fingerprints(), self.memo)
+        reused, fresh = [], []
+        for page in pages:
+            rel = urls.output_file(page.site_path)
+            key = self.current[rel] = hashlib.blake2b(repr(keys.page(page)).encode(),
+                                                      digest_size=16).hexdigest()
+            if self.previous.get(rel) == key and (self.out / rel).is_file():
+                reused.append((rel, Reused(self.out / rel)))
+            else:
+                fresh.append(page)
+        return reused, fresh
+
+    def save(self) -> None:
+        """Remember the keys of the output just written (after a successful build)."""
+        folder = self.root / CACHE_DIR
+        folder.mkdir(exist_ok=True)
+        tmp = folder / f".{RECORD}.tmp"
+        tmp.write_text(json.dumps(self.current, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, folder / RECORD)
