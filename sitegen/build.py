@@ -129,8 +129,11 @@ def build(root: Path, out_dir: str | None = None, drafts: bool = False,
     pages, files = write_site(out_path, iter_files(root, site, workers=workers, reuse=reuse))
     if cache:  # the record last: until it is written, the new output is not trusted
         memo.save()
-        reuse.save()
-        manifest.remember(root, out_path, MARKER, current, collector.warnings)
+        try:
+            reuse.save()
+            manifest.remember(root, out_path, MARKER, current, collector.warnings)
+        except OSError as exc:
+            say(f"cache: not saved ({exc})")
     seconds = time.perf_counter() - start
     say(f"wrote {pages} pages ({files} files) to {out_path} in {seconds:.2f} s")
     return BuildResult(site, collector.warnings, pages, files, seconds)

@@ -39,19 +39,30 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def _secret() -> bytes:
-    """A per-user key outside any site, made on first use."""
+def _secret() -> bytes | None:
+    """A per-user key outside any site, made on first use; None where none can be kept
+    (then nothing is cached on disk)."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sitegen"
     path = base / "cache-key"
-    try:
-        return path.read_bytes()
-    except OSError:
-        base.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_bytes(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(key)
-        return key
+    for _attempt in range(2):
+        try:
+            key = path.read_bytes()
+            return key if len(key) == 32 else None
+        except FileNotFoundError:
+            try:
+                base.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another build made it meanwhile: read that one
+                continue
+            except OSError:
+                return None
+            key = secrets.token_bytes(32)
+            with os.fdopen(fd, "wb") as f:
+                f.write(key)
+            return key
+        except OSError:
+            return None
+    return None
 
 
 class DiskMemo:
@@ -110,6 +121,8 @@ class DiskMemo:
         return self._stores[step]
 
     def _read(self, step: str) -> dict:
+        if self._key is None:
+            return {}
         path = self.folder / f"{step}.pickle"
         try:
             data = path.read_bytes()
@@ -128,7 +141,16 @@ class DiskMemo:
         return {}
 
     def save(self) -> None:
-        """Keep what this build used, for the next one (call after a successful build)."""
+        """Keep what this build used, for the next one (call after a successful build).
+        A cache that cannot be written is reported and skipped: the build stands."""
+        if self._key is None:
+            return
+        try:
+            self._write()
+        except OSError as exc:
+            self.log(f"cache: not saved ({exc})")
+
+    def _write(self) -> None:
         self.folder.mkdir(exist_ok=True)
         ignore = self.folder / ".gitignore"
         if not ignore.exists():

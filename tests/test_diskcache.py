@@ -111,3 +111,19 @@ def test_rebuild_renders_only_pages_whose_inputs_changed(example):
     assert "Updated " in edited.read_text()
     build(example, out_dir=str(example / "cold"), workers=1, cache=False)
     assert _pages(out) == _pages(example / "cold")
+
+
+def test_no_place_for_the_key_means_no_disk_cache_but_a_good_build(small, monkeypatch, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    result = build(small, workers=1)
+    assert result.site is not None and (small / "public/index.html").is_file()
+    assert not (small / ".sitegen-cache/markdown.pickle").exists()
+
+
+def test_read_only_cache_folder_does_not_fail_the_build(small):
+    (small / ".sitegen-cache").write_text("a file where the cache folder should be")
+    messages = []
+    result = build(small, workers=1, log=messages.append)
+    assert result.site is not None and any("cache: not saved" in m for m in messages)
