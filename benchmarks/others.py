@@ -33,6 +33,7 @@ def _points(meta) -> str:
 HUGO_CONFIG = """baseURL = "https://example.org/"
 title = "Bench"
 disableKinds = ["RSS"]
+buildFuture = true
 [taxonomies]
   topic = "topics"
 [related]

@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -35,15 +36,24 @@ _TIMED = ("import resource, subprocess, sys; "
           "sys.exit(rc)")
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one command run in its own process."""
+def timed(cmd: list[str], cwd: Path | None = None, limit: float | None = None
+          ) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of one command run in its own process; past `limit`
+    seconds the command and its children are stopped and TimeoutExpired is raised."""
     start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-c", _TIMED, *cmd], cwd=cwd,
-                         capture_output=True, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", _TIMED, *cmd], cwd=cwd, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        _out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
     wall = time.perf_counter() - start
-    if run.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{run.stderr}")
-    return wall, int(run.stderr.strip().splitlines()[-1]) / 1024
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{err}")
+    return wall, int(err.strip().splitlines()[-1]) / 1024
 
 
 def _touch_briefing(root: Path, i: int) -> None:
@@ -81,14 +91,18 @@ def summary(rows: list[tuple[float, float]], pages: int) -> dict:
             round(max(r[1] for r in rows)), "runs": [round(r[0], 3) for r in rows]}
 
 
-def bench_others(root: Path, runs: int, work: Path) -> dict:
+def bench_others(root: Path, runs: int, work: Path, tools: list[str], limit: float) -> dict:
     out = {}
-    for name in others.available():
+    for name in (t for t in others.available() if t in tools):
         cmd, output = others.TOOLS[name](root, work / name)
         rows = []
-        for _ in range(runs):
-            shutil.rmtree(output, ignore_errors=True)
-            rows.append(timed(cmd))
+        try:
+            for _ in range(runs):
+                shutil.rmtree(output, ignore_errors=True)
+                rows.append(timed(cmd, limit=limit))
+        except subprocess.TimeoutExpired:
+            out[name] = {"timed_out_after_s": limit}
+            continue
         pages = sum(1 for _ in output.rglob("*.html"))
         out[name] = summary(rows, pages) | {"pages": pages, "note": "cold build"}
     return out
@@ -98,7 +112,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("-n", type=int, action="append", help="briefings (repeatable); default 1000 and 10000")
     p.add_argument("-r", "--runs", type=int, default=3, help="runs per scenario (median reported)")
-    p.add_argument("--compare", action="store_true", help="also time hugo, pelican, mkdocs if installed")
+    p.add_argument("--compare", nargs="?", const=",".join(others.TOOLS), metavar="TOOLS",
+                   help="also time these generators where installed "
+                        f"(comma-separated; default {','.join(others.TOOLS)})")
+    p.add_argument("--limit", type=float, default=600, metavar="SECONDS",
+                   help="give up on another generator's build after this long (default 600)")
     p.add_argument("--json", metavar="FILE", help="write the results as JSON")
     p.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
     args = p.parse_args(argv)
@@ -111,8 +129,10 @@ def main(argv=None) -> int:
             shutil.rmtree(root, ignore_errors=True)
             generate(root, n)
             row = {"sitegen": bench_sitegen(root, args.runs)}
+            print(f"N={n} sitegen: {json.dumps(row['sitegen'])}", flush=True)
             if args.compare:
-                row |= bench_others(root, args.runs, base / f"others-{n}")
+                row |= bench_others(root, args.runs, base / f"others-{n}",
+                                    args.compare.split(","), args.limit)
             report["sizes"][n] = row
             print(f"N={n}: {json.dumps(row)}", flush=True)
         finally:
