@@ -25,7 +25,8 @@ from . import __version__
 from .errors import Collector
 
 CACHE_DIR = ".sitegen-cache"
-PERSISTED = ("seed", "sidecar", "briefing", "topic", "markdown", "claims", "template-names")
+PERSISTED = ("seed", "sidecar", "briefing", "topic", "markdown", "claims", "template-names",
+             "body-text")
 _BIG = 256  # key parts longer than this are digested once per build, by identity
 
 

@@ -15,7 +15,7 @@ from .. import urls
 from . import related as rel
 from .citations import SeedIndex, resolve_claim
 from ..parallel import fork_map
-from .markup import Link, MarkdownRenderer, wikilinks
+from .markup import Link, MarkdownRenderer, html_text, wikilinks
 from .site import Briefing, Citation, Site, Source, Topic
 
 
@@ -144,13 +144,15 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
             b.slug, b.path, b.seeds, b.key_points, b.timeline, seed_ids,
             tuple((s, seeds[s].path, seeds[s].digest) for s in b.seeds if s in seeds)),
             lambda o: _claims(b, index, o), out)
+        html = md.render(b.body, links)
         briefings[b.slug] = Briefing(
             slug=b.slug, path=b.path, title=b.title, date=b.date, seeds=b.seeds,
             topics=tuple(t for t in dict.fromkeys(b.topics) if t in topic_src),
             bottom_line=b.bottom_line, confidence=b.confidence,
             key_points=key_points, timeline=timeline,
-            body_html=md.render(b.body, links), draft=b.draft,
-            word_count=memo("word-count", b.body, lambda _: len(b.body.split()), out))
+            body_html=html, draft=b.draft,
+            word_count=memo("word-count", b.body, lambda _: len(b.body.split()), out),
+            body_text=memo("body-text", (html,), lambda _: html_text(html), out))
 
     topics_of = {s: b.topics for s, b in briefings.items()}
     explicit = {s: tuple(r for r in all_briefings[s].related if r in published)

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from .. import urls
 from ..load.config import Config
 from ..load.fields import PartialDate
 from ..load.seeds import Seed
-from .markup import html_text
 
 
 @dataclass(frozen=True)
@@ -64,15 +62,11 @@ class Briefing:
     previous: str | None = None  # older
     next: str | None = None  # newer
     word_count: int = 0
+    body_text: str = ""  # the body as plain text, for the search index
 
     @property
     def site_path(self) -> str:
         return urls.briefing(self.slug)
-
-    @cached_property  # worked out on first use, then kept by this (immutable) briefing
-    def body_text(self) -> str:
-        """The body as plain text, for the search index."""
-        return html_text(self.body_html)
 
 
 @dataclass(frozen=True)
