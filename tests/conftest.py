@@ -24,18 +24,22 @@ The third paragraph notes that ferries resume in 2024.
 """
 
 
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    """A copy of the bundled example site."""
-    root = tmp_path / "site"
+def copy_example(root: Path) -> Path:
+    """A copy of the bundled example site at `root`."""
     root.mkdir()
     for part in EXAMPLE_PARTS:
         src = REPO / part
         if src.is_dir():
             shutil.copytree(src, root / part)
-        else:
+        elif src.is_file():
             shutil.copy(src, root / part)
     return root
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A copy of the bundled example site."""
+    return copy_example(tmp_path / "site")
 
 
 def write_site(root: Path, files: dict[str, str]) -> Path:

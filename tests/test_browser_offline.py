@@ -13,7 +13,7 @@ import pytest
 
 from browser_tools import (Watch, axe_violations, launch, require_tools, static_server,
                            vnu_errors)
-from conftest import EXAMPLE_PARTS, REPO
+from conftest import copy_example
 from sitegen.build import build
 
 TALKS = "briefings/talks-with-russia-break-down/index.html"
@@ -31,14 +31,7 @@ def sites(tmp_path_factory) -> dict[str, Path]:
     with clean links, and without base_url."""
     require_tools()
     base = tmp_path_factory.mktemp("browser")
-    root = base / "site"
-    root.mkdir()
-    for part in EXAMPLE_PARTS:
-        src = REPO / part
-        if src.is_dir():
-            shutil.copytree(src, root / part)
-        elif src.is_file():
-            shutil.copy(src, root / part)
+    root = copy_example(base / "site")
     nobase = base / "nobase"
     shutil.copytree(root, nobase)
     config = nobase / "config.yaml"

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, write_site
+from conftest import REPO
 from linkcheck import check_site, parse
-from sitegen.build import build
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from gen_site import generate  # noqa: E402
