@@ -6,6 +6,7 @@ file's bytes one at a time without touching the disk; `build` writes them atomic
 from __future__ import annotations
 
 import time
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -23,7 +24,7 @@ from .render import Renderer
 from .theme import Theme, load_theme
 from .write import MARKER, check_output_dir, write_site
 from .diskcache import DiskMemo
-from .reuse import PageReuse, Reused
+from .reuse import PageReuse, PartCachingRenderer, Reused
 from . import feeds, lock, manifest, search, urls
 
 
@@ -74,14 +75,15 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     """Every output file as (path, bytes, a theme file to copy, or a previous output file
     to take over), one at a time, so a large site never sits in memory whole.
     `renderer` makes the page renderer (sitegen.incremental passes a caching one);
-    `workers` > 1 renders on several cores; `reuse` (see sitegen.reuse) skips pages
-    whose inputs did not change since the output was written."""
+    `workers` > 1 renders on several cores; `reuse` (see sitegen.reuse; it needs a
+    renderer with page `keys`) skips pages whose inputs did not change since the output
+    was written."""
     theme = load_theme(root, site.config.theme)
     pages = site_pages(site)
     page_renderer = renderer(theme, site)
     fresh = pages
     if reuse is not None:
-        kept, fresh = reuse.split(pages, page_renderer, theme, site)
+        kept, fresh = reuse.split(pages, page_renderer.keys)
         yield from kept
     render = page_renderer.render
     yield from fork_map(lambda page: (urls.output_file(page.site_path),
@@ -125,8 +127,9 @@ def build(root: Path, out_dir: str | None = None, drafts: bool = False,
     site = load_site(root, config, collector, memo=memo, workers=workers)
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics")
-    reuse = PageReuse(root, out_path, MARKER, memo) if cache else None
-    pages, files = write_site(out_path, iter_files(root, site, workers=workers, reuse=reuse))
+    reuse = PageReuse(root, out_path, MARKER) if cache else None
+    renderer = partial(PartCachingRenderer, memo=memo) if cache else Renderer
+    pages, files = write_site(out_path, iter_files(root, site, renderer, workers, reuse))
     if cache:  # the record last: until it is written, the new output is not trusted
         memo.save()
         try:

@@ -1,7 +1,8 @@
 """The persistent build cache in `.sitegen-cache/` (git-ignored, safe to delete).
 
 `DiskMemo` is a memo (see `sitegen.cache`) whose results outlive the process: parsed
-seeds, briefings and topics, rendered Markdown and proven claims, each stored under a
+seeds, briefings and topics, rendered Markdown, proven claims, the search text of each
+body and the HTML of page pieces (the book's chapters), each stored under a
 digest of its full key (the key holds every input of the step, so a hit is correct by
 construction). One file per step, written atomically after a successful build with just
 the entries that build used.
@@ -26,7 +27,7 @@ from .errors import Collector
 
 CACHE_DIR = ".sitegen-cache"
 PERSISTED = ("seed", "sidecar", "briefing", "topic", "markdown", "claims", "template-names",
-             "body-text")
+             "body-text", "part")
 _BIG = 256  # key parts longer than this are digested once per build, by identity
 
 

@@ -27,11 +27,10 @@ from .build import load_site, render_site
 from .cache import BuildCache
 from .errors import Collector, Problem
 from .fingerprint import Fingerprints
-from .pagekey import PageKeys
+from .reuse import PartCachingRenderer
 from .load.config import Config, load_config
 from .model.site import Site
 from .pages import Page
-from .render import Renderer
 from .theme import Theme
 from .write import update_site
 
@@ -50,15 +49,14 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.code[bucket.key] = bucket.bytecode_to_string()
 
 
-class CachingRenderer(Renderer):
+class CachingRenderer(PartCachingRenderer):
     """A Renderer that returns a page's previous HTML while the page's inputs are unchanged."""
 
     def __init__(self, theme: Theme, site: Site, cache: BuildCache, fingerprints: Fingerprints,
                  compiled: CompiledTemplates | None = None):
-        super().__init__(theme, site)
+        super().__init__(theme, site, cache, fingerprints)
         self.env.bytecode_cache = compiled
         self.cache = cache
-        self.keys = PageKeys(self.env, theme, site, fingerprints, cache)
         self._parts: list[tuple] = []  # (key, HTML) of each piece of the page being rendered
 
     def render(self, page: Page) -> str:
@@ -83,8 +81,7 @@ class CachingRenderer(Renderer):
         """A piece of a page (see Renderer.render_part), reused while its inputs are unchanged:
         a page whose data changed renders again only the pieces whose own data changed."""
         key = self.keys.part(page, template, data)
-        html = self.cache("part", key, lambda _: super(CachingRenderer, self).render_part(
-            page, template, data), Collector())
+        html = self.cached_part(key, page, template, data)
         self._parts.append((key, html))
         return html
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import urls
-from .cache import BuildCache
+from .errors import Collector
 from .diskcache import CACHE_DIR
 from .fingerprint import Fingerprints
 from .manifest import output_intact
@@ -34,11 +34,29 @@ class Reused:
     path: Path
 
 
+class PartCachingRenderer(Renderer):
+    """A Renderer that keeps the pieces of pages (`part()`: the book's chapters) in a memo
+    under their keys (see pagekey), so a page that changed renders again only the pieces
+    whose own inputs changed."""
+
+    def __init__(self, theme: Theme, site: Site, memo, fingerprints: Fingerprints | None = None):
+        super().__init__(theme, site)
+        self.memo = memo
+        self.keys = PageKeys(self.env, theme, site, fingerprints or Fingerprints(), memo)
+
+    def render_part(self, page: Page, template: str, data: dict) -> str:
+        return self.cached_part(self.keys.part(page, template, data), page, template, data)
+
+    def cached_part(self, key: tuple, page: Page, template: str, data: dict) -> str:
+        return self.memo("part", key, lambda _: Renderer.render_part(self, page, template, data),
+                         Collector())
+
+
 class PageReuse:
     """Decides, page by page, whether the previous output's file can stand."""
 
-    def __init__(self, root: Path, out: Path, marker: str, memo=None):
-        self.root, self.out, self.memo = root, out, memo or BuildCache()
+    def __init__(self, root: Path, out: Path, marker: str):
+        self.root, self.out = root, out
         self.previous: dict[str, str] = {}
         if output_intact(root, out, marker):
             try:
@@ -47,10 +65,9 @@ class PageReuse:
                 self.previous = {}
         self.current: dict[str, str] = {}
 
-    def split(self, pages: list[Page], renderer: Renderer, theme: Theme, site: Site
+    def split(self, pages: list[Page], keys: PageKeys
               ) -> tuple[list[tuple[str, Reused]], list[Page]]:
-        """(files to take over, pages to render), by the keys of `renderer`'s pages."""
-        keys = PageKeys(renderer.env, theme, site, Fingerprints(), self.memo)
+        """(files to take over, pages to render), by the pages' keys."""
         reused, fresh = [], []
         for page in pages:
             rel = urls.output_file(page.site_path)
