@@ -3,36 +3,31 @@
 A seed's id is its file name without extension; paragraphs are numbered p1, p2, … in document
 order (headings are not numbered). An optional `<id>.yaml` sidecar adds metadata. `load_seeds`
 never raises for a problem in the user's files: it returns every problem found. `parse_seed` is
-the pure core; .txt is read here, .md and .html in `seed_html`.
+the pure core; .txt is read here, .md and .html in `seed_html`, the sidecar in `seed_meta`.
 """
 from __future__ import annotations
 
 import codecs
-import datetime
-import difflib
 import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import yaml
 
 from ..cache import no_memo
 from ..errors import Collector, Problem
 from .seed_html import Chunk, collapse, declared_charset, html_chunks, markdown_chunks
+from .seed_meta import SeedMeta, parse_meta
 
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
 SIDECAR_EXTS = (".yaml", ".yml")
-META_KEYS = ("author", "published", "source", "title", "url")
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 IGNORED_NAMES = {"Thumbs.db", "desktop.ini"}  # plus hidden files and editor backups (name~)
 _CLOSERS = "\"'”’»›)]}"
 _END_PUNCT = ".!?:;,…—–-"
 _SENTENCE_END = ".!?:;…"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -43,15 +38,6 @@ class Block:
     level: int = 2  # heading level 1-6 (.txt section headings are 2)
     line: int = 0  # 1-based line where the block starts in the source (0: unknown)
     preformatted: bool = False  # code/pre block: keep its newlines
-
-
-@dataclass(frozen=True)
-class SeedMeta:
-    title: str | None = None
-    source: str | None = None
-    url: str | None = None
-    published: datetime.date | None = None
-    author: str | None = None
 
 
 @dataclass(frozen=True)
@@ -247,70 +233,10 @@ def parse_seed(seed_id: str, relpath: str, data: bytes,
 # -- sidecar metadata -----------------------------------------------------------------------
 
 def parse_sidecar(relpath: str, data: bytes) -> tuple[SeedMeta, list[Problem]]:
-    """Metadata from `<id>.yaml`; every problem carries the line of the offending key or value."""
+    """Metadata from the bytes of `<id>.yaml` (see seed_meta), with its problems."""
     col = Collector()
-    text = decode(data, relpath, "yaml", col)
-    try:
-        root = yaml.compose(text, Loader=_LOADER) if text is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        col.error(relpath, mark.line + 1 if mark else None,
-                  f"invalid YAML: {getattr(exc, 'problem', None) or exc}", code="sidecar-yaml")
-        return SeedMeta(), col.problems
-    if root is None:
-        return SeedMeta(), col.problems
-    if not isinstance(root, yaml.MappingNode):
-        col.error(relpath, root.start_mark.line + 1,
-                  f"expected 'key: value' lines (valid keys: {', '.join(META_KEYS)})",
-                  code="sidecar-key")
-        return SeedMeta(), col.problems
-    values: dict[str, object] = {}
-    for knode, vnode in root.value:
-        key = knode.value if isinstance(knode, yaml.ScalarNode) else None
-        line = knode.start_mark.line + 1
-        if key in values:
-            col.error(relpath, line, f"duplicate key '{key}'", code="sidecar-key")
-        elif key in META_KEYS:
-            values[key], problem = _meta_value(key, vnode)
-            if problem:
-                col.error(relpath, vnode.start_mark.line + 1, problem, code="sidecar-value")
-        else:
-            col.error(relpath, line, _unknown_key(key), code="sidecar-key")
-    return SeedMeta(**{k: v for k, v in values.items() if v is not None}), col.problems
-
-
-def _unknown_key(key: object) -> str:
-    valid = f"(valid keys: {', '.join(META_KEYS)})"
-    if not isinstance(key, str):
-        return f"keys must be plain words {valid}"
-    close = difflib.get_close_matches(key.lower(), META_KEYS, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"unknown key '{key}'{hint} {valid}"
-
-
-def _meta_value(key: str, node: yaml.Node) -> tuple[object, str | None]:
-    """(value, error message) of one sidecar key; strings are collapsed to one line."""
-    if not isinstance(node, yaml.ScalarNode):
-        kind = "list" if isinstance(node, yaml.SequenceNode) else "mapping"
-        return None, f"'{key}' must be a single value, not a {kind}"
-    raw = collapse(node.value)
-    if node.tag == "tag:yaml.org,2002:null" or not raw:
-        return None, None
-    if key == "published":
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
-            return None, f"'published' must be a date like 2024-01-31, got '{raw}'"
-        try:
-            return datetime.date.fromisoformat(raw), None
-        except ValueError as exc:
-            return None, f"'published' is not a real date: '{raw}' ({exc})"
-    if key == "url":
-        try:
-            parts = urlsplit(raw)
-        except ValueError:
-            parts = None
-        if not parts or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            return None, f"'url' must be an http:// or https:// address, got '{raw}'"
-    return raw, None
+    meta = parse_meta(relpath, decode(data, relpath, "yaml", col), col)
+    return meta, col.problems
 
 
 # -- files ----------------------------------------------------------------------------------

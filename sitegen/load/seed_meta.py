@@ -1,0 +1,92 @@
+"""Seed metadata: the optional `seeds/<id>.yaml` sidecar (title, source, url, published,
+author), checked key by key with the line of each problem."""
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import yaml
+
+from ..errors import Collector
+from .seed_html import collapse
+
+META_KEYS = ("author", "published", "source", "title", "url")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class SeedMeta:
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: datetime.date | None = None
+    author: str | None = None
+
+
+def parse_meta(relpath: str, text: str | None, col: Collector) -> SeedMeta:
+    """Metadata from the text of `<id>.yaml` (None: it could not be decoded); every problem
+    goes to `col` with the line of the offending key or value."""
+    try:
+        root = yaml.compose(text, Loader=_LOADER) if text is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        col.error(relpath, mark.line + 1 if mark else None,
+                  f"invalid YAML: {getattr(exc, 'problem', None) or exc}", code="sidecar-yaml")
+        return SeedMeta()
+    if root is None:
+        return SeedMeta()
+    if not isinstance(root, yaml.MappingNode):
+        col.error(relpath, root.start_mark.line + 1,
+                  f"expected 'key: value' lines (valid keys: {', '.join(META_KEYS)})",
+                  code="sidecar-key")
+        return SeedMeta()
+    values: dict[str, object] = {}
+    for knode, vnode in root.value:
+        key = knode.value if isinstance(knode, yaml.ScalarNode) else None
+        line = knode.start_mark.line + 1
+        if key in values:
+            col.error(relpath, line, f"duplicate key '{key}'", code="sidecar-key")
+        elif key in META_KEYS:
+            values[key], problem = _meta_value(key, vnode)
+            if problem:
+                col.error(relpath, vnode.start_mark.line + 1, problem, code="sidecar-value")
+        else:
+            col.error(relpath, line, _unknown_key(key), code="sidecar-key")
+    return SeedMeta(**{k: v for k, v in values.items() if v is not None})
+
+
+def _unknown_key(key: object) -> str:
+    valid = f"(valid keys: {', '.join(META_KEYS)})"
+    if not isinstance(key, str):
+        return f"keys must be plain words {valid}"
+    close = difflib.get_close_matches(key.lower(), META_KEYS, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"unknown key '{key}'{hint} {valid}"
+
+
+def _meta_value(key: str, node: yaml.Node) -> tuple[object, str | None]:
+    """(value, error message) of one sidecar key; strings are collapsed to one line."""
+    if not isinstance(node, yaml.ScalarNode):
+        kind = "list" if isinstance(node, yaml.SequenceNode) else "mapping"
+        return None, f"'{key}' must be a single value, not a {kind}"
+    raw = collapse(node.value)
+    if node.tag == "tag:yaml.org,2002:null" or not raw:
+        return None, None
+    if key == "published":
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            return None, f"'published' must be a date like 2024-01-31, got '{raw}'"
+        try:
+            return datetime.date.fromisoformat(raw), None
+        except ValueError as exc:
+            return None, f"'published' is not a real date: '{raw}' ({exc})"
+    if key == "url":
+        try:
+            parts = urlsplit(raw)
+        except ValueError:
+            parts = None
+        if not parts or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            return None, f"'url' must be an http:// or https:// address, got '{raw}'"
+    return raw, None
