@@ -85,7 +85,7 @@ def site_pages(site: Site) -> list[Page]:
             total=len(briefings), index=INDEX_FILE)),
         Page(BOOK_PAGE, "book.html", "Briefing book", book_data(site)),
         # Servers show 404.html at any depth: its links are root-absolute when base_url says
-        # where the site lives (see urls.rooted), else relative from the root.
+        # where the site lives (see urls.linker), else relative from the root.
         Page("404.html", "404.html", "Page not found",
              dict(url_base=urls.base_path(site.config.base_url))),
     ]

@@ -14,16 +14,6 @@ from .theme import Theme
 
 
 @jinja2.pass_context
-def _url(ctx, site_path: str) -> str:
-    """Relative link from the page being rendered to a site path (may carry #fragment);
-    root-absolute when the page sets `url_base` (404.html, shown by servers at any depth)."""
-    base = ctx.get("url_base")
-    if base:
-        return urls.rooted(base, site_path, ctx["config"].clean_links)
-    return urls.relative(ctx["page"].site_path, site_path, ctx["config"].clean_links)
-
-
-@jinja2.pass_context
 def _canonical(ctx) -> str | None:
     """Absolute URL of the page being rendered, or None without `base_url` (and on 404.html)."""
     config, page = ctx["config"], ctx["page"]
@@ -52,14 +42,14 @@ class Renderer:
             loader=jinja2.FileSystemLoader(theme.template_dirs),
             autoescape=True, trim_blocks=True, lstrip_blocks=True,
             undefined=jinja2.StrictUndefined, auto_reload=False)
-        self.env.globals.update(site=site, config=site.config, url=_url, canonical=_canonical,
+        self.env.globals.update(site=site, config=site.config, canonical=_canonical,
                                 part=self._part, generator=f"sitegen {__version__}")
         self.env.filters.update(links=_links, date=_date)
 
     def render(self, page: Page) -> str:
         try:
             template = self.env.get_template(page.template)
-            return template.render(page=page, **page.data)
+            return template.render(page=page, url=self._url(page, page.data), **page.data)
         except jinja2.TemplateSyntaxError as exc:
             raise SiteError.at(_where(exc.filename), exc.lineno,
                                f"template error: {exc.message}", code="template-error") from None
@@ -86,7 +76,14 @@ class Renderer:
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
         """The HTML of one piece of `page` (sitegen.incremental reuses it while unchanged)."""
-        return self.env.get_template(template).render(page=page, **data)
+        return self.env.get_template(template).render(page=page, url=self._url(page, data),
+                                                      **data)
+
+    def _url(self, page: Page, data: dict):
+        """The page's `url(site path)`: relative links, or root-absolute ones when the page
+        sets `url_base` (404.html, which servers show at any depth)."""
+        return urls.linker(page.site_path, self.env.globals["config"].clean_links,
+                           data.get("url_base"))
 
 
 def _template_file(exc: Exception) -> str | None:

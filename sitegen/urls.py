@@ -7,6 +7,7 @@ file://, a server root and any sub-path.
 """
 from __future__ import annotations
 
+from typing import Callable
 from urllib.parse import urlsplit
 
 ROOT_MARK = "sitegen:root/"  # prefix of site paths inside pre-rendered HTML; see resolve_marks
@@ -29,32 +30,38 @@ def output_file(site_path: str) -> str:
     return site_path + "index.html" if site_path == "" or site_path.endswith("/") else site_path
 
 
-def relative(from_path: str, to_path: str, clean: bool) -> str:
-    """Link from the page at `from_path` to `to_path` (both site paths, may carry #fragment).
-
-    The link climbs to the site root and descends again ('../../topics/x/index.html'):
-    pure string work, as this runs for every link of every page.
-    """
-    to_path, hash_, fragment = to_path.partition("#")
-    if fragment and to_path == from_path:
-        return "#" + fragment  # same page: a bare fragment
+def linker(from_path: str, clean: bool, base: str | None = None) -> Callable[[str], str]:
+    """`url(site path)` for the page at `from_path`: links that climb to the site root and
+    descend again ('../../topics/x/index.html'), a bare '#fragment' on the same page, or,
+    with `base`, root-absolute links ('/briefings/assets/style.css': only for 404.html,
+    which a server shows at any depth). Made once per page, called for every link on it."""
+    if base:
+        return lambda to_path: base + link_path(to_path, clean)
     up = "../" * output_file(from_path).count("/")
-    if clean and (to_path == "" or to_path.endswith("/")):
-        rel = up + to_path or "./"
-    else:
-        rel = up + output_file(to_path)
-    return rel + hash_ + fragment
+
+    def url(to_path: str) -> str:
+        path, hash_, fragment = to_path.partition("#")
+        if fragment and path == from_path:
+            return "#" + fragment
+        return (up + link_path(path, clean) or "./") + hash_ + fragment
+    return url
+
+
+def relative(from_path: str, to_path: str, clean: bool) -> str:
+    """Link from the page at `from_path` to `to_path` (both site paths, may carry #fragment)."""
+    return linker(from_path, clean)(to_path)
 
 
 def resolve_marks(html: str, from_path: str, clean: bool) -> str:
     """Turn `sitegen:root/<site path>` links in pre-rendered HTML into relative links."""
     if ROOT_MARK not in html:
         return html
+    url = linker(from_path, clean)
     parts = html.split(ROOT_MARK)
     out = [parts[0]]
     for part in parts[1:]:
         end = part.find('"')
-        out.append(relative(from_path, part[:end], clean) + part[end:])
+        out.append(url(part[:end]) + part[end:])
     return "".join(out)
 
 
@@ -78,7 +85,3 @@ def base_path(base_url: str | None) -> str | None:
     return path if path.endswith("/") else path + "/"
 
 
-def rooted(base: str, site_path: str, clean: bool) -> str:
-    """Root-absolute link ('/briefings/assets/style.css'): only for 404.html, which a server
-    shows at any depth, so relative links cannot work there."""
-    return base + link_path(site_path, clean)
