@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .cache import no_memo
+from .diskcache import DiskMemo
 from .errors import Collector, Problem, SiteError
 from .load.config import Config, load_config
 from .load.content import BriefingSource, TopicSource, load_briefings, load_topics
@@ -22,9 +23,8 @@ from .pages import site_pages
 from .parallel import default_workers, fork_map
 from .render import Renderer
 from .theme import Theme, load_theme
-from .write import MARKER, check_output_dir, write_site
-from .diskcache import DiskMemo
 from .reuse import PageReuse, PartCachingRenderer, Reused
+from .write import MARKER, check_output_dir, write_site
 from . import feeds, lock, manifest, search, urls
 
 

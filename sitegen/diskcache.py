@@ -31,6 +31,19 @@ PERSISTED = ("seed", "sidecar", "briefing", "topic", "markdown", "claims", "temp
 _BIG = 256  # key parts longer than this are digested once per build, by identity
 
 
+def write_cache_file(root: Path, name: str, data: bytes) -> None:
+    """Write `.sitegen-cache/<name>` atomically (the folder is made, and git-ignored, on
+    first use)."""
+    folder = Path(root) / CACHE_DIR
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
+    tmp = folder / f".{name}.tmp"
+    tmp.write_bytes(data)
+    os.replace(tmp, folder / name)
+
+
 def code_digest() -> str:
     """Digest of sitegen's version and every source file of the package."""
     h = hashlib.blake2b(__version__.encode(), digest_size=16)
@@ -71,7 +84,8 @@ class DiskMemo:
     """memo(step, key, compute, out), backed by `<root>/.sitegen-cache/<step>.pickle`."""
 
     def __init__(self, root: Path, log: Callable[[str], None] = lambda _m: None):
-        self.folder = Path(root) / CACHE_DIR
+        self.root = Path(root)
+        self.folder = self.root / CACHE_DIR
         self.log = log
         self.version = code_digest()
         self._key = _secret()
@@ -153,15 +167,9 @@ class DiskMemo:
             self.log(f"cache: not saved ({exc})")
 
     def _write(self) -> None:
-        self.folder.mkdir(exist_ok=True)
-        ignore = self.folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n", encoding="utf-8")
         for step, used in self._used.items():
             if step not in self._dirty and len(used) == len(self._stores.get(step, ())):
                 continue  # nothing new and nothing dropped
             body = pickle.dumps((self.version, used), protocol=pickle.HIGHEST_PROTOCOL)
             sig = hmac.new(self._key, body, "sha256").hexdigest().encode()
-            tmp = self.folder / f".{step}.pickle.tmp"
-            tmp.write_bytes(sig + b"\n" + body)
-            os.replace(tmp, self.folder / f"{step}.pickle")
+            write_cache_file(self.root, f"{step}.pickle", sig + b"\n" + body)

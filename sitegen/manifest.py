@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from .diskcache import CACHE_DIR, code_digest
+from .diskcache import CACHE_DIR, code_digest, write_cache_file
 from .errors import Problem
 
 RECORD = "last-build.json"
@@ -51,33 +51,35 @@ def _identity(marker: Path) -> list[int]:
     return [st.st_dev, st.st_ino, st.st_mtime_ns, folder.st_mtime_ns]
 
 
+def _record(root: Path, out: Path, marker: str) -> dict | None:
+    """The last successful build's record, if `out` is still the folder it wrote."""
+    try:
+        record = json.loads((root / CACHE_DIR / RECORD).read_text(encoding="utf-8"))
+        if record["out"] == str(out.resolve()) and record["marker"] == _identity(out / marker):
+            return record
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
 def up_to_date(root: Path, out: Path, current: str, marker: str) -> list[Problem] | None:
     """The warnings of the last build when it had this stamp and its output is still in
     place; None when a build is needed."""
+    record = _record(root, out, marker)
     try:
-        record = json.loads((root / CACHE_DIR / RECORD).read_text(encoding="utf-8"))
-        if (record["stamp"] != current or record["out"] != str(out.resolve())
-                or record["marker"] != _identity(out / marker)):
-            return None
-        return [Problem(**w) for w in record["warnings"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        if record and record["stamp"] == current:
+            return [Problem(**w) for w in record["warnings"]]
+    except (KeyError, TypeError):
+        pass
+    return None
 
 
 def output_intact(root: Path, out: Path, marker: str) -> bool:
     """Whether `out` is still the output folder the last successful build wrote."""
-    try:
-        record = json.loads((root / CACHE_DIR / RECORD).read_text(encoding="utf-8"))
-        return record["out"] == str(out.resolve()) and record["marker"] == _identity(out / marker)
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
+    return _record(root, out, marker) is not None
 
 
 def remember(root: Path, out: Path, marker: str, current: str, warnings: list[Problem]) -> None:
-    folder = root / CACHE_DIR
-    folder.mkdir(exist_ok=True)
     record = {"stamp": current, "out": str(out.resolve()), "marker": _identity(out / marker),
               "warnings": [w.__dict__ for w in warnings]}
-    tmp = folder / f".{RECORD}.tmp"
-    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
-    os.replace(tmp, folder / RECORD)
+    write_cache_file(root, RECORD, json.dumps(record, indent=1).encode())

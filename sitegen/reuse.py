@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import urls
 from .errors import Collector
-from .diskcache import CACHE_DIR
+from .diskcache import CACHE_DIR, write_cache_file
 from .fingerprint import Fingerprints
 from .manifest import output_intact
 from .model.site import Site
@@ -81,8 +80,4 @@ class PageReuse:
 
     def save(self) -> None:
         """Remember the keys of the output just written (after a successful build)."""
-        folder = self.root / CACHE_DIR
-        folder.mkdir(exist_ok=True)
-        tmp = folder / f".{RECORD}.tmp"
-        tmp.write_text(json.dumps(self.current, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, folder / RECORD)
+        write_cache_file(self.root, RECORD, json.dumps(self.current, sort_keys=True).encode())
