@@ -19,6 +19,7 @@ import hmac
 import os
 import pickle
 import secrets
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Hashable
 
@@ -44,8 +45,9 @@ def write_cache_file(root: Path, name: str, data: bytes) -> None:
     os.replace(tmp, folder / name)
 
 
+@lru_cache(maxsize=1)
 def code_digest() -> str:
-    """Digest of sitegen's version and every source file of the package."""
+    """Digest of sitegen's version and every source file of the package (read once)."""
     h = hashlib.blake2b(__version__.encode(), digest_size=16)
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
