@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 from .cache import no_memo
 from .diskcache import DiskMemo
 from .errors import Collector, Problem, SiteError
+from .gcpause import paused_gc
 from .load.config import Config, load_config
 from .load.content import BriefingSource, TopicSource, load_briefings, load_topics
 from .load.seeds import Seed, load_seeds
@@ -23,8 +24,8 @@ from .pages import site_pages
 from .parallel import default_workers, fork_map
 from .render import Renderer
 from .theme import Theme, load_theme
-from .reuse import PageReuse, PartCachingRenderer, Reused
-from .write import MARKER, check_output_dir, write_site
+from .reuse import PageReuse, PartCachingRenderer
+from .write import MARKER, Kept, check_output_dir, write_site
 from . import feeds, lock, manifest, search, urls
 
 
@@ -71,9 +72,9 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
 
 def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
                workers: int | None = 1, reuse: PageReuse | None = None
-               ) -> Iterator[tuple[str, bytes | Path | Reused]]:
-    """Every output file as (path, bytes, a theme file to copy, or a previous output file
-    to take over), one at a time, so a large site never sits in memory whole.
+               ) -> Iterator[tuple[str, bytes | Path | Kept]]:
+    """Every output file as (path, bytes, a theme file to copy, or `Kept`: the previous
+    output's file stands), one at a time, so a large site never sits in memory whole.
     `renderer` makes the page renderer (sitegen.incremental passes a caching one);
     `workers` > 1 renders on several cores; `reuse` (see sitegen.reuse; it needs a
     renderer with page `keys`) skips pages whose inputs did not change since the output
@@ -108,6 +109,12 @@ def build(root: Path, out_dir: str | None = None, drafts: bool = False,
     `workers`: processes rendering (default: one per core). `cache`: reuse and keep
     `.sitegen-cache/` (parsed inputs, rendered Markdown), and skip the build entirely
     when no input changed since the last one."""
+    with paused_gc():
+        return _build(root, out_dir, drafts, clean_links, log, workers, cache)
+
+
+def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | None,
+           log: Callable[[str], None] | None, workers: int | None, cache: bool) -> BuildResult:
     start = time.perf_counter()
     say = log or (lambda _msg: None)
     config = load_config(root).with_options(drafts=drafts or None, clean_links=clean_links)
@@ -129,7 +136,9 @@ def build(root: Path, out_dir: str | None = None, drafts: bool = False,
         f"{len(site.topics)} topics")
     reuse = PageReuse(root, out_path, MARKER) if cache else None
     renderer = partial(PartCachingRenderer, memo=memo) if cache else Renderer
-    pages, files = write_site(out_path, iter_files(root, site, renderer, workers, reuse))
+    # Once the output starts to change, the record of the last build no longer describes it.
+    pages, files = write_site(out_path, iter_files(root, site, renderer, workers, reuse),
+                              before_change=lambda: manifest.forget(root) if cache else None)
     if cache:  # the record last: until it is written, the new output is not trusted
         memo.save()
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import lint, lock
 from .build import load_inputs, load_site, render_site
 from .errors import Collector, Problem, SiteError
+from .gcpause import paused_gc
 from .load.config import load_config
 from .model.site import Site
 from .write import check_output_dir
@@ -28,6 +29,11 @@ class CheckResult:
 
 def collect_problems(root: Path) -> CheckResult:
     """Run load, model and render in memory, drafts included; every problem found."""
+    with paused_gc():
+        return _collect(root)
+
+
+def _collect(root: Path) -> CheckResult:
     out, site = Collector(), None
     try:
         config = load_config(root).with_options(drafts=True)

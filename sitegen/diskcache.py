@@ -27,8 +27,8 @@ from . import __version__
 from .errors import Collector
 
 CACHE_DIR = ".sitegen-cache"
-PERSISTED = ("seed", "sidecar", "briefing", "topic", "markdown", "claims", "template-names",
-             "body-text", "part")
+PERSISTED = ("seed", "sidecar", "briefing", "topic", "markdown", "claims", "related",
+             "word-count", "template-names", "body-text", "part")
 _BIG = 256  # key parts longer than this are digested once per build, by identity
 
 
@@ -82,6 +82,17 @@ def _secret() -> bytes | None:
     return None
 
 
+def _long_digest(part: str | bytes | tuple) -> str:
+    """'#' and a digest of a long key part (text and bytes are hashed as they are: no repr)."""
+    if isinstance(part, str):
+        data = b"s" + part.encode("utf-8", "surrogatepass")
+    elif isinstance(part, bytes):
+        data = b"b" + part
+    else:
+        data = b"r" + repr(part).encode("utf-8", "surrogatepass")
+    return "#" + hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 class DiskMemo:
     """memo(step, key, compute, out), backed by `<root>/.sitegen-cache/<step>.pickle`."""
 
@@ -94,7 +105,7 @@ class DiskMemo:
         self._stores: dict[str, dict[bytes, tuple[Any, tuple]]] = {}
         self._used: dict[str, dict[bytes, tuple[Any, tuple]]] = {}
         self._dirty: set[str] = set()
-        self._big: dict[int, tuple[Any, bytes]] = {}
+        self._big: dict[int, tuple[Any, str]] = {}
         self.hits = self.misses = 0
 
     def __call__(self, step: str, key: Hashable, compute, out: Collector):
@@ -124,10 +135,9 @@ class DiskMemo:
             if isinstance(part, (str, bytes, tuple)) and len(part) > _BIG:
                 seen = self._big.get(id(part))
                 if seen is None or seen[0] is not part:
-                    seen = (part, hashlib.blake2b(repr(part).encode("utf-8", "surrogatepass"),
-                                                  digest_size=16).digest())
+                    seen = (part, _long_digest(part))
                     self._big[id(part)] = seen
-                parts.append(seen[1].hex())
+                parts.append(seen[1])
             else:
                 parts.append(repr(part))
         return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),

@@ -16,7 +16,6 @@ What a rebuild reuses, and why the result equals a clean build byte for byte:
 """
 from __future__ import annotations
 
-import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from .build import load_site, render_site
 from .cache import BuildCache
 from .errors import Collector, Problem
 from .fingerprint import Fingerprints
+from .gcpause import paused_gc
 from .reuse import PartCachingRenderer
 from .load.config import Config, load_config
 from .model.site import Site
@@ -115,13 +115,8 @@ class IncrementalBuilder:
 
         The cyclic garbage collector is paused meanwhile: a build makes few cycles, and
         each collection would walk the large cache again (a quarter of a rebuild's time)."""
-        paused = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_gc():
             return self._build()
-        finally:
-            if paused:
-                gc.enable()
 
     def _build(self) -> Rebuilt:
         start = time.perf_counter()

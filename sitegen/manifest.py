@@ -79,6 +79,14 @@ def output_intact(root: Path, out: Path, marker: str) -> bool:
     return _record(root, out, marker) is not None
 
 
+def forget(root: Path) -> None:
+    """Drop the record (the output is about to change): until `remember`, nothing is trusted."""
+    try:
+        (root / CACHE_DIR / RECORD).unlink(missing_ok=True)
+    except OSError:  # then `remember` cannot write it either, and says so
+        pass
+
+
 def remember(root: Path, out: Path, marker: str, current: str, warnings: list[Problem]) -> None:
     record = {"stamp": current, "out": str(out.resolve()), "marker": _identity(out / marker),
               "warnings": [w.__dict__ for w in warnings]}

@@ -1,7 +1,7 @@
 """What a page's HTML depends on, as a key: equal keys mean equal HTML.
 
-A page's key digests its path, template, title and data, every template file of the
-theme, the non-callable template globals (config, …) and, for templates that read the
+A page's key digests its path, template, title and data, sitegen's own code, every
+template file of the theme, the non-callable template globals (config, …) and, for templates that read the
 global `site` (directly or through templates they extend, include or render with
 `part()`), the whole site. Used by the live preview (`incremental`) and by `build` to
 reuse the pages of the previous build (`reuse`).
@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta, nodes
 
+from .diskcache import code_digest
 from .errors import Collector
 from .fingerprint import Fingerprints
 from .model.site import Site
@@ -43,7 +44,7 @@ class PageKeys:
         self.templates = templates_digest(theme)
         plain = tuple((k, v) for k, v in sorted(env.globals.items())
                       if k != "site" and not callable(v))
-        self.base = fingerprints((self.templates, plain))
+        self.base = fingerprints((code_digest(), self.templates, plain))
         self._site_digest: bytes | None = None
         self._reads: dict[str, bool] = {}  # template -> whether it reads the global `site`
 

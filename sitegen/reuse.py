@@ -1,6 +1,5 @@
 """Reusing the pages of the previous build: a page whose key (see `pagekey`) equals the
-one it had when the current output was written is not rendered again; its file is
-hard-linked from the current output into the new one (or copied where links fail).
+one it had when the current output was written is not rendered again; its file stays.
 
 The keys are kept in `.sitegen-cache/pages.json`, and trusted only while the output
 folder is the one the last build wrote (see `manifest.output_intact`).
@@ -9,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import urls
@@ -22,15 +20,9 @@ from .pagekey import PageKeys
 from .pages import Page
 from .render import Renderer
 from .theme import Theme
+from .write import Kept
 
 RECORD = "pages.json"
-
-
-@dataclass(frozen=True)
-class Reused:
-    """An output file to take over from the previous build's output as it is."""
-
-    path: Path
 
 
 class PartCachingRenderer(Renderer):
@@ -65,15 +57,15 @@ class PageReuse:
         self.current: dict[str, str] = {}
 
     def split(self, pages: list[Page], keys: PageKeys
-              ) -> tuple[list[tuple[str, Reused]], list[Page]]:
-        """(files to take over, pages to render), by the pages' keys."""
+              ) -> tuple[list[tuple[str, Kept]], list[Page]]:
+        """(files that stand as they are, pages to render), by the pages' keys."""
         reused, fresh = [], []
         for page in pages:
             rel = urls.output_file(page.site_path)
             key = self.current[rel] = hashlib.blake2b(repr(keys.page(page)).encode(),
                                                       digest_size=16).hexdigest()
             if self.previous.get(rel) == key and (self.out / rel).is_file():
-                reused.append((rel, Reused(self.out / rel)))
+                reused.append((rel, Kept()))
             else:
                 fresh.append(page)
         return reused, fresh

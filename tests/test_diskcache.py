@@ -102,11 +102,13 @@ def test_rebuild_renders_only_pages_whose_inputs_changed(example):
     out = example / "public"
     untouched = out / "topics/security-alliances/index.html"
     edited = out / "briefings/donbas-false-flag-allegations/index.html"
-    before = {p: p.stat().st_ino for p in (untouched, edited)}
+    asset = next((out / "assets").rglob("*.css"))
+    before = {p: p.stat().st_ino for p in (untouched, edited, asset)}
     edit(example, "content/briefings/donbas-false-flag-allegations.md", "title: ",
          "title: Updated ")
     build(example, workers=1)
-    assert untouched.stat().st_ino == before[untouched]  # taken over, not rendered again
+    assert untouched.stat().st_ino == before[untouched]  # left as it was, not rendered again
+    assert asset.stat().st_ino == before[asset]  # same bytes: not written again
     assert edited.stat().st_ino != before[edited]
     assert "Updated " in edited.read_text()
     build(example, out_dir=str(example / "cold"), workers=1, cache=False)
@@ -127,3 +129,23 @@ def test_read_only_cache_folder_does_not_fail_the_build(small):
     messages = []
     result = build(small, workers=1, log=messages.append)
     assert result.site is not None and any("cache: not saved" in m for m in messages)
+
+
+def test_pages_are_rendered_again_by_other_sitegen_code(small, monkeypatch):
+    """Reused pages were made by this sitegen: after an upgrade every page renders anew."""
+    from sitegen import manifest, pagekey
+    from sitegen.render import Renderer
+
+    build(small, workers=1)
+    rendered = []
+    render = Renderer.render
+    monkeypatch.setattr(Renderer, "render", lambda self, page: rendered.append(page.site_path)
+                        or render(self, page))
+    edit(small, B, "It reopened on Monday.", "It reopened on Monday morning.")
+    total = build(small, workers=1).pages
+    assert 0 < len(rendered) < total and "404.html" not in rendered
+    rendered.clear()
+    for module in (diskcache, manifest, pagekey):
+        monkeypatch.setattr(module, "code_digest", lambda: "another version")
+    build(small, workers=1)
+    assert len(rendered) == total

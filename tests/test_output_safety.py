@@ -35,12 +35,16 @@ def test_build_replaces_its_own_output_and_marks_it(small, cli):
 
 def test_failed_render_leaves_previous_output(small, cli):
     assert cli("build", "--root", small)[0] == 0
-    before = snapshot(small / "public")
+    out = small / "public"
+    before = snapshot(out)
+    dates = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
     write_site(small, {"themes/default/templates/topic.html":
                        "{% extends 'base.html' %}{% block main %}{{ nope.x }}{% endblock %}"})
     code, _o, err = cli("build", "--root", small)
     assert code == 1 and "template error" in err and "Traceback" not in err
-    assert snapshot(small / "public") == before
+    assert snapshot(out) == before
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == dates
+    assert not list(small.glob(".public.sitegen-*"))
 
 
 def test_no_script_handler_or_javascript_url_from_content_or_seeds(small, cli):

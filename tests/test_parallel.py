@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from conftest import snapshot
 
 from sitegen import parallel
@@ -40,3 +42,22 @@ def test_errors_in_workers_arrive_whole(monkeypatch):
         assert str(exc.problems[0]) == "themes/x.html:3: error: template error"
     else:
         raise AssertionError("the worker's error was lost")
+
+
+def test_the_cyclic_garbage_collector_sits_out_the_build(small, monkeypatch):
+    """Its full collections would walk the whole site graph again and again for nothing."""
+    import gc
+
+    from sitegen.render import Renderer
+
+    seen = []
+    render = Renderer.render
+    monkeypatch.setattr(Renderer, "render", lambda self, page: seen.append(gc.isenabled())
+                        or render(self, page))
+    assert gc.isenabled()
+    build(small, workers=1)
+    assert seen and not any(seen)
+    assert gc.isenabled()  # and is back afterwards
+    with pytest.raises(SiteError):
+        build(small, out_dir=str(small / "content" / "out"))
+    assert gc.isenabled()

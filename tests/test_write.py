@@ -1,0 +1,80 @@
+"""The write stage: an existing output is brought to the new one in place, changing only
+what changed, and only once everything new is staged."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import snapshot
+from sitegen.errors import SiteError
+from sitegen.write import MARKER, Kept, write_site
+
+
+def _stats(folder):
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in folder.rglob("*")}
+
+
+def test_a_new_output_is_written_whole_and_marked(tmp_path):
+    out = tmp_path / "public"
+    assert write_site(out, iter([("index.html", b"home"), ("a/b.css", b"css")])) == (1, 2)
+    assert snapshot(out) == {MARKER: (out / MARKER).read_bytes(), "a/b.css": b"css",
+                             "index.html": b"home"}
+    assert not list(tmp_path.glob(".public.sitegen-*"))
+
+
+def test_only_changed_files_are_written_and_stale_ones_go(tmp_path):
+    out = tmp_path / "public"
+    write_site(out, [("same.html", b"S"), ("kept.html", b"K"), ("changed.html", b"C"),
+                     ("old/gone.html", b"G"), ("dir", b"a file that becomes a folder")])
+    for p in out.rglob("*.html"):
+        os.utime(p, ns=(1, 1))
+    before = _stats(out)
+    pages, files = write_site(out, [("same.html", b"S"), ("kept.html", Kept()),
+                                    ("changed.html", b"C2"), ("dir/new.html", b"N")])
+    assert (pages, files) == (4, 4)
+    now = _stats(out)
+    assert now["same.html"] == before["same.html"]  # same bytes: not even its date changes
+    assert now["kept.html"] == before["kept.html"]
+    assert now["changed.html"] != before["changed.html"]
+    assert snapshot(out) == {MARKER: (out / MARKER).read_bytes(), "changed.html": b"C2",
+                             "dir/new.html": b"N", "kept.html": b"K", "same.html": b"S"}
+    assert not (out / "old").exists()  # emptied folders go too
+    write_site(out, [("dir", b"a file again")])
+    assert (out / "dir").read_bytes() == b"a file again"
+    assert not list(tmp_path.glob(".public.sitegen-*"))
+
+
+def test_a_failure_before_everything_is_staged_changes_nothing(tmp_path):
+    out = tmp_path / "public"
+    write_site(out, [("a.html", b"A"), ("b.html", b"B")])
+    before, stats = snapshot(out), _stats(out)
+    changes = []
+
+    def files():
+        yield "a.html", b"A changed"
+        yield "c.html", b"new"
+        raise RuntimeError("template error")
+
+    with pytest.raises(RuntimeError):
+        write_site(out, files(), before_change=lambda: changes.append(1))
+    assert snapshot(out) == before and _stats(out) == stats
+    assert changes == [] and not list(tmp_path.glob(".public.sitegen-*"))
+
+
+def test_before_change_runs_once_while_the_old_output_is_still_whole(tmp_path):
+    out = tmp_path / "public"
+    write_site(out, [("a.html", b"A")])
+    seen = []
+    write_site(out, [("a.html", b"B")], before_change=lambda: seen.append(snapshot(out)))
+    assert [s["a.html"] for s in seen] == [b"A"] and (out / "a.html").read_bytes() == b"B"
+
+
+def test_a_folder_sitegen_did_not_make_is_never_written_into(tmp_path):
+    out = tmp_path / "theirs"
+    out.mkdir()
+    (out / "notes.txt").write_text("precious")
+    with pytest.raises(SiteError, match="not made by sitegen"):
+        write_site(out, [("index.html", b"x")])
+    assert snapshot(out) == {"notes.txt": b"precious"}
