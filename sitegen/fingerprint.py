@@ -5,10 +5,12 @@ dicts, sets and dataclasses, recursively (type names included, so `1` and `"1"` 
 dataclasses with the same fields differ). Equal digests mean equal values; any other type
 gets a digest that never repeats, so it can only cause a cache miss, never a wrong hit.
 
-Digests of deeply immutable objects (frozen dataclasses and tuples of immutable values)
-are remembered by identity across builds: a seed's paragraphs or a briefing's claims,
-handed out again by the build cache, are digested once. Mutable containers are remembered
-within one build only (call `start()` before each build, `prune()` after it).
+Digests of dataclass instances are remembered by identity (containers are not: they are
+rarely shared, and remembering them would double the memory a large site's keys take).
+Those of deeply immutable ones (frozen, holding only immutable values) are kept across
+builds: a seed or a briefing's claims, handed out again by the build cache, are digested
+once. Others are remembered within one build only (call `start()` before each build,
+`prune()` after it).
 """
 from __future__ import annotations
 
@@ -64,7 +66,7 @@ class Fingerprints:
         return frozen
 
     def _digest(self, obj: Any) -> list:
-        """Digest a value that is not an atom and remember it."""
+        """Digest a value that is not an atom (and remember it, if it is a dataclass)."""
         cls = type(obj)
         kind = self._kinds.get(cls) or self._kind(cls)
         parts = [kind[0]]
@@ -85,7 +87,9 @@ class Fingerprints:
             frozen = _other(obj, parts)
         digest = hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
                                  digest_size=16).hexdigest()
-        entry = self._seen[id(obj)] = [obj, "#" + digest, frozen, self.generation]
+        entry = [obj, "#" + digest, frozen, self.generation]
+        if kind[1] is not None:  # containers are rarely shared: only dataclasses are kept
+            self._seen[id(obj)] = entry
         return entry
 
     def _kind(self, cls: type) -> tuple[str, Any, bool]:
