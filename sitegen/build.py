@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .cache import no_memo
+from .cache import Ahead, no_memo
 from .diskcache import DiskMemo
 from .errors import Collector, Problem, SiteError
 from .gcpause import paused_gc
@@ -47,8 +47,11 @@ class Inputs:
     topics: list[TopicSource]
 
 
-def load_inputs(root: Path, out: Collector, memo=no_memo) -> Inputs:
-    """Read seeds, briefings and topics; problems go to `out`. `memo`: see sitegen.cache."""
+def load_inputs(root: Path, out: Collector, memo=no_memo, workers: int = 1) -> Inputs:
+    """Read seeds, briefings and topics; problems go to `out`. `memo`: see sitegen.cache;
+    `workers` > 1 parses on several cores."""
+    if workers > 1:
+        memo = Ahead(memo, workers)
     seeds, problems = load_seeds(root, memo=memo)
     out.extend(problems)
     return Inputs(seeds, load_briefings(root, out, memo), load_topics(root, out, memo))
@@ -60,7 +63,7 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
     errors found. Warns about cited source paragraphs that changed since `sitegen.lock`.
     `memo` (see sitegen.cache) lets a rebuild reuse what did not change; `workers` > 1
     uses several cores."""
-    inputs = inputs or load_inputs(root, out, memo)
+    inputs = inputs or load_inputs(root, out, memo, workers)
     site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo, workers)
     no_feeds = feeds.base_url_warning(config)
     if no_feeds:

@@ -7,15 +7,17 @@ they are stored with the value and replayed into `out` on every hit, so a cached
 reports exactly what a clean one does. A step that raises is not stored.
 
 `no_memo` computes every time (a clean build). `BuildCache` keeps results in memory between
-builds (`sitegen serve`). Keys are tuples of str, bytes, numbers and frozen dataclasses with
+builds (`sitegen serve`). `Ahead` wraps any memo and computes its misses on several cores
+first, for a stage whose loop then runs as before. Keys are tuples of str, bytes, numbers and frozen dataclasses with
 a stable repr, so a persistent store can key on `sha256(repr((step, key)))` later.
 """
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Hashable, TypeVar
+from typing import Callable, Hashable, Sequence, TypeVar
 
-from .errors import Collector
+from .errors import Collector, Problem
+from . import parallel
 
 T = TypeVar("T")
 Compute = Callable[[Collector], T]
@@ -55,6 +57,9 @@ class BuildCache:
     def __len__(self) -> int:
         return len(self._store)
 
+    def has(self, step: str, key: Hashable) -> bool:
+        return (step, key) in self._store
+
     def start(self) -> None:
         self.generation += 1
         self.stats.clear()
@@ -68,3 +73,45 @@ class BuildCache:
 
     def hits(self, step: str) -> int:
         return self.stats[step, "hit"]
+
+
+def _captured(compute: Compute) -> tuple[T, list[Problem]]:
+    collector = Collector()
+    return compute(collector), collector.problems
+
+
+class Ahead:
+    """A memo in front of `memo` that can work out a step's misses ahead of time on
+    several cores (`run`); the stage then calls it like any memo, in its usual order,
+    and gets those results (problems included) as if computed on the spot."""
+
+    def __init__(self, memo, workers: int):
+        self.memo, self.workers = memo, workers
+        self.ready: dict[tuple[str, Hashable], tuple] = {}
+
+    def run(self, step: str, jobs: Sequence[tuple[Hashable, Compute]]) -> None:
+        """Compute each (key, compute) job the memo does not hold yet, in worker processes
+        (when there are enough of them to pay for it)."""
+        has = getattr(self.memo, "has", None)
+        todo = [job for job in jobs if not (has and has(step, job[0]))]
+        if self.workers <= 1 or len(todo) < parallel.MIN_ITEMS:
+            return
+        for (key, _compute), result in zip(todo, parallel.fork_map(
+                lambda job: _captured(job[1]), todo, self.workers)):
+            self.ready[step, key] = result
+
+    def keep(self, step: str, key: Hashable, value) -> None:
+        """A result worked out elsewhere ahead of time (without problems)."""
+        self.ready[step, key] = (value, [])
+
+    def has(self, step: str, key: Hashable) -> bool:
+        return (step, key) in self.ready or bool(getattr(self.memo, "has", None)
+                                                  and self.memo.has(step, key))
+
+    def __call__(self, step: str, key: Hashable, compute: Compute, out: Collector) -> T:
+        ready = self.ready.pop((step, key), None)
+        if ready is not None:
+            def compute(o: Collector, ready=ready):
+                o.extend(ready[1])
+                return ready[0]
+        return self.memo(step, key, compute, out)

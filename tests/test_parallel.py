@@ -61,3 +61,26 @@ def test_the_cyclic_garbage_collector_sits_out_the_build(small, monkeypatch):
     with pytest.raises(SiteError):
         build(small, out_dir=str(small / "content" / "out"))
     assert gc.isenabled()
+
+
+def test_ahead_computes_misses_in_workers_and_replays_their_problems(monkeypatch):
+    from sitegen.cache import Ahead, BuildCache
+    from sitegen.errors import Collector
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+
+    def compute(i):
+        def run(out):
+            out.warning(f"f{i}.md", i, "careful")
+            return os.getpid()
+        return run
+
+    memo = BuildCache()
+    memo("step", 0, lambda _out: "held", Collector())  # a hit: not computed again
+    ahead = Ahead(memo, workers=2)
+    ahead.run("step", [(i, compute(i)) for i in range(4)])
+    assert sorted(key for _step, key in ahead.ready) == [1, 2, 3]
+    out = Collector()
+    got = [ahead("step", i, compute(i), out) for i in range(4)]
+    assert got[0] == "held" and os.getpid() not in got[1:]
+    assert [p.line for p in out.problems] == [1, 2, 3]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from ..cache import no_memo
@@ -181,9 +182,12 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -
 
 def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, out: Collector,
           memo) -> list:
-    """Parse every file of a content folder (through the memo); problems go to `out`."""
+    """Parse every file of a content folder (through the memo); problems go to `out`.
+    A memo that can work ahead (`cache.Ahead`) is first given every parse to do."""
     result, seen = [], {}
-    for path in _files(root, folder, suffixes, out):
+    files = _files(root, folder, suffixes, out)
+    texts = _parse_ahead(folder, files, step, parse, memo) if hasattr(memo, "run") else {}
+    for path in files:
         relpath = f"{folder}/{path.name}"
         slug = _slug(path, relpath, out)
         if slug is None:
@@ -195,14 +199,31 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
             continue
         seen[slug] = relpath
         try:
-            text = _read_text(path, relpath)
+            text = texts.pop(path) if path in texts else _read_text(path, relpath)
         except SiteError as exc:
             out.extend(exc.problems)
             continue
-        item = memo(step, (text, slug, relpath), lambda o: parse(text, slug, relpath, o), out)
+        item = memo(step, (text, slug, relpath), partial(parse, text, slug, relpath), out)
         if item:
             result.append(item)
     return result
+
+
+def _parse_ahead(folder: str, files: list[Path], step: str, parse, memo) -> dict[Path, str]:
+    """Hand the memo every parse `_load` will ask for; returns the texts read meanwhile.
+    Problems are not reported here: `_load` meets them again in order."""
+    texts, jobs = {}, []
+    for path in files:
+        relpath = f"{folder}/{path.name}"
+        slug = _slug(path, relpath, Collector())
+        try:
+            text = texts[path] = _read_text(path, relpath)
+        except SiteError:
+            continue
+        if slug is not None:
+            jobs.append(((text, slug, relpath), partial(parse, text, slug, relpath)))
+    memo.run(step, jobs)
+    return texts
 
 
 def load_briefings(root: Path, out: Collector, memo=no_memo) -> list[BriefingSource]:

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Callable
 
 
 from ..cache import no_memo
@@ -241,9 +242,16 @@ def parse_sidecar(relpath: str, data: bytes) -> tuple[SeedMeta, list[Problem]]:
 
 # -- files ----------------------------------------------------------------------------------
 
-def load_seed_file(root: Path, path: Path, memo=no_memo) -> tuple[Seed | None, list[Problem]]:
+def _parse_job(seed_id: str, rel: str, data: bytes, fmt: str) -> tuple[tuple, Callable]:
+    """The memo key and computation of parsing one document."""
+    return (seed_id, rel, data, fmt), lambda _out: parse_seed(seed_id, rel, data, fmt)
+
+
+def load_seed_file(root: Path, path: Path, memo=no_memo, data: bytes | None = None
+                   ) -> tuple[Seed | None, list[Problem]]:
     """One document and its sidecar. None when the document itself cannot be used.
-    `memo` (see sitegen.cache) may reuse the parse of unchanged bytes."""
+    `memo` (see sitegen.cache) may reuse the parse of unchanged bytes; `data`: the
+    document's bytes when already read."""
     root = Path(root)
     path = path if path.is_absolute() else root / path
     rel, col = _rel(root, path), Collector()
@@ -255,11 +263,10 @@ def load_seed_file(root: Path, path: Path, memo=no_memo) -> tuple[Seed | None, l
     if not ID_RE.fullmatch(seed_id):
         col.error(rel, None, _bad_id(seed_id, path.suffix), code="seed-id")
         return None, col.problems
-    data = _read(path, rel, col)
+    data = _read(path, rel, col) if data is None else data
     if data is None:
         return None, col.problems
-    title, blocks, doc_problems = memo("seed", (seed_id, rel, data, fmt),
-                                       lambda _: parse_seed(seed_id, rel, data, fmt), col)
+    title, blocks, doc_problems = memo("seed", *_parse_job(seed_id, rel, data, fmt), col)
     col.extend(doc_problems)
     meta, extra = SeedMeta(), b""
     sidecars = [p for p in (path.with_suffix(ext) for ext in SIDECAR_EXTS) if p.is_file()]
@@ -294,6 +301,7 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
         if p.suffix not in SIDECAR_EXTS:
             docs.setdefault(p.stem.lower() if p.suffix.lower() in FORMATS else p.name, []).append(p)
     seeds: dict[str, Seed] = {}
+    read = _parse_ahead(root, docs, memo) if hasattr(memo, "run") else {}
     for paths in docs.values():
         if len(paths) > 1:
             names = " and ".join(_rel(root, p) for p in paths)
@@ -301,7 +309,7 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
                       f"two seeds have the id '{paths[0].stem}' ({names}); rename or remove one "
                       "(ids must differ in more than letter case)", code="seed-duplicate")
             continue
-        seed, problems = load_seed_file(root, paths[0], memo)
+        seed, problems = load_seed_file(root, paths[0], memo, read.pop(paths[0], None))
         col.extend(problems)
         if seed:
             seeds[seed.id] = seed
@@ -311,6 +319,23 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
             col.error(_rel(root, p), None, f"sidecar without a seed document (expected {seeds_dir}/"
                       f"{p.stem}.txt, .md or .html)", code="sidecar-orphan")
     return dict(sorted(seeds.items())), col.problems
+
+
+def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo) -> dict[Path, bytes]:
+    """Hand the memo (a `cache.Ahead`) every parse `load_seeds` will ask for; returns the
+    bytes read meanwhile. Problems are not reported here: the loop meets them in order."""
+    read, jobs = {}, []
+    for paths in docs.values():
+        path = paths[0]
+        fmt = FORMATS.get(path.suffix.lower())
+        if len(paths) == 1 and fmt and ID_RE.fullmatch(path.stem):
+            try:
+                data = read[path] = path.read_bytes()
+            except OSError:
+                continue
+            jobs.append(_parse_job(path.stem, _rel(root, path), data, fmt))
+    memo.run("seed", jobs)
+    return read
 
 
 def _ignored(name: str) -> bool:
