@@ -20,12 +20,12 @@ from .load.content import BriefingSource, TopicSource, load_briefings, load_topi
 from .load.seeds import Seed, load_seeds
 from .model.graph import build_site
 from .model.site import Site
-from .pages import site_pages
+from .pages import Page, site_pages
 from .parallel import default_workers, fork_map
 from .render import Renderer
 from .theme import Theme, load_theme
 from .reuse import PageReuse, PartCachingRenderer
-from .write import MARKER, Kept, check_output_dir, write_site
+from .write import MARKER, Kept, OutputWriter, Staged, check_output_dir
 from . import feeds, lock, manifest, search, urls
 
 
@@ -74,14 +74,16 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
 
 
 def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
-               workers: int | None = 1, reuse: PageReuse | None = None
-               ) -> Iterator[tuple[str, bytes | Path | Kept]]:
+               workers: int | None = 1, reuse: PageReuse | None = None,
+               put: Callable[[str, bytes], Staged] | None = None
+               ) -> Iterator[tuple[str, bytes | Path | Kept | Staged]]:
     """Every output file as (path, bytes, a theme file to copy, or `Kept`: the previous
     output's file stands), one at a time, so a large site never sits in memory whole.
     `renderer` makes the page renderer (sitegen.incremental passes a caching one);
     `workers` > 1 renders on several cores; `reuse` (see sitegen.reuse; it needs a
     renderer with page `keys`) skips pages whose inputs did not change since the output
-    was written."""
+    was written; `put` (see write.OutputWriter) writes each page where it is rendered
+    (then what it returned stands for the bytes)."""
     theme = load_theme(root, site.config.theme)
     pages = site_pages(site)
     page_renderer = renderer(theme, site)
@@ -90,8 +92,17 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         kept, fresh = reuse.split(pages, page_renderer.keys)
         yield from kept
     render = page_renderer.render
-    yield from fork_map(lambda page: (urls.output_file(page.site_path),
-                                      render(page).encode("utf-8")), fresh, workers)
+
+    def make(page: Page) -> tuple[str, bytes | Staged, str | None]:
+        rel = urls.output_file(page.site_path)
+        data = render(page).encode("utf-8")
+        key = reuse.key(page_renderer.keys, page) if reuse and rel not in reuse.current else None
+        return rel, put(rel, data) if put else data, key
+
+    for rel, content, key in fork_map(make, fresh, workers):
+        if key is not None:
+            reuse.current[rel] = key
+        yield rel, content
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
     yield search.INDEX_FILE, search.index_js(site)
@@ -139,9 +150,10 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
         f"{len(site.topics)} topics")
     reuse = PageReuse(root, out_path, MARKER) if cache else None
     renderer = partial(PartCachingRenderer, memo=memo) if cache else Renderer
+    writer = OutputWriter(out_path)
     # Once the output starts to change, the record of the last build no longer describes it.
-    pages, files = write_site(out_path, iter_files(root, site, renderer, workers, reuse),
-                              before_change=lambda: manifest.forget(root) if cache else None)
+    pages, files = writer.write(iter_files(root, site, renderer, workers, reuse, writer.put),
+                                before_change=lambda: manifest.forget(root) if cache else None)
     if cache:  # the record last: until it is written, the new output is not trusted
         memo.save()
         try:

@@ -58,17 +58,25 @@ class PageReuse:
 
     def split(self, pages: list[Page], keys: PageKeys
               ) -> tuple[list[tuple[str, Kept]], list[Page]]:
-        """(files that stand as they are, pages to render), by the pages' keys."""
+        """(files that stand as they are, pages to render), by the pages' keys. With no
+        previous output every page renders, and its key is worked out while rendering
+        (`key`, on the rendering core)."""
+        if not self.previous:
+            return [], pages
         reused, fresh = [], []
         for page in pages:
             rel = urls.output_file(page.site_path)
-            key = self.current[rel] = hashlib.blake2b(repr(keys.page(page)).encode(),
-                                                      digest_size=16).hexdigest()
+            key = self.current[rel] = self.key(keys, page)
             if self.previous.get(rel) == key and (self.out / rel).is_file():
                 reused.append((rel, Kept()))
             else:
                 fresh.append(page)
         return reused, fresh
+
+    @staticmethod
+    def key(keys: PageKeys, page: Page) -> str:
+        """The page's key, as kept in the record."""
+        return hashlib.blake2b(repr(keys.page(page)).encode(), digest_size=16).hexdigest()
 
     def save(self) -> None:
         """Remember the keys of the output just written (after a successful build)."""

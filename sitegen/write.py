@@ -24,6 +24,13 @@ class Kept:
     """An output file the previous build wrote that stays as it is (see sitegen.reuse)."""
 
 
+@dataclass(frozen=True)
+class Staged:
+    """An output file `OutputWriter.put` has dealt with: staged, or already in place."""
+
+    changed: bool
+
+
 def check_output_dir(root: Path, out: Path, shown: str) -> None:
     """Refuse an output folder that would clobber the site's own files or a stranger's."""
     root, out = root.resolve(), out.resolve()
@@ -48,64 +55,96 @@ def check_output_dir(root: Path, out: Path, shown: str) -> None:
                                code="bad-output")
 
 
+class OutputWriter:
+    """The output folder `out` being rewritten. Every new or changed file is first written
+    to a staging folder beside `out` (`put`, callable from worker processes too); only
+    when all are there does `out` change (`write`): files whose bytes did not change are
+    left alone (their dates too, so `rsync` and caches see them unchanged), changed ones
+    are moved in, files no longer produced are deleted. A new `out` is the staging folder
+    itself, renamed. Any failure before that point leaves `out` as it was."""
+
+    def __init__(self, out: Path):
+        self.out = out = out.resolve()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.stage = out.parent / f".{out.name}.sitegen-new"
+        for leftover in (self.stage, out.parent / f".{out.name}.sitegen-old"):  # interrupted
+            if leftover.is_dir() and (leftover / MARKER).is_file():
+                shutil.rmtree(leftover)
+        self.fresh = not out.exists()
+        if not self.fresh and not (out / MARKER).is_file() and any(out.iterdir()):
+            raise SiteError.at(str(out), None, "not replaced: this folder was not made by "
+                                               "sitegen", code="bad-output")
+        self.stage.mkdir()
+        (self.stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        self._made: set[Path] = set()
+
+    def put(self, rel: str, data: bytes) -> Staged:
+        """Stage one output file, unless `out` already holds exactly these bytes."""
+        if not self.fresh and _holds(self.out / rel, data):
+            return Staged(False)
+        target = self.stage / rel
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        target.write_bytes(data)
+        return Staged(True)
+
+    def write(self, files: Iterable[tuple[str, bytes | Path | Kept | Staged]],
+              before_change: Callable[[], None] = lambda: None) -> tuple[int, int]:
+        """Make `out` hold exactly `files` ((relative POSIX path, bytes, a file to copy,
+        `Kept`: the file in `out` stands, or what `put` returned), consumed one at a
+        time. `before_change` is called just before `out` starts to change.
+        Returns the number of HTML pages and of files."""
+        staged, produced = [], set()
+        try:
+            for rel, content in files:
+                produced.add(rel)
+                if isinstance(content, Kept):
+                    continue
+                if not isinstance(content, Staged):
+                    content = self.put(rel, content.read_bytes() if isinstance(content, Path)
+                                       else content)
+                if content.changed:
+                    staged.append(rel)
+        except BaseException:
+            shutil.rmtree(self.stage, ignore_errors=True)
+            raise
+        before_change()
+        if self.fresh:
+            os.replace(self.stage, self.out)
+        else:
+            self._commit(staged, produced)
+        return sum(rel.endswith(".html") for rel in produced), len(produced)
+
+    def _commit(self, staged: list[str], produced: set[str]) -> None:
+        """Bring the existing `out` to the new output: delete what is no longer produced,
+        then move the staged files in."""
+        out, produced = self.out, produced | {MARKER}
+        for dirpath, _dirnames, filenames in os.walk(out, topdown=False):
+            folder = Path(dirpath)
+            for name in filenames:
+                if (folder / name).relative_to(out).as_posix() not in produced:
+                    (folder / name).unlink()
+            if folder != out and not any(folder.iterdir()):
+                folder.rmdir()
+        for rel in staged:
+            target = out / rel
+            if target.is_dir():  # a folder where a file now goes: the new output wins
+                shutil.rmtree(target)
+            for parent in reversed(target.relative_to(out).parents[:-1]):
+                if (out / parent).is_file():  # a file where a folder now goes
+                    (out / parent).unlink()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.stage / rel, target)
+        if not (out / MARKER).is_file():
+            os.replace(self.stage / MARKER, out / MARKER)
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+
 def write_site(out: Path, files: Iterable[tuple[str, bytes | Path | Kept]],
                before_change: Callable[[], None] = lambda: None) -> tuple[int, int]:
-    """Make the folder `out` hold exactly `files` ((relative POSIX path, bytes, a file to
-    copy, or `Kept`: the file already in `out` stands), consumed one at a time.
-    Returns the number of HTML pages and of files.
-
-    Every new or changed file is first written to a staging folder beside `out`; only
-    when all are there does `out` change: files whose bytes did not change are left
-    alone (their dates too, so `rsync` and caches see them unchanged), changed ones are
-    moved in, files no longer produced are deleted. A new `out` is the staging folder
-    itself, renamed. Any failure before that point leaves `out` as it was.
-    `before_change` is called just before `out` starts to change."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = out.parent / f".{out.name}.sitegen-new"
-    for leftover in (stage, out.parent / f".{out.name}.sitegen-old"):  # interrupted builds
-        if leftover.is_dir() and (leftover / MARKER).is_file():
-            shutil.rmtree(leftover)
-    fresh = not out.exists()
-    if not fresh and not (out / MARKER).is_file() and any(out.iterdir()):
-        raise SiteError.at(str(out), None, "not replaced: this folder was not made by sitegen",
-                           code="bad-output")
-    try:
-        stage.mkdir()
-        (stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        staged, produced = _stage(stage, out, files, fresh)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    before_change()
-    if fresh:
-        os.replace(stage, out)
-    else:
-        _commit(out, stage, staged, produced)
-    return sum(rel.endswith(".html") for rel in produced), len(produced)
-
-
-def _stage(stage: Path, out: Path, files, fresh: bool) -> tuple[list[tuple[Path, str]], set[str]]:
-    """Write what changed into `stage`: the whole tree when `out` is new, else one flat
-    file per changed output file. Returns (staged file, output path) pairs and every
-    output path produced."""
-    staged, produced, made = [], set(), set()
-    for rel, content in files:
-        produced.add(rel)
-        if isinstance(content, Kept):
-            continue
-        data = content.read_bytes() if isinstance(content, Path) else content
-        if fresh:
-            target = stage / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            target.write_bytes(data)
-        elif not _holds(out / rel, data):
-            tmp = stage / str(len(staged))
-            tmp.write_bytes(data)
-            staged.append((tmp, rel))
-    return staged, produced
+    """`OutputWriter(out).write(files, before_change)`, for files made in this process."""
+    return OutputWriter(out).write(files, before_change)
 
 
 def _holds(path: Path, data: bytes) -> bool:
@@ -114,31 +153,6 @@ def _holds(path: Path, data: bytes) -> bool:
         return path.stat().st_size == len(data) and path.read_bytes() == data
     except OSError:
         return False
-
-
-def _commit(out: Path, stage: Path, staged: list[tuple[Path, str]], produced: set[str]) -> None:
-    """Bring the existing folder `out` to the new output: delete what is no longer
-    produced, then move the staged files in."""
-    produced = produced | {MARKER}
-    for dirpath, dirnames, filenames in os.walk(out, topdown=False):
-        folder = Path(dirpath)
-        for name in filenames:
-            if (folder / name).relative_to(out).as_posix() not in produced:
-                (folder / name).unlink()
-        if folder != out and not any(folder.iterdir()):
-            folder.rmdir()
-    for tmp, rel in staged:
-        target = out / rel
-        if target.is_dir():  # a folder where a file now goes: the new output wins
-            shutil.rmtree(target)
-        for parent in reversed(target.relative_to(out).parents[:-1]):
-            if (out / parent).is_file():  # a file where a folder now goes
-                (out / parent).unlink()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, target)
-    if not (out / MARKER).is_file():
-        shutil.move(stage / MARKER, out / MARKER)
-    shutil.rmtree(stage, ignore_errors=True)
 
 
 def update_site(out: Path, files: dict[str, bytes | Path],

@@ -84,3 +84,30 @@ def test_ahead_computes_misses_in_workers_and_replays_their_problems(monkeypatch
     got = [ahead("step", i, compute(i), out) for i in range(4)]
     assert got[0] == "held" and os.getpid() not in got[1:]
     assert [p.line for p in out.problems] == [1, 2, 3]
+
+
+def test_pages_rendered_and_written_by_workers_are_reused_by_the_next_build(
+        example, tmp_path, monkeypatch):
+    """Workers write their pages and work out their keys: the next build trusts those
+    exactly as it trusts keys worked out in one process."""
+    import shutil
+
+    from conftest import edit
+    from sitegen.render import Renderer
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    rendered = {}
+    render = Renderer.render
+    for workers in (1, 2):
+        site = shutil.copytree(example, tmp_path / f"site-{workers}")
+        total = build(site, workers=workers).pages
+        seen = rendered[workers] = []
+        monkeypatch.setattr(Renderer, "render", lambda self, page, seen=seen:
+                            seen.append(page.site_path) or render(self, page))
+        edit(site, "content/briefings/donbas-false-flag-allegations.md", "title: ",
+             "title: Updated ")
+        build(site, workers=1)
+        monkeypatch.setattr(Renderer, "render", render)
+    assert 0 < len(rendered[2]) < total and sorted(rendered[1]) == sorted(rendered[2])
+    build(site, out_dir=str(site / "cold"), workers=1, cache=False)
+    assert snapshot(site / "public") == snapshot(site / "cold")
