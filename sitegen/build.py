@@ -93,15 +93,18 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         yield from kept
     render = page_renderer.render
 
-    def make(page: Page) -> tuple[str, bytes | Staged, str | None]:
+    def make(page: Page) -> tuple[str, bytes | Staged, str | None, list]:
+        """Render one page (in a worker, or here); with its key and the pieces rendered
+        for it, so this process keeps them for the next build."""
         rel = urls.output_file(page.site_path)
         data = render(page).encode("utf-8")
         key = reuse.key(page_renderer.keys, page) if reuse and rel not in reuse.current else None
-        return rel, put(rel, data) if put else data, key
+        return rel, put(rel, data) if put else data, key, page_renderer.take_parts()
 
-    for rel, content, key in fork_map(make, fresh, workers):
+    for rel, content, key, parts in fork_map(make, fresh, workers):
         if key is not None:
             reuse.current[rel] = key
+        page_renderer.keep_parts(parts)
         yield rel, content
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
@@ -147,13 +150,14 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
     workers = default_workers() if workers is None else workers
     site = load_site(root, config, collector, memo=memo, workers=workers)
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
-        f"{len(site.topics)} topics")
+        f"{len(site.topics)} topics in {time.perf_counter() - start:.2f} s")
     reuse = PageReuse(root, out_path, MARKER) if cache else None
     renderer = partial(PartCachingRenderer, memo=memo) if cache else Renderer
     writer = OutputWriter(out_path)
     # Once the output starts to change, the record of the last build no longer describes it.
     pages, files = writer.write(iter_files(root, site, renderer, workers, reuse, writer.put),
                                 before_change=lambda: manifest.forget(root) if cache else None)
+    say(f"wrote {pages} pages ({files} files) at {time.perf_counter() - start:.2f} s")
     if cache:  # the record last: until it is written, the new output is not trusted
         memo.save()
         try:
@@ -162,7 +166,7 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
         except OSError as exc:
             say(f"cache: not saved ({exc})")
     seconds = time.perf_counter() - start
-    say(f"wrote {pages} pages ({files} files) to {out_path} in {seconds:.2f} s")
+    say(f"built {out_path} in {seconds:.2f} s")
     return BuildResult(site, collector.warnings, pages, files, seconds)
 
 

@@ -2,7 +2,9 @@
 
 `Fingerprints()(value)` digests str, bytes, numbers, dates, paths, enums, tuples, lists,
 dicts, sets and dataclasses, recursively (type names included, so `1` and `"1"` or two
-dataclasses with the same fields differ). Equal digests mean equal values; any other type
+dataclasses with the same fields differ). A dataclass with a `__fingerprint__()` method is
+digested as the tuple it returns: the few values that determine all of its fields (a
+seed: its path and the digest of its bytes, not its thousands of parsed paragraphs). Equal digests mean equal values; any other type
 gets a digest that never repeats, so it can only cause a cache miss, never a wrong hit.
 
 Digests of dataclass instances are remembered by identity (containers are not: they are
@@ -98,6 +100,8 @@ class Fingerprints:
             names = [f.name for f in dataclasses.fields(cls)]
             getter = operator.attrgetter(*names) if len(names) > 1 else (
                 lambda obj: tuple(getattr(obj, n) for n in names))
+            if hasattr(cls, "__fingerprint__"):  # the class names what determines it
+                getter = cls.__fingerprint__
             frozen = bool(cls.__dataclass_params__.frozen)
         self._kinds[cls] = (name, getter, frozen)
         return self._kinds[cls]

@@ -34,13 +34,27 @@ class PartCachingRenderer(Renderer):
         super().__init__(theme, site)
         self.memo = memo
         self.keys = PageKeys(self.env, theme, site, fingerprints or Fingerprints(), memo)
+        self._made: list[tuple[tuple, str]] = []  # pieces rendered since `take_parts`
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
         return self.cached_part(self.keys.part(page, template, data), page, template, data)
 
     def cached_part(self, key: tuple, page: Page, template: str, data: dict) -> str:
-        return self.memo("part", key, lambda _: Renderer.render_part(self, page, template, data),
-                         Collector())
+        def compute(_out: Collector) -> str:
+            html = Renderer.render_part(self, page, template, data)
+            self._made.append((key, html))
+            return html
+
+        return self.memo("part", key, compute, Collector())
+
+    def take_parts(self) -> list[tuple[tuple, str]]:
+        made, self._made = self._made, []
+        return made
+
+    def keep_parts(self, parts: list[tuple[tuple, str]]) -> None:
+        for key, html in parts:
+            if not self.memo.has("part", key):  # made in another process
+                self.memo("part", key, lambda _, html=html: html, Collector())
 
 
 class PageReuse:

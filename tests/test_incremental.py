@@ -182,6 +182,26 @@ def test_fingerprints_tell_values_apart():
     assert fp(data) != first
 
 
+def test_a_class_can_say_what_determines_its_fingerprint():
+    from dataclasses import dataclass
+
+    from sitegen.load.seeds import _digest
+
+    @dataclass(frozen=True)
+    class Doc:
+        path: str
+        digest: str
+        parsed: tuple
+
+        def __fingerprint__(self):
+            return (self.path, self.digest)
+
+    fp = Fingerprints()
+    assert fp(Doc("a", "1", ("x",))) == fp(Doc("a", "1", ("y",)))  # `parsed` follows from digest
+    assert fp(Doc("a", "1", ())) != fp(Doc("a", "2", ())) != fp(Doc("b", "2", ()))
+    assert _digest(b"ab", b"c") != _digest(b"a", b"bc")  # a seed's digest: document + sidecar
+
+
 def test_update_site_writes_only_changed_files_and_deletes_stale_ones(tmp_path):
     out = tmp_path / "out"
     held, changed = update_site(out, {"a/index.html": b"A", "b/c/index.html": b"C"}, {})

@@ -111,3 +111,19 @@ def test_pages_rendered_and_written_by_workers_are_reused_by_the_next_build(
     assert 0 < len(rendered[2]) < total and sorted(rendered[1]) == sorted(rendered[2])
     build(site, out_dir=str(site / "cold"), workers=1, cache=False)
     assert snapshot(site / "public") == snapshot(site / "cold")
+
+
+def test_book_chapters_rendered_by_workers_are_kept_for_the_next_build(example, monkeypatch):
+    from conftest import edit
+    from sitegen.render import Renderer
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    briefings = len(build(example, workers=2).site.briefings)
+    chapters = []
+    render_part = Renderer.render_part
+    monkeypatch.setattr(Renderer, "render_part", lambda self, page, template, data:
+                        chapters.append(template) or render_part(self, page, template, data))
+    edit(example, "content/briefings/donbas-false-flag-allegations.md", "title: ",
+         "title: Updated ")
+    build(example, workers=1)
+    assert briefings > 3 and 0 < len(chapters) < briefings  # not the whole book again

@@ -49,7 +49,12 @@ class Seed:
     title: str
     blocks: tuple[Block, ...]
     meta: SeedMeta
-    digest: str  # sha256 of the document bytes (+ sidecar bytes)
+    digest: str  # sha256 of the document's and the sidecar's bytes (see `_digest`)
+
+    def __fingerprint__(self) -> tuple:
+        """What determines every field: the parse is a function of these and of sitegen's
+        code (which page keys hold too); see sitegen.fingerprint."""
+        return (self.id, self.path, self.format, self.digest)
 
     @cached_property  # stored in the instance __dict__, so it works on a frozen dataclass
     def paragraphs(self) -> tuple[Block, ...]:
@@ -279,8 +284,13 @@ def load_seed_file(root: Path, path: Path, memo=no_memo, data: bytes | None = No
         col.extend(problems)
     if any(p.severity == "error" for p in doc_problems):
         return None, col.problems
-    digest = hashlib.sha256(data + extra).hexdigest()
+    digest = _digest(data, extra)
     return Seed(seed_id, rel, fmt, meta.title or title, blocks, meta, digest), col.problems
+
+
+def _digest(data: bytes, sidecar: bytes) -> str:
+    """One digest of both files; the length prefix keeps the split between them unique."""
+    return hashlib.sha256(len(data).to_bytes(8, "big") + data + sidecar).hexdigest()
 
 
 def load_seeds(root: Path, seeds_dir: str = "seeds",
