@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from ..cache import no_memo
+from ..cache import Ahead, no_memo
 from ..errors import Collector
 from ..load.config import Config
 from ..load.content import BriefingSource, TopicSource
@@ -121,6 +121,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     for t in sorted(topic_src.values(), key=lambda t: t.slug):
         for name in (t.title, *t.aliases):
             names.setdefault(name, t.slug)
+    memo = Ahead(memo, workers) if workers > 1 else memo
     md = _CachedMarkdown(names, memo, out)
     index = SeedIndex(seeds)
     seed_ids = "\n".join(seeds)
@@ -129,6 +130,8 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
         memo("wikilinks", (b.body, b.body_line), lambda _: tuple(wikilinks(b.body, b.body_line)),
              out), b.path, topic_src, all_briefings, published, seeds, out) for b in kept}
     md.prefetch([(b.body, links_of[b.slug]) for b in kept], workers)
+    if workers > 1:
+        memo.run("claims", [_claims_job(b, seeds, seed_ids, index) for b in kept])
     briefings: dict[str, Briefing] = {}
     backlinks: dict[str, list[str]] = defaultdict(list)
     for b in kept:
@@ -138,12 +141,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
                 to = link.site_path.split("/")[1]
                 if to != b.slug and b.slug not in backlinks[to]:
                     backlinks[to].append(b.slug)
-        # The key holds everything resolve_claim reads: the briefing's claims and seeds,
-        # those seeds' content, and which seed ids exist.
-        key_points, timeline = memo("claims", (
-            b.slug, b.path, b.seeds, b.key_points, b.timeline, seed_ids,
-            tuple((s, seeds[s].path, seeds[s].digest) for s in b.seeds if s in seeds)),
-            lambda o: _claims(b, index, o), out)
+        key_points, timeline = memo("claims", *_claims_job(b, seeds, seed_ids, index), out)
         html = md.render(b.body, links)
         briefings[b.slug] = Briefing(
             slug=b.slug, path=b.path, title=b.title, date=b.date, seeds=b.seeds,
@@ -184,6 +182,15 @@ def _interned(memo, step: str, value, out: Collector):
     return memo(step, value, lambda _: value, out)
 
 
+def _claims_job(b: BriefingSource, seeds: dict[str, Seed], seed_ids: str, index: SeedIndex):
+    """The memo key and computation of a briefing's proven claims. The key holds everything
+    resolve_claim reads: the briefing's claims and seeds, those seeds' content, and which
+    seed ids exist."""
+    return ((b.slug, b.path, b.seeds, b.key_points, b.timeline, seed_ids,
+             tuple((s, seeds[s].path, seeds[s].digest) for s in b.seeds if s in seeds)),
+            lambda o: _claims(b, index, o))
+
+
 def _claims(b: BriefingSource, index: SeedIndex, out: Collector):
     """(key points, timeline events) of a briefing, each citation proven."""
     return (tuple(resolve_claim(b, c, f"kp-{i}", index, out)
@@ -199,26 +206,28 @@ class _CachedMarkdown:
     def __init__(self, names: dict[str, str], memo, out: Collector):
         self.md, self.names = MarkdownRenderer(names), tuple(names.items())
         self.memo, self.out = memo, out
-        self.ready: dict[tuple, str] = {}
+
+    def key(self, text: str, links: dict[str, Link], skip_topic: str | None = None) -> tuple:
+        return self.names, text, tuple(links.items()), skip_topic
 
     def prefetch(self, jobs: list[tuple[str, dict[str, Link]]], workers: int) -> None:
-        """Render (text, links) jobs ahead, on `workers` processes, for `render` to pick up."""
-        has = getattr(self.memo, "has", None)
-        if has:  # what a persistent memo holds needs no rendering
-            jobs = [(t, ln) for t, ln in jobs
-                    if not has("markdown", (self.names, t, tuple(ln.items()), None))]
-        if workers > 1:
-            html = fork_map(lambda job: self.md.render(*job), jobs, workers)
-            self.ready = {(text, tuple(links.items())): h for (text, links), h in zip(jobs, html)}
+        """Render (text, links) jobs the memo (a `cache.Ahead`) does not hold yet, with
+        their plain text, on `workers` processes, for `render` and the body text to pick up."""
+        if workers <= 1:
+            return
+        jobs = [job for job in jobs if not self.memo.has("markdown", self.key(*job))]
+        done = fork_map(lambda job: _html_and_text(self.md.render(*job)), jobs, workers)
+        for job, (html, plain) in zip(jobs, done):
+            self.memo.keep("markdown", self.key(*job), html)
+            self.memo.keep("body-text", (html,), plain)
 
     def render(self, text: str, links: dict[str, Link], skip_topic: str | None = None) -> str:
-        items = tuple(links.items())
+        return self.memo("markdown", self.key(text, links, skip_topic),
+                         lambda _: self.md.render(text, links, skip_topic), self.out)
 
-        def compute(_out: Collector) -> str:
-            ready = self.ready.pop((text, items), None) if skip_topic is None else None
-            return ready if ready is not None else self.md.render(text, links, skip_topic)
 
-        return self.memo("markdown", (self.names, text, items, skip_topic), compute, self.out)
+def _html_and_text(html: str) -> tuple[str, str]:
+    return html, html_text(html)
 
 
 def _topics(topic_src, briefings, topics_of, md, all_briefings, published, seeds, out):
