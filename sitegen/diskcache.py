@@ -4,8 +4,9 @@
 seeds, briefings and topics, rendered Markdown, proven claims, the search text of each
 body and the HTML of page pieces (the book's chapters), each stored under a
 digest of its full key (the key holds every input of the step, so a hit is correct by
-construction). One file per step, written atomically after a successful build with just
-the entries that build used.
+construction). Each step's entries are spread over SHARDS files by digest, each written
+atomically after a successful build with just the entries that build used, and only
+when those changed: an edit rewrites a sixteenth of the cache, not all of it.
 
 A cache file is trusted only when it was written by this very sitegen code (a digest of
 the package's source is part of each file) and carries a valid HMAC made with a secret
@@ -30,6 +31,7 @@ CACHE_DIR = ".sitegen-cache"
 PERSISTED = ("seed", "sidecar", "briefing", "topic", "markdown", "claims", "related",
              "word-count", "template-names", "body-text", "part")
 _BIG = 256  # key parts longer than this are digested once per build, by identity
+SHARDS = 16
 
 
 def write_cache_file(root: Path, name: str, data: bytes) -> None:
@@ -94,7 +96,7 @@ def _long_digest(part: str | bytes | tuple) -> str:
 
 
 class DiskMemo:
-    """memo(step, key, compute, out), backed by `<root>/.sitegen-cache/<step>.pickle`."""
+    """memo(step, key, compute, out), backed by `<root>/.sitegen-cache/<step>-<shard>.pickle`."""
 
     def __init__(self, root: Path, log: Callable[[str], None] = lambda _m: None):
         self.root = Path(root)
@@ -104,7 +106,7 @@ class DiskMemo:
         self._key = _secret()
         self._stores: dict[str, dict[bytes, tuple[Any, tuple]]] = {}
         self._used: dict[str, dict[bytes, tuple[Any, tuple]]] = {}
-        self._dirty: set[str] = set()
+        self._dirty: set[tuple[str, int]] = set()  # (step, shard) with new entries
         self._big: dict[int, tuple[Any, str]] = {}
         self.hits = self.misses = 0
 
@@ -118,7 +120,7 @@ class DiskMemo:
             collector = Collector()
             entry = (compute(collector), tuple(collector.problems))
             store[digest] = entry
-            self._dirty.add(step)
+            self._dirty.add((step, digest[0] % SHARDS))
             self.misses += 1
         else:
             self.hits += 1
@@ -149,9 +151,13 @@ class DiskMemo:
         return self._stores[step]
 
     def _read(self, step: str) -> dict:
-        if self._key is None:
-            return {}
-        path = self.folder / f"{step}.pickle"
+        entries: dict = {}
+        if self._key is not None:
+            for shard in range(SHARDS):
+                entries.update(self._read_file(self.folder / f"{step}-{shard:x}.pickle"))
+        return entries
+
+    def _read_file(self, path: Path) -> dict:
         try:
             data = path.read_bytes()
         except OSError:
@@ -180,8 +186,19 @@ class DiskMemo:
 
     def _write(self) -> None:
         for step, used in self._used.items():
-            if step not in self._dirty and len(used) == len(self._stores.get(step, ())):
-                continue  # nothing new and nothing dropped
-            body = pickle.dumps((self.version, used), protocol=pickle.HIGHEST_PROTOCOL)
-            sig = hmac.new(self._key, body, "sha256").hexdigest().encode()
-            write_cache_file(self.root, f"{step}.pickle", sig + b"\n" + body)
+            held = [0] * SHARDS  # entries each shard file holds now
+            for digest in self._stores.get(step, ()):
+                held[digest[0] % SHARDS] += 1
+            keep: list[dict] = [{} for _ in range(SHARDS)]
+            for digest, entry in used.items():
+                keep[digest[0] % SHARDS][digest] = entry
+            for shard, entries in enumerate(keep):
+                if (step, shard) not in self._dirty and len(entries) == held[shard]:
+                    continue  # nothing new and nothing dropped
+                name = f"{step}-{shard:x}.pickle"
+                if not entries:
+                    (self.folder / name).unlink(missing_ok=True)
+                    continue
+                body = pickle.dumps((self.version, entries), protocol=pickle.HIGHEST_PROTOCOL)
+                sig = hmac.new(self._key, body, "sha256").hexdigest().encode()
+                write_cache_file(self.root, name, sig + b"\n" + body)

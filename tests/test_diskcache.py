@@ -40,7 +40,7 @@ def test_warm_builds_equal_cold_builds_over_a_sequence_of_edits(small, example):
         assert warm.site is not None  # an input changed: it really built
         assert [str(w) for w in warm.warnings] == [str(w) for w in cold.warnings]
         assert _pages(small / "warm") == _pages(small / "cold"), rel
-    assert (small / ".sitegen-cache/markdown.pickle").is_file()
+    assert list((small / ".sitegen-cache").glob("markdown-*.pickle"))
 
 
 def _pages(folder):
@@ -66,11 +66,12 @@ def test_second_build_without_changes_does_nothing_and_repeats_warnings(small):
 
 def test_damaged_cache_is_ignored(small, capsys):
     build(small, workers=1)
-    (small / ".sitegen-cache/markdown.pickle").write_bytes(b"garbage\n\x80\x04junk")
+    for shard in (small / ".sitegen-cache").glob("markdown-*.pickle"):
+        shard.write_bytes(b"garbage\n\x80\x04junk")
     edit(small, B, "Monday", "Tuesday")
     messages = []
     build(small, workers=1, log=messages.append)
-    assert any("ignored .sitegen-cache/markdown.pickle" in m for m in messages)
+    assert any(m.startswith("cache: ignored .sitegen-cache/markdown-") for m in messages)
     assert "Tuesday" in (small / "public/briefings/harbour-reopens/index.html").read_text()
 
 
@@ -82,7 +83,9 @@ class _Boom:
 def test_foreign_cache_is_never_unpickled(small, monkeypatch, tmp_path):
     build(small, workers=1)
     body = pickle.dumps((diskcache.code_digest(), {b"x": _Boom()}))
-    (small / ".sitegen-cache/briefing.pickle").write_bytes(b"0" * 64 + b"\n" + body)
+    for shard in range(diskcache.SHARDS):
+        (small / f".sitegen-cache/briefing-{shard:x}.pickle").write_bytes(b"0" * 64 + b"\n"
+                                                                          + body)
     monkeypatch.chdir(tmp_path)
     edit(small, B, "Monday", "Tuesday")
     build(small, workers=1)
@@ -121,7 +124,7 @@ def test_no_place_for_the_key_means_no_disk_cache_but_a_good_build(small, monkey
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     result = build(small, workers=1)
     assert result.site is not None and (small / "public/index.html").is_file()
-    assert not (small / ".sitegen-cache/markdown.pickle").exists()
+    assert not list((small / ".sitegen-cache").glob("*.pickle"))
 
 
 def test_read_only_cache_folder_does_not_fail_the_build(small):
@@ -149,3 +152,17 @@ def test_pages_are_rendered_again_by_other_sitegen_code(small, monkeypatch):
         monkeypatch.setattr(module, "code_digest", lambda: "another version")
     build(small, workers=1)
     assert len(rendered) == total
+
+
+def test_an_edit_rewrites_only_the_cache_files_whose_entries_changed(example):
+    build(example, workers=1)
+    cache = example / ".sitegen-cache"
+    before = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
+    edit(example, "content/briefings/donbas-false-flag-allegations.md", "title: ",
+         "title: Updated ")
+    build(example, workers=1)
+    after = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.pickle")}
+    rewritten = {name for name in after if before.get(name) != after[name]}
+    assert any(name.startswith("briefing-") for name in rewritten)
+    assert not any(name.startswith("seed-") for name in rewritten)
+    assert len(rewritten) < len(after) / 2

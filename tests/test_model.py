@@ -114,3 +114,18 @@ def test_mentions_do_not_match_inside_words_or_other_case():
     md = MarkdownRenderer({"US": "us"})
     html = md.render("Thus USA and us, but the US.", {})
     assert html.count("topics/us/") == 1 and ">US</a>." in html
+
+
+def test_a_parsed_briefing_keeps_only_the_outline_of_its_front_matter():
+    """Later stages need the lines of keys and list items for their messages, not the
+    whole parsed document (which would double a large site's memory)."""
+    from sitegen.errors import Collector
+    from sitegen.load.content import parse_briefing
+
+    text = ("---\ntitle: T\ndate: 2024-01-02\nseeds: [a]\ntopics:\n  - x\n  - y\n"
+            "bottom_line: B\nkey_points:\n  - text: K\n    cite: p1\n---\nBody\n")
+    b = parse_briefing(text, "t", "content/briefings/t.md", Collector())
+    assert b.doc.data is None
+    assert b.doc.line("topics", 1) == 7 and b.doc.line("date") == 3
+    assert b.doc.line("key_points", 0, "cite") == 10  # deeper keys: their list item's line
+    assert all(len(path) <= 2 for path in b.doc.lines)

@@ -56,7 +56,7 @@ class BriefingSource:
     draft: bool
     body: str
     body_line: int
-    doc: YamlDoc
+    doc: YamlDoc  # its outline: lines of the keys and list items, for later messages
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class TopicSource:
     parent: str | None
     description: str
     description_line: int
-    doc: YamlDoc
+    doc: YamlDoc  # its outline (see BriefingSource)
 
 
 def _read_text(path: Path, relpath: str) -> str:
@@ -130,7 +130,7 @@ def parse_briefing(text: str, slug: str, relpath: str, out: Collector) -> Briefi
         key_points=_claims(f, "key_points", KEY_POINT_KEYS, False),
         timeline=_claims(f, "timeline", EVENT_KEYS, True),
         related=f.text_list("related"), draft=f.flag("draft"), body=body, body_line=body_line,
-        doc=doc)
+        doc=doc.outline())
     return b if len(out.errors) == before else None
 
 
@@ -160,7 +160,7 @@ def parse_topic(text: str, slug: str, relpath: str, out: Collector) -> TopicSour
     t = TopicSource(slug=slug, path=relpath, title=f.text("title") or "",
                     kind=f.choice("kind", TOPIC_KINDS), aliases=f.text_list("aliases"),
                     parent=f.text("parent"), description=description,
-                    description_line=description_line, doc=doc)
+                    description_line=description_line, doc=doc.outline())
     return t if len(out.errors) == before else None
 
 
