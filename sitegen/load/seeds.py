@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -301,7 +302,9 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
     if not folder.exists():
         return {}, []
     try:
-        files = sorted(p for p in folder.iterdir() if p.is_file() and not _ignored(p.name))
+        with os.scandir(folder) as listing:  # the entries know their type: no stat per file
+            files = [folder / e.name for e in sorted(listing, key=lambda e: e.name)
+                     if e.is_file() and not _ignored(e.name)]
     except OSError as exc:
         col.error(_rel(root, folder), None, f"cannot read folder: {exc.strerror or exc}",
                   code="seed-read")
