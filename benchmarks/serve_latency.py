@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path[:0] = [str(HERE), str(REPO / "tests")]
 
+from gen_site import generate  # noqa: E402
 from serve_tools import ServeProcess  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,37 +45,8 @@ def make_site(root: Path, n: int) -> Path:
             src = REPO / part
             (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
         return root
-    try:
-        from gen_site import generate
-    except ImportError:  # an older checkout: a minimal generator of the same shape
-        generate = _generate
     generate(root, n)
     return root
-
-
-def _generate(root: Path, n: int) -> None:
-    """N briefings, each with its own seed, 2-5 of N/25 topics, cited and quoted key points."""
-    import random
-    rnd = random.Random(1)
-    words = ("alliance border talks troops sanctions energy pipeline harbour election treaty "
-             "ceasefire minister summit army navy drills exports grain envoy").split()
-    for d in ("seeds", "content/briefings", "content/topics"):
-        (root / d).mkdir(parents=True, exist_ok=True)
-    (root / "config.yaml").write_text("title: Generated briefings\n")
-    topics = [f"topic-{i:03d}" for i in range(max(8, n // 25))]
-    for t in topics:
-        (root / f"content/topics/{t}.yaml").write_text(f"title: Topic {t[6:]}\n")
-    for i in range(n):
-        paras = [" ".join(rnd.choice(words) for _ in range(40)).capitalize() + "."
-                 for _ in range(8)]
-        (root / f"seeds/s{i:05d}.txt").write_text(f"Source {i}\n\n" + "\n\n".join(paras) + "\n")
-        points = "".join(f"  - text: Point {k}.\n    cite: p{k + 1}\n    quote: \""
-                         f"{' '.join(paras[k].split()[3:8])}\"\n" for k in range(3))
-        (root / f"content/briefings/b{i:05d}.md").write_text(
-            f"---\ntitle: \"Briefing {i}\"\ndate: 2023-{1 + i % 12:02d}-{1 + i % 28:02d}\n"
-            f"seeds: [s{i:05d}]\ntopics: [{', '.join(rnd.sample(topics, rnd.randint(2, 5)))}]\n"
-            f"bottom_line: Bottom line {i}.\nkey_points:\n{points}---\n"
-            + " ".join(rnd.choice(words) for _ in range(300)) + "\n")
 
 
 def measure(root: Path, edits: int, browser) -> tuple[list[float], list[float], float]:

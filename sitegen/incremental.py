@@ -27,6 +27,7 @@ from .cache import BuildCache
 from .errors import Collector, Problem
 from .fingerprint import Fingerprints
 from .gcpause import paused_gc
+from .parallel import default_workers
 from .reuse import PartCachingRenderer
 from .load.config import Config, load_config
 from .model.site import Site
@@ -109,6 +110,7 @@ class IncrementalBuilder:
         self.compiled = CompiledTemplates()
         self.written: dict[str, bytes] = {}
         self.config: Config | None = None  # of the latest build that read config.yaml
+        self.workers = default_workers()  # parse and render Markdown on every core
 
     def build(self) -> Rebuilt:
         """Rebuild; raises SiteError (and leaves `out` as it was) when the site has errors.
@@ -124,7 +126,7 @@ class IncrementalBuilder:
         self.fingerprints.start()
         config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
         collector = Collector()
-        site = load_site(self.root, config, collector, memo=self.cache)
+        site = load_site(self.root, config, collector, memo=self.cache, workers=self.workers)
         files, pages = render_site(self.root, site, renderer=self._renderer)
         self.written, changed = update_site(self.out, files, self.written)
         self.cache.prune()
