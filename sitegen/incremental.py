@@ -110,7 +110,10 @@ class IncrementalBuilder:
         self.compiled = CompiledTemplates()
         self.written: dict[str, bytes] = {}
         self.config: Config | None = None  # of the latest build that read config.yaml
-        self.workers = default_workers()  # parse and render Markdown on every core
+        # The first build parses and renders Markdown on every core; later ones change
+        # little, and run beside the preview's threads, where forking workers is unsafe.
+        # (`build` sets it to 1 once it has used it.)
+        self.first_workers = default_workers()
 
     def build(self) -> Rebuilt:
         """Rebuild; raises SiteError (and leaves `out` as it was) when the site has errors.
@@ -126,7 +129,8 @@ class IncrementalBuilder:
         self.fingerprints.start()
         config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
         collector = Collector()
-        site = load_site(self.root, config, collector, memo=self.cache, workers=self.workers)
+        workers, self.first_workers = self.first_workers, 1
+        site = load_site(self.root, config, collector, memo=self.cache, workers=workers)
         files, pages = render_site(self.root, site, renderer=self._renderer)
         self.written, changed = update_site(self.out, files, self.written)
         self.cache.prune()

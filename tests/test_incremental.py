@@ -268,3 +268,18 @@ def test_a_piece_sees_only_what_it_is_given_and_keeps_404_links_rooted(example, 
     edit(example, "themes/default/templates/404.html", 'label="All topics"', 'label="Topics"')
     assert_same_as_clean(example, builder, tmp_path, "the piece's argument changed")
     assert ">Topics</a>" in (builder.out / "404.html").read_text(encoding="utf-8")
+
+
+def test_only_the_first_build_uses_worker_processes(small, tmp_path, monkeypatch):
+    """Later builds run beside the preview's threads, where forking is unsafe."""
+    from sitegen import build as build_module
+
+    seen = []
+    load_site = build_module.load_site
+    monkeypatch.setattr("sitegen.incremental.load_site", lambda *a, workers=1, **k:
+                        seen.append(workers) or load_site(*a, workers=workers, **k))
+    monkeypatch.setattr("sitegen.incremental.default_workers", lambda: 2)
+    builder = IncrementalBuilder(small, tmp_path / "serve")
+    builder.build()
+    builder.build()
+    assert seen == [2, 1]
