@@ -9,7 +9,7 @@ import time
 from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .cache import Ahead, no_memo
 from .diskcache import DiskMemo
@@ -75,7 +75,7 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
 
 def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
                workers: int | None = 1, reuse: PageReuse | None = None,
-               put: Callable[[str, bytes], Staged] | None = None
+               put: Callable[[str, Iterable[str]], Staged] | None = None
                ) -> Iterator[tuple[str, bytes | Path | Kept | Staged]]:
     """Every output file as (path, bytes, a theme file to copy, or `Kept`: the previous
     output's file stands), one at a time, so a large site never sits in memory whole.
@@ -97,9 +97,9 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         """Render one page (in a worker, or here); with its key and the pieces rendered
         for it, so this process keeps them for the next build."""
         rel = urls.output_file(page.site_path)
-        data = render(page).encode("utf-8")
+        content = put(rel, page_renderer.stream(page)) if put else render(page).encode("utf-8")
         key = reuse.key(page_renderer.keys, page) if reuse and rel not in reuse.current else None
-        return rel, put(rel, data) if put else data, key, page_renderer.take_parts()
+        return rel, content, key, page_renderer.take_parts()
 
     for rel, content, key, parts in fork_map(make, fresh, workers):
         if key is not None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Iterator
 
 import jinja2
 from markupsafe import Markup
@@ -47,9 +48,14 @@ class Renderer:
         self.env.filters.update(links=_links, date=_date)
 
     def render(self, page: Page) -> str:
+        return "".join(self.stream(page))
+
+    def stream(self, page: Page) -> Iterator[str]:
+        """The page's HTML in pieces as the template makes them (a large page is never
+        held whole); errors are raised as SiteError while iterating."""
         try:
             template = self.env.get_template(page.template)
-            return template.render(page=page, url=self._url(page, page.data), **page.data)
+            yield from template.generate(page=page, url=self._url(page, page.data), **page.data)
         except jinja2.TemplateSyntaxError as exc:
             raise SiteError.at(_where(exc.filename), exc.lineno,
                                f"template error: {exc.message}", code="template-error") from None

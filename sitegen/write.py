@@ -78,15 +78,24 @@ class OutputWriter:
         (self.stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         self._made: set[Path] = set()
 
-    def put(self, rel: str, data: bytes) -> Staged:
-        """Stage one output file, unless `out` already holds exactly these bytes."""
-        if not self.fresh and _holds(self.out / rel, data):
+    def put(self, rel: str, data: bytes | Iterable[str]) -> Staged:
+        """Stage one output file (its bytes, or its text in pieces), unless `out` already
+        holds exactly these bytes."""
+        if isinstance(data, bytes) and not self.fresh and _holds(self.out / rel, data):
             return Staged(False)
         target = self.stage / rel
         if target.parent not in self._made:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(target.parent)
-        target.write_bytes(data)
+        if isinstance(data, bytes):
+            target.write_bytes(data)
+            return Staged(True)
+        with open(target, "wb") as f:
+            for piece in data:
+                f.write(piece.encode("utf-8"))
+        if not self.fresh and _same_file(target, self.out / rel):
+            target.unlink()
+            return Staged(False)
         return Staged(True)
 
     def write(self, files: Iterable[tuple[str, bytes | Path | Kept | Staged]],
@@ -145,6 +154,22 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | Path | Kept]],
                before_change: Callable[[], None] = lambda: None) -> tuple[int, int]:
     """`OutputWriter(out).write(files, before_change)`, for files made in this process."""
     return OutputWriter(out).write(files, before_change)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two files have the same bytes (read a megabyte at a time)."""
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while True:
+                chunk = fa.read(1 << 20)
+                if chunk != fb.read(1 << 20):
+                    return False
+                if not chunk:
+                    return True
+    except OSError:
+        return False
 
 
 def _holds(path: Path, data: bytes) -> bool:

@@ -141,9 +141,9 @@ def test_pages_are_rendered_again_by_other_sitegen_code(small, monkeypatch):
 
     build(small, workers=1)
     rendered = []
-    render = Renderer.render
-    monkeypatch.setattr(Renderer, "render", lambda self, page: rendered.append(page.site_path)
-                        or render(self, page))
+    stream = Renderer.stream
+    monkeypatch.setattr(Renderer, "stream", lambda self, page: rendered.append(page.site_path)
+                        or stream(self, page))
     edit(small, B, "It reopened on Monday.", "It reopened on Monday morning.")
     total = build(small, workers=1).pages
     assert 0 < len(rendered) < total and "404.html" not in rendered

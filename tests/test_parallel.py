@@ -51,9 +51,9 @@ def test_the_cyclic_garbage_collector_sits_out_the_build(small, monkeypatch):
     from sitegen.render import Renderer
 
     seen = []
-    render = Renderer.render
-    monkeypatch.setattr(Renderer, "render", lambda self, page: seen.append(gc.isenabled())
-                        or render(self, page))
+    stream = Renderer.stream
+    monkeypatch.setattr(Renderer, "stream", lambda self, page: seen.append(gc.isenabled())
+                        or stream(self, page))
     assert gc.isenabled()
     build(small, workers=1)
     assert seen and not any(seen)
@@ -97,17 +97,17 @@ def test_pages_rendered_and_written_by_workers_are_reused_by_the_next_build(
 
     monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
     rendered = {}
-    render = Renderer.render
+    stream = Renderer.stream
     for workers in (1, 2):
         site = shutil.copytree(example, tmp_path / f"site-{workers}")
         total = build(site, workers=workers).pages
         seen = rendered[workers] = []
-        monkeypatch.setattr(Renderer, "render", lambda self, page, seen=seen:
-                            seen.append(page.site_path) or render(self, page))
+        monkeypatch.setattr(Renderer, "stream", lambda self, page, seen=seen:
+                            seen.append(page.site_path) or stream(self, page))
         edit(site, "content/briefings/donbas-false-flag-allegations.md", "title: ",
              "title: Updated ")
         build(site, workers=1)
-        monkeypatch.setattr(Renderer, "render", render)
+        monkeypatch.setattr(Renderer, "stream", stream)
     assert 0 < len(rendered[2]) < total and sorted(rendered[1]) == sorted(rendered[2])
     build(site, out_dir=str(site / "cold"), workers=1, cache=False)
     assert snapshot(site / "public") == snapshot(site / "cold")

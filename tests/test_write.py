@@ -78,3 +78,20 @@ def test_a_folder_sitegen_did_not_make_is_never_written_into(tmp_path):
     with pytest.raises(SiteError, match="not made by sitegen"):
         write_site(out, [("index.html", b"x")])
     assert snapshot(out) == {"notes.txt": b"precious"}
+
+
+def test_pages_written_in_pieces_are_compared_with_the_old_file_too(tmp_path):
+    from sitegen.write import OutputWriter
+
+    out = tmp_path / "public"
+    write_site(out, [("same.html", b"abc"), ("changed.html", b"abc")])
+    os.utime(out / "same.html", ns=(1, 1))
+    writer = OutputWriter(out)
+    pieces = [("same.html", writer.put("same.html", iter(["a", "bc"]))),
+              ("changed.html", writer.put("changed.html", iter(["a", "bd"]))),
+              ("new.html", writer.put("new.html", iter(["é"])))]
+    assert [p[1].changed for p in pieces] == [False, True, True]
+    writer.write(pieces)
+    assert (out / "same.html").stat().st_mtime_ns == 1
+    assert snapshot(out) == {MARKER: (out / MARKER).read_bytes(), "changed.html": b"abd",
+                             "new.html": "é".encode(), "same.html": b"abc"}
