@@ -26,7 +26,7 @@ def measure(n: int, seed: int = 0) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         root = generate(Path(tmp) / "site", n, seed)
         site = load_site(root, load_config(root), Collector())
-        data = index_js(site)
+        data = "".join(index_js(site)).encode("utf-8")
     return {"briefings": n, "bytes": len(data), "gzip_bytes": len(gzip.compress(data, 9))}
 
 

@@ -76,14 +76,14 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
 def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
                workers: int | None = 1, reuse: PageReuse | None = None,
                put: Callable[[str, Iterable[str]], Staged] | None = None
-               ) -> Iterator[tuple[str, bytes | Path | Kept | Staged]]:
+               ) -> Iterator[tuple[str, bytes | Path | Kept | Staged | Iterator[str]]]:
     """Every output file as (path, bytes, a theme file to copy, or `Kept`: the previous
     output's file stands), one at a time, so a large site never sits in memory whole.
     `renderer` makes the page renderer (sitegen.incremental passes a caching one);
     `workers` > 1 renders on several cores; `reuse` (see sitegen.reuse; it needs a
     renderer with page `keys`) skips pages whose inputs did not change since the output
     was written; `put` (see write.OutputWriter) writes each page where it is rendered
-    (then what it returned stands for the bytes)."""
+    (then what it returned stands for the bytes), and large files come as text in pieces."""
     theme = load_theme(root, site.config.theme)
     pages = site_pages(site)
     page_renderer = renderer(theme, site)
@@ -108,7 +108,8 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         yield rel, content
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
-    yield search.INDEX_FILE, search.index_js(site)
+    index = search.index_js(site)
+    yield search.INDEX_FILE, index if put else "".join(index).encode("utf-8")
     yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
 
 

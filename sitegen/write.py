@@ -98,11 +98,11 @@ class OutputWriter:
             return Staged(False)
         return Staged(True)
 
-    def write(self, files: Iterable[tuple[str, bytes | Path | Kept | Staged]],
+    def write(self, files: Iterable[tuple[str, bytes | Iterable[str] | Path | Kept | Staged]],
               before_change: Callable[[], None] = lambda: None) -> tuple[int, int]:
-        """Make `out` hold exactly `files` ((relative POSIX path, bytes, a file to copy,
-        `Kept`: the file in `out` stands, or what `put` returned), consumed one at a
-        time. `before_change` is called just before `out` starts to change.
+        """Make `out` hold exactly `files` ((relative POSIX path, bytes, text in pieces,
+        a file to copy, `Kept`: the file in `out` stands, or what `put` returned),
+        consumed one at a time. `before_change` is called just before `out` starts to change.
         Returns the number of HTML pages and of files."""
         staged, produced = [], set()
         try:
