@@ -30,7 +30,8 @@ from .errors import Collector
 CACHE_DIR = ".sitegen-cache"
 PERSISTED = ("seed", "sidecar", "briefing", "topic", "markdown", "claims", "related",
              "word-count", "template-names", "body-text", "part")
-_BIG = 256  # key parts longer than this are digested once per build, by identity
+_BIG = 256  # key parts longer than this are digested once, remembered by identity…
+_BIG_KEPT = 512  # …for the most recent few hundred (each is kept alive while remembered)
 SHARDS = 16
 
 
@@ -137,6 +138,8 @@ class DiskMemo:
             if isinstance(part, (str, bytes, tuple)) and len(part) > _BIG:
                 seen = self._big.get(id(part))
                 if seen is None or seen[0] is not part:
+                    if len(self._big) >= _BIG_KEPT:  # it holds the parts alive: keep it small
+                        self._big.clear()
                     seen = (part, _long_digest(part))
                     self._big[id(part)] = seen
                 parts.append(seen[1])
