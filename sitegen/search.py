@@ -44,12 +44,6 @@ def _parts(site: Site) -> tuple[list, list, Iterator[list]]:
     return topics, sources, docs
 
 
-def index_data(site: Site) -> dict:
-    """The index as plain data (see the module docstring for its shape)."""
-    topics, sources, docs = _parts(site)
-    return {"v": 1, "topics": topics, "sources": sources, "docs": list(docs)}
-
-
 def _json(value) -> str:
     # JSON is valid JavaScript except, in old engines, for raw U+2028/U+2029.
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -150,12 +150,6 @@ class OutputWriter:
         shutil.rmtree(self.stage, ignore_errors=True)
 
 
-def write_site(out: Path, files: Iterable[tuple[str, bytes | Path | Kept]],
-               before_change: Callable[[], None] = lambda: None) -> tuple[int, int]:
-    """`OutputWriter(out).write(files, before_change)`, for files made in this process."""
-    return OutputWriter(out).write(files, before_change)
-
-
 def _same_file(a: Path, b: Path) -> bool:
     """Whether two files have the same bytes (read a megabyte at a time)."""
     try:

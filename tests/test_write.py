@@ -8,7 +8,11 @@ import pytest
 
 from conftest import snapshot
 from sitegen.errors import SiteError
-from sitegen.write import MARKER, Kept, write_site
+from sitegen.write import MARKER, Kept, OutputWriter
+
+
+def write_site(out, files, **options):
+    return OutputWriter(out).write(files, **options)
 
 
 def _stats(folder):
@@ -81,8 +85,6 @@ def test_a_folder_sitegen_did_not_make_is_never_written_into(tmp_path):
 
 
 def test_pages_written_in_pieces_are_compared_with_the_old_file_too(tmp_path):
-    from sitegen.write import OutputWriter
-
     out = tmp_path / "public"
     write_site(out, [("same.html", b"abc"), ("changed.html", b"abc")])
     os.utime(out / "same.html", ns=(1, 1))
