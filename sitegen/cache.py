@@ -7,9 +7,10 @@ they are stored with the value and replayed into `out` on every hit, so a cached
 reports exactly what a clean one does. A step that raises is not stored.
 
 `no_memo` computes every time (a clean build). `BuildCache` keeps results in memory between
-builds (`sitegen serve`). `Ahead` wraps any memo and computes its misses on several cores
-first, for a stage whose loop then runs as before. Keys are tuples of str, bytes, numbers and frozen dataclasses with
-a stable repr, so a persistent store can key on `sha256(repr((step, key)))` later.
+builds (`sitegen serve`); `diskcache.DiskMemo` on disk between processes. `Ahead` wraps
+any memo and computes its misses on several cores first, for a stage whose loop then
+runs as before. Keys are tuples of str, bytes, numbers and frozen dataclasses with a
+stable repr.
 """
 from __future__ import annotations
 
