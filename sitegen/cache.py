@@ -76,9 +76,14 @@ class BuildCache:
         return self.stats[step, "hit"]
 
 
-def _captured(compute: Compute) -> tuple[T, list[Problem]]:
+def _captured(compute: Compute) -> tuple[T, list[Problem]] | None:
+    """(value, problems), or None when the computation raised: the stage meets the error
+    itself, in order, when it asks for that step."""
     collector = Collector()
-    return compute(collector), collector.problems
+    try:
+        return compute(collector), collector.problems
+    except Exception:  # noqa: BLE001 - raised again where the stage computes it
+        return None
 
 
 class Ahead:
@@ -99,7 +104,8 @@ class Ahead:
             return
         for (key, _compute), result in zip(todo, parallel.fork_map(
                 lambda job: _captured(job[1]), todo, self.workers)):
-            self.ready[step, key] = result
+            if result is not None:
+                self.ready[step, key] = result
 
     def keep(self, step: str, key: Hashable, value) -> None:
         """A result worked out elsewhere ahead of time (without problems)."""

@@ -28,7 +28,7 @@ from . import __version__
 from .errors import Collector
 
 CACHE_DIR = ".sitegen-cache"
-PERSISTED = ("seed", "sidecar", "briefing", "topic", "markdown", "claims", "related",
+PERSISTED = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims", "related",
              "word-count", "template-names", "body-text", "part")
 _BIG = 256  # key parts longer than this are digested once, remembered by identity…
 _BIG_KEPT = 512  # …for the most recent few hundred (each is kept alive while remembered)

@@ -50,46 +50,52 @@ class Fingerprints:
     def __call__(self, value: Any) -> str:
         parts: list[str] = []
         self._add((value,), parts)
-        return parts[0]
+        if len(parts) == 1:  # an atom's repr or a dataclass's "#digest"
+            return parts[0]
+        return "#" + _hash(parts)
 
     def _add(self, values, parts: list[str]) -> bool:
-        """Append each value's repr (atoms) or '#digest'; True when all are immutable."""
+        """Append each value's tokens: an atom's repr, a dataclass's '#digest', or a
+        container's kind, its items' tokens and an end mark (inline: a digest per
+        container would cost more than the container). True when all are immutable."""
         frozen, gen, seen = True, self.generation, self._seen
         for v in values:
-            if type(v) in _ATOMS:
+            cls = type(v)
+            if cls in _ATOMS:
                 parts.append(repr(v))
-                continue
-            e = seen.get(id(v))
-            if e is None or e[0] is not v or not (e[2] or e[3] == gen):
-                e = self._digest(v)
-            e[3] = gen
-            parts.append(e[1])
-            frozen = frozen and e[2]
+            elif cls is tuple:
+                parts.append("(")
+                frozen = self._add(v, parts) and frozen
+                parts.append(")")
+            elif cls is list or cls is dict:
+                parts.append("[" if cls is list else "{")
+                self._add(v if cls is list else [x for item in v.items() for x in item], parts)
+                parts.append("]" if cls is list else "}")
+                frozen = False
+            elif cls is set or cls is frozenset:
+                parts.append("<")
+                parts.extend(sorted(self(x) for x in v))
+                parts.append(">")
+                frozen = False
+            else:
+                e = seen.get(id(v))
+                if e is None or e[0] is not v or not (e[2] or e[3] == gen):
+                    e = self._digest(v)
+                e[3] = gen
+                parts.append(e[1])
+                frozen = frozen and e[2]
         return frozen
 
     def _digest(self, obj: Any) -> list:
-        """Digest a value that is not an atom (and remember it, if it is a dataclass)."""
+        """Digest a dataclass or a value of another type (and remember it, if a dataclass)."""
         cls = type(obj)
         kind = self._kinds.get(cls) or self._kind(cls)
         parts = [kind[0]]
         if kind[1] is not None:  # dataclass
             frozen = self._add(kind[1](obj), parts) and kind[2]
-        elif cls is tuple:
-            frozen = self._add(obj, parts)
-        elif cls is list:
-            frozen = self._add(obj, parts) and False
-        elif cls is dict:
-            frozen = self._add([x for item in obj.items() for x in item], parts) and False
-        elif cls is set or cls is frozenset:
-            items: list[str] = []
-            self._add(obj, items)
-            parts.extend(sorted(items))
-            frozen = False
         else:
             frozen = _other(obj, parts)
-        digest = hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
-                                 digest_size=16).hexdigest()
-        entry = [obj, "#" + digest, frozen, self.generation]
+        entry = [obj, "#" + _hash(parts), frozen, self.generation]
         if kind[1] is not None:  # containers are rarely shared: only dataclasses are kept
             self._seen[id(obj)] = entry
         return entry
@@ -105,6 +111,11 @@ class Fingerprints:
             frozen = bool(cls.__dataclass_params__.frozen)
         self._kinds[cls] = (name, getter, frozen)
         return self._kinds[cls]
+
+
+def _hash(parts: list[str]) -> str:
+    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
 
 
 def _other(obj: Any, parts: list[str]) -> bool:

@@ -3,6 +3,7 @@ for byte, and a damaged, stale or foreign cache is ignored, never trusted."""
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,9 @@ from conftest import edit, snapshot, write_site
 
 from sitegen import diskcache
 from sitegen.build import build
+from sitegen.cache import BuildCache
+from sitegen.errors import SiteError
+from sitegen.load import files
 
 B = "content/briefings/harbour-reopens.md"
 
@@ -29,7 +33,11 @@ EDITS = [
 ]
 
 
-def test_warm_builds_equal_cold_builds_over_a_sequence_of_edits(small, example):
+@pytest.mark.parametrize("settled", [False, True], ids=["fresh-files", "settled-files"])
+def test_warm_builds_equal_cold_builds_over_a_sequence_of_edits(small, example, settled,
+                                                                monkeypatch):
+    if settled:  # every file counts as unchanged since long: its digest is found by metadata
+        monkeypatch.setattr(files, "SETTLE_NS", -10**12)
     write_site(small, {"themes/default/templates/404.html": (
         example / "themes/default/templates/404.html").read_text()})
     for rel, old, new in [(None, None, None)] + EDITS:
@@ -166,3 +174,35 @@ def test_an_edit_rewrites_only_the_cache_files_whose_entries_changed(example):
     assert any(name.startswith("briefing-") for name in rewritten)
     assert not any(name.startswith("seed-") for name in rewritten)
     assert len(rewritten) < len(after) / 2
+
+
+def test_a_rebuild_reads_only_the_files_that_changed(small, monkeypatch):
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)
+    (small / "seeds/other.txt").write_text("Another document.\n\nIts second paragraph.\n")
+    build(small, workers=1)
+    edit(small, B, "It reopened on Monday.", "It reopened on Monday morning.")
+    read = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda p: read.append(p.name) or real(p))
+    assert build(small, workers=1).site is not None
+    assert "harbour-reopens.md" in read
+    assert not {"other.txt", "harbour.txt", "harbour-town.yaml"} & set(read)
+
+
+def test_a_file_changed_just_now_is_read_whatever_its_metadata_says(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_text("one")
+    memo = BuildCache()
+    digest = files.InputFiles(memo).digest(path, "a.md")
+    assert len(memo) == 0  # too recent to be known by its metadata: read every time
+    path.write_text("two")
+    assert files.InputFiles(memo).digest(path, "a.md") != digest
+
+
+def test_a_file_changed_during_the_build_is_an_error_not_a_wrong_parse(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_text("one")
+    digest = files.InputFiles(BuildCache()).digest(path, "a.md")
+    path.write_text("two")
+    with pytest.raises(SiteError, match="a.md: .*changed while the site was being built"):
+        files.InputFiles.data(path, "a.md", digest)

@@ -173,6 +173,9 @@ def test_fingerprints_tell_values_apart():
     assert fp((1, "a")) != fp(("1", "a")) != fp([1, "a"])
     assert fp({"a": (1, 2)}) != fp({"a": (1, 3)})
     assert fp({"a", "b"}) == fp({"b", "a"})
+    nested = [((1, 2), 3), (1, (2, 3)), (1, 2, 3), ((1,), 2, 3), [[1], 2, 3], {1: (2, 3)},
+              {(1, 2): 3}, ("(", 1, ")"), (), [()], [[]], ((),), "()"]
+    assert len({fp(v) for v in nested}) == len(nested)  # nesting is part of the digest
     assert fp(object()) != fp(object())  # unknown types never match
     data = [1, 2]
     first = fp(data)
@@ -199,7 +202,7 @@ def test_a_class_can_say_what_determines_its_fingerprint():
     fp = Fingerprints()
     assert fp(Doc("a", "1", ("x",))) == fp(Doc("a", "1", ("y",)))  # `parsed` follows from digest
     assert fp(Doc("a", "1", ())) != fp(Doc("a", "2", ())) != fp(Doc("b", "2", ()))
-    assert _digest(b"ab", b"c") != _digest(b"a", b"bc")  # a seed's digest: document + sidecar
+    assert _digest("ab", "c") != _digest("a", "bc")  # a seed's digest: document + sidecar
 
 
 def test_update_site_writes_only_changed_files_and_deletes_stale_ones(tmp_path):

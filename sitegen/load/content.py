@@ -6,13 +6,14 @@ between files (seeds, topics, citations, links) are resolved by `model`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from ..cache import no_memo
 from ..errors import Collector, SiteError
+from .files import InputFiles
 from .fields import SLUG_RE, Fields, PartialDate, parse_partial_date
 from .yamlsrc import YamlDoc, parse_yaml, split_front_matter
 
@@ -58,6 +59,7 @@ class BriefingSource:
     body: str
     body_line: int
     doc: YamlDoc  # its outline: lines of the keys and list items, for later messages
+    digest: str  # of the text it was parsed from, which (with slug and path) fixes every field
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,7 @@ class TopicSource:
     doc: YamlDoc  # its outline (see BriefingSource)
 
 
-def _read_text(path: Path, relpath: str) -> str:
-    data = path.read_bytes()
+def _text(data: bytes, relpath: str) -> str:
     try:
         return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
@@ -131,7 +132,7 @@ def parse_briefing(text: str, slug: str, relpath: str, out: Collector) -> Briefi
         key_points=_claims(f, "key_points", KEY_POINT_KEYS, False),
         timeline=_claims(f, "timeline", EVENT_KEYS, True),
         related=f.text_list("related"), draft=f.flag("draft"), body=body, body_line=body_line,
-        doc=doc.outline())
+        doc=doc.outline(), digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
     return b if len(out.errors) == before else None
 
 
@@ -186,11 +187,13 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -
 
 def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, out: Collector,
           memo) -> list:
-    """Parse every file of a content folder (through the memo); problems go to `out`.
-    A memo that can work ahead (`cache.Ahead`) is first given every parse to do."""
+    """Parse every file of a content folder (through the memo, by the digest of its bytes:
+    see load.files); problems go to `out`. A memo that can work ahead (`cache.Ahead`) is
+    first given every parse to do."""
     result, seen = [], {}
     files = _files(root, folder, suffixes, out)
-    texts = _parse_ahead(folder, files, step, parse, memo) if hasattr(memo, "run") else {}
+    inputs = InputFiles(memo)
+    jobs = {}
     for path in files:
         relpath = f"{folder}/{path.name}"
         slug = _slug(path, relpath, out)
@@ -203,31 +206,27 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
             continue
         seen[slug] = relpath
         try:
-            text = texts.pop(path) if path in texts else _read_text(path, relpath)
+            jobs[path] = _parse_job(path, inputs.digest(path, relpath), slug, relpath, parse)
+        except OSError as exc:
+            out.error(relpath, None, f"cannot read file: {exc.strerror or exc}",
+                      code="read-error")
+    if hasattr(memo, "run"):
+        memo.run(step, list(jobs.values()))
+    for key, compute in jobs.values():
+        try:
+            item = memo(step, key, compute, out)
         except SiteError as exc:
             out.extend(exc.problems)
             continue
-        item = memo(step, (text, slug, relpath), partial(parse, text, slug, relpath), out)
         if item:
             result.append(item)
     return result
 
 
-def _parse_ahead(folder: str, files: list[Path], step: str, parse, memo) -> dict[Path, str]:
-    """Hand the memo every parse `_load` will ask for; returns the texts read meanwhile.
-    Problems are not reported here: `_load` meets them again in order."""
-    texts, jobs = {}, []
-    for path in files:
-        relpath = f"{folder}/{path.name}"
-        slug = _slug(path, relpath, Collector())
-        try:
-            text = texts[path] = _read_text(path, relpath)
-        except SiteError:
-            continue
-        if slug is not None:
-            jobs.append(((text, slug, relpath), partial(parse, text, slug, relpath)))
-    memo.run(step, jobs)
-    return texts
+def _parse_job(path: Path, digest: str, slug: str, relpath: str, parse):
+    """The memo key and computation of parsing one file (of bytes with that digest)."""
+    return (digest, slug, relpath), lambda out: parse(
+        _text(InputFiles.data(path, relpath, digest), relpath), slug, relpath, out)
 
 
 def load_briefings(root: Path, out: Collector, memo=no_memo) -> list[BriefingSource]:

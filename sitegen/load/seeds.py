@@ -21,6 +21,7 @@ from typing import Callable
 from ..cache import no_memo
 from ..errors import Collector, Problem
 from .seed_html import Chunk, collapse, declared_charset, html_chunks, markdown_chunks
+from .files import InputFiles
 from .seed_meta import SeedMeta, parse_meta
 
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
@@ -50,7 +51,7 @@ class Seed:
     title: str
     blocks: tuple[Block, ...]
     meta: SeedMeta
-    digest: str  # sha256 of the document's and the sidecar's bytes (see `_digest`)
+    digest: str  # of the document's and the sidecar's bytes (see `_digest`)
 
     def __fingerprint__(self) -> tuple:
         """What determines every field: the parse is a function of these and of sitegen's
@@ -248,18 +249,22 @@ def parse_sidecar(relpath: str, data: bytes) -> tuple[SeedMeta, list[Problem]]:
 
 # -- files ----------------------------------------------------------------------------------
 
-def _parse_job(seed_id: str, rel: str, data: bytes, fmt: str) -> tuple[tuple, Callable]:
-    """The memo key and computation of parsing one document."""
-    return (seed_id, rel, data, fmt), lambda _out: parse_seed(seed_id, rel, data, fmt)
+def _parse_job(seed_id: str, rel: str, path: Path, digest: str, fmt: str
+               ) -> tuple[tuple, Callable]:
+    """The memo key and computation of parsing one document (of bytes with that digest)."""
+    return (seed_id, rel, digest, fmt), lambda _out: parse_seed(
+        seed_id, rel, InputFiles.data(path, rel, digest), fmt)
 
 
-def load_seed_file(root: Path, path: Path, memo=no_memo, data: bytes | None = None
-                   ) -> tuple[Seed | None, list[Problem]]:
+def load_seed_file(root: Path, path: Path, memo=no_memo, files: InputFiles | None = None,
+                   sidecars: list[Path] | None = None) -> tuple[Seed | None, list[Problem]]:
     """One document and its sidecar. None when the document itself cannot be used.
-    `memo` (see sitegen.cache) may reuse the parse of unchanged bytes; `data`: the
-    document's bytes when already read."""
+    `memo` (see sitegen.cache) may reuse the parse of unchanged bytes; `files`: the
+    load's InputFiles (see load.files); `sidecars`: the document's sidecar files, when
+    the caller listed them already."""
     root = Path(root)
     path = path if path.is_absolute() else root / path
+    files = files or InputFiles(memo)
     rel, col = _rel(root, path), Collector()
     seed_id, fmt = path.stem, FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -269,29 +274,46 @@ def load_seed_file(root: Path, path: Path, memo=no_memo, data: bytes | None = No
     if not ID_RE.fullmatch(seed_id):
         col.error(rel, None, _bad_id(seed_id, path.suffix), code="seed-id")
         return None, col.problems
-    data = _read(path, rel, col) if data is None else data
-    if data is None:
+    digest = _file_digest(files, path, rel, col)
+    if digest is None:
         return None, col.problems
-    title, blocks, doc_problems = memo("seed", *_parse_job(seed_id, rel, data, fmt), col)
+    title, blocks, doc_problems = memo("seed", *_parse_job(seed_id, rel, path, digest, fmt), col)
     col.extend(doc_problems)
-    meta, extra = SeedMeta(), b""
-    sidecars = [p for p in (path.with_suffix(ext) for ext in SIDECAR_EXTS) if p.is_file()]
+    meta, extra = SeedMeta(), ""
+    if sidecars is None:
+        sidecars = [p for p in (path.with_suffix(ext) for ext in SIDECAR_EXTS) if p.is_file()]
     if len(sidecars) > 1:
         col.error(_rel(root, sidecars[1]), None, f"two sidecars for seed '{seed_id}' "
                   f"({_rel(root, sidecars[0])} is used); keep one", code="sidecar-duplicate")
-    if sidecars and (extra := _read(sidecars[0], _rel(root, sidecars[0]), col) or b""):
+    if sidecars:
         side = _rel(root, sidecars[0])
-        meta, problems = memo("sidecar", (side, extra), lambda _: parse_sidecar(side, extra), col)
-        col.extend(problems)
+        extra = _file_digest(files, sidecars[0], side, col) or ""
+        if extra and extra != _EMPTY:
+            meta, problems = memo("sidecar", (side, extra), lambda _: parse_sidecar(
+                side, InputFiles.data(sidecars[0], side, extra)), col)
+            col.extend(problems)
+        else:
+            extra = ""
     if any(p.severity == "error" for p in doc_problems):
         return None, col.problems
-    digest = _digest(data, extra)
-    return Seed(seed_id, rel, fmt, meta.title or title, blocks, meta, digest), col.problems
+    return Seed(seed_id, rel, fmt, meta.title or title, blocks, meta, _digest(digest, extra)), \
+        col.problems
 
 
-def _digest(data: bytes, sidecar: bytes) -> str:
-    """One digest of both files; the length prefix keeps the split between them unique."""
-    return hashlib.sha256(len(data).to_bytes(8, "big") + data + sidecar).hexdigest()
+_EMPTY = hashlib.sha256(b"").hexdigest()
+
+
+def _file_digest(files: InputFiles, path: Path, rel: str, col: Collector) -> str | None:
+    try:
+        return files.digest(path, rel)
+    except OSError as exc:
+        col.error(rel, None, f"cannot read file: {exc.strerror or exc}", code="seed-read")
+        return None
+
+
+def _digest(document: str, sidecar: str) -> str:
+    """One digest of both files, from theirs ('' for no sidecar)."""
+    return hashlib.sha256(f"{document}\n{sidecar}".encode()).hexdigest()
 
 
 def load_seeds(root: Path, seeds_dir: str = "seeds",
@@ -314,7 +336,9 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
         if p.suffix not in SIDECAR_EXTS:
             docs.setdefault(p.stem.lower() if p.suffix.lower() in FORMATS else p.name, []).append(p)
     seeds: dict[str, Seed] = {}
-    read = _parse_ahead(root, docs, memo) if hasattr(memo, "run") else {}
+    inputs, listed = InputFiles(memo), set(files)
+    if hasattr(memo, "run"):
+        _parse_ahead(root, docs, memo, inputs)
     for paths in docs.values():
         if len(paths) > 1:
             names = " and ".join(_rel(root, p) for p in paths)
@@ -322,7 +346,9 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
                       f"two seeds have the id '{paths[0].stem}' ({names}); rename or remove one "
                       "(ids must differ in more than letter case)", code="seed-duplicate")
             continue
-        seed, problems = load_seed_file(root, paths[0], memo, read.pop(paths[0], None))
+        sidecars = [folder / f"{paths[0].stem}{ext}" for ext in SIDECAR_EXTS]
+        seed, problems = load_seed_file(root, paths[0], memo, inputs,
+                                        [p for p in sidecars if p in listed])
         col.extend(problems)
         if seed:
             seeds[seed.id] = seed
@@ -334,36 +360,30 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
     return dict(sorted(seeds.items())), col.problems
 
 
-def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo) -> dict[Path, bytes]:
-    """Hand the memo (a `cache.Ahead`) every parse `load_seeds` will ask for; returns the
-    bytes read meanwhile. Problems are not reported here: the loop meets them in order."""
-    read, jobs = {}, []
+def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo, files: InputFiles) -> None:
+    """Hand the memo (a `cache.Ahead`) every parse `load_seeds` will ask for. Problems are
+    not reported here: the loop meets them in order."""
+    jobs = []
     for paths in docs.values():
         path = paths[0]
         fmt = FORMATS.get(path.suffix.lower())
         if len(paths) == 1 and fmt and ID_RE.fullmatch(path.stem):
+            rel = _rel(root, path)
             try:
-                data = read[path] = path.read_bytes()
+                jobs.append(_parse_job(path.stem, rel, path, files.digest(path, rel), fmt))
             except OSError:
                 continue
-            jobs.append(_parse_job(path.stem, _rel(root, path), data, fmt))
     memo.run("seed", jobs)
-    return read
 
 
 def _ignored(name: str) -> bool:
     return name.startswith(".") or name.endswith("~") or name in IGNORED_NAMES
 
 
-def _read(path: Path, rel: str, col: Collector) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        col.error(rel, None, f"cannot read file: {exc.strerror or exc}", code="seed-read")
-        return None
-
-
 def _rel(root: Path, path: Path) -> str:
+    text, base = str(path), str(root) + os.sep
+    if text.startswith(base):  # the common case, without pathlib's parsing
+        return text[len(base):].replace(os.sep, "/")
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

@@ -130,8 +130,9 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
         memo("wikilinks", (b.body, b.body_line), lambda _: tuple(wikilinks(b.body, b.body_line)),
              out), b.path, topic_src, all_briefings, published, seeds, out) for b in kept}
     md.prefetch([(b.body, links_of[b.slug]) for b in kept], workers)
+    claims_jobs = {b.slug: _claims_job(b, seeds, seed_ids, index) for b in kept}
     if workers > 1:
-        memo.run("claims", [_claims_job(b, seeds, seed_ids, index) for b in kept])
+        memo.run("claims", list(claims_jobs.values()))
     briefings: dict[str, Briefing] = {}
     backlinks: dict[str, list[str]] = defaultdict(list)
     for b in kept:
@@ -141,7 +142,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
                 to = link.site_path.split("/")[1]
                 if to != b.slug and b.slug not in backlinks[to]:
                     backlinks[to].append(b.slug)
-        key_points, timeline = memo("claims", *_claims_job(b, seeds, seed_ids, index), out)
+        key_points, timeline = memo("claims", *claims_jobs.pop(b.slug), out)
         html = md.render(b.body, links)
         briefings[b.slug] = Briefing(
             slug=b.slug, path=b.path, title=b.title, date=b.date, seeds=b.seeds,
@@ -184,9 +185,9 @@ def _interned(memo, step: str, value, out: Collector):
 
 def _claims_job(b: BriefingSource, seeds: dict[str, Seed], seed_ids: str, index: SeedIndex):
     """The memo key and computation of a briefing's proven claims. The key holds everything
-    resolve_claim reads: the briefing's claims and seeds, those seeds' content, and which
-    seed ids exist."""
-    return ((b.slug, b.path, b.seeds, b.key_points, b.timeline, seed_ids,
+    resolve_claim reads: the briefing (by the digest of its text), its seeds' content, and
+    which seed ids exist."""
+    return ((b.slug, b.path, b.digest, seed_ids,
              tuple((s, seeds[s].path, seeds[s].digest) for s in b.seeds if s in seeds)),
             lambda o: _claims(b, index, o))
 

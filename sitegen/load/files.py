@@ -1,0 +1,61 @@
+"""Input files by content digest, read only when needed.
+
+A parse is memoised under the digest of the file's bytes (see sitegen.cache). The digest
+of a file whose metadata (size, modification and change times, inode) is the same as when
+it was last digested is taken from the memo, so a rebuild neither reads nor hashes the
+thousands of files that did not change. A file changed less than `SETTLE_NS` before the
+build started is always read: within the file system's timestamp granularity, a second
+write could leave the metadata as it was (the "racy" case git guards against the same way).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+from ..errors import Collector, SiteError
+
+SETTLE_NS = 2_000_000_000
+
+
+class InputFiles:
+    """Digests and bytes of the input files of one load (each file is digested once);
+    `memo` remembers digests by metadata between builds."""
+
+    def __init__(self, memo) -> None:
+        self.memo = memo
+        self.settled_before = time.time_ns() - SETTLE_NS
+        self._known: dict[Path, str] = {}
+
+    def digest(self, path: Path, rel: str) -> str:
+        """sha256 of the file's bytes. Raises OSError when it cannot be read."""
+        if path not in self._known:
+            self._known[path] = self._digest(path, rel)
+        return self._known[path]
+
+    def _digest(self, path: Path, rel: str) -> str:
+        st = os.stat(path)
+        if st.st_mtime_ns >= self.settled_before or st.st_ctime_ns >= self.settled_before:
+            return _sha256(path.read_bytes())
+        state = (rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+        return self.memo("file-digest", state, lambda _out: _sha256(path.read_bytes()),
+                         Collector())
+
+    @staticmethod
+    def data(path: Path, rel: str, digest: str) -> bytes:
+        """The file's bytes, which must still be those `digest` names: a parse is kept under
+        that digest. A file changed or removed since is an error of that file."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SiteError.at(rel, None, f"cannot read file: {exc.strerror or exc}",
+                               code="read-error") from None
+        if _sha256(data) != digest:
+            raise SiteError.at(rel, None, "the file changed while the site was being built; "
+                                          "build again", code="read-error")
+        return data
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
