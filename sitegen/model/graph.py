@@ -2,6 +2,7 @@
 prove citations, render Markdown, and work out all cross-links."""
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import replace
 
@@ -205,8 +206,11 @@ class _CachedMarkdown:
     resolved links, the topic names (title/alias -> slug) and the topic being described."""
 
     def __init__(self, names: dict[str, str], memo, out: Collector):
-        self.md, self.names = MarkdownRenderer(names), tuple(names.items())
-        self.memo, self.out = memo, out
+        self.md, self.memo, self.out = MarkdownRenderer(names), memo, out
+        # A digest stands for the names in every key: hashing a tuple of thousands of
+        # names for each of a hundred thousand keys would grow with topics x briefings.
+        self.names = hashlib.blake2b(repr(tuple(names.items())).encode("utf-8", "surrogatepass"),
+                                     digest_size=16).hexdigest()
 
     def key(self, text: str, links: dict[str, Link], skip_topic: str | None = None) -> tuple:
         return self.names, text, tuple(links.items()), skip_topic
