@@ -2,7 +2,8 @@
 with every pure, expensive step memoised, writing only the files that changed.
 
 What a rebuild reuses, and why the result equals a clean build byte for byte:
-- seeds, briefings and topics are parsed again only when their bytes or text changed;
+- seeds, briefings and topics are read again only when their files' metadata changed,
+  and parsed again only when their bytes changed (see load.files);
 - rendered Markdown, proven claims and related lists are recomputed only when their
   inputs changed (the memo keys in `model.graph` name every input);
 - the graph and the page list are rebuilt every time (cheap), so every cross-link is fresh;
