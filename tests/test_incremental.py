@@ -205,6 +205,24 @@ def test_a_class_can_say_what_determines_its_fingerprint():
     assert _digest("ab", "c") != _digest("a", "bc")  # a seed's digest: document + sidecar
 
 
+def test_claims_and_briefings_are_fingerprinted_by_what_determines_them(example):
+    from dataclasses import replace
+
+    from sitegen.build import load_site
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+
+    site = load_site(example, load_config(example), Collector())
+    b = next(b for b in site.briefings.values() if b.key_points)
+    kp = b.key_points[0]
+    fp = Fingerprints()
+    assert kp.proof  # proven by the build: the proof stands for the citation
+    assert fp(kp) == fp(replace(kp, ref=None)) != fp(replace(kp, proof="other"))
+    assert fp(replace(kp, proof="")) != fp(replace(kp, proof="", ref=None))
+    assert fp(b) == fp(replace(b, body_text="follows from body_html"))
+    assert fp(b) != fp(replace(b, body_html="<p>other</p>"))
+
+
 def test_update_site_writes_only_changed_files_and_deletes_stale_ones(tmp_path):
     out = tmp_path / "out"
     held, changed = update_site(out, {"a/index.html": b"A", "b/c/index.html": b"C"}, {})

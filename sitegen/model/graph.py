@@ -125,7 +125,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     memo = Ahead(memo, workers) if workers > 1 else memo
     md = _CachedMarkdown(names, memo, out)
     index = SeedIndex(seeds)
-    seed_ids = "\n".join(seeds)
+    seed_ids = _hash("\n".join(seeds))
 
     links_of = {b.slug: _resolve_links(
         memo("wikilinks", (b.body, b.body_line), lambda _: tuple(wikilinks(b.body, b.body_line)),
@@ -187,18 +187,26 @@ def _interned(memo, step: str, value, out: Collector):
 def _claims_job(b: BriefingSource, seeds: dict[str, Seed], seed_ids: str, index: SeedIndex):
     """The memo key and computation of a briefing's proven claims. The key holds everything
     resolve_claim reads: the briefing (by the digest of its text), its seeds' content, and
-    which seed ids exist."""
-    return ((b.slug, b.path, b.digest, seed_ids,
-             tuple((s, seeds[s].path, seeds[s].digest) for s in b.seeds if s in seeds)),
-            lambda o: _claims(b, index, o))
+    which seed ids exist (`seed_ids`: their digest)."""
+    cited = tuple((s, seeds[s].path, seeds[s].digest) for s in b.seeds if s in seeds)
+    return ((b.slug, b.path, b.digest, seed_ids, cited),
+            lambda o: _claims(b, index, cited, o))
 
 
-def _claims(b: BriefingSource, index: SeedIndex, out: Collector):
-    """(key points, timeline events) of a briefing, each citation proven."""
-    return (tuple(resolve_claim(b, c, f"kp-{i}", index, out)
+def _claims(b: BriefingSource, index: SeedIndex, cited: tuple, out: Collector):
+    """(key points, timeline events) of a briefing, each citation proven. Their `proof` is
+    a digest of what the values depend on: the claims as written and the cited seeds'
+    content (not the rest of the briefing, nor the ids of other seeds, which only
+    messages name)."""
+    proof = _hash(repr((b.slug, b.path, b.seeds, b.key_points, b.timeline, cited)))
+    return (tuple(resolve_claim(b, c, f"kp-{i}", index, proof, out)
                   for i, c in enumerate(b.key_points, 1)),
-            tuple(resolve_claim(b, c, f"ev-{i}", index, out)
+            tuple(resolve_claim(b, c, f"ev-{i}", index, proof, out)
                   for i, c in enumerate(b.timeline, 1)))
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class _CachedMarkdown:
@@ -209,8 +217,7 @@ class _CachedMarkdown:
         self.md, self.memo, self.out = MarkdownRenderer(names), memo, out
         # A digest stands for the names in every key: hashing a tuple of thousands of
         # names for each of a hundred thousand keys would grow with topics x briefings.
-        self.names = hashlib.blake2b(repr(tuple(names.items())).encode("utf-8", "surrogatepass"),
-                                     digest_size=16).hexdigest()
+        self.names = _hash(repr(tuple(names.items())))
 
     def key(self, text: str, links: dict[str, Link], skip_topic: str | None = None) -> tuple:
         return self.names, text, tuple(links.items()), skip_topic

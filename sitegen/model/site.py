@@ -6,7 +6,7 @@ Built by `model.graph.build_site`; read by `pages`; never changed after that.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from .. import urls
 from ..load.config import Config
@@ -37,6 +37,16 @@ class Claim:
     text: str
     ref: Ref | None
     date: PartialDate | None = None
+    # A digest of all the claims of its briefing were proven from, if known: not part of
+    # the value, but it determines it.
+    proof: str = field(default="", compare=False, repr=False)
+
+    def __fingerprint__(self) -> tuple:
+        """With a proof, the briefing, anchor and proof determine every field (see
+        sitegen.fingerprint): a page key need not walk the citation."""
+        if self.proof:
+            return self.briefing, self.anchor, self.proof
+        return self.briefing, self.anchor, self.text, self.ref, self.date
 
     @property
     def site_path(self) -> str:
@@ -63,6 +73,11 @@ class Briefing:
     next: str | None = None  # newer
     word_count: int = 0
     body_text: str = ""  # the body as plain text, for the search index
+
+    def __fingerprint__(self) -> tuple:
+        """Every field but `body_text`, which follows from `body_html` (see
+        sitegen.fingerprint)."""
+        return tuple(getattr(self, name) for name in _BRIEFING_FIELDS)
 
     @property
     def site_path(self) -> str:
@@ -118,3 +133,6 @@ class Site:
     topics: dict[str, Topic]  # by title
     sources: dict[str, Source]  # by id
     timeline: tuple[Claim, ...]  # every event, oldest first
+
+
+_BRIEFING_FIELDS = tuple(f.name for f in fields(Briefing) if f.name != "body_text")
