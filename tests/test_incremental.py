@@ -223,6 +223,24 @@ def test_claims_and_briefings_are_fingerprinted_by_what_determines_them(example)
     assert fp(b) != fp(replace(b, body_html="<p>other</p>"))
 
 
+def test_a_seed_edit_that_leaves_the_claims_as_they_were_keeps_their_fingerprints(example):
+    from sitegen.build import load_site
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+
+    def claim_digests():
+        site = load_site(example, load_config(example), Collector())
+        return {(c.briefing, c.anchor): fp(c) for b in site.briefings.values()
+                for c in (*b.key_points, *b.timeline)}
+
+    fp = Fingerprints()
+    before = claim_digests()
+    seed = next(p for p in (example / "seeds").iterdir() if p.suffix == ".txt")
+    seed.write_text(seed.read_text(encoding="utf-8") + "\n\nA paragraph nobody cites.\n",
+                    encoding="utf-8")
+    assert before and claim_digests() == before  # pages showing the claims stand
+
+
 def test_update_site_writes_only_changed_files_and_deletes_stale_ones(tmp_path):
     out = tmp_path / "out"
     held, changed = update_site(out, {"a/index.html": b"A", "b/c/index.html": b"C"}, {})

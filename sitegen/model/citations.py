@@ -35,9 +35,8 @@ def _short(text: str, limit: int = 90) -> str:
 
 
 def resolve_claim(b: BriefingSource, c: ClaimSource, anchor: str, index: SeedIndex,
-                  proof: str, out: Collector) -> Claim:
-    """The claim with its citation proven, or with `ref=None` and an error reported.
-    `proof`: a digest of everything the result depends on (see Claim)."""
+                  out: Collector) -> Claim:
+    """The claim with its citation proven, or with `ref=None` and an error reported."""
     seeds = [s for s in b.seeds if s in index.seeds]
     ref = None
     cited = None
@@ -84,4 +83,4 @@ def resolve_claim(b: BriefingSource, c: ClaimSource, anchor: str, index: SeedInd
                       code="quote-not-found")
     elif cited:
         ref = Ref(cited[0], cited[1], None, cited[2])
-    return Claim(b.slug, anchor, c.text, ref, c.date, proof)
+    return Claim(b.slug, anchor, c.text, ref, c.date)

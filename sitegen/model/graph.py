@@ -17,7 +17,7 @@ from . import related as rel
 from .citations import SeedIndex, resolve_claim
 from ..parallel import fork_map
 from .markup import Link, MarkdownRenderer, html_text, wikilinks
-from .site import Briefing, Citation, Site, Source, Topic
+from .site import Briefing, Citation, Claim, Site, Source, Topic
 
 
 def _check_refs(b: BriefingSource, seeds: dict, topics: dict, briefings: dict,
@@ -188,21 +188,23 @@ def _claims_job(b: BriefingSource, seeds: dict[str, Seed], seed_ids: str, index:
     """The memo key and computation of a briefing's proven claims. The key holds everything
     resolve_claim reads: the briefing (by the digest of its text), its seeds' content, and
     which seed ids exist (`seed_ids`: their digest)."""
-    cited = tuple((s, seeds[s].path, seeds[s].digest) for s in b.seeds if s in seeds)
-    return ((b.slug, b.path, b.digest, seed_ids, cited),
-            lambda o: _claims(b, index, cited, o))
+    return ((b.slug, b.path, b.digest, seed_ids,
+             tuple((s, seeds[s].path, seeds[s].digest) for s in b.seeds if s in seeds)),
+            lambda o: _claims(b, index, o))
 
 
-def _claims(b: BriefingSource, index: SeedIndex, cited: tuple, out: Collector):
-    """(key points, timeline events) of a briefing, each citation proven. Their `proof` is
-    a digest of what the values depend on: the claims as written and the cited seeds'
-    content (not the rest of the briefing, nor the ids of other seeds, which only
-    messages name)."""
-    proof = _hash(repr((b.slug, b.path, b.seeds, b.key_points, b.timeline, cited)))
-    return (tuple(resolve_claim(b, c, f"kp-{i}", index, proof, out)
+def _claims(b: BriefingSource, index: SeedIndex, out: Collector):
+    """(key points, timeline events) of a briefing, each citation proven, each claim with
+    the digest of its value as `proof` (kept with it in the memo, so page keys need not
+    walk it again)."""
+    return (tuple(_proven(resolve_claim(b, c, f"kp-{i}", index, out))
                   for i, c in enumerate(b.key_points, 1)),
-            tuple(resolve_claim(b, c, f"ev-{i}", index, proof, out)
+            tuple(_proven(resolve_claim(b, c, f"ev-{i}", index, out))
                   for i, c in enumerate(b.timeline, 1)))
+
+
+def _proven(claim: Claim) -> Claim:
+    return replace(claim, proof=_hash(repr(claim)))
 
 
 def _hash(text: str) -> str:

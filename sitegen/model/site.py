@@ -37,13 +37,13 @@ class Claim:
     text: str
     ref: Ref | None
     date: PartialDate | None = None
-    # A digest of all the claims of its briefing were proven from, if known: not part of
-    # the value, but it determines it.
+    # A digest of the other fields' values (their repr), worked out once where the claim
+    # is proven and kept with it in the build cache; not part of the value itself.
     proof: str = field(default="", compare=False, repr=False)
 
     def __fingerprint__(self) -> tuple:
-        """With a proof, the briefing, anchor and proof determine every field (see
-        sitegen.fingerprint): a page key need not walk the citation."""
+        """With a proof, the proof stands for every field (see sitegen.fingerprint): a page
+        key need not walk the citation."""
         if self.proof:
             return self.briefing, self.anchor, self.proof
         return self.briefing, self.anchor, self.text, self.ref, self.date
