@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import Problem, SiteError
+from .gcpause import paused_gc
 
 
 def _print_problems(problems: list[Problem]) -> None:
@@ -30,9 +31,10 @@ def cmd_build(args) -> int:
     from .build import build
     log = None if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     try:
-        result = build(_root(args), out_dir=args.out, drafts=args.drafts,
-                       clean_links=True if args.clean_links else None, log=log,
-                       workers=args.jobs, cache=not args.no_cache)
+        with paused_gc(final=True):
+            result = build(_root(args), out_dir=args.out, drafts=args.drafts,
+                           clean_links=True if args.clean_links else None, log=log,
+                           workers=args.jobs, cache=not args.no_cache)
     except SiteError as exc:
         _print_problems(exc.problems)
         print(f"build failed: {len(exc.problems)} error(s); the previous output is unchanged",
@@ -44,7 +46,8 @@ def cmd_build(args) -> int:
 
 def cmd_check(args) -> int:
     from .check import run_check
-    return run_check(_root(args), args)
+    with paused_gc(final=True):
+        return run_check(_root(args), args)
 
 
 def cmd_serve(args) -> int:

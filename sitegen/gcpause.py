@@ -13,12 +13,16 @@ from typing import Iterator
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
-    """Run the body with the cyclic collector off (reference counting still frees)."""
+def paused_gc(final: bool = False) -> Iterator[None]:
+    """Run the body with the cyclic collector off (reference counting still frees).
+    `final`: the process ends soon after (a command line verb): what the body leaves is
+    frozen out of collections, sparing a last walk over the whole graph (~0.9 s at 10k)."""
     was_on = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if final:
+            gc.freeze()
         if was_on:
             gc.enable()
