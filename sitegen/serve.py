@@ -30,6 +30,7 @@ from livereload.watcher import Watcher as _LivereloadWatcher
 from tornado import httpserver, ioloop, netutil, web
 
 from .errors import Problem, SiteError
+from .gcpause import DeferredCollection
 from .incremental import IncrementalBuilder, Rebuilt
 from .overlay import error_page, inject, render_overlay
 from .urls import base_path
@@ -59,10 +60,19 @@ class Preview:
         self.overlay: str | None = None  # HTML shown over pages while there are errors
         self.base = "/"  # the path the site is served under: base_url's, of the last good build
         self._warnings: list[Problem] = []
+        self.collection = DeferredCollection()
 
     def rebuild(self, changed: set[str] = frozenset()) -> str | None:
         """Build; report in the terminal. Returns what the browser should reload
-        ('*' for everything, or one stylesheet's path), or None when nothing it shows changed."""
+        ('*' for everything, or one stylesheet's path), or None when nothing it shows changed.
+        The garbage collection after it waits until the preview is idle."""
+        self.collection.hold()
+        try:
+            return self._rebuild(changed)
+        finally:
+            self.collection.release_later()
+
+    def _rebuild(self, changed: set[str]) -> str | None:
         what = ", ".join(sorted(changed)[:3]) + (" …" if len(changed) > 3 else "")
         try:
             result: Rebuilt | None = self.builder.build()

@@ -278,3 +278,22 @@ def test_sigterm_stops_and_cleans_up(small):
 @pytest.fixture(autouse=True)
 def _no_browser(monkeypatch):
     monkeypatch.setenv("BROWSER", "true")  # never open a real browser from a test
+
+
+def test_the_preview_collects_garbage_when_idle_not_between_save_and_reload(small, tmp_path):
+    import gc
+
+    preview = serve_module.Preview(small, tmp_path / "preview")
+    preview.collection.delay = 0.3
+    try:
+        preview.rebuild()
+        assert preview.built
+        assert not gc.isenabled()  # the reload goes out before any collection
+        time.sleep(0.15)
+        preview.rebuild({"content/briefings/harbour-reopens.md"})  # a second save
+        time.sleep(0.2)
+        assert not gc.isenabled()  # the burst went on: the collection waited
+        wait_until(gc.isenabled, timeout=2)  # idle: collected, collector back on
+    finally:
+        preview.collection.hold()
+        gc.enable()
