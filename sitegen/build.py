@@ -29,6 +29,9 @@ from .write import MARKER, Kept, OutputWriter, Staged, check_output_dir
 from . import feeds, lock, manifest, search, urls
 
 
+LARGE_SITE = 2000  # briefings: from here, a site's list pages and book each take 0.1 s or more
+
+
 @dataclass
 class BuildResult:
     site: Site | None  # None when nothing had changed since the last build
@@ -101,7 +104,9 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         key = reuse.key(page_renderer.keys, page) if reuse and rel not in reuse.current else None
         return rel, content, key, page_renderer.take_parts()
 
-    for rel, content, key, parts in fork_map(make, fresh, workers):
+    # On a large site a few pages can be much work (the book, the lists): fork for them too.
+    few = 2 if len(site.briefings) >= LARGE_SITE else None
+    for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few):
         if key is not None:
             reuse.current[rel] = key
         page_renderer.keep_parts(parts)

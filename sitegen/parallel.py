@@ -30,18 +30,21 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None
-             ) -> Iterator[R]:
-    """fn(item) for every item, in order; on `workers` processes when worth it."""
+def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
+             min_items: int | None = None) -> Iterator[R]:
+    """fn(item) for every item, in order; on `workers` processes when worth it (at least
+    `min_items` items, default MIN_ITEMS: fewer when each item is known to be much work)."""
     workers = default_workers() if workers is None else workers
-    if (workers <= 1 or len(items) < MIN_ITEMS
+    min_items = MIN_ITEMS if min_items is None else min_items
+    if (workers <= 1 or len(items) < max(min_items, 2)
             or "fork" not in multiprocessing.get_all_start_methods()):
         yield from map(fn, items)
         return
     global _job
     _job = (fn, items)
     try:
-        chunks = [(i, min(i + CHUNK, len(items))) for i in range(0, len(items), CHUNK)]
+        size = max(1, min(CHUNK, len(items) // (workers * 4)))  # a few items: one at a time
+        chunks = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for results in pool.imap(_run_chunk, chunks):
                 yield from results

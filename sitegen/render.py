@@ -80,13 +80,13 @@ class Renderer:
         return Markup(self.render_part(Page(page.site_path, page.template, page.title),
                                        template, data))
 
-    def take_parts(self) -> list:
-        """Pieces this renderer made since last asked, for `keep_parts` in the process that
-        keeps them (a renderer that caches pieces: see sitegen.reuse)."""
-        return []
+    def take_parts(self) -> object:
+        """Pieces this renderer made or reused since last asked, for `keep_parts` in the
+        process that keeps them (a renderer that caches pieces: see sitegen.reuse)."""
+        return None
 
-    def keep_parts(self, parts: list) -> None:
-        """Keep pieces `take_parts` gave in another process."""
+    def keep_parts(self, parts: object) -> None:
+        """Keep what `take_parts` gave in another process."""
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
         """The HTML of one piece of `page` (sitegen.incremental reuses it while unchanged)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from . import urls
@@ -34,27 +35,43 @@ class PartCachingRenderer(Renderer):
         super().__init__(theme, site)
         self.memo = memo
         self.keys = PageKeys(self.env, theme, site, fingerprints or Fingerprints(), memo)
-        self._made: list[tuple[tuple, str]] = []  # pieces rendered since `take_parts`
+        self._made: list[tuple[tuple, str | None]] = []  # pieces since `take_parts`
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
         return self.cached_part(self.keys.part(page, template, data), page, template, data)
 
     def cached_part(self, key: tuple, page: Page, template: str, data: dict) -> str:
+        made = []
+
         def compute(_out: Collector) -> str:
-            html = Renderer.render_part(self, page, template, data)
-            self._made.append((key, html))
-            return html
+            made.append(Renderer.render_part(self, page, template, data))
+            return made[0]
 
-        return self.memo("part", key, compute, Collector())
+        html = self.memo("part", key, compute, Collector())
+        self._made.append((key, made[0] if made else None))
+        return html
 
-    def take_parts(self) -> list[tuple[tuple, str]]:
+    def take_parts(self) -> tuple[int, list[tuple[tuple, str | None]]]:
+        """This process's id, and the pieces rendered since the last call, as (key, HTML),
+        and those reused from the memo, as (key, None)."""
         made, self._made = self._made, []
-        return made
+        return os.getpid(), made
 
-    def keep_parts(self, parts: list[tuple[tuple, str]]) -> None:
-        for key, html in parts:
-            if not self.memo.has("part", key):  # made in another process
+    def keep_parts(self, parts: tuple[int, list[tuple[tuple, str | None]]]) -> None:
+        """Take over what a worker process's `take_parts` returned: the pieces it rendered,
+        and the use of those it reused (else the memo would drop them after this build)."""
+        pid, items = parts
+        if pid == os.getpid():
+            return  # made or reused in this process: the memo knows already
+        for key, html in items:
+            if self.memo.has("part", key):
+                self.memo("part", key, _known, Collector())  # marks it used
+            elif html is not None:
                 self.memo("part", key, lambda _, html=html: html, Collector())
+
+
+def _known(_out: Collector) -> str:
+    raise AssertionError("not called: the memo holds the piece")
 
 
 class PageReuse:

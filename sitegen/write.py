@@ -129,13 +129,18 @@ class OutputWriter:
         """Bring the existing `out` to the new output: delete what is no longer produced,
         then move the staged files in."""
         out, produced = self.out, produced | {MARKER}
-        for dirpath, _dirnames, filenames in os.walk(out, topdown=False):
-            folder = Path(dirpath)
+        top = str(out)
+        for dirpath, _dirnames, filenames in os.walk(top, topdown=False):
+            # Plain strings: this visits every file of a large site on every build.
+            base = dirpath[len(top) + 1:].replace(os.sep, "/")
+            prefix = f"{base}/" if base else ""
+            removed = False
             for name in filenames:
-                if (folder / name).relative_to(out).as_posix() not in produced:
-                    (folder / name).unlink()
-            if folder != out and not any(folder.iterdir()):
-                folder.rmdir()
+                if prefix + name not in produced:
+                    os.unlink(os.path.join(dirpath, name))
+                    removed = True
+            if base and (removed or not filenames) and not os.listdir(dirpath):
+                os.rmdir(dirpath)
         for rel in staged:
             target = out / rel
             if target.is_dir():  # a folder where a file now goes: the new output wins

@@ -206,3 +206,18 @@ def test_a_file_changed_during_the_build_is_an_error_not_a_wrong_parse(tmp_path)
     path.write_text("two")
     with pytest.raises(SiteError, match="a.md: .*changed while the site was being built"):
         files.InputFiles.data(path, "a.md", digest)
+
+
+def test_pieces_reused_in_worker_processes_stay_in_the_cache(example, monkeypatch):
+    import sitegen.build as build_module
+
+    monkeypatch.setattr(build_module, "LARGE_SITE", 0)  # fork even for the few pages of an edit
+    build(example, workers=2)
+    chapters = len(diskcache.DiskMemo(example)._read("part"))
+    assert chapters >= 3
+    path = next((example / "content/briefings").glob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    build(example, workers=2)  # the book renders in a worker, reusing all but one chapter
+    assert len(diskcache.DiskMemo(example)._read("part")) == chapters
+    build(example, out_dir=str(example / "cold"), workers=1, cache=False)
+    assert _pages(example / "public") == _pages(example / "cold")

@@ -31,7 +31,8 @@ def test_a_new_output_is_written_whole_and_marked(tmp_path):
 def test_only_changed_files_are_written_and_stale_ones_go(tmp_path):
     out = tmp_path / "public"
     write_site(out, [("same.html", b"S"), ("kept.html", b"K"), ("changed.html", b"C"),
-                     ("old/gone.html", b"G"), ("dir", b"a file that becomes a folder")])
+                     ("old/gone.html", b"G"), ("deep/er/gone.html", b"G"),
+                     ("dir", b"a file that becomes a folder")])
     for p in out.rglob("*.html"):
         os.utime(p, ns=(1, 1))
     before = _stats(out)
@@ -44,7 +45,7 @@ def test_only_changed_files_are_written_and_stale_ones_go(tmp_path):
     assert now["changed.html"] != before["changed.html"]
     assert snapshot(out) == {MARKER: (out / MARKER).read_bytes(), "changed.html": b"C2",
                              "dir/new.html": b"N", "kept.html": b"K", "same.html": b"S"}
-    assert not (out / "old").exists()  # emptied folders go too
+    assert not (out / "old").exists() and not (out / "deep").exists()  # emptied folders go too
     write_site(out, [("dir", b"a file again")])
     assert (out / "dir").read_bytes() == b"a file again"
     assert not list(tmp_path.glob(".public.sitegen-*"))
