@@ -157,10 +157,15 @@ class DiskMemo:
         entries: dict = {}
         if self._key is not None:
             for shard in range(SHARDS):
-                entries.update(self._read_file(self.folder / f"{step}-{shard:x}.pickle"))
+                found = self._read_file(self.folder / f"{step}-{shard:x}.pickle")
+                if found is None:  # ignored: `save` replaces it (or removes it, if empty)
+                    self._dirty.add((step, shard))
+                else:
+                    entries.update(found)
         return entries
 
-    def _read_file(self, path: Path) -> dict:
+    def _read_file(self, path: Path) -> dict | None:
+        """The entries of one shard file; {} when there is none, None when it is ignored."""
         try:
             data = path.read_bytes()
         except OSError:
@@ -175,7 +180,7 @@ class DiskMemo:
         except Exception:  # noqa: BLE001 - a damaged cache is never trusted
             pass
         self.log(f"cache: ignored {CACHE_DIR}/{path.name} (stale, damaged or not ours)")
-        return {}
+        return None
 
     def save(self) -> None:
         """Keep what this build used, for the next one (call after a successful build).

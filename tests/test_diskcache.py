@@ -81,6 +81,10 @@ def test_damaged_cache_is_ignored(small, capsys):
     build(small, workers=1, log=messages.append)
     assert any(m.startswith("cache: ignored .sitegen-cache/markdown-") for m in messages)
     assert "Tuesday" in (small / "public/briefings/harbour-reopens/index.html").read_text()
+    edit(small, B, "Tuesday", "Wednesday")
+    messages.clear()
+    build(small, workers=1, log=messages.append)
+    assert not [m for m in messages if m.startswith("cache: ignored")]  # said once: replaced
 
 
 class _Boom:
