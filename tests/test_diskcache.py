@@ -74,8 +74,8 @@ def test_second_build_without_changes_does_nothing_and_repeats_warnings(small):
 
 def test_damaged_cache_is_ignored(small, capsys):
     build(small, workers=1)
-    for shard in (small / ".sitegen-cache").glob("markdown-*.pickle"):
-        shard.write_bytes(b"garbage\n\x80\x04junk")
+    for shard in range(diskcache.SHARDS):  # shards in use, and shards holding nothing
+        (small / f".sitegen-cache/markdown-{shard:x}.pickle").write_bytes(b"garbage\n\x80\x04junk")
     edit(small, B, "Monday", "Tuesday")
     messages = []
     build(small, workers=1, log=messages.append)
