@@ -26,7 +26,7 @@ from .render import Renderer
 from .theme import Theme, load_theme
 from .reuse import PageReuse, PartCachingRenderer
 from .write import MARKER, Kept, OutputWriter, Staged, check_output_dir
-from . import feeds, lock, manifest, search, urls
+from . import feeds, lock, manifest, progress, search, urls
 
 
 LARGE_SITE = 2000  # briefings: from here, a site's list pages and book each take 0.1 s or more
@@ -106,7 +106,8 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
 
     # On a large site a few pages can be much work (the book, the lists): fork for them too.
     few = 2 if len(site.briefings) >= LARGE_SITE else None
-    for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few):
+    for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
+                                             label="rendering pages"):
         if key is not None:
             reuse.current[rel] = key
         page_renderer.keep_parts(parts)
@@ -132,7 +133,7 @@ def build(root: Path, out_dir: str | None = None, drafts: bool = False,
     `workers`: processes rendering (default: one per core). `cache`: reuse and keep
     `.sitegen-cache/` (parsed inputs, rendered Markdown), and skip the build entirely
     when no input changed since the last one."""
-    with paused_gc():
+    with paused_gc(), progress.reporting(log):
         return _build(root, out_dir, drafts, clean_links, log, workers, cache)
 
 

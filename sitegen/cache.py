@@ -22,6 +22,8 @@ from . import parallel
 
 T = TypeVar("T")
 Compute = Callable[[Collector], T]
+LABELS = {"seed": "parsing seeds", "briefing": "parsing briefings", "topic": "parsing topics",
+          "claims": "proving citations"}  # for progress lines
 
 
 def no_memo(step: str, key: Hashable, compute: Compute, out: Collector) -> T:
@@ -103,7 +105,8 @@ class Ahead:
         if self.workers <= 1 or len(todo) < parallel.MIN_ITEMS:
             return
         for (key, _compute), result in zip(todo, parallel.fork_map(
-                lambda job: _captured(job[1]), todo, self.workers)):
+                lambda job: _captured(job[1]), todo, self.workers,
+                label=LABELS.get(step, step))):
             if result is not None:
                 self.ready[step, key] = result
 

@@ -11,6 +11,8 @@ import multiprocessing
 import os
 from typing import Callable, Iterator, Sequence, TypeVar
 
+from . import progress
+
 T = TypeVar("T")
 R = TypeVar("R")
 CHUNK = 32
@@ -31,14 +33,15 @@ def default_workers() -> int:
 
 
 def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
-             min_items: int | None = None) -> Iterator[R]:
+             min_items: int | None = None, label: str | None = None) -> Iterator[R]:
     """fn(item) for every item, in order; on `workers` processes when worth it (at least
-    `min_items` items, default MIN_ITEMS: fewer when each item is known to be much work)."""
+    `min_items` items, default MIN_ITEMS: fewer when each item is known to be much work).
+    `label` names the work in progress lines (see sitegen.progress)."""
     workers = default_workers() if workers is None else workers
     min_items = MIN_ITEMS if min_items is None else min_items
     if (workers <= 1 or len(items) < max(min_items, 2)
             or "fork" not in multiprocessing.get_all_start_methods()):
-        yield from map(fn, items)
+        yield from _counted(map(fn, items), len(items), label)
         return
     global _job
     _job = (fn, items)
@@ -46,7 +49,16 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = Non
         size = max(1, min(CHUNK, len(items) // (workers * 4)))  # a few items: one at a time
         chunks = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for results in pool.imap(_run_chunk, chunks):
-                yield from results
+            results = (r for chunk in pool.imap(_run_chunk, chunks) for r in chunk)
+            yield from _counted(results, len(items), label)
     finally:
         _job = None
+
+
+def _counted(results: Iterator[R], total: int, label: str | None) -> Iterator[R]:
+    if label is None:
+        yield from results
+        return
+    for done, result in enumerate(results, 1):
+        progress.tick(label, done, total)
+        yield result

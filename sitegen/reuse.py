@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from . import urls
+from . import progress, urls
 from .errors import Collector
 from .diskcache import CACHE_DIR, write_cache_file
 from .fingerprint import Fingerprints
@@ -95,7 +95,8 @@ class PageReuse:
         if not self.previous:
             return [], pages
         reused, fresh = [], []
-        for page in pages:
+        for done, page in enumerate(pages, 1):
+            progress.tick("checking pages", done, len(pages))
             rel = urls.output_file(page.site_path)
             key = self.current[rel] = self.key(keys, page)
             if self.previous.get(rel) == key and (self.out / rel).is_file():

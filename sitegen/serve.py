@@ -35,6 +35,7 @@ from .incremental import IncrementalBuilder, Rebuilt
 from .overlay import error_page, inject, render_overlay
 from .urls import base_path
 from .watch import Coalescer, Watcher
+from . import progress
 
 POLL = 0.05  # seconds between two looks at the inputs, where inotify is not available
 QUIET = 0.1  # seconds without a change before rebuilding
@@ -240,7 +241,8 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
     try:
         preview = Preview(root, folder, drafts)
         watcher = Watcher(root)  # the baseline: anything changed from here on is seen
-        preview.rebuild()
+        with progress.reporting(say):  # the first build of a large site takes a while
+            preview.rebuild()
         loop = ioloop.IOLoop.current()
         server = httpserver.HTTPServer(application(preview))
         server.add_sockets(sockets)

@@ -127,3 +127,16 @@ def test_book_chapters_rendered_by_workers_are_kept_for_the_next_build(example, 
          "title: Updated ")
     build(example, workers=1)
     assert briefings > 3 and 0 < len(chapters) < briefings  # not the whole book again
+
+
+def test_long_builds_say_how_far_they_are(example, monkeypatch):
+    from sitegen import progress
+
+    monkeypatch.setattr(progress, "EVERY", 0.0)  # a line per item: the example is quick
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)  # parse and render in workers too
+    messages = []
+    result = build(example, workers=2, cache=False, log=messages.append)
+    pages = [m for m in messages if m.startswith("rendering pages: ")]
+    assert pages[-1].startswith(f"rendering pages: {result.pages:,} of {result.pages:,} (")
+    assert any(m.startswith("parsing briefings: ") for m in messages)
+    assert any(m.startswith("rendering Markdown: ") for m in messages)

@@ -230,7 +230,8 @@ class _CachedMarkdown:
         if workers <= 1:
             return
         jobs = [job for job in jobs if not self.memo.has("markdown", self.key(*job))]
-        done = fork_map(lambda job: _html_and_text(self.md.render(*job)), jobs, workers)
+        done = fork_map(lambda job: _html_and_text(self.md.render(*job)), jobs, workers,
+                        label="rendering Markdown")
         for job, (html, plain) in zip(jobs, done):
             self.memo.keep("markdown", self.key(*job), html)
             self.memo.keep("body-text", (html,), plain)
