@@ -4,9 +4,11 @@
 seeds, briefings and topics, rendered Markdown, proven claims, the search text of each
 body and the HTML of page pieces (the book's chapters), each stored under a
 digest of its full key (the key holds every input of the step, so a hit is correct by
-construction). Each step's entries are spread over SHARDS files by digest, each written
-atomically after a successful build with just the entries that build used, and only
-when those changed: an edit rewrites a sixteenth of the cache, not all of it.
+construction). Each step's entries are spread over SHARDS files by digest, each read
+when first needed and written atomically after a successful build with just the entries
+that build used, and only when those changed: an edit rewrites a sixteenth of the cache,
+not all of it. Entries that worker processes used are kept without reading their files
+(`touch`); an unused entry in a file no one read stays until that file is rewritten.
 
 A cache file is trusted only when it was written by this very sitegen code (a digest of
 the package's source is part of each file) and carries a valid HMAC made with a secret
@@ -28,8 +30,8 @@ from . import __version__
 from .errors import Collector
 
 CACHE_DIR = ".sitegen-cache"
-PERSISTED = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims", "related",
-             "word-count", "template-names", "body-text", "part")
+PERSISTED = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims",
+             "related", "word-count", "template-names", "body-text", "part")
 _BIG = 256  # key parts longer than this are digested once, remembered by identity…
 _BIG_KEPT = 512  # …for the most recent few hundred (each is kept alive while remembered)
 SHARDS = 16
@@ -105,8 +107,10 @@ class DiskMemo:
         self.log = log
         self.version = code_digest()
         self._key = _secret()
-        self._stores: dict[str, dict[bytes, tuple[Any, tuple]]] = {}
-        self._used: dict[str, dict[bytes, tuple[Any, tuple]]] = {}
+        # Shard files are read when first needed: (step, shard) -> {digest: entry}.
+        self._shards: dict[tuple[str, int], dict[bytes, tuple[Any, tuple]]] = {}
+        self._used: dict[tuple[str, int], dict[bytes, tuple[Any, tuple]]] = {}
+        self._touched: dict[tuple[str, int], set[bytes]] = {}  # used elsewhere, not read yet
         self._dirty: set[tuple[str, int]] = set()  # (step, shard) with new entries
         self._big: dict[int, tuple[Any, str]] = {}
         self.hits = self.misses = 0
@@ -115,22 +119,40 @@ class DiskMemo:
         if step not in PERSISTED:
             return compute(out)
         digest = self._digest(key)
-        store, used = self._store(step), self._used.setdefault(step, {})
-        entry = store.get(digest)
+        where = (step, digest[0] % SHARDS)
+        shard = self._shard(where)
+        entry = shard.get(digest)
         if entry is None:
             collector = Collector()
             entry = (compute(collector), tuple(collector.problems))
-            store[digest] = entry
-            self._dirty.add((step, digest[0] % SHARDS))
+            shard[digest] = entry
+            self._dirty.add(where)
             self.misses += 1
         else:
             self.hits += 1
-        used[digest] = entry
+        self._used.setdefault(where, {})[digest] = entry
         out.extend(list(entry[1]))
         return entry[0]
 
     def has(self, step: str, key: Hashable) -> bool:
-        return step in PERSISTED and self._digest(key) in self._store(step)
+        if step not in PERSISTED:
+            return False
+        digest = self._digest(key)
+        return digest in self._shard((step, digest[0] % SHARDS))
+
+    def touch(self, step: str, key: Hashable) -> None:
+        """Keep the entry another process (a worker) used: it stays in the cache, and its
+        shard file is not read here for that."""
+        if step not in PERSISTED:
+            return
+        digest = self._digest(key)
+        where = (step, digest[0] % SHARDS)
+        if where in self._shards:
+            entry = self._shards[where].get(digest)
+            if entry is not None:
+                self._used.setdefault(where, {})[digest] = entry
+        else:
+            self._touched.setdefault(where, set()).add(digest)
 
     def _digest(self, key: Hashable) -> bytes:
         parts = []
@@ -148,21 +170,23 @@ class DiskMemo:
         return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
                                digest_size=16).digest()
 
-    def _store(self, step: str) -> dict:
-        if step not in self._stores:
-            self._stores[step] = self._read(step)
-        return self._stores[step]
+    def _shard(self, where: tuple[str, int]) -> dict:
+        if where not in self._shards:
+            entries = self._shards[where] = self._read_shard(where)
+            for digest in self._touched.pop(where, ()):
+                if digest in entries:
+                    self._used.setdefault(where, {})[digest] = entries[digest]
+        return self._shards[where]
 
-    def _read(self, step: str) -> dict:
-        entries: dict = {}
-        if self._key is not None:
-            for shard in range(SHARDS):
-                found = self._read_file(self.folder / f"{step}-{shard:x}.pickle")
-                if found is None:  # ignored: `save` replaces it (or removes it, if empty)
-                    self._dirty.add((step, shard))
-                else:
-                    entries.update(found)
-        return entries
+    def _read_shard(self, where: tuple[str, int]) -> dict:
+        if self._key is None:
+            return {}
+        step, shard = where
+        found = self._read_file(self.folder / f"{step}-{shard:x}.pickle")
+        if found is None:  # ignored: `save` replaces it (or removes it, if empty)
+            self._dirty.add(where)
+            return {}
+        return found
 
     def _read_file(self, path: Path) -> dict | None:
         """The entries of one shard file; {} when there is none, None when it is ignored."""
@@ -193,20 +217,18 @@ class DiskMemo:
             self.log(f"cache: not saved ({exc})")
 
     def _write(self) -> None:
-        for step, used in self._used.items():
-            held = [0] * SHARDS  # entries each shard file holds now
-            for digest in self._stores.get(step, ()):
-                held[digest[0] % SHARDS] += 1
-            keep: list[dict] = [{} for _ in range(SHARDS)]
-            for digest, entry in used.items():
-                keep[digest[0] % SHARDS][digest] = entry
-            for shard, entries in enumerate(keep):
-                if (step, shard) not in self._dirty and len(entries) == held[shard]:
-                    continue  # nothing new and nothing dropped
-                name = f"{step}-{shard:x}.pickle"
-                if not entries:
-                    (self.folder / name).unlink(missing_ok=True)
-                    continue
-                body = pickle.dumps((self.version, entries), protocol=pickle.HIGHEST_PROTOCOL)
-                sig = hmac.new(self._key, body, "sha256").hexdigest().encode()
-                write_cache_file(self.root, name, sig + b"\n" + body)
+        """Rewrite each shard read (or meant to be replaced) whose entries this build
+        changed: new ones, or ones it did not use (dropped). A step this build did not use
+        at all is left as it is."""
+        steps = {step for step, _shard in self._used}
+        for where, entries in self._shards.items():
+            used = self._used.get(where, {})
+            if where[0] not in steps or (where not in self._dirty and len(used) == len(entries)):
+                continue  # nothing new and nothing dropped
+            name = f"{where[0]}-{where[1]:x}.pickle"
+            if not used:
+                (self.folder / name).unlink(missing_ok=True)
+                continue
+            body = pickle.dumps((self.version, used), protocol=pickle.HIGHEST_PROTOCOL)
+            sig = hmac.new(self._key, body, "sha256").hexdigest().encode()
+            write_cache_file(self.root, name, sig + b"\n" + body)

@@ -63,11 +63,15 @@ class PartCachingRenderer(Renderer):
         pid, items = parts
         if pid == os.getpid():
             return  # made or reused in this process: the memo knows already
+        touch = getattr(self.memo, "touch", None)
         for key, html in items:
-            if self.memo.has("part", key):
+            if html is not None:
+                if not self.memo.has("part", key):
+                    self.memo("part", key, lambda _, html=html: html, Collector())
+            elif touch is not None:
+                touch("part", key)  # without reading the cache's pieces into this process
+            elif self.memo.has("part", key):
                 self.memo("part", key, _known, Collector())  # marks it used
-            elif html is not None:
-                self.memo("part", key, lambda _, html=html: html, Collector())
 
 
 def _known(_out: Collector) -> str:
