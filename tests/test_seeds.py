@@ -422,3 +422,17 @@ def test_block_is_plain_frozen_data():
         block.text = "changed"  # type: ignore[misc]
     _, blocks, _ = parse("<p>a &lt; b &amp; c</p>", "html")
     assert blocks[0].text == "a < b & c"  # unescaped: escaping happens when rendering
+
+
+def test_a_seeds_blocks_stay_pickled_until_first_read():
+    import pickle
+
+    from sitegen.load.blocks import Blocks
+
+    blocks = Blocks([Block("heading", "Title", None, 1), Block("paragraph", "Text.", "p1")])
+    back = pickle.loads(pickle.dumps(blocks))
+    assert back._items is None  # one bytes object until something reads it
+    assert pickle.loads(pickle.dumps(back)) == blocks  # saved again without being read
+    assert back._items is None
+    assert [b.id for b in back] == [None, "p1"] and len(back) == 2 and back[1].text == "Text."
+    assert back == tuple(blocks) and hash(back) == hash(tuple(blocks))

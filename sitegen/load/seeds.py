@@ -15,13 +15,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 
 from ..cache import no_memo
 from ..errors import Collector, Problem
-from .seed_html import Chunk, collapse, declared_charset, html_chunks, markdown_chunks
+from .blocks import Block, Blocks
 from .files import InputFiles
+from .seed_html import Chunk, collapse, declared_charset, html_chunks, markdown_chunks
 from .seed_meta import SeedMeta, parse_meta
 
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
@@ -34,22 +35,12 @@ _SENTENCE_END = ".!?:;…"
 
 
 @dataclass(frozen=True)
-class Block:
-    kind: str  # "heading" | "paragraph"
-    text: str  # plain text, not escaped
-    id: str | None  # "p1", "p2", … for paragraphs; None for headings
-    level: int = 2  # heading level 1-6 (.txt section headings are 2)
-    line: int = 0  # 1-based line where the block starts in the source (0: unknown)
-    preformatted: bool = False  # code/pre block: keep its newlines
-
-
-@dataclass(frozen=True)
 class Seed:
     id: str
     path: str  # relative to the site root, e.g. "seeds/foo.txt"
     format: str  # "txt" | "md" | "html"
     title: str
-    blocks: tuple[Block, ...]
+    blocks: Sequence[Block]  # a tuple, or Blocks (unpickled when first read)
     meta: SeedMeta
     digest: str  # of the document's and the sidecar's bytes (see `_digest`)
 
@@ -221,21 +212,21 @@ _READERS = {"txt": _txt_chunks, "md": markdown_chunks, "html": html_chunks}
 
 
 def parse_seed(seed_id: str, relpath: str, data: bytes,
-               fmt: str) -> tuple[str, tuple[Block, ...], list[Problem]]:
+               fmt: str) -> tuple[str, Blocks, list[Problem]]:
     """(title, blocks, problems) of one document; pure. The title falls back to the id."""
     col = Collector()
     text = decode(data, relpath, fmt, col)
     if text is None:
-        return seed_id, (), col.problems
+        return seed_id, Blocks(), col.problems
     try:
         title, chunks = _READERS[fmt](text)
     except RecursionError:  # e.g. thousands of nested Markdown blockquotes
         col.error(relpath, None, "document is nested too deeply to read", code="seed-parse")
-        return seed_id, (), col.problems
+        return seed_id, Blocks(), col.problems
     blocks = _number(chunks)
     if not any(b.kind == "paragraph" for b in blocks):
         col.error(relpath, None, "no paragraphs found", code="seed-empty")
-    return title or seed_id, blocks, col.problems
+    return title or seed_id, Blocks(blocks), col.problems
 
 
 # -- sidecar metadata -----------------------------------------------------------------------
