@@ -59,7 +59,7 @@ class CachingRenderer(PartCachingRenderer):
         super().__init__(theme, site, cache, fingerprints)
         self.env.bytecode_cache = compiled
         self.cache = cache
-        self._parts: list[tuple] = []  # (key, HTML) of each piece of the page being rendered
+        self._parts: list[tuple] = []  # (key, packed HTML): the pieces of this page
 
     def render(self, page: Page) -> str:
         """The page's HTML. It is stored with the pieces it was made of (see render_part),
@@ -75,16 +75,16 @@ class CachingRenderer(PartCachingRenderer):
 
         html, parts = self.cache("page", key, compute, Collector())
         if not rendered:
-            for part_key, part_html in parts:
-                self.cache("part", part_key, lambda _, h=part_html: h, Collector())
+            for part_key, packed in parts:
+                self.cache("part", part_key, lambda _, p=packed: p, Collector())
         return html
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
         """A piece of a page (see Renderer.render_part), reused while its inputs are unchanged:
         a page whose data changed renders again only the pieces whose own data changed."""
         key = self.keys.part(page, template, data)
-        html = self.cached_part(key, page, template, data)
-        self._parts.append((key, html))
+        html, packed = self.cached_part(key, page, template, data)
+        self._parts.append((key, packed))
         return html
 
 

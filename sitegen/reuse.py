@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zlib
 from pathlib import Path
 
 from . import progress, urls
@@ -35,43 +36,55 @@ class PartCachingRenderer(Renderer):
         super().__init__(theme, site)
         self.memo = memo
         self.keys = PageKeys(self.env, theme, site, fingerprints or Fingerprints(), memo)
-        self._made: list[tuple[tuple, str | None]] = []  # pieces since `take_parts`
+        self._made: list[tuple[tuple, bytes | None]] = []  # pieces since `take_parts`
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
-        return self.cached_part(self.keys.part(page, template, data), page, template, data)
+        return self.cached_part(self.keys.part(page, template, data), page, template, data)[0]
 
-    def cached_part(self, key: tuple, page: Page, template: str, data: dict) -> str:
+    def cached_part(self, key: tuple, page: Page, template: str, data: dict
+                    ) -> tuple[str, bytes]:
+        """The piece's HTML, and the packed form the memo keeps it in (see `pack`)."""
         made = []
 
-        def compute(_out: Collector) -> str:
+        def compute(_out: Collector) -> bytes:
             made.append(Renderer.render_part(self, page, template, data))
-            return made[0]
+            return pack(made[0])
 
-        html = self.memo("part", key, compute, Collector())
-        self._made.append((key, made[0] if made else None))
-        return html
+        packed = self.memo("part", key, compute, Collector())
+        self._made.append((key, packed if made else None))
+        return (made[0] if made else unpack(packed)), packed
 
-    def take_parts(self) -> tuple[int, list[tuple[tuple, str | None]]]:
-        """This process's id, and the pieces rendered since the last call, as (key, HTML),
-        and those reused from the memo, as (key, None)."""
+    def take_parts(self) -> tuple[int, list[tuple[tuple, bytes | None]]]:
+        """This process's id, and the pieces rendered since the last call, as (key, packed
+        HTML), and those reused from the memo, as (key, None)."""
         made, self._made = self._made, []
         return os.getpid(), made
 
-    def keep_parts(self, parts: tuple[int, list[tuple[tuple, str | None]]]) -> None:
+    def keep_parts(self, parts: tuple[int, list[tuple[tuple, bytes | None]]]) -> None:
         """Take over what a worker process's `take_parts` returned: the pieces it rendered,
         and the use of those it reused (else the memo would drop them after this build)."""
         pid, items = parts
         if pid == os.getpid():
             return  # made or reused in this process: the memo knows already
         touch = getattr(self.memo, "touch", None)
-        for key, html in items:
-            if html is not None:
+        for key, packed in items:
+            if packed is not None:
                 if not self.memo.has("part", key):
-                    self.memo("part", key, lambda _, html=html: html, Collector())
+                    self.memo("part", key, lambda _, packed=packed: packed, Collector())
             elif touch is not None:
                 touch("part", key)  # without reading the cache's pieces into this process
             elif self.memo.has("part", key):
                 self.memo("part", key, _known, Collector())  # marks it used
+
+
+def pack(html: str) -> bytes:
+    """A piece's HTML as the memo keeps it: compressed UTF-8, a tenth of the memory of the
+    text (the 10,000 chapters of a large site's book: 180 MiB as text)."""
+    return zlib.compress(html.encode("utf-8"), 1)
+
+
+def unpack(packed: bytes) -> str:
+    return zlib.decompress(packed).decode("utf-8")
 
 
 def _known(_out: Collector) -> str:

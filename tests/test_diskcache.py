@@ -233,3 +233,14 @@ def test_pieces_reused_in_worker_processes_stay_in_the_cache(example, monkeypatc
     assert len(set(before) & set(after)) >= chapters - 1 and len(after) >= chapters
     build(example, out_dir=str(example / "cold"), workers=1, cache=False)
     assert _pages(example / "public") == _pages(example / "cold")
+
+
+def test_the_books_chapters_are_kept_compressed(example):
+    from sitegen.reuse import unpack
+
+    build(example, workers=1)
+    entries = _entries(example, "part")
+    assert entries
+    for packed, _problems in entries.values():
+        html = unpack(packed)
+        assert '<section class="book-briefing"' in html and len(packed) < len(html.encode()) / 2
