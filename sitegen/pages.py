@@ -19,7 +19,7 @@ KIND_LABELS = {"country": "Countries", "person": "People", "organization": "Orga
                "place": "Places", "theme": "Themes", "event": "Events", None: "Other topics"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     site_path: str  # see urls: '' is home, 'topics/nato/' a folder page, '404.html' a file
     template: str

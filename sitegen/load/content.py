@@ -29,7 +29,7 @@ CONFIDENCE = ("low", "moderate", "high")
 TOPIC_KINDS = ("country", "person", "organization", "place", "theme", "event")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """A key point or timeline event as written: text plus where it says it comes from."""
 
@@ -42,7 +42,7 @@ class Claim:
     quote_line: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BriefingSource:
     slug: str
     path: str
@@ -62,7 +62,7 @@ class BriefingSource:
     digest: str  # of the text it was parsed from, which (with slug and path) fixes every field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TopicSource:
     slug: str
     path: str

@@ -23,7 +23,7 @@ def suggest(word: str, options: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartialDate:
     """A timeline date: a year, a year and month, or a full day (sortable, printable)."""
 

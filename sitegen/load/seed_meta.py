@@ -17,7 +17,7 @@ META_KEYS = ("author", "published", "source", "title", "url")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeedMeta:
     title: str | None = None
     source: str | None = None

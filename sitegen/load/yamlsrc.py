@@ -28,7 +28,7 @@ _Loader.yaml_implicit_resolvers = {
 Path_ = tuple  # a key path: ("key_points", 2, "cite")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class YamlDoc:
     """Parsed data plus the 1-based line of each key path; `line()` falls back to the parent."""
 

@@ -14,7 +14,7 @@ from ..load.fields import PartialDate
 from ..load.seeds import Seed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A proven citation: the paragraph a claim rests on, and the words it quotes."""
 
@@ -28,7 +28,7 @@ class Ref:
         return f"{urls.source(self.seed)}#{self.para}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """A key point or a timeline event, with its anchor on the briefing page."""
 
@@ -53,7 +53,7 @@ class Claim:
         return f"{urls.briefing(self.briefing)}#{self.anchor}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Briefing:
     slug: str
     path: str
@@ -84,7 +84,7 @@ class Briefing:
         return urls.briefing(self.slug)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Topic:
     slug: str
     path: str
@@ -103,7 +103,7 @@ class Topic:
         return urls.topic(self.slug)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
     """One claim that cites a source paragraph (shown beside that paragraph)."""
 
@@ -111,7 +111,7 @@ class Citation:
     claim: Claim
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     seed: Seed
     briefings: tuple[str, ...]  # newest first
@@ -126,7 +126,7 @@ class Source:
         return urls.source(self.seed.id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Site:
     config: Config
     briefings: dict[str, Briefing]  # newest first
