@@ -63,6 +63,12 @@ class BuildCache:
     def has(self, step: str, key: Hashable) -> bool:
         return (step, key) in self._store
 
+    def touch(self, step: str, key: Hashable) -> None:
+        """Keep an entry another process used (see diskcache.DiskMemo.touch)."""
+        entry = self._store.get((step, key))
+        if entry is not None:
+            entry[2] = self.generation
+
     def start(self) -> None:
         self.generation += 1
         self.stats.clear()

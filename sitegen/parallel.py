@@ -13,6 +13,7 @@ import os
 from typing import Callable, Iterator, Sequence, TypeVar
 
 from . import progress
+from .gcpause import frozen_for_fork
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -49,16 +50,12 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = Non
     try:
         size = max(1, min(CHUNK, len(items) // (workers * 4)))  # a few items: one at a time
         chunks = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
-        # Workers collect their own reference cycles (Markdown makes some per document),
-        # and only theirs: what the main process holds is frozen out of their collections,
-        # which would otherwise walk it, and copy every page of it they touch.
-        gc.freeze()
-        with multiprocessing.get_context("fork").Pool(workers, initializer=gc.enable) as pool:
+        with frozen_for_fork(), multiprocessing.get_context("fork").Pool(
+                workers, initializer=gc.enable) as pool:
             results = (r for chunk in pool.imap(_run_chunk, chunks) for r in chunk)
             yield from _counted(results, len(items), label)
     finally:
         _job = None
-        gc.unfreeze()
 
 
 def _counted(results: Iterator[R], total: int, label: str | None) -> Iterator[R]:

@@ -66,15 +66,11 @@ class PartCachingRenderer(Renderer):
         pid, items = parts
         if pid == os.getpid():
             return  # made or reused in this process: the memo knows already
-        touch = getattr(self.memo, "touch", None)
         for key, packed in items:
-            if packed is not None:
-                if not self.memo.has("part", key):
-                    self.memo("part", key, lambda _, packed=packed: packed, Collector())
-            elif touch is not None:
-                touch("part", key)  # without reading the cache's pieces into this process
-            elif self.memo.has("part", key):
-                self.memo("part", key, _known, Collector())  # marks it used
+            if packed is None:
+                self.memo.touch("part", key)  # without reading the pieces into this process
+            elif not self.memo.has("part", key):
+                self.memo("part", key, lambda _, packed=packed: packed, Collector())
 
 
 def pack(html: str) -> bytes:
@@ -85,10 +81,6 @@ def pack(html: str) -> bytes:
 
 def unpack(packed: bytes) -> str:
     return zlib.decompress(packed).decode("utf-8")
-
-
-def _known(_out: Collector) -> str:
-    raise AssertionError("not called: the memo holds the piece")
 
 
 class PageReuse:
