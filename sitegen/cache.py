@@ -22,8 +22,6 @@ from . import parallel
 
 T = TypeVar("T")
 Compute = Callable[[Collector], T]
-LABELS = {"seed": "parsing seeds", "briefing": "parsing briefings", "topic": "parsing topics",
-          "claims": "proving citations"}  # for progress lines
 
 
 def no_memo(step: str, key: Hashable, compute: Compute, out: Collector) -> T:
@@ -103,16 +101,17 @@ class Ahead:
         self.memo, self.workers = memo, workers
         self.ready: dict[tuple[str, Hashable], tuple] = {}
 
-    def run(self, step: str, jobs: Sequence[tuple[Hashable, Compute]]) -> None:
+    def run(self, step: str, jobs: Sequence[tuple[Hashable, Compute]],
+            label: str | None = None) -> None:
         """Compute each (key, compute) job the memo does not hold yet, in worker processes
-        (when there are enough of them to pay for it)."""
+        (when there are enough of them to pay for it); `label` names the work in progress
+        lines (see sitegen.progress)."""
         has = getattr(self.memo, "has", None)
         todo = [job for job in jobs if not (has and has(step, job[0]))]
         if self.workers <= 1 or len(todo) < parallel.MIN_ITEMS:
             return
         for (key, _compute), result in zip(todo, parallel.fork_map(
-                lambda job: _captured(job[1]), todo, self.workers,
-                label=LABELS.get(step, step))):
+                lambda job: _captured(job[1]), todo, self.workers, label=label)):
             if result is not None:
                 self.ready[step, key] = result
 

@@ -211,7 +211,7 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
             out.error(relpath, None, f"cannot read file: {exc.strerror or exc}",
                       code="read-error")
     if hasattr(memo, "run"):
-        memo.run(step, list(jobs.values()))
+        memo.run(step, list(jobs.values()), label=f"parsing {step}s")
     for key, compute in jobs.values():
         try:
             item = memo(step, key, compute, out)

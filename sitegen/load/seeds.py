@@ -364,7 +364,7 @@ def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo, files: InputFile
                 jobs.append(_parse_job(path.stem, rel, path, files.digest(path, rel), fmt))
             except OSError:
                 continue
-    memo.run("seed", jobs)
+    memo.run("seed", jobs, label="parsing seeds")
 
 
 def _ignored(name: str) -> bool:

@@ -133,7 +133,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     md.prefetch([(b.body, links_of[b.slug]) for b in kept], workers)
     claims_jobs = {b.slug: _claims_job(b, seeds, seed_ids, index) for b in kept}
     if workers > 1:
-        memo.run("claims", list(claims_jobs.values()))
+        memo.run("claims", list(claims_jobs.values()), label="proving citations")
     briefings: dict[str, Briefing] = {}
     backlinks: dict[str, list[str]] = defaultdict(list)
     for b in kept:
