@@ -98,6 +98,11 @@ def _long_digest(part: str | bytes | tuple) -> str:
     return "#" + hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def _where(step: str, digest: bytes) -> tuple[str, int]:
+    """The (step, shard) file an entry lives in."""
+    return step, digest[0] % SHARDS
+
+
 class DiskMemo:
     """memo(step, key, compute, out), backed by `<root>/.sitegen-cache/<step>-<shard>.pickle`."""
 
@@ -119,7 +124,7 @@ class DiskMemo:
         if step not in PERSISTED:
             return compute(out)
         digest = self._digest(key)
-        where = (step, digest[0] % SHARDS)
+        where = _where(step, digest)
         shard = self._shard(where)
         entry = shard.get(digest)
         if entry is None:
@@ -138,7 +143,7 @@ class DiskMemo:
         if step not in PERSISTED:
             return False
         digest = self._digest(key)
-        return digest in self._shard((step, digest[0] % SHARDS))
+        return digest in self._shard(_where(step, digest))
 
     def touch(self, step: str, key: Hashable) -> None:
         """Keep the entry another process (a worker) used: it stays in the cache, and its
@@ -146,7 +151,7 @@ class DiskMemo:
         if step not in PERSISTED:
             return
         digest = self._digest(key)
-        where = (step, digest[0] % SHARDS)
+        where = _where(step, digest)
         if where in self._shards:
             entry = self._shards[where].get(digest)
             if entry is not None:
