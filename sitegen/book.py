@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
 
 from .model.site import Briefing, Claim, Ref, Site, Source, Topic
 
@@ -21,7 +20,7 @@ _FRAGMENT_RE = re.compile(r'(\shref="#)([^"]*")')
 _HEADING_RE = re.compile(r"<(/?)h([1-6])\b")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Note:
     """A numbered footnote: the claim it belongs to and the paragraph it cites."""
 
@@ -31,10 +30,11 @@ class Note:
     source: Source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chapter:
     """One briefing in the book. What the template shows beyond the fields (body, notes) is
-    worked out from them on first use, so only a chapter rendered again pays for it."""
+    worked out from them on each use, and not kept: the chapters stay in the book page's
+    data for the whole build, and kept bodies would hold a second copy of every body."""
 
     briefing: Briefing
     prefix: str  # "<slug>--": prefix of every id inside this chapter
@@ -45,12 +45,12 @@ class Chapter:
     def id(self) -> str:
         return self.briefing.slug
 
-    @cached_property
+    @property
     def body_html(self) -> str:
         """The body with ids prefixed `<slug>--body-`, still with sitegen:root/ marks."""
         return prefix_ids(self.briefing.body_html, self.prefix + "body-")
 
-    @cached_property
+    @property
     def notes(self) -> tuple[Note, ...]:
         """A footnote for each key point and timeline event that cites a paragraph."""
         sources = {s.id: s for s in self.sources}
@@ -58,7 +58,7 @@ class Chapter:
         cited = [c for c in claims if c.ref and c.ref.seed in sources]
         return tuple(Note(i, c, c.ref, sources[c.ref.seed]) for i, c in enumerate(cited, 1))
 
-    @cached_property
+    @property
     def note_of(self) -> dict[str, int]:
         """Claim anchor -> footnote number."""
         return {n.claim.anchor: n.number for n in self.notes}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .errors import Problem
 from .load.content import BriefingSource
+from .model.citations import SeedIndex
 from .model.quotes import normalize
 from .model.site import Site
 
@@ -61,11 +62,12 @@ def _order(e: Entry) -> tuple:
 def current_entries(site: Site) -> list[Entry]:
     """Every citation of the site with its paragraph's text now, in lock order."""
     entries = []
+    index = SeedIndex({sid: source.seed for sid, source in site.sources.items()})
     for b in site.briefings.values():
         for claim in (*b.key_points, *b.timeline):
             ref = claim.ref
-            source = site.sources.get(ref.seed) if ref else None
-            block = source.seed.paragraph(ref.para) if source else None
+            block = index.paragraph(ref.seed, ref.para) if ref and ref.seed in index.seeds \
+                else None
             if block is not None:
                 entries.append(Entry(b.slug, claim.anchor, ref.seed, ref.para,
                                      fingerprint(block.text), normalize(block.text)))

@@ -37,6 +37,7 @@ class PartCachingRenderer(Renderer):
         self.memo = memo
         self.keys = PageKeys(self.env, theme, site, fingerprints or Fingerprints(), memo)
         self._made: list[tuple[tuple, bytes | None]] = []  # pieces since `take_parts`
+        self._home = os.getpid()  # the process whose memo is saved; others are workers
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
         return self.cached_part(self.keys.part(page, template, data), page, template, data)[0]
@@ -44,6 +45,12 @@ class PartCachingRenderer(Renderer):
     def cached_part(self, key: tuple, page: Page, template: str, data: dict
                     ) -> tuple[str, bytes]:
         """The piece's HTML, and the packed form the memo keeps it in (see `pack`)."""
+        if os.getpid() != self._home and not self.memo.has("part", key):
+            # A worker hands a new piece over (`take_parts`) without keeping it itself:
+            # a cold build's workers would otherwise hold every chapter until they end.
+            html = Renderer.render_part(self, page, template, data)
+            self._made.append((key, pack(html)))
+            return html, self._made[-1][1]
         made = []
 
         def compute(_out: Collector) -> bytes:

@@ -140,3 +140,36 @@ def test_long_builds_say_how_far_they_are(example, monkeypatch):
     assert pages[-1].startswith(f"rendering pages: {result.pages:,} of {result.pages:,} (")
     assert any(m.startswith("parsing briefings: ") for m in messages)
     assert any(m.startswith("rendering Markdown: ") for m in messages)
+
+
+def test_a_worker_hands_over_the_chapters_it_renders_and_keeps_none(example, monkeypatch):
+    """A worker's own memo would otherwise hold every chapter it rendered (a cold build
+    of a large book: tens of MiB in the largest process)."""
+    from sitegen.book import BOOK_PAGE
+    from sitegen.build import load_site
+    from sitegen.cache import BuildCache
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    from sitegen.pages import site_pages
+    from sitegen.reuse import PartCachingRenderer
+    from sitegen.theme import load_theme
+
+    config = load_config(example)
+    site = load_site(example, config, Collector())
+    memo = BuildCache()
+    renderer = PartCachingRenderer(load_theme(example, config.theme), site, memo)
+    book = next(page for page in site_pages(site) if page.site_path == BOOK_PAGE)
+
+    def render(_item):
+        html = renderer.render(book)
+        parts = renderer.take_parts()
+        return html, parts, [memo.has("part", key) for key, _packed in parts[1]]
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
+    (html, parts, kept_there), _again = parallel.fork_map(render, [0, 1], workers=2)
+    assert parts[0] != os.getpid() and len(parts[1]) == len(site.briefings) > 3
+    assert not any(kept_there) and all(packed for _key, packed in parts[1])
+    renderer.keep_parts(parts)  # here, in the process that keeps the cache
+    assert all(memo.has("part", key) for key, _packed in parts[1])
+    taken = memo.misses("part")
+    assert renderer.render(book) == html and memo.misses("part") == taken  # all reused

@@ -424,15 +424,33 @@ def test_block_is_plain_frozen_data():
     assert blocks[0].text == "a < b & c"  # unescaped: escaping happens when rendering
 
 
-def test_a_seeds_blocks_stay_pickled_until_first_read():
+def test_a_seeds_blocks_stay_pickled_when_read():
     import pickle
 
     from sitegen.load.blocks import Blocks
 
     blocks = Blocks([Block("heading", "Title", None, 1), Block("paragraph", "Text.", "p1")])
     back = pickle.loads(pickle.dumps(blocks))
-    assert back._items is None  # one bytes object until something reads it
+    assert back._items is None  # one bytes object…
     assert pickle.loads(pickle.dumps(back)) == blocks  # saved again without being read
-    assert back._items is None
+    assert back.paragraph_count == 1
     assert [b.id for b in back] == [None, "p1"] and len(back) == 2 and back[1].text == "Text."
     assert back == tuple(blocks) and hash(back) == hash(tuple(blocks))
+    assert back._items is None  # …also once read: reading keeps nothing
+
+
+def test_a_seed_answers_for_its_paragraphs_without_reading_them(tmp_path):
+    import pickle
+
+    from sitegen.load.seeds import load_seeds
+
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "doc.txt").write_text("Title\n\nOne.\n\nTwo.\n\nThree.\n")
+    seed = pickle.loads(pickle.dumps(load_seeds(tmp_path)[0]["doc"]))  # as from the cache
+    unread = seed.blocks._data
+    assert seed.paragraph_count == 3
+    for pid in ("p1", "p3", "p0", "p4", "p01", "1", "p", "p-1", "q2", "p\u0661"):
+        assert seed.has_paragraph(pid) == (seed.paragraph(pid) is not None), pid
+    assert [p.id for p in seed.paragraphs] == ["p1", "p2", "p3"]
+    assert seed.paragraph("p2").text == "Two."
+    assert seed.blocks._items is None and seed.blocks._data is unread

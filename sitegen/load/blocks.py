@@ -1,10 +1,11 @@
 """A seed document's blocks: the `Block` record, and `Blocks`, the sequence of them
-that stays pickled until first read.
+that stays pickled: read from the cache, it unpickles on each read and keeps nothing.
 
-The build cache holds the parse of every seed, and a rebuild reads the text of only a
-few of them (the source pages rendered again, the citations proven again): kept as one
-compressed `bytes` each, the other seeds' paragraphs cost a tenth of the memory and no
-unpickling.
+The build cache holds the parse of every seed, and a build reads each seed's text once
+or twice (its source page, the citations proven again): kept as one compressed `bytes`
+each, paragraphs cost a tenth of the memory, and reading them does not hold them in
+memory (a large site's source pages would otherwise keep every seed's text in the
+process that renders them).
 """
 from __future__ import annotations
 
@@ -25,18 +26,20 @@ class Block:
 
 
 class Blocks(Sequence):
-    """An immutable sequence of blocks that pickles to one compressed `bytes` and
-    unpickles from it only when first read."""
+    """An immutable sequence of blocks that pickles to one compressed `bytes`. Unpickled,
+    it reads them from that on each use (take them once: `tuple(blocks)`), and knows
+    its paragraph count without reading."""
 
-    __slots__ = ("_items", "_data")
+    __slots__ = ("_items", "_data", "paragraph_count")
 
     def __init__(self, items=()) -> None:
         self._items: tuple[Block, ...] | None = tuple(items)
         self._data: bytes | None = None
+        self.paragraph_count = sum(1 for b in self._items if b.kind == "paragraph")
 
     def _get(self) -> tuple[Block, ...]:
         if self._items is None:
-            self._items, self._data = pickle.loads(zlib.decompress(self._data)), None
+            return pickle.loads(zlib.decompress(self._data))
         return self._items
 
     def __getitem__(self, index):
@@ -59,10 +62,11 @@ class Blocks(Sequence):
     def __repr__(self) -> str:
         return f"Blocks({self._get()!r})"
 
-    def __getstate__(self) -> bytes:
+    def __getstate__(self) -> tuple[bytes, int]:
         if self._data is None:
             self._data = zlib.compress(pickle.dumps(self._items, pickle.HIGHEST_PROTOCOL), 1)
-        return self._data
+        return self._data, self.paragraph_count
 
-    def __setstate__(self, data: bytes) -> None:
-        self._items, self._data = None, data
+    def __setstate__(self, state: tuple[bytes, int]) -> None:
+        self._items = None
+        self._data, self.paragraph_count = state

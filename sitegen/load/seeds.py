@@ -13,7 +13,6 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -34,13 +33,13 @@ _END_PUNCT = ".!?:;,…—–-"
 _SENTENCE_END = ".!?:;…"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Seed:
     id: str
     path: str  # relative to the site root, e.g. "seeds/foo.txt"
     format: str  # "txt" | "md" | "html"
     title: str
-    blocks: Sequence[Block]  # a tuple, or Blocks (unpickled when first read)
+    blocks: Sequence[Block]  # a tuple, or Blocks (unpickled on each read)
     meta: SeedMeta
     digest: str  # of the document's and the sidecar's bytes (see `_digest`)
 
@@ -49,16 +48,25 @@ class Seed:
         code (which page keys hold too); see sitegen.fingerprint."""
         return (self.id, self.path, self.format, self.digest)
 
-    @cached_property  # stored in the instance __dict__, so it works on a frozen dataclass
+    @property
     def paragraphs(self) -> tuple[Block, ...]:
+        """Read from the blocks on each use (see load.blocks): take them once."""
         return tuple(b for b in self.blocks if b.kind == "paragraph")
 
-    @cached_property
-    def _by_id(self) -> dict[str, Block]:
-        return {b.id: b for b in self.paragraphs}
+    @property
+    def paragraph_count(self) -> int:
+        """Without reading the blocks."""
+        return self.blocks.paragraph_count if isinstance(self.blocks, Blocks) \
+            else len(self.paragraphs)
 
     def paragraph(self, pid: str) -> Block | None:
-        return self._by_id.get(pid)
+        return next((b for b in self.paragraphs if b.id == pid), None)
+
+    def has_paragraph(self, pid: str) -> bool:
+        """Without reading the blocks: paragraphs are numbered p1 to pN."""
+        number = pid[1:]
+        return (pid[:1] == "p" and number.isdigit() and str(int(number)) == number
+                and 1 <= int(number) <= self.paragraph_count)
 
 
 # -- bytes to text --------------------------------------------------------------------------

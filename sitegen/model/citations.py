@@ -6,6 +6,7 @@ import re
 from ..errors import Collector
 from ..load.content import BriefingSource, Claim as ClaimSource
 from ..load.fields import suggest
+from ..load.blocks import Block
 from ..load.seeds import Seed
 from . import quotes
 from .site import Claim, Ref
@@ -14,18 +15,29 @@ _CITE_RE = re.compile(r"^(?:(?P<seed>[^#\s]+)#)?(?P<para>p\d+)$")
 
 
 class SeedIndex:
-    """Normalised paragraph text of every seed, made once per build for quote search."""
+    """The paragraphs of the seeds, each seed's read once (on first use), and their
+    normalised text for quote search."""
 
     def __init__(self, seeds: dict[str, Seed]):
         self.seeds = seeds
+        self._read: dict[str, dict[str, Block]] = {}
         self._norm: dict[str, list[tuple[str, str, str]]] = {}
+
+    def _of(self, sid: str) -> dict[str, Block]:
+        read = self._read.get(sid)
+        if read is None:
+            read = self._read[sid] = {p.id: p for p in self.seeds[sid].paragraphs}
+        return read
+
+    def paragraph(self, sid: str, pid: str) -> Block | None:
+        return self._of(sid).get(pid)
 
     def paragraphs(self, seed_ids) -> list[tuple[str, str, str]]:
         rows = []
         for sid in seed_ids:
             if sid not in self._norm:
                 self._norm[sid] = [(sid, p.id, quotes.normalize(p.text))
-                                   for p in self.seeds[sid].paragraphs]
+                                   for p in self._of(sid).values()]
             rows.extend(self._norm[sid])
         return rows
 
@@ -60,11 +72,11 @@ def resolve_claim(b: BriefingSource, c: ClaimSource, anchor: str, index: SeedInd
                           code="bad-cite")
             elif seeds:
                 seed = index.seeds[seed_id or seeds[0]]
-                block = seed.paragraph(para)
+                block = index.paragraph(seed.id, para)
                 if block is None:
                     out.error(b.path, c.cite_line,
                               f"cite '{c.cite}': seed '{seed.id}' has no paragraph {para}; "
-                              f"it has p1 to p{len(seed.paragraphs)}", code="unknown-paragraph")
+                              f"it has p1 to p{seed.paragraph_count}", code="unknown-paragraph")
                 else:
                     cited = (seed.id, para, block.text)
     if c.quote:

@@ -81,13 +81,13 @@ def _resolve_links(found, path: str, topics, briefings, published: set, seeds,
                 continue
         if kind == "source":
             seed_id, _, para = name.partition("#")
-            if seed_id in seeds and (not para or seeds[seed_id].paragraph(para)):
+            if seed_id in seeds and (not para or seeds[seed_id].has_paragraph(para)):
                 links[target] = Link(urls.source(seed_id) + (f"#{para}" if para else ""),
                                      seeds[seed_id].title)
                 continue
             if seed_id in seeds:
                 why = (f"seed '{seed_id}' has no paragraph '{para}'; it has p1 to "
-                       f"p{len(seeds[seed_id].paragraphs)}")
+                       f"p{seeds[seed_id].paragraph_count}")
             else:
                 why = f"there is no seed '{seed_id}'{suggest(seed_id, seeds)}"
             out.error(path, at, f"[[{target}]] links to nothing: {why}", code="broken-link")

@@ -1,0 +1,39 @@
+"""What a build keeps in memory after it has used it: on a large site, anything kept per
+page or per briefing adds up to the peak of the process that renders."""
+from __future__ import annotations
+
+import gc
+import tracemalloc
+
+from sitegen.book import BOOK_PAGE
+from sitegen.build import load_site
+from sitegen.errors import Collector
+from sitegen.load.config import load_config
+from sitegen.pages import site_pages
+from sitegen.render import Renderer
+from sitegen.theme import load_theme
+
+
+def test_rendering_the_book_keeps_nothing_of_its_chapters(example):
+    config = load_config(example)
+    site = load_site(example, config, Collector())
+    renderer = Renderer(load_theme(example, config.theme), site)
+
+    def book():  # each time with chapters of its own, as every build has
+        return next(page for page in site_pages(site) if page.site_path == BOOK_PAGE)
+
+    renderer.render(book())  # templates compiled, filters warmed
+    page = book()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        html = renderer.render(page)
+        del html
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    bodies = sum(len(b.body_html) for b in site.briefings.values())
+    assert len(page.data["chapters"]) == len(site.briefings) > 3
+    assert kept < bodies / 4, (kept, bodies)
