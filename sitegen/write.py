@@ -3,15 +3,22 @@ and moved in only when all are there, so a failed build leaves the previous outp
 untouched; unchanged files are not written at all.
 
 sitegen marks each output folder it creates with MARKER and never deletes or
-replaces a folder without it.
+replaces a folder without it. One build at a time writes an output folder
+(`output_lock`).
 """
 from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
+
+try:
+    import fcntl
+except ImportError:  # not on a POSIX system: builds of one folder are not kept apart
+    fcntl = None
 
 from .errors import SiteError
 
@@ -53,6 +60,41 @@ def check_output_dir(root: Path, out: Path, shown: str) -> None:
             raise SiteError.at(where, None, f"output folder {out} is not empty and was not made "
                                             "by sitegen; empty it, or choose another folder",
                                code="bad-output")
+
+
+@contextmanager
+def output_lock(out: Path, say: Callable[[str], None]) -> Iterator[None]:
+    """Hold the output folder `out` for this build: a second build of it waits here until
+    the first is done (else it would take the first one's staging folder for an
+    interrupted build's and remove it). The lock is a file beside `out`, there only
+    while a build holds it."""
+    if fcntl is None:
+        yield
+        return
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path = out.parent / f".{out.name}.sitegen-lock"
+    waited = False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not waited:
+                say(f"waiting: another sitegen build is writing {out}")
+                waited = True
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
+                break  # still the file at `path`: not one its holder removed meanwhile
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # before letting go, so a waiting build tries afresh
+        os.close(fd)
 
 
 class OutputWriter:

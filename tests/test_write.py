@@ -98,3 +98,35 @@ def test_pages_written_in_pieces_are_compared_with_the_old_file_too(tmp_path):
     assert (out / "same.html").stat().st_mtime_ns == 1
     assert snapshot(out) == {MARKER: (out / MARKER).read_bytes(), "changed.html": b"abd",
                              "new.html": "é".encode(), "same.html": b"abc"}
+
+
+def test_a_second_build_of_the_same_output_waits_for_the_first(example):
+    """Without the lock, the second build took the first one's staging folder for an
+    interrupted build's and removed it under the first one's feet."""
+    import threading
+    import time
+
+    from sitegen.build import build
+    from sitegen.write import output_lock
+
+    out = example / "public"
+    lock = out.parent / ".public.sitegen-lock"
+    messages, results = [], []
+    with output_lock(out, messages.append):  # as a build that is writing `out` does
+        assert lock.exists() and not messages
+        second = threading.Thread(target=lambda: results.append(
+            build(example, workers=1, log=messages.append)))
+        second.start()
+        deadline = time.monotonic() + 60
+        while not any(m.startswith("waiting: ") for m in messages):
+            assert second.is_alive() and time.monotonic() < deadline, messages
+            time.sleep(0.02)
+        time.sleep(0.2)
+        assert not out.exists() and not results  # it writes nothing while it waits
+    second.join(60)
+    assert results and results[0].pages > 20 and (out / "index.html").is_file()
+    assert [m for m in messages if m.startswith("waiting: ")] == [
+        f"waiting: another sitegen build is writing {out.resolve()}"]
+    assert not lock.exists()  # there only while held
+    with output_lock(out, messages.append):  # and free again
+        pass
