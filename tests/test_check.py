@@ -185,6 +185,20 @@ def test_more_error_codes(small, cli):
             ("ignored-file", "warning")} <= codes
 
 
+def test_briefings_out_of_place_are_named_not_silently_skipped(small, cli):
+    write_site(small, {"content/stray.md": BRIEFING, "content/briefings/2024/nested.md": BRIEFING,
+                       "content/topics/old/x.yaml": "title: X\n", "content/.hidden.md": "x\n"})
+    found = {(p["path"], p["code"], p["message"]) for p in problems(cli, small)[1]}
+    assert found >= {
+        ("content/stray.md", "ignored-file",
+         "ignored: briefings go in content/briefings/, topics in content/topics/"),
+        ("content/briefings/2024/", "ignored-file", "ignored: files are read from "
+         "content/briefings/ itself, not from folders inside it"),
+        ("content/topics/old/", "ignored-file", "ignored: files are read from "
+         "content/topics/ itself, not from folders inside it")}, found
+    assert not any(".hidden" in path for path, _code, _message in found)
+
+
 def test_error_messages_say_what_would_be_right(small, cli):
     edit(small, B, "The [[harbour-town]] story.", "See [[source:harbour#p7]] and [[source:harbor]].")
     write_site(small, {"content/topics/a.yaml": "title: A\nparent: b\n",

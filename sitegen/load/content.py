@@ -17,6 +17,7 @@ from .files import InputFiles
 from .fields import SLUG_RE, Fields, PartialDate, parse_partial_date
 from .yamlsrc import YamlDoc, parse_yaml, split_front_matter
 
+CONTENT_DIR = "content"
 BRIEFINGS_DIR = "content/briefings"
 TOPICS_DIR = "content/topics"
 BRIEFING_KEYS = ("title", "date", "seeds", "topics", "bottom_line", "confidence",
@@ -174,7 +175,11 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -
     with os.scandir(base) as listing:  # the entries know their type: no stat per file
         entries = sorted(listing, key=lambda e: e.name)
     for entry in entries:
-        if entry.name.startswith(".") or entry.is_dir():
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            out.warning(f"{folder}/{entry.name}/", None, f"ignored: files are read from "
+                        f"{folder}/ itself, not from folders inside it", code="ignored-file")
             continue
         path = base / entry.name
         if path.suffix.lower() in suffixes:
@@ -229,8 +234,23 @@ def _parse_job(path: Path, digest: str, slug: str, relpath: str, parse):
         _text(InputFiles.data(path, relpath, digest), relpath), slug, relpath, out)
 
 
+def _strays(root: Path, out: Collector) -> None:
+    """Warn about what lies in content/ beside the briefings and topics folders: sitegen
+    reads nothing else there (a briefing saved one folder too high is easy to miss)."""
+    content = root / CONTENT_DIR
+    if not content.is_dir():
+        return
+    known = {Path(BRIEFINGS_DIR).name, Path(TOPICS_DIR).name}
+    for name in sorted(os.listdir(content)):
+        if not name.startswith(".") and name not in known and not name.endswith("~"):
+            out.warning(f"{CONTENT_DIR}/{name}", None, f"ignored: briefings go in "
+                        f"{BRIEFINGS_DIR}/, topics in {TOPICS_DIR}/", code="ignored-file")
+
+
 def load_briefings(root: Path, out: Collector, memo=no_memo) -> list[BriefingSource]:
-    """Every briefing; `memo` (see sitegen.cache) may reuse the parse of unchanged text."""
+    """Every briefing; `memo` (see sitegen.cache) may reuse the parse of unchanged text.
+    Also warns about files in content/ that are neither briefings nor topics."""
+    _strays(root, out)
     return _load(root, BRIEFINGS_DIR, (".md",), "briefing", parse_briefing, out, memo)
 
 
