@@ -22,6 +22,7 @@ import hmac
 import os
 import pickle
 import secrets
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Hashable
@@ -38,16 +39,22 @@ SHARDS = 16
 
 
 def write_cache_file(root: Path, name: str, data: bytes) -> None:
-    """Write `.sitegen-cache/<name>` atomically (the folder is made, and git-ignored, on
-    first use)."""
+    """Write `.sitegen-cache/<name>` atomically, also while another process writes it (the
+    folder is made, and git-ignored, on first use)."""
     folder = Path(root) / CACHE_DIR
     folder.mkdir(exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n", encoding="utf-8")
-    tmp = folder / f".{name}.tmp"
-    tmp.write_bytes(data)
-    os.replace(tmp, folder / name)
+    # A name of its own: another build (of another output folder) may write `name` too.
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, folder / name)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 @lru_cache(maxsize=1)

@@ -244,3 +244,22 @@ def test_the_books_chapters_are_kept_compressed(example):
     for packed, _problems in entries.values():
         html = unpack(packed)
         assert '<section class="book-briefing"' in html and len(packed) < len(html.encode()) / 2
+
+
+def test_two_builds_writing_one_cache_file_at_once_both_succeed(tmp_path, monkeypatch):
+    """Builds of one site into two output folders share the cache; a shard both write
+    ends up whole, the last one's, and no temporary file stays."""
+    replace = diskcache.os.replace
+    calls = []
+
+    def replace_after_another_writer(src, dst):
+        calls.append(dst)
+        if len(calls) == 1:  # the other build writes the same file in between
+            diskcache.write_cache_file(tmp_path, "part-0.pickle", b"second")
+        replace(src, dst)
+
+    monkeypatch.setattr(diskcache.os, "replace", replace_after_another_writer)
+    diskcache.write_cache_file(tmp_path, "part-0.pickle", b"first")
+    folder = tmp_path / diskcache.CACHE_DIR
+    assert len(calls) == 2 and (folder / "part-0.pickle").read_bytes() == b"first"
+    assert sorted(p.name for p in folder.iterdir()) == [".gitignore", "part-0.pickle"]
