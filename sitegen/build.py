@@ -158,22 +158,27 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
     site = load_site(root, config, collector, memo=memo, workers=workers)
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics in {time.perf_counter() - start:.2f} s")
-    with output_lock(out_path, say):
-        reuse = PageReuse(root, out_path, MARKER) if cache else None
-        renderer = partial(PartCachingRenderer, memo=memo) if cache else Renderer
-        writer = OutputWriter(out_path)
-        # Once the output starts to change, the record of the last build no longer describes it.
-        pages, files = writer.write(
-            iter_files(root, site, renderer, workers, reuse, writer.put),
-            before_change=lambda: manifest.forget(root) if cache else None)
-        say(f"wrote {pages} pages ({files} files) at {time.perf_counter() - start:.2f} s")
-        if cache:  # the record last: until it is written, the new output is not trusted
-            memo.save()
-            try:
-                reuse.save()
-                manifest.remember(root, out_path, MARKER, current, collector.warnings)
-            except OSError as exc:
-                say(f"cache: not saved ({exc})")
+    try:
+        with output_lock(out_path, say):
+            reuse = PageReuse(root, out_path, MARKER) if cache else None
+            renderer = partial(PartCachingRenderer, memo=memo) if cache else Renderer
+            writer = OutputWriter(out_path)
+            # Once the output starts to change, the last build's record no longer describes it.
+            pages, files = writer.write(
+                iter_files(root, site, renderer, workers, reuse, writer.put),
+                before_change=lambda: manifest.forget(root) if cache else None)
+            say(f"wrote {pages} pages ({files} files) at {time.perf_counter() - start:.2f} s")
+            if cache:  # the record last: until it is written, the new output is not trusted
+                memo.save()
+                try:
+                    reuse.save()
+                    manifest.remember(root, out_path, MARKER, current, collector.warnings)
+                except OSError as exc:
+                    say(f"cache: not saved ({exc})")
+    except OSError as exc:  # a disk that is full, a folder that cannot be made, …
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise SiteError.at(str(out_path), None, f"cannot write the output: "
+                           f"{exc.strerror or exc}{where}", code="write-error") from exc
     seconds = time.perf_counter() - start
     say(f"built {out_path} in {seconds:.2f} s")
     return BuildResult(site, collector.warnings, pages, files, seconds)

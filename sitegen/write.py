@@ -52,6 +52,10 @@ def check_output_dir(root: Path, out: Path, shown: str) -> None:
             raise SiteError.at(where, None, f"output folder {out} lies inside {protected}/; "
                                             "choose a folder such as 'public'",
                                code="bad-output")
+    above = next(p for p in out.parents if p.exists())
+    if not above.is_dir():
+        raise SiteError.at(where, None, f"output folder {out} cannot be made: {above} is a "
+                                        "file, not a folder", code="bad-output")
     if out.exists():
         if not out.is_dir():
             raise SiteError.at(where, None, f"output path {out} exists and is not a folder",

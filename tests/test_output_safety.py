@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from conftest import snapshot, write_site
+from conftest import edit, snapshot, write_site
 
 B = "content/briefings/harbour-reopens.md"
 OWN_SCRIPTS = re.compile(r'<script src="(?:\.\./)*(?:search/index|assets/search)\.js"></script>')
@@ -21,6 +21,9 @@ def test_build_refuses_root_content_and_foreign_folders(small, cli):
     code, _o, err = cli("build", "--root", small, "--out", foreign)
     assert code == 1 and "not empty and was not made by sitegen" in err
     assert (foreign / "notes.txt").read_text() == "precious"
+    code, _o, err = cli("build", "--root", small, "--out", foreign / "notes.txt" / "site")
+    assert code == 1 and "Traceback" not in err
+    assert f"cannot be made: {foreign / 'notes.txt'} is a file, not a folder" in err
 
 
 def test_build_replaces_its_own_output_and_marks_it(small, cli):
@@ -44,6 +47,29 @@ def test_failed_render_leaves_previous_output(small, cli):
     assert code == 1 and "template error" in err and "Traceback" not in err
     assert snapshot(out) == before
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == dates
+    assert not list(small.glob(".public.sitegen-*"))
+
+
+def test_an_output_that_cannot_be_written_is_an_error_and_changes_nothing(small, cli,
+                                                                          monkeypatch):
+    from sitegen.write import OutputWriter
+
+    assert cli("build", "--root", small)[0] == 0
+    out = small / "public"
+    before = snapshot(out)
+    edit(small, "content/briefings/harbour-reopens.md", "title: ", "title: New ")
+    put = OutputWriter.put
+
+    def full_disk(self, rel, data):
+        if rel.endswith("harbour-reopens/index.html"):
+            raise OSError(28, "No space left on device", str(self.stage / rel))
+        return put(self, rel, data)
+
+    monkeypatch.setattr(OutputWriter, "put", full_disk)
+    code, _o, err = cli("build", "--root", small, "-j", "1")
+    assert code == 1 and "Traceback" not in err
+    assert f"{out}: error: cannot write the output: No space left on device (" in err
+    assert snapshot(out) == before
     assert not list(small.glob(".public.sitegen-*"))
 
 
