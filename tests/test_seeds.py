@@ -439,18 +439,23 @@ def test_a_seeds_blocks_stay_pickled_when_read():
     assert back._items is None  # …also once read: reading keeps nothing
 
 
-def test_a_seed_answers_for_its_paragraphs_without_reading_them(tmp_path):
+def test_a_seed_answers_for_its_paragraphs_without_reading_them(tmp_path, monkeypatch):
     import pickle
 
+    from sitegen.load.blocks import Blocks
     from sitegen.load.seeds import load_seeds
 
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "doc.txt").write_text("Title\n\nOne.\n\nTwo.\n\nThree.\n")
     seed = pickle.loads(pickle.dumps(load_seeds(tmp_path)[0]["doc"]))  # as from the cache
-    unread = seed.blocks._data
-    assert seed.paragraph_count == 3
-    for pid in ("p1", "p3", "p0", "p4", "p01", "1", "p", "p-1", "q2", "p\u0661"):
-        assert seed.has_paragraph(pid) == (seed.paragraph(pid) is not None), pid
+    ids = ("p1", "p3", "p0", "p4", "p01", "1", "p", "p-1", "q2", "p\u0661")
+    reads = []
+    get = Blocks._get
+    monkeypatch.setattr(Blocks, "_get", lambda self: reads.append(1) or get(self))
+    answers = [seed.paragraph_count] + [seed.has_paragraph(pid) for pid in ids]
+    assert not reads
+    assert answers == [3] + [seed.paragraph(pid) is not None for pid in ids] == [
+        3, True, True, False, False, False, False, False, False, False, False]
     assert [p.id for p in seed.paragraphs] == ["p1", "p2", "p3"]
-    assert seed.paragraph("p2").text == "Two."
-    assert seed.blocks._items is None and seed.blocks._data is unread
+    assert seed.paragraph("p2").text == "Two." and reads
+    assert seed.blocks._items is None  # read, and not kept
