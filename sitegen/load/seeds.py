@@ -60,6 +60,7 @@ class Seed:
             else len(self.paragraphs)
 
     def paragraph(self, pid: str) -> Block | None:
+        """Reads the blocks: for many lookups, see model.citations.SeedIndex."""
         return next((b for b in self.paragraphs if b.id == pid), None)
 
     def has_paragraph(self, pid: str) -> bool:
