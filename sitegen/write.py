@@ -80,7 +80,7 @@ def output_lock(out: Path, say: Callable[[str], None]) -> Iterator[None]:
     path = out.parent / f".{out.name}.sitegen-lock"
     waited = False
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
