@@ -25,7 +25,8 @@ from .parallel import default_workers, fork_map
 from .render import Renderer
 from .theme import Theme, load_theme
 from .reuse import PageReuse, PartCachingRenderer
-from .write import MARKER, Kept, OutputWriter, Staged, check_output_dir, output_lock
+from .write import (MARKER, Kept, OutputWriter, Staged, check_output_dir, output_lock,
+                    write_errors)
 from . import feeds, lock, manifest, progress, search, urls
 
 
@@ -158,27 +159,22 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
     site = load_site(root, config, collector, memo=memo, workers=workers)
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics in {time.perf_counter() - start:.2f} s")
-    try:
-        with output_lock(out_path, say):
-            reuse = PageReuse(root, out_path, MARKER) if cache else None
-            renderer = partial(PartCachingRenderer, memo=memo) if cache else Renderer
-            writer = OutputWriter(out_path)
-            # Once the output starts to change, the last build's record no longer describes it.
-            pages, files = writer.write(
-                iter_files(root, site, renderer, workers, reuse, writer.put),
-                before_change=lambda: manifest.forget(root) if cache else None)
-            say(f"wrote {pages} pages ({files} files) at {time.perf_counter() - start:.2f} s")
-            if cache:  # the record last: until it is written, the new output is not trusted
-                memo.save()
-                try:
-                    reuse.save()
-                    manifest.remember(root, out_path, MARKER, current, collector.warnings)
-                except OSError as exc:
-                    say(f"cache: not saved ({exc})")
-    except OSError as exc:  # a disk that is full, a folder that cannot be made, …
-        where = f" ({exc.filename})" if exc.filename else ""
-        raise SiteError.at(str(out_path), None, f"cannot write the output: "
-                           f"{exc.strerror or exc}{where}", code="write-error") from exc
+    with write_errors(out_path), output_lock(out_path, say):
+        reuse = PageReuse(root, out_path, MARKER) if cache else None
+        renderer = partial(PartCachingRenderer, memo=memo) if cache else Renderer
+        writer = OutputWriter(out_path)
+        # Once the output starts to change, the last build's record no longer describes it.
+        pages, files = writer.write(
+            iter_files(root, site, renderer, workers, reuse, writer.put),
+            before_change=lambda: manifest.forget(root) if cache else None)
+        say(f"wrote {pages} pages ({files} files) at {time.perf_counter() - start:.2f} s")
+        if cache:  # the record last: until it is written, the new output is not trusted
+            memo.save()
+            try:
+                reuse.save()
+                manifest.remember(root, out_path, MARKER, current, collector.warnings)
+            except OSError as exc:
+                say(f"cache: not saved ({exc})")
     seconds = time.perf_counter() - start
     say(f"built {out_path} in {seconds:.2f} s")
     return BuildResult(site, collector.warnings, pages, files, seconds)

@@ -67,6 +67,18 @@ def check_output_dir(root: Path, out: Path, shown: str) -> None:
 
 
 @contextmanager
+def write_errors(out: Path) -> Iterator[None]:
+    """An OSError while writing `out` (a full disk, a folder that cannot be made, …) as a
+    SiteError ('write-error') that names the reason and the file."""
+    try:
+        yield
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise SiteError.at(str(out), None, f"cannot write the output: {exc.strerror or exc}"
+                                           f"{where}", code="write-error") from exc
+
+
+@contextmanager
 def output_lock(out: Path, say: Callable[[str], None]) -> Iterator[None]:
     """Hold the output folder `out` for this build: a second build of it waits here until
     the first is done (else it would take the first one's staging folder for an
