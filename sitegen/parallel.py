@@ -22,9 +22,10 @@ MIN_ITEMS = 200  # fewer items are done in this process: forking would cost more
 _job: tuple[Callable, Sequence] | None = None  # set before forking, read by the workers
 
 
-def _run_chunk(bounds: tuple[int, int]) -> list:
+def _run_chunk(task: tuple[int, tuple[int, int]]) -> tuple[int, list]:
+    number, bounds = task
     fn, items = _job
-    return [fn(items[i]) for i in range(*bounds)]
+    return number, [fn(items[i]) for i in range(*bounds)]
 
 
 def default_workers() -> int:
@@ -52,10 +53,27 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = Non
         chunks = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
         with frozen_for_fork(), multiprocessing.get_context("fork").Pool(
                 workers, initializer=gc.enable) as pool:
-            results = (r for chunk in pool.imap(_run_chunk, chunks) for r in chunk)
-            yield from _counted(results, len(items), label)
+            yield from _in_order(pool.imap_unordered(_run_chunk, enumerate(chunks)),
+                                 len(items), label)
     finally:
         _job = None
+
+
+def _in_order(arrived: Iterator[tuple[int, list]], total: int, label: str | None
+              ) -> Iterator:
+    """The results of numbered chunks, in chunk order, from chunks arriving in any order.
+    Progress counts what has arrived: a first chunk that takes long (a large site's book)
+    must not hold back the count of all the others, done meanwhile."""
+    pending: dict[int, list] = {}
+    first = done = 0
+    for number, results in arrived:
+        done += len(results)
+        if label is not None:
+            progress.tick(label, done, total)
+        pending[number] = results
+        while first in pending:
+            yield from pending.pop(first)
+            first += 1
 
 
 def _counted(results: Iterator[R], total: int, label: str | None) -> Iterator[R]:

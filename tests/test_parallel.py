@@ -173,3 +173,27 @@ def test_a_worker_hands_over_the_chapters_it_renders_and_keeps_none(example, mon
     assert all(memo.has("part", key) for key, _packed in parts[1])
     taken = memo.misses("part")
     assert renderer.render(book) == html and memo.misses("part") == taken  # all reused
+
+
+def test_progress_counts_what_workers_finished_even_behind_a_slow_first_item(monkeypatch):
+    """The first pages (a large site's book) take longest; results still come back in
+    order, but the count must not wait for them (at 100,000 briefings the line said
+    "1 of 205,008" after 96 s of silence, then jumped to 103,169)."""
+    import time
+
+    from sitegen import progress
+
+    monkeypatch.setattr(progress, "EVERY", 0.0)
+    messages = []
+
+    def work(i):
+        if i == 0:
+            time.sleep(1.0)
+        return i * 2
+
+    with progress.reporting(messages.append):
+        results = list(parallel.fork_map(work, list(range(400)), workers=2, label="work"))
+    assert results == [i * 2 for i in range(400)]
+    counts = [int(m.split(": ")[1].split(" of ")[0].replace(",", "")) for m in messages]
+    assert counts == sorted(counts) and counts[-1] == 400
+    assert counts[0] > 1, messages[:3]  # other chunks were counted before the slow one
