@@ -8,6 +8,7 @@ replaces a folder without it. One build at a time writes an output folder
 """
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from contextlib import contextmanager
@@ -78,12 +79,15 @@ def write_errors(out: Path) -> Iterator[None]:
                                            f"{where}", code="write-error") from exc
 
 
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS}
+
+
 @contextmanager
 def output_lock(out: Path, say: Callable[[str], None]) -> Iterator[None]:
     """Hold the output folder `out` for this build: a second build of it waits here until
     the first is done (else it would take the first one's staging folder for an
     interrupted build's and remove it). The lock is a file beside `out`, there only
-    while a build holds it."""
+    while a build holds it; where the file system has no locks, builds go on without."""
     if fcntl is None:
         yield
         return
@@ -100,6 +104,13 @@ def output_lock(out: Path, say: Callable[[str], None]) -> Iterator[None]:
                 say(f"waiting: another sitegen build is writing {out}")
                 waited = True
             fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            if exc.errno not in _NO_LOCKS:
+                raise
+            os.close(fd)  # a file system without locks (some network ones): go on without
+            path.unlink(missing_ok=True)
+            yield
+            return
         try:
             if os.path.samestat(os.fstat(fd), os.stat(path)):
                 break  # still the file at `path`: not one its holder removed meanwhile

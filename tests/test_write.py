@@ -130,3 +130,17 @@ def test_a_second_build_of_the_same_output_waits_for_the_first(example):
     assert not lock.exists()  # there only while held
     with output_lock(out, messages.append):  # and free again
         pass
+
+
+def test_an_output_on_a_file_system_without_locks_still_builds(example, monkeypatch):
+    import errno
+
+    from sitegen import write
+    from sitegen.build import build
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(write.fcntl, "flock", no_locks)
+    assert build(example, workers=1).pages > 20 and (example / "public/index.html").is_file()
+    assert not list(example.glob(".public.sitegen-*"))
