@@ -20,15 +20,11 @@ import traceback
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .load.files import passed_over
+
 WATCHED = ("config.yaml", "content", "seeds", "themes")
-_EDITOR_FILES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".sitegen-tmp")
 # inotify: modify, attrib, close_write, moved_from/to, create, delete, delete_self, move_self
 _IN_EVENTS = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800
-
-
-def ignored(name: str) -> bool:
-    """Hidden files and editors' backup, swap and probe files (vim writes '4913')."""
-    return name.startswith(".") or name.endswith(_EDITOR_FILES) or name == "4913"
 
 
 class Watcher:
@@ -104,7 +100,7 @@ class Watcher:
         self.folders.add(str(folder))
         with os.scandir(folder) as entries:
             for entry in entries:
-                if ignored(entry.name):
+                if passed_over(entry.name):
                     continue
                 sub = f"{rel}/{entry.name}"
                 try:

@@ -199,6 +199,18 @@ def test_briefings_out_of_place_are_named_not_silently_skipped(small, cli):
     assert not any(".hidden" in path for path, _code, _message in found)
 
 
+def test_editor_leftovers_and_folder_litter_are_passed_over_everywhere(small, cli):
+    """One rule for every input folder (and the preview's watcher): before, a `.bak` in
+    seeds/ failed the build while the same file in content/briefings/ was skipped."""
+    leftovers = ("notes.bak", "draft.md~", "x.md.swp", "x.swo", "Thumbs.db", "desktop.ini", "4913")
+    write_site(small, {f"{folder}/{name}": "x\n" for folder in
+                       ("seeds", "content", "content/briefings", "content/topics")
+                       for name in leftovers})
+    code, found = problems(cli, small)
+    assert code == 0 and not [p for p in found if p["code"] == "ignored-file"], found
+    assert not any(p["severity"] == "error" for p in found), found
+
+
 def test_error_messages_say_what_would_be_right(small, cli):
     edit(small, B, "The [[harbour-town]] story.", "See [[source:harbour#p7]] and [[source:harbor]].")
     write_site(small, {"content/topics/a.yaml": "title: A\nparent: b\n",

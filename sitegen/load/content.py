@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..cache import no_memo
 from ..errors import Collector, SiteError
-from .files import InputFiles
+from .files import InputFiles, passed_over
 from .fields import SLUG_RE, Fields, PartialDate, parse_partial_date
 from .yamlsrc import YamlDoc, parse_yaml, split_front_matter
 
@@ -175,7 +175,7 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -
     with os.scandir(base) as listing:  # the entries know their type: no stat per file
         entries = sorted(listing, key=lambda e: e.name)
     for entry in entries:
-        if entry.name.startswith("."):
+        if passed_over(entry.name):
             continue
         if entry.is_dir():
             out.warning(f"{folder}/{entry.name}/", None, f"ignored: files are read from "
@@ -184,7 +184,7 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -
         path = base / entry.name
         if path.suffix.lower() in suffixes:
             files.append(path)
-        elif path.suffix not in (".bak", ".swp", ".tmp") and not path.name.endswith("~"):
+        else:
             out.warning(f"{folder}/{path.name}", None,
                         f"ignored: not a {' or '.join(suffixes)} file", code="ignored-file")
     return files
@@ -242,7 +242,7 @@ def _strays(root: Path, out: Collector) -> None:
         return
     known = {Path(BRIEFINGS_DIR).name, Path(TOPICS_DIR).name}
     for name in sorted(os.listdir(content)):
-        if not name.startswith(".") and name not in known and not name.endswith("~"):
+        if name not in known and not passed_over(name):
             out.warning(f"{CONTENT_DIR}/{name}", None, f"ignored: briefings go in "
                         f"{BRIEFINGS_DIR}/, topics in {TOPICS_DIR}/", code="ignored-file")
 

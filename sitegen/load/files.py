@@ -17,6 +17,15 @@ from pathlib import Path
 from ..errors import Collector, SiteError
 
 SETTLE_NS = 2_000_000_000
+_LEFTOVERS = ("~", ".bak", ".swp", ".swx", ".swo", ".tmp")  # editors' backups, swap files
+_LITTER = {"Thumbs.db", "desktop.ini", "4913"}  # file managers' files; vim's write probe
+
+
+def passed_over(name: str) -> bool:
+    """A file in an input folder that is no input and worth no warning (nor, in the live
+    preview, a rebuild): hidden files, editors' backups and swap files, file managers'
+    litter."""
+    return name.startswith(".") or name.endswith(_LEFTOVERS) or name in _LITTER
 
 
 class InputFiles:

@@ -20,14 +20,13 @@ from typing import Callable, Sequence
 from ..cache import no_memo
 from ..errors import Collector, Problem
 from .blocks import Block, Blocks
-from .files import InputFiles
+from .files import InputFiles, passed_over
 from .seed_html import Chunk, collapse, declared_charset, html_chunks, markdown_chunks
 from .seed_meta import SeedMeta, parse_meta
 
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
 SIDECAR_EXTS = (".yaml", ".yml")
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-IGNORED_NAMES = {"Thumbs.db", "desktop.ini"}  # plus hidden files and editor backups (name~)
 _CLOSERS = "\"'”’»›)]}"
 _END_PUNCT = ".!?:;,…—–-"
 _SENTENCE_END = ".!?:;…"
@@ -326,7 +325,7 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
     try:
         with os.scandir(folder) as listing:  # the entries know their type: no stat per file
             files = [folder / e.name for e in sorted(listing, key=lambda e: e.name)
-                     if e.is_file() and not _ignored(e.name)]
+                     if e.is_file() and not passed_over(e.name)]
     except OSError as exc:
         col.error(_rel(root, folder), None, f"cannot read folder: {exc.strerror or exc}",
                   code="seed-read")
@@ -374,10 +373,6 @@ def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo, files: InputFile
             except OSError:
                 continue
     memo.run("seed", jobs, label="parsing seeds")
-
-
-def _ignored(name: str) -> bool:
-    return name.startswith(".") or name.endswith("~") or name in IGNORED_NAMES
 
 
 def _rel(root: Path, path: Path) -> str:
