@@ -84,16 +84,16 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     """Every output file as (path, bytes, a theme file to copy, or `Kept`: the previous
     output's file stands), one at a time, so a large site never sits in memory whole.
     `renderer` makes the page renderer (sitegen.incremental passes a caching one);
-    `workers` > 1 renders on several cores; `reuse` (see sitegen.reuse; it needs a
-    renderer with page `keys`) skips pages whose inputs did not change since the output
-    was written; `put` (see write.OutputWriter) writes each page where it is rendered
+    `workers` > 1 renders on several cores; `reuse` (see reuse.PageReuse, and the live
+    preview's incremental.MemoPages; it needs a renderer with page `keys`) skips pages
+    whose inputs did not change since they were last rendered; `put` (see write.OutputWriter) writes each page where it is rendered
     (then what it returned stands for the bytes), and large files come as text in pieces."""
     theme = load_theme(root, site.config.theme)
     pages = site_pages(site)
     page_renderer = renderer(theme, site)
     fresh = pages
     if reuse is not None:
-        kept, fresh = reuse.split(pages, page_renderer.keys)
+        kept, fresh = reuse.split(pages, page_renderer)
         yield from kept
     render = page_renderer.render
 
@@ -102,7 +102,7 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         for it, so this process keeps them for the next build."""
         rel = urls.output_file(page.site_path)
         content = put(rel, page_renderer.stream(page)) if put else render(page).encode("utf-8")
-        key = reuse.key(page_renderer.keys, page) if reuse and rel not in reuse.current else None
+        key = reuse.key_after(page_renderer, page, rel) if reuse else None
         return rel, content, key, page_renderer.take_parts()
 
     # On a large site a few pages can be much work (the book, the lists): fork for them too.
@@ -120,10 +120,11 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
 
 
-def render_site(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer
-                ) -> tuple[dict[str, bytes | Path], int]:
-    """Every output file in one dict, and the page count (for check and the preview)."""
-    files = dict(iter_files(root, site, renderer))
+def render_site(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
+                workers: int = 1, reuse=None) -> tuple[dict[str, bytes | Path], int]:
+    """Every output file in one dict, and the page count (for check and the preview);
+    `workers` and `reuse`: see iter_files."""
+    files = dict(iter_files(root, site, renderer, workers, reuse))
     return files, sum(1 for rel in files if rel.endswith(".html"))
 
 

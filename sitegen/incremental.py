@@ -28,13 +28,13 @@ from .cache import BuildCache
 from .errors import Collector, Problem
 from .fingerprint import Fingerprints
 from .gcpause import paused_gc
-from .parallel import default_workers
 from .reuse import PartCachingRenderer
 from .load.config import Config, load_config
 from .model.site import Site
 from .pages import Page
 from .theme import Theme
 from .write import update_site
+from . import progress, urls
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -65,18 +65,17 @@ class CachingRenderer(PartCachingRenderer):
         """The page's HTML. It is stored with the pieces it was made of (see render_part),
         and a reused page marks them used too, so they outlive the memo's pruning and are
         there when the page changes."""
-        key = self.keys.page(page)
         rendered = []
 
-        def compute(_out: Collector) -> tuple[str, tuple]:
+        def compute() -> tuple[str, tuple]:
             self._parts = []
             rendered.append(super(CachingRenderer, self).render(page))
             return rendered[0], tuple(self._parts)
 
-        html, parts = self.cache("page", key, compute, Collector())
+        html, parts = self.remembered("page", self.keys.page(page), compute)
         if not rendered:
             for part_key, packed in parts:
-                self.cache("part", part_key, lambda _, p=packed: p, Collector())
+                self.remembered("part", part_key, lambda packed=packed: packed)
         return html
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
@@ -86,6 +85,32 @@ class CachingRenderer(PartCachingRenderer):
         html, packed = self.cached_part(key, page, template, data)
         self._parts.append((key, packed))
         return html
+
+
+class MemoPages:
+    """Which pages a rebuild renders (see build.iter_files): a page whose key the memo
+    holds is taken from it here, the others are rendered (on several cores, when many)."""
+
+    def __init__(self, cache: BuildCache):
+        self.cache = cache
+
+    def split(self, pages: list[Page], renderer: CachingRenderer
+              ) -> tuple[list[tuple[str, bytes]], list[Page]]:
+        """(pages the memo holds, as (output path, bytes); pages to render)."""
+        kept, fresh = [], []
+        for done, page in enumerate(pages, 1):
+            progress.tick("checking pages", done, len(pages))
+            if self.cache.has("page", renderer.keys.page(page)):
+                kept.append((urls.output_file(page.site_path),
+                             renderer.render(page).encode("utf-8")))
+            else:
+                fresh.append(page)
+        return kept, fresh
+
+    @staticmethod
+    def key_after(_renderer, _page, _rel) -> None:
+        """Nothing to record: the memo holds the keys of what was rendered."""
+        return None
 
 
 @dataclass
@@ -104,17 +129,14 @@ class IncrementalBuilder:
     """Builds the site at `root` into the folder `out` again and again, redoing only what
     changed since the previous build. Not thread-safe: one build at a time."""
 
-    def __init__(self, root: Path, out: Path, drafts: bool = False):
+    def __init__(self, root: Path, out: Path, drafts: bool = False, workers: int = 1):
         self.root, self.out, self.drafts = Path(root), Path(out), drafts
+        self.workers = workers  # > 1 only in a process without threads (see buildprocess)
         self.cache = BuildCache()
         self.fingerprints = Fingerprints()
         self.compiled = CompiledTemplates()
         self.written: dict[str, bytes] = {}
         self.config: Config | None = None  # of the latest build that read config.yaml
-        # The first build parses and renders Markdown on every core; later ones change
-        # little, and run beside the preview's threads, where forking workers is unsafe.
-        # (`build` sets it to 1 once it has used it.)
-        self.first_workers = default_workers()
 
     def build(self) -> Rebuilt:
         """Rebuild; raises SiteError (and leaves `out` as it was) when the site has errors.
@@ -130,9 +152,9 @@ class IncrementalBuilder:
         self.fingerprints.start()
         config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
         collector = Collector()
-        workers, self.first_workers = self.first_workers, 1
-        site = load_site(self.root, config, collector, memo=self.cache, workers=workers)
-        files, pages = render_site(self.root, site, renderer=self._renderer)
+        site = load_site(self.root, config, collector, memo=self.cache, workers=self.workers)
+        files, pages = render_site(self.root, site, self._renderer, self.workers,
+                                   MemoPages(self.cache))
         self.written, changed = update_site(self.out, files, self.written)
         self.cache.prune()
         self.fingerprints.prune()

@@ -11,6 +11,7 @@ import json
 import os
 import zlib
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from . import progress, urls
 from .errors import Collector
@@ -25,18 +26,22 @@ from .theme import Theme
 from .write import Kept
 
 RECORD = "pages.json"
+T = TypeVar("T")
 
 
 class PartCachingRenderer(Renderer):
     """A Renderer that keeps the pieces of pages (`part()`: the book's chapters) in a memo
     under their keys (see pagekey), so a page that changed renders again only the pieces
-    whose own inputs changed."""
+    whose own inputs changed.
+
+    In a worker process it hands what it renders over to the process that keeps the
+    memo (`take_parts`, then `keep_parts` there), with the use of what it reused."""
 
     def __init__(self, theme: Theme, site: Site, memo, fingerprints: Fingerprints | None = None):
         super().__init__(theme, site)
         self.memo = memo
         self.keys = PageKeys(self.env, theme, site, fingerprints or Fingerprints(), memo)
-        self._made: list[tuple[tuple, bytes | None]] = []  # pieces since `take_parts`
+        self._used: list[tuple[str, tuple, object]] = []  # since `take_parts`: see there
         self._home = os.getpid()  # the process whose memo is saved; others are workers
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
@@ -45,39 +50,45 @@ class PartCachingRenderer(Renderer):
     def cached_part(self, key: tuple, page: Page, template: str, data: dict
                     ) -> tuple[str, bytes]:
         """The piece's HTML, and the packed form the memo keeps it in (see `pack`)."""
-        if os.getpid() != self._home and not self.memo.has("part", key):
-            # A worker hands a new piece over (`take_parts`) without keeping it itself:
-            # a cold build's workers would otherwise hold every chapter until they end.
-            html = Renderer.render_part(self, page, template, data)
-            self._made.append((key, pack(html)))
-            return html, self._made[-1][1]
         made = []
 
-        def compute(_out: Collector) -> bytes:
+        def compute() -> bytes:
             made.append(Renderer.render_part(self, page, template, data))
             return pack(made[0])
 
-        packed = self.memo("part", key, compute, Collector())
-        self._made.append((key, packed if made else None))
+        packed = self.remembered("part", key, compute)
         return (made[0] if made else unpack(packed)), packed
 
-    def take_parts(self) -> tuple[int, list[tuple[tuple, bytes | None]]]:
-        """This process's id, and the pieces rendered since the last call, as (key, packed
-        HTML), and those reused from the memo, as (key, None)."""
-        made, self._made = self._made, []
-        return os.getpid(), made
+    def remembered(self, step: str, key: tuple, compute: Callable[[], T]) -> T:
+        """The memo's value for (step, key), computed when missing; noted for `take_parts`."""
+        if os.getpid() != self._home and not self.memo.has(step, key):
+            # A worker hands a new value over without keeping it itself: a cold build's
+            # workers would otherwise hold every chapter until they end.
+            value = compute()
+            self._used.append((step, key, value))
+            return value
+        made = []
+        value = self.memo(step, key, lambda _: made.append(1) or compute(), Collector())
+        self._used.append((step, key, value if made else None))
+        return value
 
-    def keep_parts(self, parts: tuple[int, list[tuple[tuple, bytes | None]]]) -> None:
-        """Take over what a worker process's `take_parts` returned: the pieces it rendered,
+    def take_parts(self) -> tuple[int, list[tuple[str, tuple, object]]]:
+        """This process's id, and the memo entries made since the last call, as (step, key,
+        value), and those reused, as (step, key, None)."""
+        used, self._used = self._used, []
+        return os.getpid(), used
+
+    def keep_parts(self, parts: tuple[int, list[tuple[str, tuple, object]]]) -> None:
+        """Take over what a worker process's `take_parts` returned: the entries it made,
         and the use of those it reused (else the memo would drop them after this build)."""
         pid, items = parts
         if pid == os.getpid():
             return  # made or reused in this process: the memo knows already
-        for key, packed in items:
-            if packed is None:
-                self.memo.touch("part", key)  # without reading the pieces into this process
-            elif not self.memo.has("part", key):
-                self.memo("part", key, lambda _, packed=packed: packed, Collector())
+        for step, key, value in items:
+            if value is None:
+                self.memo.touch(step, key)  # without reading the value into this process
+            elif not self.memo.has(step, key):
+                self.memo(step, key, lambda _, value=value: value, Collector())
 
 
 def pack(html: str) -> bytes:
@@ -103,13 +114,14 @@ class PageReuse:
                 self.previous = {}
         self.current: dict[str, str] = {}
 
-    def split(self, pages: list[Page], keys: PageKeys
+    def split(self, pages: list[Page], renderer: PartCachingRenderer
               ) -> tuple[list[tuple[str, Kept]], list[Page]]:
         """(files that stand as they are, pages to render), by the pages' keys. With no
         previous output every page renders, and its key is worked out while rendering
-        (`key`, on the rendering core)."""
+        (`key_after`, on the rendering core)."""
         if not self.previous:
             return [], pages
+        keys = renderer.keys
         reused, fresh = [], []
         for done, page in enumerate(pages, 1):
             progress.tick("checking pages", done, len(pages))
@@ -125,6 +137,11 @@ class PageReuse:
     def key(keys: PageKeys, page: Page) -> str:
         """The page's key, as kept in the record."""
         return hashlib.blake2b(repr(keys.page(page)).encode(), digest_size=16).hexdigest()
+
+    def key_after(self, renderer: PartCachingRenderer, page: Page, rel: str) -> str | None:
+        """For a page just rendered (in a worker, or here): its key for the record (into
+        `current`, in this process), unless `split` worked it out already."""
+        return None if rel in self.current else self.key(renderer.keys, page)
 
     def save(self) -> None:
         """Remember the keys of the output just written (after a successful build)."""

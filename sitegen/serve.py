@@ -3,7 +3,8 @@ reload, and rebuild (incrementally) whenever an input changes.
 
 Threads: the main thread runs the web server (tornado, with livereload's WebSocket
 handler and client script); a watcher thread polls the inputs; the coalescer's thread
-runs one rebuild per burst of changes, then asks the server to reload open pages. While
+asks for one rebuild per burst of changes, then asks the server to reload open pages.
+The builds themselves run in a process of their own, on every core (see buildprocess). While
 the site does not build, every HTML page is served with the error overlay on top of the
 last good build (see `overlay`). A site whose `base_url` has a path (`/briefings/`) is
 served under that path, as where it is published, so `404.html`'s root-absolute links work.
@@ -29,13 +30,12 @@ from livereload.server import LiveScriptInjector
 from livereload.watcher import Watcher as _LivereloadWatcher
 from tornado import httpserver, ioloop, netutil, web
 
+from .buildprocess import BuildProcess
 from .errors import Problem, SiteError
-from .gcpause import DeferredCollection
-from .incremental import IncrementalBuilder, Rebuilt
+from .incremental import Rebuilt
 from .overlay import error_page, inject, render_overlay
 from .urls import base_path
 from .watch import Coalescer, Watcher
-from . import progress
 
 POLL = 0.05  # seconds between two looks at the inputs, where inotify is not available
 QUIET = 0.1  # seconds without a change before rebuilding
@@ -55,25 +55,20 @@ class Preview:
 
     def __init__(self, root: Path, folder: Path, drafts: bool = False):
         self.root, self.folder = root, folder
-        self.builder = IncrementalBuilder(root, folder, drafts)
+        self.builder = BuildProcess(root, folder, drafts, log=say)
         self.built = False  # the folder holds a good build
         self.problems: list[Problem] = []  # errors of the latest build; [] when it worked
         self.overlay: str | None = None  # HTML shown over pages while there are errors
         self.base = "/"  # the path the site is served under: base_url's, of the last good build
         self._warnings: list[Problem] = []
-        self.collection = DeferredCollection()
+
+    def close(self) -> None:
+        """Stop the build process."""
+        self.builder.close()
 
     def rebuild(self, changed: set[str] = frozenset()) -> str | None:
         """Build; report in the terminal. Returns what the browser should reload
-        ('*' for everything, or one stylesheet's path), or None when nothing it shows changed.
-        The garbage collection after it waits until the preview is idle."""
-        self.collection.hold()
-        try:
-            return self._rebuild(changed)
-        finally:
-            self.collection.release_later()
-
-    def _rebuild(self, changed: set[str]) -> str | None:
+        ('*' for everything, or one stylesheet's path), or None when nothing it shows changed."""
         what = ", ".join(sorted(changed)[:3]) + (" …" if len(changed) > 3 else "")
         try:
             result: Rebuilt | None = self.builder.build()
@@ -238,11 +233,11 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
     stop = threading.Event()
     coalescer = None
     server = None
+    preview = None
     try:
         preview = Preview(root, folder, drafts)
         watcher = Watcher(root)  # the baseline: anything changed from here on is seen
-        with progress.reporting(say):  # the first build of a large site takes a while
-            preview.rebuild()
+        preview.rebuild()
         loop = ioloop.IOLoop.current()
         server = httpserver.HTTPServer(application(preview))
         server.add_sockets(sockets)
@@ -280,6 +275,8 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
             coalescer.stop(timeout=10)
         if server:
             server.stop()
+        if preview:
+            preview.close()
         for sock in sockets:
             sock.close()
         shutil.rmtree(folder, ignore_errors=True)

@@ -104,6 +104,19 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def record_calls(monkeypatch, cls, name: str, log: Path, what) -> None:
+    """Make cls.name append a line, what(*args), to the file `log` on each call, from
+    worker processes too."""
+    original = getattr(cls, name)
+
+    def recorded(*args):
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{what(*args)}\n")
+        return original(*args)
+
+    monkeypatch.setattr(cls, name, recorded)
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under a folder with its bytes (to prove an output is unchanged)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()

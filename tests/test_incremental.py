@@ -309,16 +309,38 @@ def test_a_piece_sees_only_what_it_is_given_and_keeps_404_links_rooted(example, 
     assert ">Topics</a>" in (builder.out / "404.html").read_text(encoding="utf-8")
 
 
-def test_only_the_first_build_uses_worker_processes(small, tmp_path, monkeypatch):
-    """Later builds run beside the preview's threads, where forking is unsafe."""
-    from sitegen import build as build_module
+def test_a_builder_with_workers_renders_in_them_and_keeps_what_they_made(
+        example, tmp_path, monkeypatch):
+    """In the preview's build process, pages and the book's chapters are rendered in
+    worker processes; the builder keeps them, so the next build reuses them."""
+    from conftest import record_calls
+    from sitegen import parallel
+    from sitegen.render import Renderer
 
-    seen = []
-    load_site = build_module.load_site
-    monkeypatch.setattr("sitegen.incremental.load_site", lambda *a, workers=1, **k:
-                        seen.append(workers) or load_site(*a, workers=workers, **k))
-    monkeypatch.setattr("sitegen.incremental.default_workers", lambda: 2)
-    builder = IncrementalBuilder(small, tmp_path / "serve")
-    builder.build()
-    builder.build()
-    assert seen == [2, 1]
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)  # fork even for a few pages
+    pages, chapters = tmp_path / "pages", tmp_path / "chapters"
+    record_calls(monkeypatch, Renderer, "stream", pages,
+                 lambda _self, page: f"{os.getpid()} {page.site_path}")
+    record_calls(monkeypatch, Renderer, "render_part", chapters,
+                 lambda _self, page, template, data: os.getpid())
+    builder = IncrementalBuilder(example, tmp_path / "serve", workers=2)
+
+    def same_as_clean(step: str) -> None:
+        build(example, out_dir=str(tmp_path / "clean"), workers=1)
+        assert snapshot(builder.out) == snapshot(tmp_path / "clean"), step
+
+    first = builder.build()
+    made = pages.read_text().splitlines()
+    assert first.rendered == first.pages == len(made)
+    assert str(os.getpid()) not in {line.split()[0] for line in made}
+    book = chapters.read_text().split()
+    assert len(book) > 3 and str(os.getpid()) not in book
+    same_as_clean("first build")
+    pages.unlink(), chapters.unlink()
+
+    assert builder.build().rendered == 0 and not pages.exists()  # all kept from the workers
+    edit(example, BRIEFING, "title: ", "title: Updated ")
+    result = builder.build()
+    assert 0 < result.rendered == len(pages.read_text().splitlines()) < first.pages
+    assert len(chapters.read_text().split()) < len(book)  # not the whole book again
+    same_as_clean("one briefing edited")

@@ -163,14 +163,15 @@ def test_a_worker_hands_over_the_chapters_it_renders_and_keeps_none(example, mon
     def render(_item):
         html = renderer.render(book)
         parts = renderer.take_parts()
-        return html, parts, [memo.has("part", key) for key, _packed in parts[1]]
+        return html, parts, [memo.has(step, key) for step, key, _packed in parts[1]]
 
     monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
     (html, parts, kept_there), _again = parallel.fork_map(render, [0, 1], workers=2)
     assert parts[0] != os.getpid() and len(parts[1]) == len(site.briefings) > 3
-    assert not any(kept_there) and all(packed for _key, packed in parts[1])
+    assert {step for step, _key, _packed in parts[1]} == {"part"}
+    assert not any(kept_there) and all(packed for _step, _key, packed in parts[1])
     renderer.keep_parts(parts)  # here, in the process that keeps the cache
-    assert all(memo.has("part", key) for key, _packed in parts[1])
+    assert all(memo.has("part", key) for _step, key, _packed in parts[1])
     taken = memo.misses("part")
     assert renderer.render(book) == html and memo.misses("part") == taken  # all reused
 

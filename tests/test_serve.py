@@ -17,6 +17,7 @@ import pytest
 from serve_tools import ServeProcess, free_port
 from sitegen import serve as serve_module
 from sitegen.cli import make_parser
+from sitegen.errors import SiteError
 from sitegen.watch import Coalescer, Watcher
 
 BRIEFING = "content/briefings/putins-red-lines.md"
@@ -280,20 +281,49 @@ def _no_browser(monkeypatch):
     monkeypatch.setenv("BROWSER", "true")  # never open a real browser from a test
 
 
-def test_the_preview_collects_garbage_when_idle_not_between_save_and_reload(small, tmp_path):
-    import gc
+def test_the_build_process_collects_garbage_when_idle_not_between_save_and_reload(
+        small, tmp_path):
+    from sitegen.buildprocess import BuildProcess
 
-    preview = serve_module.Preview(small, tmp_path / "preview")
-    preview.collection.delay = 0.3
+    builder = BuildProcess(small, tmp_path / "preview", idle=0.5)
     try:
-        preview.rebuild()
-        assert preview.built
-        assert not gc.isenabled()  # the reload goes out before any collection
-        time.sleep(0.15)
-        preview.rebuild({"content/briefings/harbour-reopens.md"})  # a second save
+        builder.build()
+        before = builder.status()["collections"]  # asked right after the build: none yet
         time.sleep(0.2)
-        assert not gc.isenabled()  # the burst went on: the collection waited
-        wait_until(gc.isenabled, timeout=2)  # idle: collected, collector back on
+        builder.build()  # a second save within the burst: the collection waits again
+        assert builder.status()["collections"] == before
+        wait_until(lambda: builder.status()["collections"] == before + 1, timeout=5)  # idle: collected
+        time.sleep(0.7)
+        assert builder.status()["collections"] == before + 1  # once per burst, not again and again
     finally:
-        preview.collection.hold()
-        gc.enable()
+        builder.close()
+
+
+def test_the_build_process_builds_on_every_core_and_reports_errors(small, tmp_path):
+    """Every preview build, not only the first, may fork workers: the build process has
+    no threads. Its errors arrive whole, and one that died is started again."""
+    import os
+
+    from sitegen import parallel
+    from sitegen.buildprocess import BuildProcess
+
+    builder = BuildProcess(small, tmp_path / "preview")
+    try:
+        first = builder.build()
+        status = builder.status()
+        assert status["threads"] == 1 and status["workers"] == parallel.default_workers()
+        assert first.pages > 0 and builder.config.title
+        assert (tmp_path / "preview" / "index.html").is_file()
+        path = small / "content/briefings/harbour-reopens.md"
+        good = path.read_text(encoding="utf-8")
+        path.write_text(good.replace("topics: [", "topics: [no-such-topic, "), encoding="utf-8")
+        with pytest.raises(SiteError) as failed:
+            builder.build()
+        assert [p.code for p in failed.value.problems] == ["unknown-topic"]
+        path.write_text(good, encoding="utf-8")
+        os.kill(builder._process.pid, 9)
+        builder._process.join()
+        assert builder.build().rendered == first.pages  # a new process, a full build
+    finally:
+        builder.close()
+    assert not builder._process.is_alive()
