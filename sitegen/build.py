@@ -86,8 +86,9 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     `renderer` makes the page renderer (sitegen.incremental passes a caching one);
     `workers` > 1 renders on several cores; `reuse` (see reuse.PageReuse, and the live
     preview's incremental.MemoPages; it needs a renderer with page `keys`) skips pages
-    whose inputs did not change since they were last rendered; `put` (see write.OutputWriter) writes each page where it is rendered
-    (then what it returned stands for the bytes), and large files come as text in pieces."""
+    whose inputs did not change since they were last rendered; `put` (see
+    write.OutputWriter) writes each page where it is rendered (then what it returned
+    stands for the bytes), and large files come as text in pieces."""
     theme = load_theme(root, site.config.theme)
     pages = site_pages(site)
     page_renderer = renderer(theme, site)
@@ -95,18 +96,19 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     if reuse is not None:
         kept, fresh = reuse.split(pages, page_renderer)
         yield from kept
-    render = page_renderer.render
 
     def make(page: Page) -> tuple[str, bytes | Staged, str | None, list]:
         """Render one page (in a worker, or here); with its key and the pieces rendered
         for it, so this process keeps them for the next build."""
         rel = urls.output_file(page.site_path)
-        content = put(rel, page_renderer.stream(page)) if put else render(page).encode("utf-8")
+        content = put(rel, page_renderer.stream(page)) if put else page_renderer.render_bytes(page)
         key = reuse.key_after(page_renderer, page, rel) if reuse else None
         return rel, content, key, page_renderer.take_parts()
 
-    # On a large site a few pages can be much work (the book, the lists): fork for them too.
-    few = 2 if len(site.briefings) >= LARGE_SITE else None
+    # On a large site a few pages can be much work (the book, the lists): fork for them
+    # too, where workers write them (`put`); else their bytes would come back through a
+    # pipe (the book of 10,000 briefings: 100 MB), which costs about what rendering does.
+    few = 2 if put and len(site.briefings) >= LARGE_SITE else None
     for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
                                              label="rendering pages"):
         if key is not None:

@@ -14,6 +14,10 @@ What a rebuild reuses, and why the result equals a clean build byte for byte:
   …) and, for templates that read the global `site`, the whole site; a piece of a page
   rendered with `part()` (a chapter of the book) likewise, from what the piece is given;
 - only files whose bytes changed are written; files no longer produced are deleted.
+
+With `workers` > 1 (in the preview's build process, which has no threads: see
+buildprocess) Markdown and pages are done on several cores; what workers render is
+kept in this process's memo (see reuse.PartCachingRenderer).
 """
 from __future__ import annotations
 
@@ -61,15 +65,15 @@ class CachingRenderer(PartCachingRenderer):
         self.cache = cache
         self._parts: list[tuple] = []  # (key, packed HTML): the pieces of this page
 
-    def render(self, page: Page) -> str:
-        """The page's HTML. It is stored with the pieces it was made of (see render_part),
-        and a reused page marks them used too, so they outlive the memo's pruning and are
-        there when the page changes."""
+    def render_bytes(self, page: Page) -> bytes:
+        """The page's HTML, as written. It is stored with the pieces it was made of (see
+        render_part), and a reused page marks them used too, so they outlive the memo's
+        pruning and are there when the page changes."""
         rendered = []
 
-        def compute() -> tuple[str, tuple]:
+        def compute() -> tuple[bytes, tuple]:
             self._parts = []
-            rendered.append(super(CachingRenderer, self).render(page))
+            rendered.append(super(CachingRenderer, self).render_bytes(page))
             return rendered[0], tuple(self._parts)
 
         html, parts = self.remembered("page", self.keys.page(page), compute)
@@ -101,8 +105,7 @@ class MemoPages:
         for done, page in enumerate(pages, 1):
             progress.tick("checking pages", done, len(pages))
             if self.cache.has("page", renderer.keys.page(page)):
-                kept.append((urls.output_file(page.site_path),
-                             renderer.render(page).encode("utf-8")))
+                kept.append((urls.output_file(page.site_path), renderer.render_bytes(page)))
             else:
                 fresh.append(page)
         return kept, fresh

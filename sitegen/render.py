@@ -50,6 +50,10 @@ class Renderer:
     def render(self, page: Page) -> str:
         return "".join(self.stream(page))
 
+    def render_bytes(self, page: Page) -> bytes:
+        """The page's HTML as written: UTF-8."""
+        return self.render(page).encode("utf-8")
+
     def stream(self, page: Page) -> Iterator[str]:
         """The page's HTML in pieces as the template makes them (a large page is never
         held whole); errors are raised as SiteError while iterating."""

@@ -344,3 +344,25 @@ def test_a_builder_with_workers_renders_in_them_and_keeps_what_they_made(
     assert 0 < result.rendered == len(pages.read_text().splitlines()) < first.pages
     assert len(chapters.read_text().split()) < len(book)  # not the whole book again
     same_as_clean("one briefing edited")
+
+
+def test_a_few_large_pages_are_rendered_where_they_are_kept(example, tmp_path, monkeypatch):
+    """`build` forks even for a few pages of a large site: its workers write them. The
+    preview keeps its pages in memory, so they would come back through a pipe (the book
+    of 10,000 briefings: 100 MB): a few are rendered in the build process itself."""
+    from conftest import record_calls
+    from sitegen import build as build_module
+    from sitegen.render import Renderer
+
+    monkeypatch.setattr(build_module, "LARGE_SITE", 0)  # every site is large
+    builder = IncrementalBuilder(example, tmp_path / "serve", workers=2)
+    builder.build()
+    build(example, workers=2)
+    log = tmp_path / "rendered"
+    record_calls(monkeypatch, Renderer, "stream", log, lambda _self, _page: os.getpid())
+    edit(example, BRIEFING, "title: ", "title: Updated ")
+    assert 0 < builder.build().rendered < 200
+    assert set(log.read_text().split()) == {str(os.getpid())}
+    log.unlink()
+    build(example, workers=2)
+    assert str(os.getpid()) not in set(log.read_text().split())
