@@ -33,14 +33,16 @@ class BuildCache:
     """In-memory memo shared by successive builds of one site.
 
     Call `start()` before a build and `prune()` after a successful one: entries the
-    latest successful build did not use are dropped, so memory follows the site's size,
-    not the number of edits. `stats` counts hits and misses per step since `start()`.
+    latest successful build did not use are dropped (once they are a fifth of the memo),
+    so memory follows the site's size, not the number of edits. `stats` counts hits and
+    misses per step since `start()`.
     """
 
     def __init__(self) -> None:
         self._store: dict[tuple[str, Hashable], list] = {}  # -> [value, problems, generation]
         self.generation = 0
         self.stats: Counter = Counter()
+        self._used = 0  # entries used since `start()`
 
     def __call__(self, step: str, key: Hashable, compute: Compute, out: Collector) -> T:
         entry = self._store.get((step, key))
@@ -49,8 +51,11 @@ class BuildCache:
             value = compute(collector)
             entry = self._store[(step, key)] = [value, tuple(collector.problems), self.generation]
             self.stats[step, "miss"] += 1
+            self._used += 1
         else:
-            entry[2] = self.generation
+            if entry[2] != self.generation:
+                entry[2] = self.generation
+                self._used += 1
             self.stats[step, "hit"] += 1
         out.extend(list(entry[1]))
         return entry[0]
@@ -64,16 +69,21 @@ class BuildCache:
     def touch(self, step: str, key: Hashable) -> None:
         """Keep an entry another process used (see diskcache.DiskMemo.touch)."""
         entry = self._store.get((step, key))
-        if entry is not None:
+        if entry is not None and entry[2] != self.generation:
             entry[2] = self.generation
+            self._used += 1
 
     def start(self) -> None:
         self.generation += 1
         self.stats.clear()
+        self._used = 0
 
     def prune(self) -> None:
-        """Forget every entry the current build did not use."""
-        self._store = {k: e for k, e in self._store.items() if e[2] == self.generation}
+        """Forget every entry the current build did not use, once they are a fifth of the
+        memo or more: forgetting walks the whole memo (0.3 s at 10,000 briefings), and an
+        edit leaves only a few unused."""
+        if (len(self._store) - self._used) * 5 >= len(self._store) > 0:
+            self._store = {k: e for k, e in self._store.items() if e[2] == self.generation}
 
     def misses(self, step: str) -> int:
         return self.stats[step, "miss"]

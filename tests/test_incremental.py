@@ -166,6 +166,24 @@ def test_memo_replays_problems_and_forgets_unused_entries():
     assert len(cache) == 0
 
 
+def test_memo_forgets_unused_entries_once_they_are_a_fifth():
+    """Forgetting walks the whole memo: an edit's few unused entries wait for more."""
+    cache = BuildCache()
+
+    def use(keys) -> None:
+        cache.start()
+        for k in keys:
+            cache("step", k, lambda _out, k=k: k, Collector())
+        cache.touch("step", "touched")
+        cache.prune()
+
+    use(["touched", *range(100)])
+    use(range(90))  # 10 of 101 unused: kept
+    assert len(cache) == 101 and cache.has("step", 95)
+    use(range(70))  # 31 of 101 unused: forgotten
+    assert len(cache) == 71 and not cache.has("step", 95) and cache.has("step", "touched")
+
+
 def test_fingerprints_tell_values_apart():
     fp = Fingerprints()
     fp.start()
