@@ -109,12 +109,16 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     # too, where workers write them (`put`); else their bytes would come back through a
     # pipe (the book of 10,000 briefings: 100 MB), which costs about what rendering does.
     few = 2 if put and len(site.briefings) >= LARGE_SITE else None
-    for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
-                                             label="rendering pages"):
-        if key is not None:
-            reuse.current[rel] = key
-        page_renderer.keep_parts(parts)
-        yield rel, content
+    page_renderer.prepare()
+    try:
+        for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
+                                                 label="rendering pages"):
+            if key is not None:
+                reuse.current[rel] = key
+            page_renderer.keep_parts(parts)
+            yield rel, content
+    finally:
+        page_renderer.close()
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
     index = search.index_js(site)

@@ -92,6 +92,12 @@ class Renderer:
     def keep_parts(self, parts: object) -> None:
         """Keep what `take_parts` gave in another process."""
 
+    def prepare(self) -> None:
+        """Get ready for worker processes (before they are forked)."""
+
+    def close(self) -> None:
+        """Done rendering: let go of what `prepare` made."""
+
     def render_part(self, page: Page, template: str, data: dict) -> str:
         """The HTML of one piece of `page` (sitegen.incremental reuses it while unchanged)."""
         return self.env.get_template(template).render(page=page, url=self._url(page, data),

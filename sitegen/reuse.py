@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
+import shutil
+import tempfile
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import BinaryIO, Callable, TypeVar
 
 import lz4.block
 
@@ -36,7 +39,10 @@ class PartCachingRenderer(Renderer):
     whose own inputs changed.
 
     In a worker process it hands what it renders over to the process that keeps the
-    memo (`take_parts`, then `keep_parts` there), with the use of what it reused."""
+    memo (`take_parts`, then `keep_parts` there), with the use of what it reused. New
+    pieces go through a file as they are made (see `_spool`): a worker rendering a large
+    book would otherwise hold all its chapters, then a pickled copy of them to send.
+    Call `close()` when done."""
 
     def __init__(self, theme: Theme, site: Site, memo, fingerprints: Fingerprints | None = None):
         super().__init__(theme, site)
@@ -44,6 +50,9 @@ class PartCachingRenderer(Renderer):
         self.keys = PageKeys(self.env, theme, site, fingerprints or Fingerprints(), memo)
         self._used: list[tuple[str, tuple, object]] = []  # since `take_parts`: see there
         self._home = os.getpid()  # the process whose memo is saved; others are workers
+        self._folder: str | None = None  # where workers spool new pieces: made here, lazily
+        self._spooled: tuple | None = None  # in a worker: (path, file, offset taken so far)
+        self._open: dict[str, BinaryIO] = {}  # here: the workers' files, read by `keep_parts`
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
         return self.cached_part(self.keys.part(page, template, data), page, template, data)[0]
@@ -66,23 +75,47 @@ class PartCachingRenderer(Renderer):
             # A worker hands a new value over without keeping it itself: a cold build's
             # workers would otherwise hold every chapter until they end.
             value = compute()
-            self._used.append((step, key, value))
+            if step == "part":
+                pickle.dump((step, key, value), self._spool(), pickle.HIGHEST_PROTOCOL)
+            else:  # a page: it comes back with its bytes, which it shares
+                self._used.append((step, key, value))
             return value
         made = []
         value = self.memo(step, key, lambda _: made.append(1) or compute(), Collector())
         self._used.append((step, key, value if made else None))
         return value
 
-    def take_parts(self) -> tuple[int, list[tuple[str, tuple, object]]]:
-        """This process's id, and the memo entries made since the last call, as (step, key,
-        value), and those reused, as (step, key, None)."""
-        used, self._used = self._used, []
-        return os.getpid(), used
+    def prepare(self) -> None:
+        """Before forking workers: make the folder they spool new pieces in."""
+        if self._folder is None:
+            self._folder = tempfile.mkdtemp(prefix="sitegen-pieces-")
 
-    def keep_parts(self, parts: tuple[int, list[tuple[str, tuple, object]]]) -> None:
+    def _spool(self) -> BinaryIO:
+        """This worker's file of new pieces, (step, key, value) pickled one after another."""
+        if self._spooled is None:
+            fd, path = tempfile.mkstemp(dir=self._folder)
+            self._spooled = (path, os.fdopen(fd, "wb"), 0)
+        return self._spooled[1]
+
+    def take_parts(self) -> tuple[int, list[tuple[str, tuple, object]], tuple | None]:
+        """This process's id; the memo entries made since the last call, as (step, key,
+        value), and those reused, as (step, key, None); and where in its spool file the
+        new pieces are, as (path, start, end), or None."""
+        used, self._used = self._used, []
+        spooled = None
+        if self._spooled is not None:
+            path, file, start = self._spooled
+            file.flush()
+            end = file.tell()
+            self._spooled = (path, file, end)
+            spooled = (path, start, end) if end > start else None
+        return os.getpid(), used, spooled
+
+    def keep_parts(self, parts: tuple[int, list[tuple[str, tuple, object]], tuple | None]
+                   ) -> None:
         """Take over what a worker process's `take_parts` returned: the entries it made,
         and the use of those it reused (else the memo would drop them after this build)."""
-        pid, items = parts
+        pid, items, spooled = parts
         if pid == os.getpid():
             return  # made or reused in this process: the memo knows already
         for step, key, value in items:
@@ -90,6 +123,23 @@ class PartCachingRenderer(Renderer):
                 self.memo.touch(step, key)  # without reading the value into this process
             elif not self.memo.has(step, key):
                 self.memo(step, key, lambda _, value=value: value, Collector())
+        if spooled is not None:
+            path, start, end = spooled
+            file = self._open.get(path) or self._open.setdefault(path, open(path, "rb"))
+            file.seek(start)
+            while file.tell() < end:
+                step, key, value = pickle.load(file)
+                if not self.memo.has(step, key):
+                    self.memo(step, key, lambda _, value=value: value, Collector())
+
+    def close(self) -> None:
+        """Remove the workers' spool files (after the last `keep_parts`)."""
+        for file in self._open.values():
+            file.close()
+        self._open = {}
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
 
 def pack(html: str) -> bytes:
