@@ -71,7 +71,8 @@ class BuildProcess:
             self._conn.send(request)
             return self._conn.recv()
         except (EOFError, OSError):
-            code = self._process.exitcode if not self._process.is_alive() else None
+            self._process.join(timeout=1)  # it is ending: have its exit code
+            code = self._process.exitcode
             raise SiteError(Problem("(sitegen)", None, "internal error: the build process "
                                     f"stopped (exit code {code}); the next change starts "
                                     "it again")) from None

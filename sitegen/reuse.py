@@ -134,8 +134,9 @@ class PartCachingRenderer(Renderer):
 
     def close(self) -> None:
         """Remove the workers' spool files (after the last `keep_parts`)."""
-        for file in self._open.values():
+        for path, file in self._open.items():
             file.close()
+            Path(path).unlink(missing_ok=True)  # also one outside the folder (no `prepare`)
         self._open = {}
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)

@@ -171,16 +171,17 @@ def test_a_worker_hands_over_the_chapters_it_renders_and_keeps_none(example, mon
 
     monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
     renderer.prepare()
-    (html, parts, kept_there), _again = parallel.fork_map(render, [0, 1], workers=2)
-    pid, sent, spooled = parts
-    assert pid != os.getpid() and kept_there == 0 and sent == []
-    assert spooled is not None and len(pickle.dumps(parts)) < 1000  # not in the result
-    renderer.keep_parts(parts)  # here, in the process that keeps the cache
-    assert memo.misses("part") == len(site.briefings) > 3
-    assert renderer.render(book) == html and memo.misses("part") == len(site.briefings)
-    folder = Path(spooled[0]).parent
-    renderer.close()
-    assert not folder.exists()
+    try:
+        (html, parts, kept_there), _again = parallel.fork_map(render, [0, 1], workers=2)
+        pid, sent, spooled = parts
+        assert pid != os.getpid() and kept_there == 0 and sent == []
+        assert spooled is not None and len(pickle.dumps(parts)) < 1000  # not in the result
+        renderer.keep_parts(parts)  # here, in the process that keeps the cache
+        assert memo.misses("part") == len(site.briefings) > 3
+        assert renderer.render(book) == html and memo.misses("part") == len(site.briefings)
+    finally:
+        renderer.close()
+    assert not Path(spooled[0]).parent.exists()
 
 
 def test_progress_counts_what_workers_finished_even_behind_a_slow_first_item(monkeypatch):
