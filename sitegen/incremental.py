@@ -76,11 +76,11 @@ class CachingRenderer(PartCachingRenderer):
             rendered.append(super(CachingRenderer, self).render_bytes(page))
             return rendered[0], tuple(self._parts)
 
-        html, parts = self.remembered("page", self.keys.page(page), compute)
+        data, parts = self.remembered("page", self.keys.page(page), compute)
         if not rendered:
             for part_key, packed in parts:
                 self.remembered("part", part_key, lambda packed=packed: packed)
-        return html
+        return data
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
         """A piece of a page (see Renderer.render_part), reused while its inputs are unchanged:

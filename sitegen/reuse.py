@@ -70,19 +70,20 @@ class PartCachingRenderer(Renderer):
         return (made[0] if made else unpack(packed)), packed
 
     def remembered(self, step: str, key: tuple, compute: Callable[[], T]) -> T:
-        """The memo's value for (step, key), computed when missing; noted for `take_parts`."""
-        if os.getpid() != self._home and not self.memo.has(step, key):
-            # A worker hands a new value over without keeping it itself: a cold build's
-            # workers would otherwise hold every chapter until they end.
-            value = compute()
-            if step == "part":
-                pickle.dump((step, key, value), self._spool(), pickle.HIGHEST_PROTOCOL)
-            else:  # a page: it comes back with its bytes, which it shares
-                self._used.append((step, key, value))
-            return value
-        made = []
-        value = self.memo(step, key, lambda _: made.append(1) or compute(), Collector())
-        self._used.append((step, key, value if made else None))
+        """The memo's value for (step, key), computed when missing. In a worker, noted for
+        `take_parts` (here, the memo knows already)."""
+        if os.getpid() == self._home:
+            return self.memo(step, key, lambda _: compute(), Collector())
+        if self.memo.has(step, key):
+            self._used.append((step, key, None))
+            return self.memo(step, key, lambda _: compute(), Collector())
+        # A new value is handed over, not kept here: a cold build's workers would
+        # otherwise hold every chapter until they end.
+        value = compute()
+        if step == "part":
+            pickle.dump((step, key, value), self._spool(), pickle.HIGHEST_PROTOCOL)
+        else:  # a page: it comes back with its bytes, which it shares
+            self._used.append((step, key, value))
         return value
 
     def prepare(self) -> None:
