@@ -323,6 +323,8 @@ def test_the_build_process_builds_on_every_core_and_reports_errors(small, tmp_pa
         path.write_text(good, encoding="utf-8")
         os.kill(builder._process.pid, 9)
         builder._process.join()
+        with pytest.raises(SiteError, match="build process stopped \\(exit code -9\\)"):
+            builder.status()
         assert builder.build().rendered == first.pages  # a new process, a full build
     finally:
         builder.close()
