@@ -41,6 +41,8 @@ class BuildProcess:
                  log: Callable[[str], None] | None = None, idle: float = IDLE):
         self._args = (Path(root), Path(out), drafts, log, idle)
         self.config: Config | None = None  # of the latest build that read config.yaml
+        self._closed = False
+        self._lock = threading.Lock()  # held by the request under way
         self._start()
 
     def _start(self) -> None:
@@ -53,7 +55,7 @@ class BuildProcess:
 
     def build(self) -> Rebuilt:
         """Rebuild; raises SiteError when the site has errors (or sitegen crashed)."""
-        if not self._process.is_alive():
+        if not self._process.is_alive() and not self._closed:
             self._conn.close()
             self._start()
         outcome, value, self.config = self._ask("build")
@@ -67,6 +69,10 @@ class BuildProcess:
         return self._ask("status")
 
     def _ask(self, request: str):
+        with self._lock:
+            return self._request(request)
+
+    def _request(self, request: str):
         try:
             self._conn.send(request)
             return self._conn.recv()
@@ -77,22 +83,30 @@ class BuildProcess:
                                     f"stopped (exit code {code}); the next change starts "
                                     "it again")) from None
 
-    def close(self, timeout: float = 10) -> None:
-        """Stop the build process (after the build it is running, if any)."""
-        try:
-            self._conn.send("stop")
-        except OSError:
-            pass
-        self._conn.close()
-        self._process.join(timeout)
+    def close(self, timeout: float = 1.0) -> None:
+        """Stop the build process (from any thread). A build it is running is stopped too
+        after `timeout` seconds, cleaning up after itself: the preview is closing; its
+        caller gets a SiteError."""
+        self._closed = True
+        if self._lock.acquire(timeout=timeout):  # no build under way, or it ended soon
+            try:
+                self._conn.send("stop")
+            except OSError:
+                pass
+            finally:
+                self._lock.release()
+            self._process.join(timeout)
         if self._process.is_alive():
-            self._process.terminate()
+            self._process.terminate()  # SIGTERM: it unwinds (see `_exit`) and ends
             self._process.join()
+        with self._lock:  # a request under way has had its answer (the end of the pipe)
+            self._conn.close()
 
 
 def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
     """The build process: answer requests until told to stop (or the preview is gone)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the preview, which stops us
+    signal.signal(signal.SIGTERM, _exit)
     gc.disable()
     builder = IncrementalBuilder(root, out, drafts, workers=default_workers())
     due = None  # when to run the collection the latest build put off
@@ -114,6 +128,13 @@ def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
             due = time.monotonic() + idle
     except (EOFError, OSError):
         return  # the preview is gone
+
+
+def _exit(_signum, _frame) -> None:
+    """SIGTERM (see `BuildProcess.close`): unwind, so a build stopped midway removes what
+    it made (its workers end at once: see parallel); once."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise SystemExit(0)
 
 
 def _built(builder: IncrementalBuilder) -> tuple[str, object]:

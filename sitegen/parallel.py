@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from typing import Callable, Iterator, Sequence, TypeVar
 
 from . import progress
@@ -26,6 +27,11 @@ def _run_chunk(task: tuple[int, tuple[int, int]]) -> tuple[int, list]:
     number, bounds = task
     fn, items = _job
     return number, [fn(items[i]) for i in range(*bounds)]
+
+
+def _start_worker() -> None:
+    gc.enable()  # see gcpause.frozen_for_fork
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # ended at once, whatever the parent does
 
 
 def default_workers() -> int:
@@ -52,7 +58,7 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = Non
         size = max(1, min(CHUNK, len(items) // (workers * 4)))  # a few items: one at a time
         chunks = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
         with frozen_for_fork(), multiprocessing.get_context("fork").Pool(
-                workers, initializer=gc.enable) as pool:
+                workers, initializer=_start_worker) as pool:
             yield from _in_order(pool.imap_unordered(_run_chunk, enumerate(chunks)),
                                  len(items), label)
     finally:

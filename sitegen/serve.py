@@ -61,9 +61,11 @@ class Preview:
         self.overlay: str | None = None  # HTML shown over pages while there are errors
         self.base = "/"  # the path the site is served under: base_url's, of the last good build
         self._warnings: list[Problem] = []
+        self.closed = False
 
     def close(self) -> None:
-        """Stop the build process."""
+        """Stop the build process, and a build it is running."""
+        self.closed = True
         self.builder.close()
 
     def rebuild(self, changed: set[str] = frozenset()) -> str | None:
@@ -78,6 +80,8 @@ class Preview:
         except Exception as exc:  # a bug: say so, keep serving the last good build
             traceback.print_exc()
             result, problems = None, [Problem("(sitegen)", None, f"internal error: {exc!r}")]
+        if self.closed:
+            return None  # stopped because the preview is closing: nothing to report
         before = self.problems
         self.problems = problems
         if result is None:
@@ -271,12 +275,12 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         return 0
     finally:
         stop.set()
+        if preview:
+            preview.close()  # first: a rebuild under way stops, and the coalescer with it
         if coalescer:
             coalescer.stop(timeout=10)
         if server:
             server.stop()
-        if preview:
-            preview.close()
         for sock in sockets:
             sock.close()
         shutil.rmtree(folder, ignore_errors=True)

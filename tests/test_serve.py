@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -329,3 +330,40 @@ def test_the_build_process_builds_on_every_core_and_reports_errors(small, tmp_pa
     finally:
         builder.close()
     assert not builder._process.is_alive()
+
+
+def test_closing_the_preview_stops_a_build_under_way_and_cleans_up(tmp_path):
+    """Ctrl-C during a long first build stops it at once, not when it is done."""
+    import sys
+    import tempfile
+
+    from serve_tools import REPO
+    from sitegen.buildprocess import BuildProcess
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from gen_site import generate
+
+    generate(tmp_path / "site", 1000)  # a build of several seconds
+    spools = set(Path(tempfile.gettempdir()).glob("sitegen-pieces-*"))
+    builder = BuildProcess(tmp_path / "site", tmp_path / "preview")
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(_outcome(builder.build)))
+    thread.start()
+    time.sleep(1.5)
+    start = time.monotonic()
+    builder.close()
+    thread.join(5)
+    assert time.monotonic() - start < 3 and not thread.is_alive()
+    assert outcome and isinstance(outcome[0], SiteError)  # stopped, not finished
+    assert not builder._process.is_alive()
+    with pytest.raises(SiteError):
+        builder.build()  # closed: not started again
+    assert not builder._process.is_alive()
+    assert set(Path(tempfile.gettempdir()).glob("sitegen-pieces-*")) <= spools
+
+
+def _outcome(call):
+    try:
+        return call()
+    except SiteError as exc:
+        return exc
