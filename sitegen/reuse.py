@@ -7,13 +7,14 @@ folder is the one the last build wrote (see `manifest.output_intact`).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import pickle
 import shutil
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Callable, TypeVar
+from typing import BinaryIO, Callable, Iterator, TypeVar
 
 import lz4.block
 
@@ -119,19 +120,23 @@ class PartCachingRenderer(Renderer):
         pid, items, spooled = parts
         if pid == os.getpid():
             return  # made or reused in this process: the memo knows already
-        for step, key, value in items:
+        for step, key, value in itertools.chain(items, self._read_spool(spooled)):
             if value is None:
                 self.memo.touch(step, key)  # without reading the value into this process
             elif not self.memo.has(step, key):
                 self.memo(step, key, lambda _, value=value: value, Collector())
-        if spooled is not None:
-            path, start, end = spooled
-            file = self._open.get(path) or self._open.setdefault(path, open(path, "rb"))
-            file.seek(start)
-            while file.tell() < end:
-                step, key, value = pickle.load(file)
-                if not self.memo.has(step, key):
-                    self.memo(step, key, lambda _, value=value: value, Collector())
+
+    def _read_spool(self, spooled: tuple | None) -> Iterator[tuple[str, tuple, object]]:
+        """The entries in a stretch (path, start, end) of a worker's spool file."""
+        if spooled is None:
+            return
+        path, start, end = spooled
+        if path not in self._open:
+            self._open[path] = open(path, "rb")
+        file = self._open[path]
+        file.seek(start)
+        while file.tell() < end:
+            yield pickle.load(file)
 
     def close(self) -> None:
         """Remove the workers' spool files (after the last `keep_parts`)."""
