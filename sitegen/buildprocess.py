@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -29,6 +30,7 @@ from .errors import Problem, SiteError
 from .incremental import IncrementalBuilder, Rebuilt
 from .load.config import Config
 from .parallel import default_workers
+from .reuse import remove_spool_folders
 
 IDLE = 3.0  # seconds without a build before collecting garbage
 
@@ -97,7 +99,7 @@ class BuildProcess:
                 self._lock.release()
             self._process.join(timeout)
         if self._process.is_alive():
-            self._process.terminate()  # SIGTERM: it unwinds (see `_exit`) and ends
+            self._process.terminate()  # SIGTERM: it ends its workers and cleans up (`_exit`)
             self._process.join()
         with self._lock:  # a request under way has had its answer (the end of the pipe)
             self._conn.close()
@@ -131,10 +133,14 @@ def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
 
 
 def _exit(_signum, _frame) -> None:
-    """SIGTERM (see `BuildProcess.close`): unwind, so a build stopped midway removes what
-    it made (its workers end at once: see parallel); once."""
+    """SIGTERM (see `BuildProcess.close`): end now. Unwinding a build would run
+    multiprocessing's pool shutdown, which can hang once the build is cut off midway; so
+    end the workers (they end at once: see parallel), remove the spool folders, exit."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise SystemExit(0)
+    for child in multiprocessing.active_children():
+        child.terminate()
+    remove_spool_folders()
+    os._exit(0)
 
 
 def _built(builder: IncrementalBuilder) -> tuple[str, object]:

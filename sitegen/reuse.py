@@ -32,6 +32,14 @@ from .write import Kept
 
 RECORD = "pages.json"
 T = TypeVar("T")
+_SPOOL_FOLDERS: set[str] = set()  # made by `prepare` in this process, not yet removed
+
+
+def remove_spool_folders() -> None:
+    """Remove the spool folders this process made (for a process ending abruptly)."""
+    for folder in list(_SPOOL_FOLDERS):
+        shutil.rmtree(folder, ignore_errors=True)
+        _SPOOL_FOLDERS.discard(folder)
 
 
 class PartCachingRenderer(Renderer):
@@ -91,6 +99,7 @@ class PartCachingRenderer(Renderer):
         """Before forking workers: make the folder they spool new pieces in."""
         if self._folder is None:
             self._folder = tempfile.mkdtemp(prefix="sitegen-pieces-")
+            _SPOOL_FOLDERS.add(self._folder)
 
     def _spool(self) -> BinaryIO:
         """This worker's file of new pieces, (step, key, value) pickled one after another."""
@@ -146,6 +155,7 @@ class PartCachingRenderer(Renderer):
         self._open = {}
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
+            _SPOOL_FOLDERS.discard(self._folder)
             self._folder = None
 
 
