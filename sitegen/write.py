@@ -12,6 +12,7 @@ import errno
 import os
 import shutil
 from contextlib import contextmanager
+from itertools import islice
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -24,6 +25,7 @@ except ImportError:  # not on a POSIX system: builds of one folder are not kept 
 from .errors import SiteError
 
 MARKER = ".sitegen-output"
+_BATCH = 2048  # pieces of a page joined per write: fewer calls, bounded memory
 MARKER_TEXT = "This folder was created by sitegen; every build rewrites what it holds.\n"
 
 
@@ -145,25 +147,27 @@ class OutputWriter:
                                                "sitegen", code="bad-output")
         self.stage.mkdir()
         (self.stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        self._made: set[Path] = set()
+        self._made: set[str] = set()
 
     def put(self, rel: str, data: bytes | Iterable[str]) -> Staged:
         """Stage one output file (its bytes, or its text in pieces), unless `out` already
         holds exactly these bytes."""
         if isinstance(data, bytes) and not self.fresh and _holds(self.out / rel, data):
             return Staged(False)
-        target = self.stage / rel
-        if target.parent not in self._made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(target.parent)
-        if isinstance(data, bytes):
-            target.write_bytes(data)
-            return Staged(True)
+        target = os.path.join(self.stage, rel)
+        folder = os.path.dirname(target)
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
         with open(target, "wb") as f:
-            for piece in data:
-                f.write(piece.encode("utf-8"))
-        if not self.fresh and _same_file(target, self.out / rel):
-            target.unlink()
+            if isinstance(data, bytes):
+                f.write(data)
+                return Staged(True)
+            pieces = iter(data)  # a template's many small pieces, joined in batches
+            while batch := list(islice(pieces, _BATCH)):
+                f.write("".join(batch).encode("utf-8"))
+        if not self.fresh and _same_file(target, os.path.join(self.out, rel)):
+            os.unlink(target)
             return Staged(False)
         return Staged(True)
 
@@ -224,10 +228,10 @@ class OutputWriter:
         shutil.rmtree(self.stage, ignore_errors=True)
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _same_file(a: str, b: str) -> bool:
     """Whether two files have the same bytes (read a megabyte at a time)."""
     try:
-        if a.stat().st_size != b.stat().st_size:
+        if os.stat(a).st_size != os.stat(b).st_size:
             return False
         with open(a, "rb") as fa, open(b, "rb") as fb:
             while True:

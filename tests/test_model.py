@@ -23,6 +23,12 @@ def test_quote_matching_ignores_whitespace_and_curly_quotes():
     assert near and near[:2] == ("s", "p1") and "nowhere" in near[2]
 
 
+def test_quote_normal_form_is_the_same_for_ascii_and_other_text():
+    # ASCII text takes a shortcut; both ways give one form: straight quotes, single spaces
+    assert quotes.normalize("  a `b'\t\n c\x1c d\v ") == "a 'b' c d"
+    assert quotes.normalize("  a \u2018b\u2019\u00a0\u2003c\x1c e\u0301 ") == "a 'b' c \u00e9"
+
+
 def test_partial_dates():
     assert str(parse_partial_date(2014)) == "2014"
     assert str(parse_partial_date("2014-3")) == "2014-03"

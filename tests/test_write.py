@@ -100,6 +100,16 @@ def test_pages_written_in_pieces_are_compared_with_the_old_file_too(tmp_path):
                              "new.html": "é".encode(), "same.html": b"abc"}
 
 
+def test_a_page_of_many_pieces_is_written_whole(tmp_path):
+    # pieces are joined in batches; every piece lands once, in order, in nested folders
+    pieces = [f"<p>{i}é</p>" if i % 7 else "" for i in range(10_000)]
+    writer = OutputWriter(tmp_path / "public")
+    writer.write([("a/b/many.html", writer.put("a/b/many.html", iter(pieces))),
+                  ("a/empty.html", writer.put("a/empty.html", iter([])))])
+    assert (tmp_path / "public/a/b/many.html").read_text(encoding="utf-8") == "".join(pieces)
+    assert (tmp_path / "public/a/empty.html").read_bytes() == b""
+
+
 def test_a_second_build_of_the_same_output_waits_for_the_first(example):
     """Without the lock, the second build took the first one's staging folder for an
     interrupted build's and removed it under the first one's feet."""
