@@ -159,6 +159,15 @@ def test_bom_tabs_double_spaces_and_form_feeds():
         "Title", ["Indented tab para.", "Next page.", "After a form feed wraps here."], [])
 
 
+def test_invisible_characters_and_unicode_spaces_are_dropped_or_collapsed():
+    # ASCII lines take a shortcut; others lose soft hyphens and zero-width spaces too
+    text = ("Ti\u00adtle\n\nA\u00a0\u2003Head\u200bing\n\nplain  ascii\tline.\n\n"
+            "co\u00adoper\u00adate \ufeffnow.\n")
+    title, blocks, problems = parse(text)
+    assert (title, headings(blocks), paragraphs(blocks), problems) == (
+        "Title", ["A Heading"], ["plain ascii line.", "cooperate now."], [])
+
+
 def test_one_paragraph_per_line():
     text = ("My Title\nFirst paragraph is here.\nSecond one, with a “quote.”\nA Heading\n"
             "Third paragraph!\nthe last line has no punctuation")

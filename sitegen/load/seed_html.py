@@ -69,8 +69,9 @@ _INVISIBLE = str.maketrans("", "", "\u00ad\u200b\ufeff")
 
 
 def collapse(text: str) -> str:
-    """Collapse runs of whitespace (any Unicode space, including no-break) to one space."""
-    return " ".join(text.translate(_INVISIBLE).split())
+    """Collapse runs of whitespace (any Unicode space, including no-break) to one space,
+    dropping soft hyphens and zero-width spaces."""
+    return " ".join((text if text.isascii() else text.translate(_INVISIBLE)).split())
 
 
 def declared_charset(data: bytes) -> str | None:

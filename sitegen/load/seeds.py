@@ -147,8 +147,8 @@ def _ends_sentence(text: str, punct: str = _END_PUNCT) -> bool:
     return bool(core) and core[-1] in punct
 
 
-def _heading_like(raw: str) -> bool:
-    s = collapse(raw)
+def _heading_like(s: str) -> bool:
+    """Whether a line (whitespace collapsed) reads as a heading."""
     return (0 < len(s) <= 80 and len(s.split()) <= 12 and any(c.isalpha() for c in s)
             and not s[0].islower() and s[0] not in "-*•+–—·"
             and not re.match(r"(?i)(copyright\b|\(c\)|©)", s) and not _ends_sentence(s))
@@ -184,20 +184,22 @@ def _reflow(body: list[Line]) -> list[list[Line]]:
 
 def _classify(groups: list[list[Line]]) -> list[Chunk]:
     """A one-line, heading-like block is a heading when a paragraph follows somewhere after it."""
+    lines = [[collapse(raw) for _, raw in group] for group in groups]
     kinds, para_follows = [], False
-    for group in reversed(groups):
-        candidate = len(group) == 1 and _heading_like(group[0][1])
+    for parts in reversed(lines):
+        candidate = len(parts) == 1 and _heading_like(parts[0])
         kinds.append("heading" if candidate and para_follows else "paragraph")
         para_follows = para_follows or not candidate
     kinds.reverse()
-    return [Chunk(kind, _join(group), 2, group[0][0]) for group, kind in zip(groups, kinds)]
+    return [Chunk(kind, _join(parts), 2, group[0][0])
+            for group, parts, kind in zip(groups, lines, kinds)]
 
 
-def _join(group: list[Line]) -> str:
-    """Join wrapped lines with single spaces (none after a word-break hyphen or an em dash)."""
+def _join(parts: list[str]) -> str:
+    """Join wrapped lines (whitespace collapsed) with single spaces (none after a
+    word-break hyphen or an em dash)."""
     text = ""
-    for _, raw in group:
-        part = collapse(raw)
+    for part in parts:
         glue = text.endswith("—") or (re.search(r"[^\W\d_]-$", text) and part[:1].islower())
         text = text + part if glue or not text else f"{text} {part}"
     return text
