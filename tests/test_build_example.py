@@ -83,3 +83,22 @@ def test_the_command_line_build_spares_a_last_garbage_collection(example, cli):
         assert gc.get_freeze_count() > 10_000 and gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+def test_pages_stream_in_a_few_pieces_equal_to_the_whole_page(example):
+    from sitegen.build import load_site
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    from sitegen.pages import site_pages
+    from sitegen.render import Renderer
+    from sitegen.theme import load_theme
+
+    config = load_config(example)
+    site = load_site(example, config, Collector())
+    renderer = Renderer(load_theme(example, config.theme), site)
+    for page in site_pages(site):
+        pieces = list(renderer.stream(page))
+        whole = renderer.env.get_template(page.template).render(
+            page=page, url=renderer._url(page, page.data), **page.data)
+        assert "".join(pieces) == whole, page.site_path
+        assert len(pieces) <= len(whole) // 1000 + 2, page.site_path  # batched, not per tag

@@ -83,7 +83,7 @@ def html_text(fragment: str) -> str:
     parser = _Text()
     parser.feed(fragment)
     parser.close()
-    return re.sub(r"\s+", " ", html_unescape("".join(parser.parts))).strip()
+    return " ".join(html_unescape("".join(parser.parts)).split())  # split() is re's \s+
 
 
 @dataclass(frozen=True)
