@@ -10,6 +10,7 @@ Topics: by how often they are used together.
 """
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 
@@ -27,9 +28,9 @@ def related_briefings(topics_of: dict[str, tuple[str, ...]], explicit: dict[str,
     n = max(len(topics_of), 1)
     weight = {t: math.log(1 + n / len(members)) for t, members in by_topic.items()}
     half = window // 2
+    sets = {slug: frozenset(topics) for slug, topics in topics_of.items()}
     result = {}
-    for slug, topics in topics_of.items():
-        mine = set(topics)
+    for slug, mine in sets.items():
         candidates: set[str] = set()
         for t in sorted(mine, key=lambda t: (len(by_topic[t]), t)):
             members, i = by_topic[t], position[t][slug]
@@ -39,10 +40,10 @@ def related_briefings(topics_of: dict[str, tuple[str, ...]], explicit: dict[str,
         candidates.discard(slug)
         # fsum: exactly rounded, so the score (and a tie) does not depend on set order,
         # which changes from run to run with string hashing.
-        score = {c: math.fsum(weight[t] for t in set(topics_of[c]) & mine)
-                 for c in candidates}
+        score = {c: math.fsum(map(weight.__getitem__, sets[c] & mine)) for c in candidates}
         chosen = [s for s in explicit.get(slug, ()) if s in topics_of and s != slug]
-        for other in sorted(score, key=lambda c: (-score[c], order[c])):
+        best = heapq.nsmallest(limit + len(chosen), score, key=lambda c: (-score[c], order[c]))
+        for other in best:
             if len(chosen) >= limit:
                 break
             if other not in chosen:
