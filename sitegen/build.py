@@ -176,7 +176,7 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
             before_change=lambda: manifest.forget(root) if cache else None)
         say(f"wrote {pages} pages ({files} files) at {time.perf_counter() - start:.2f} s")
         if cache:  # the record last: until it is written, the new output is not trusted
-            memo.save()
+            memo.save(workers)
             try:
                 reuse.save()
                 manifest.remember(root, out_path, MARKER, current, collector.warnings)

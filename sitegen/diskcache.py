@@ -29,6 +29,7 @@ from typing import Any, Callable, Hashable
 
 from . import __version__
 from .errors import Collector
+from .parallel import fork_map
 
 CACHE_DIR = ".sitegen-cache"
 PERSISTED = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims",
@@ -36,6 +37,7 @@ PERSISTED = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", 
 _BIG = 256  # key parts longer than this are digested once, remembered by identity…
 _BIG_KEPT = 512  # …for the most recent few hundred (each is kept alive while remembered)
 SHARDS = 16
+_MANY_ENTRIES = 20_000  # entries to save worth forking for
 
 
 def write_cache_file(root: Path, name: str, data: bytes) -> None:
@@ -218,29 +220,36 @@ class DiskMemo:
         self.log(f"cache: ignored {CACHE_DIR}/{path.name} (stale, damaged or not ours)")
         return None
 
-    def save(self) -> None:
-        """Keep what this build used, for the next one (call after a successful build).
-        A cache that cannot be written is reported and skipped: the build stands."""
+    def save(self, workers: int = 1) -> None:
+        """Keep what this build used, for the next one (call after a successful build),
+        on up to `workers` processes. A cache that cannot be written is reported and
+        skipped: the build stands."""
         if self._key is None:
             return
         try:
-            self._write()
+            self._write(workers)
         except OSError as exc:
             self.log(f"cache: not saved ({exc})")
 
-    def _write(self) -> None:
+    def _write(self, workers: int) -> None:
         """Rewrite each shard read (or meant to be replaced) whose entries this build
         changed: new ones, or ones it did not use (dropped). A step this build did not use
         at all is left as it is."""
         steps = {step for step, _shard in self._used}
-        for where, entries in self._shards.items():
-            used = self._used.get(where, {})
-            if where[0] not in steps or (where not in self._dirty and len(used) == len(entries)):
-                continue  # nothing new and nothing dropped
-            name = f"{where[0]}-{where[1]:x}.pickle"
-            if not used:
-                (self.folder / name).unlink(missing_ok=True)
-                continue
-            body = pickle.dumps((self.version, used), protocol=pickle.HIGHEST_PROTOCOL)
-            sig = hmac.new(self._key, body, "sha256").hexdigest().encode()
-            write_cache_file(self.root, name, sig + b"\n" + body)
+        todo = [where for where, entries in self._shards.items()
+                if where[0] in steps and (where in self._dirty
+                                          or len(self._used.get(where, ())) != len(entries))]
+        many = sum(len(self._used.get(where, ())) for where in todo) >= _MANY_ENTRIES
+        for _ in fork_map(self._write_shard, todo, workers if many else 1, min_items=2):
+            pass  # a cold build of a large site writes hundreds of MB
+
+    def _write_shard(self, where: tuple[str, int]) -> None:
+        """Rewrite one shard file with the entries this build used (remove it if none)."""
+        name = f"{where[0]}-{where[1]:x}.pickle"
+        used = self._used.get(where)
+        if not used:
+            (self.folder / name).unlink(missing_ok=True)
+            return
+        body = pickle.dumps((self.version, used), protocol=pickle.HIGHEST_PROTOCOL)
+        sig = hmac.new(self._key, body, "sha256").hexdigest().encode()
+        write_cache_file(self.root, name, sig + b"\n" + body)

@@ -2,6 +2,7 @@
 for byte, and a damaged, stale or foreign cache is ignored, never trusted."""
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -183,6 +184,28 @@ def test_an_edit_rewrites_only_the_cache_files_whose_entries_changed(example):
     assert any(name.startswith("briefing-") for name in rewritten)
     assert not any(name.startswith("seed-") for name in rewritten)
     assert len(rewritten) < len(after) / 2
+
+
+def test_a_large_cache_is_saved_on_several_cores_byte_for_byte(example, monkeypatch, tmp_path):
+    cache = example / ".sitegen-cache"
+    build(example, workers=1)
+    one = {p.name: p.read_bytes() for p in cache.glob("*.pickle")}
+    pids = tmp_path / "pids"
+    write_shard = diskcache.DiskMemo._write_shard
+
+    def noted(memo, where):
+        with open(pids, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return write_shard(memo, where)
+
+    monkeypatch.setattr(diskcache.DiskMemo, "_write_shard", noted)
+    monkeypatch.setattr(diskcache, "_MANY_ENTRIES", 0)  # the example is small: fork anyway
+    for p in cache.glob("*.pickle"):
+        p.unlink()
+    (example / "public").rename(tmp_path / "old-public")  # a cold build again
+    build(example, workers=2)
+    assert {p.name: p.read_bytes() for p in cache.glob("*.pickle")} == one
+    assert len(set(pids.read_text().split())) == 2 and str(os.getpid()) not in pids.read_text()
 
 
 def test_a_rebuild_reads_only_the_files_that_changed(small, monkeypatch):
