@@ -122,6 +122,28 @@ def test_mentions_do_not_match_inside_words_or_other_case():
     assert html.count("topics/us/") == 1 and ">US</a>." in html
 
 
+def test_mentions_are_found_alike_in_ascii_and_other_text():
+    # ASCII text takes a shortcut (split in C, only the words that begin a name looked
+    # for); text with any other character is scanned word by word: both find the same
+    from sitegen.model.markup import NameMatcher
+
+    names = {"New York": "ny", "New York City": "nyc", "New": "new", "aa": "aa", "x_1": "x",
+             "Kyiv-Pechersk": "kp", "St. Louis": "stl", "Zürich": "zh"}
+    matcher = NameMatcher(names)
+    texts = ["New York City, New York and New.", "aaa aa aa_ aa-aa (aa)", "x_1 x_12 _x_1 x_1.",
+             "Kyiv-Pechersk, Kyiv-Pecherska, St. Louis St.Louis", "NewYork New  York New\nYork",
+             "New York City New York City", ""]
+    expected = {0: ["nyc", "ny", "new"], 1: ["aa"] * 4, 2: ["x", "x"],
+                3: ["kp", "stl"], 4: ["new", "new"], 5: ["nyc", "nyc"], 6: []}
+    for i, text in enumerate(texts):
+        found = list(matcher.finditer(text))
+        assert [slug for _s, _e, slug in found] == expected[i], text
+        assert list(matcher.finditer(text + " é")) == found, text
+        assert list(matcher.finditer(text, {"ny", "aa"})) == list(
+            matcher.finditer(text + " é", {"ny", "aa"})), text
+    assert [slug for *_, slug in matcher.finditer("In Zürich and New York")] == ["zh", "ny"]
+
+
 def test_a_parsed_briefing_keeps_only_the_outline_of_its_front_matter():
     """Later stages need the lines of keys and list items for their messages, not the
     whole parsed document (which would double a large site's memory)."""

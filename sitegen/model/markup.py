@@ -95,6 +95,7 @@ class Link:
 
 
 _WORD = re.compile(r"\w+")
+_ASCII_NON_WORD = bytes(c if chr(c).isalnum() or c == 95 else 32 for c in range(128)) + b" " * 128
 
 
 class NameMatcher:
@@ -109,6 +110,7 @@ class NameMatcher:
             if word:
                 self.by_first.setdefault(word.group(0), []).append(
                     (name, word.start(), names[name]))
+        self._ascii_firsts = frozenset(w.encode() for w in self.by_first if w.isascii())
 
     def __bool__(self) -> bool:
         return bool(self.by_first)
@@ -116,18 +118,36 @@ class NameMatcher:
     def finditer(self, text: str, skip: set[str] = frozenset()):
         """(start, end, slug) of each non-overlapping mention whose slug is not in `skip`."""
         pos = 0
-        for word in _WORD.finditer(text):
-            candidates = self.by_first.get(word.group(0))
-            if not candidates or word.start() < pos:
+        for at, word in self._first_words(text):
+            if at < pos:
                 continue
-            for name, offset, slug in candidates:
-                start, end = word.start() - offset, word.start() - offset + len(name)
+            for name, offset, slug in self.by_first[word]:
+                start, end = at - offset, at - offset + len(name)
                 if (start >= pos and slug not in skip and text.startswith(name, start)
                         and not (start and _is_word(text[start - 1]))
                         and not (end < len(text) and _is_word(text[end]))):
                     yield start, end, slug
                     pos = end
                     break
+
+    def _first_words(self, text: str) -> list[tuple[int, str]]:
+        """(start, word), in order, of each place in `text` where a word that begins a name
+        occurs. ASCII text (nearly all) is split into words in C, and only the few words
+        found are looked for; some places found then lie inside longer words, which
+        `finditer`'s word-boundary test turns down."""
+        if not text.isascii():
+            return [(m.start(), m.group(0)) for m in _WORD.finditer(text)
+                    if m.group(0) in self.by_first]
+        found = []
+        for word in self._ascii_firsts.intersection(
+                text.encode("ascii").translate(_ASCII_NON_WORD).split()):
+            word = word.decode("ascii")
+            at = text.find(word)
+            while at >= 0:
+                found.append((at, word))
+                at = text.find(word, at + len(word))
+        found.sort()
+        return found
 
 
 def _is_word(char: str) -> bool:
