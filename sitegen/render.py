@@ -71,8 +71,9 @@ class Renderer:
             template = self.env.get_template(page.template)
             context = template.new_context({"page": page, "url": self._url(page, page.data),
                                              **page.data})
-            # Template.generate yields each of the template's hundreds of small pieces
-            # through two more generators: taking them in batches here is a quarter faster.
+            # Template.generate would pass each of the template's hundreds of small pieces
+            # through two more generators, and the writer would encode each: batches cost
+            # less (the 1k site's pages render 7% faster).
             pieces = template.root_render_func(context)
             try:
                 while batch := list(islice(pieces, _BATCH)):
