@@ -33,7 +33,7 @@ from .parallel import fork_map
 
 CACHE_DIR = ".sitegen-cache"
 PERSISTED = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims",
-             "related", "word-count", "template-names", "body-text", "part")
+             "related", "template-names", "body-text", "part")
 _BIG = 256  # key parts longer than this are digested once, remembered by identity…
 _BIG_KEPT = 512  # …for the most recent few hundred (each is kept alive while remembered)
 SHARDS = 16

@@ -153,6 +153,7 @@ def test_a_parsed_briefing_keeps_only_the_outline_of_its_front_matter():
     text = ("---\ntitle: T\ndate: 2024-01-02\nseeds: [a]\ntopics:\n  - x\n  - y\n"
             "bottom_line: B\nkey_points:\n  - text: K\n    cite: p1\n---\nBody\n")
     b = parse_briefing(text, "t", "content/briefings/t.md", Collector())
+    assert b.word_count == 1  # counted when parsed (on the parsing cores), for themes
     assert b.doc.data is None
     assert b.doc.line("topics", 1) == 7 and b.doc.line("date") == 3
     assert b.doc.line("key_points", 0, "cite") == 10  # deeper keys: their list item's line

@@ -59,6 +59,7 @@ class BriefingSource:
     draft: bool
     body: str
     body_line: int
+    word_count: int  # of the body, worked out here: parsing runs on every core
     doc: YamlDoc  # its outline: lines of the keys and list items, for later messages
     digest: str  # of the text it was parsed from, which (with slug and path) fixes every field
 
@@ -133,7 +134,8 @@ def parse_briefing(text: str, slug: str, relpath: str, out: Collector) -> Briefi
         key_points=_claims(f, "key_points", KEY_POINT_KEYS, False),
         timeline=_claims(f, "timeline", EVENT_KEYS, True),
         related=f.text_list("related"), draft=f.flag("draft"), body=body, body_line=body_line,
-        doc=doc.outline(), digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+        word_count=len(body.split()), doc=doc.outline(),
+        digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
     return b if len(out.errors) == before else None
 
 

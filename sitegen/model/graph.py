@@ -151,7 +151,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
             bottom_line=b.bottom_line, confidence=b.confidence,
             key_points=key_points, timeline=timeline,
             body_html=html, draft=b.draft,
-            word_count=memo("word-count", b.body, lambda _: len(b.body.split()), out),
+            word_count=b.word_count,
             body_text=memo("body-text", (html,), lambda _: html_text(html), out))
 
     topics_of = {s: b.topics for s, b in briefings.items()}
