@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .cache import Ahead, no_memo
-from .diskcache import DiskMemo
+from .diskcache import LOAD_STEPS, DiskMemo
 from .errors import Collector, Problem, SiteError
 from .gcpause import paused_gc
 from .load.config import Config, load_config
@@ -164,6 +164,8 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
     collector = Collector()
     workers = default_workers() if workers is None else workers
     site = load_site(root, config, collector, memo=memo, workers=workers)
+    if cache:
+        memo.settle(LOAD_STEPS, workers)
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics in {time.perf_counter() - start:.2f} s")
     with write_errors(out_path), output_lock(out_path, say):

@@ -25,15 +25,16 @@ import secrets
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, Hashable, Iterable
 
 from . import __version__
 from .errors import Collector
 from .parallel import fork_map
 
 CACHE_DIR = ".sitegen-cache"
-PERSISTED = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims",
-             "related", "template-names", "body-text", "part")
+LOAD_STEPS = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims",
+              "related", "body-text")  # the load and model stages' (see `settle`)
+PERSISTED = (*LOAD_STEPS, "template-names", "part")
 _BIG = 256  # key parts longer than this are digested once, remembered by identity…
 _BIG_KEPT = 512  # …for the most recent few hundred (each is kept alive while remembered)
 SHARDS = 16
@@ -227,15 +228,31 @@ class DiskMemo:
         if self._key is None:
             return
         try:
-            self._write(workers)
+            self._write(workers, set(PERSISTED))
         except OSError as exc:
             self.log(f"cache: not saved ({exc})")
 
-    def _write(self, workers: int) -> None:
-        """Rewrite each shard read (or meant to be replaced) whose entries this build
-        changed: new ones, or ones it did not use (dropped). A step this build did not use
-        at all is left as it is."""
-        steps = {step for step, _shard in self._used}
+    def settle(self, steps: Iterable[str], workers: int = 1) -> None:
+        """Save the entries of `steps` this build used now (see `save`), and let go of
+        them: steps of a stage that is done (loading), whose entries the site graph does
+        not hold (parsed briefings, above all). The processes forked afterwards to render
+        pages then start smaller, and use that memory for what they read."""
+        steps = set(steps)
+        if self._key is not None:
+            try:
+                self._write(workers, steps)
+            except OSError as exc:
+                self.log(f"cache: not saved ({exc})")
+        for table in (self._shards, self._used, self._touched):
+            for where in [w for w in table if w[0] in steps]:
+                del table[where]
+        self._dirty = {where for where in self._dirty if where[0] not in steps}
+
+    def _write(self, workers: int, steps: set[str]) -> None:
+        """Rewrite each shard of `steps` read (or meant to be replaced) whose entries this
+        build changed: new ones, or ones it did not use (dropped). A step this build did
+        not use at all is left as it is."""
+        steps = steps & {step for step, _shard in self._used}
         todo = [where for where, entries in self._shards.items()
                 if where[0] in steps and (where in self._dirty
                                           or len(self._used.get(where, ())) != len(entries))]

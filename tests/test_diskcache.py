@@ -205,7 +205,8 @@ def test_a_large_cache_is_saved_on_several_cores_byte_for_byte(example, monkeypa
     (example / "public").rename(tmp_path / "old-public")  # a cold build again
     build(example, workers=2)
     assert {p.name: p.read_bytes() for p in cache.glob("*.pickle")} == one
-    assert len(set(pids.read_text().split())) == 2 and str(os.getpid()) not in pids.read_text()
+    # two workers, twice: the load stage's steps are saved once loading is done
+    assert len(set(pids.read_text().split())) == 4 and str(os.getpid()) not in pids.read_text()
 
 
 def test_a_rebuild_reads_only_the_files_that_changed(small, monkeypatch):
@@ -256,6 +257,23 @@ def test_pieces_reused_in_worker_processes_stay_in_the_cache(example, monkeypatc
     assert len(set(before) & set(after)) >= chapters - 1 and len(after) >= chapters
     build(example, out_dir=str(example / "cold"), workers=1, cache=False)
     assert _pages(example / "public") == _pages(example / "cold")
+
+
+def test_a_settled_step_is_saved_and_let_go_of_and_stays_saved(tmp_path):
+    from sitegen.errors import Collector
+
+    memo = diskcache.DiskMemo(tmp_path)
+    parsed = memo("briefing", "b1", lambda _o: ["parsed b1"], Collector())
+    memo.settle(["briefing"])
+    assert not [w for w in (*memo._shards, *memo._used) if w[0] == "briefing"]  # let go of
+    assert [e[0] for e in _entries(tmp_path, "briefing").values()] == [parsed]
+    files = {p.name: p.stat().st_mtime_ns for p in (tmp_path / ".sitegen-cache").glob("*")}
+    memo("part", "p1", lambda _o: b"piece", Collector())
+    memo.save()  # the later save of the other steps leaves the settled ones as they are
+    assert all((tmp_path / ".sitegen-cache" / name).stat().st_mtime_ns == ns
+               for name, ns in files.items())
+    assert [e[0] for e in _entries(tmp_path, "part").values()] == [b"piece"]
+    assert [e[0] for e in _entries(tmp_path, "briefing").values()] == [parsed]
 
 
 def test_the_books_chapters_are_kept_compressed(example):
