@@ -109,6 +109,7 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     # too, where workers write them (`put`); else their bytes would come back through a
     # pipe (the book of 10,000 briefings: 100 MB), which costs about what rendering does.
     few = 2 if put and len(site.briefings) >= LARGE_SITE else None
+    index = None
     page_renderer.prepare()
     try:
         for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
@@ -117,12 +118,16 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
                 reuse.current[rel] = key
             page_renderer.keep_parts(parts)
             yield rel, content
+            if index is None and put:  # written here while the workers go on rendering
+                index = put(search.INDEX_FILE, search.index_js(site))
     finally:
         page_renderer.close()
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
-    index = search.index_js(site)
-    yield search.INDEX_FILE, index if put else "".join(index).encode("utf-8")
+    if index is None:
+        index = search.index_js(site)
+        index = index if put else "".join(index).encode("utf-8")
+    yield search.INDEX_FILE, index
     yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
 
 
