@@ -125,8 +125,7 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
     if index is None:
-        index = search.index_js(site)
-        index = index if put else "".join(index).encode("utf-8")
+        index = search.index_js(site) if put else "".join(search.index_js(site)).encode()
     yield search.INDEX_FILE, index
     yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
 

@@ -225,12 +225,7 @@ class DiskMemo:
         """Keep what this build used, for the next one (call after a successful build),
         on up to `workers` processes. A cache that cannot be written is reported and
         skipped: the build stands."""
-        if self._key is None:
-            return
-        try:
-            self._write(workers, set(PERSISTED))
-        except OSError as exc:
-            self.log(f"cache: not saved ({exc})")
+        self._save(set(PERSISTED), workers)
 
     def settle(self, steps: Iterable[str], workers: int = 1) -> None:
         """Save the entries of `steps` this build used now (see `save`), and let go of
@@ -238,15 +233,19 @@ class DiskMemo:
         not hold (parsed briefings, above all). The processes forked afterwards to render
         pages then start smaller, and use that memory for what they read."""
         steps = set(steps)
-        if self._key is not None:
-            try:
-                self._write(workers, steps)
-            except OSError as exc:
-                self.log(f"cache: not saved ({exc})")
+        self._save(steps, workers)
         for table in (self._shards, self._used, self._touched):
             for where in [w for w in table if w[0] in steps]:
                 del table[where]
         self._dirty = {where for where in self._dirty if where[0] not in steps}
+
+    def _save(self, steps: set[str], workers: int) -> None:
+        if self._key is None:
+            return
+        try:
+            self._write(workers, steps)
+        except OSError as exc:
+            self.log(f"cache: not saved ({exc})")
 
     def _write(self, workers: int, steps: set[str]) -> None:
         """Rewrite each shard of `steps` read (or meant to be replaced) whose entries this
