@@ -278,6 +278,24 @@ def test_a_settled_step_is_saved_and_let_go_of_and_stays_saved(tmp_path):
     assert [e[0] for e in _entries(tmp_path, "briefing").values()] == [parsed]
 
 
+def test_pages_render_after_the_load_stage_let_go_of_its_cache_entries(example, monkeypatch):
+    # what the memo held for loading (parsed briefings above all) is not carried into
+    # the processes forked to render pages
+    from sitegen.reuse import PartCachingRenderer
+
+    held = []
+    prepare = PartCachingRenderer.prepare
+
+    def noted(renderer):
+        held.append({where[0] for where in (*renderer.memo._shards, *renderer.memo._used)})
+        return prepare(renderer)
+
+    monkeypatch.setattr(PartCachingRenderer, "prepare", noted)
+    build(example, workers=2)
+    assert held and not held[0] & set(diskcache.LOAD_STEPS)
+    assert _entries(example, "briefing") and _entries(example, "markdown")  # saved
+
+
 def test_the_books_chapters_are_kept_compressed(example):
     from sitegen.reuse import unpack
 
