@@ -243,11 +243,11 @@ class DiskMemo:
         if self._key is None:
             return
         try:
-            self._write(workers, steps)
+            self._write(steps, workers)
         except OSError as exc:
             self.log(f"cache: not saved ({exc})")
 
-    def _write(self, workers: int, steps: set[str]) -> None:
+    def _write(self, steps: set[str], workers: int) -> None:
         """Rewrite each shard of `steps` read (or meant to be replaced) whose entries this
         build changed: new ones, or ones it did not use (dropped). A step this build did
         not use at all is left as it is."""

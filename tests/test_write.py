@@ -101,7 +101,7 @@ def test_pages_written_in_pieces_are_compared_with_the_old_file_too(tmp_path):
 
 
 def test_a_page_of_many_pieces_is_written_whole(tmp_path):
-    # pieces are joined in batches; every piece lands once, in order, in nested folders
+    # every piece lands once, in order, in nested folders; an empty page is an empty file
     pieces = [f"<p>{i}é</p>" if i % 7 else "" for i in range(10_000)]
     writer = OutputWriter(tmp_path / "public")
     writer.write([("a/b/many.html", writer.put("a/b/many.html", iter(pieces))),
