@@ -1,4 +1,9 @@
-"""The briefing book (`book/index.html`): every briefing on one printable page, newest first.
+"""The briefing book: every briefing on printable pages, newest first.
+
+A small site's book is one page (`book/index.html`). A larger one is in volumes, one per
+calendar quarter (`book/2022-q1/`; a quarter of more than `VOLUME_LIMIT` briefings in
+parts, `book/2022-q1-2/` …, numbered from its oldest), and `book/index.html` lists them:
+a volume's address and content change only when its own quarter does.
 
 Citations become numbered footnotes that point into the source pages. Briefing bodies
 are pre-rendered HTML written for a page of their own, so their ids (and `#fragment`
@@ -13,8 +18,10 @@ import re
 from dataclasses import dataclass
 
 from .model.site import Briefing, Claim, Ref, Site, Source, Topic
+from .paging import PageLink, Pager
 
 BOOK_PAGE = "book/"
+VOLUME_LIMIT = 150  # chapters in one page (about 10 kB each): a volume stays under ~2 MB
 _ID_RE = re.compile(r'(\sid=")([^"]*")')
 _FRAGMENT_RE = re.compile(r'(\shref="#)([^"]*")')
 _HEADING_RE = re.compile(r"<(/?)h([1-6])\b")
@@ -82,9 +89,45 @@ def chapter(site: Site, b: Briefing) -> Chapter:
         sources=tuple(site.sources[s] for s in b.seeds if s in site.sources))
 
 
-def book_data(site: Site) -> dict:
-    """The book page's template data: its chapters, newest first."""
-    chapters = [chapter(site, b) for b in site.briefings.values()]
-    dates = [c.briefing.date for c in chapters]
-    return dict(chapters=chapters, newest=max(dates, default=None),
-                oldest=min(dates, default=None))
+def book_pages(site: Site) -> list[tuple[str, str, str, dict]]:
+    """The book's pages, as (site path, template, title, data) for `pages.Page`: one, or
+    the list of volumes and a page per volume."""
+    briefings = list(site.briefings.values())  # newest first
+    if len(briefings) <= VOLUME_LIMIT:
+        return [(BOOK_PAGE, "book.html", "Briefing book", _volume_data(site, briefings, None))]
+    volumes = _volumes(briefings[::-1])
+    links = [PageLink(path, chunk[0].date, chunk[-1].date) for path, _, chunk in volumes]
+    pages = [(BOOK_PAGE, "book_volumes.html", "Briefing book", dict(
+        volumes=[(link, label, len(chunk)) for link, (_, label, chunk) in zip(links, volumes)][::-1],
+        total=len(briefings), newest=briefings[0].date, oldest=briefings[-1].date))]
+    for i, (path, label, chunk) in enumerate(volumes):
+        pager = Pager(i + 1, PageLink(BOOK_PAGE, None, None),
+                      newer=links[i + 1] if i + 1 < len(links) else None,
+                      older=links[i - 1] if i else None)
+        pages.append((path, "book.html", f"Briefing book: {label}",
+                      dict(_volume_data(site, chunk[::-1], label), pager=pager)))
+    return pages
+
+
+def _volumes(oldest_first: list[Briefing]) -> list[tuple[str, str, list[Briefing]]]:
+    """(site path, label, briefings oldest first) of each volume, oldest first."""
+    quarters: dict[tuple[int, int], list[Briefing]] = {}
+    for b in oldest_first:
+        quarters.setdefault((b.date.year, (b.date.month - 1) // 3 + 1), []).append(b)
+    volumes = []
+    for (year, q), chunk in quarters.items():
+        parts = [chunk[i:i + VOLUME_LIMIT] for i in range(0, len(chunk), VOLUME_LIMIT)]
+        for n, part in enumerate(parts, 1):
+            suffix, label = (f"-{n}", f"{year} Q{q}, part {n}") if n > 1 else ("", f"{year} Q{q}")
+            if len(parts) > 1 and n == 1:
+                label += ", part 1"
+            volumes.append((f"{BOOK_PAGE}{year}-q{q}{suffix}/", label, part))
+    return volumes
+
+
+def _volume_data(site: Site, newest_first: list[Briefing], label: str | None) -> dict:
+    """A book page's template data: its chapters, newest first."""
+    chapters = [chapter(site, b) for b in newest_first]
+    return dict(chapters=chapters, volume=label, pager=None,
+                newest=newest_first[0].date if newest_first else None,
+                oldest=newest_first[-1].date if newest_first else None)

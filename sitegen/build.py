@@ -25,8 +25,8 @@ from .parallel import default_workers, fork_map
 from .render import Renderer
 from .theme import Theme, load_theme
 from .reuse import PageReuse, PartCachingRenderer
-from .write import (MARKER, Kept, OutputWriter, Staged, check_output_dir, output_lock,
-                    write_errors)
+from .write import (MARKER, Kept, OutputWriter, Staged, check_output_dir, largest_files,
+                    output_lock, write_errors)
 from . import feeds, lock, manifest, progress, search, urls
 
 
@@ -40,6 +40,7 @@ class BuildResult:
     pages: int = 0
     files: int = 0
     seconds: float = 0.0
+    largest: dict = field(default_factory=dict)  # see write.largest_files
 
 
 @dataclass
@@ -109,7 +110,7 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     # too, where workers write them (`put`); else their bytes would come back through a
     # pipe (the book of 10,000 briefings: 100 MB), which costs about what rendering does.
     few = 2 if put and len(site.briefings) >= LARGE_SITE else None
-    index = None
+    indexed = False
     page_renderer.prepare()
     try:
         for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
@@ -118,15 +119,15 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
                 reuse.current[rel] = key
             page_renderer.keep_parts(parts)
             yield rel, content
-            if index is None and put:  # written here while the workers go on rendering
-                index = put(search.INDEX_FILE, search.index_js(site))
+            if not indexed and put:  # written here while the workers go on rendering
+                yield from ((rel, put(rel, data)) for rel, data in search.index_files(site))
+                indexed = True
     finally:
         page_renderer.close()
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
-    if index is None:
-        index = search.index_js(site) if put else "".join(search.index_js(site)).encode()
-    yield search.INDEX_FILE, index
+    if not indexed:
+        yield from search.index_files(site)
     yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
 
 
@@ -181,6 +182,10 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
             iter_files(root, site, renderer, workers, reuse, writer.put),
             before_change=lambda: manifest.forget(root) if cache else None)
         say(f"wrote {pages} pages ({files} files) at {time.perf_counter() - start:.2f} s")
+        largest = largest_files(out_path)
+        say("largest " + ", ".join(f"{what}: {largest[suffix][0]} ({largest[suffix][1] / 1024:,.0f} KiB)"
+                                   for suffix, what in ((".html", "page"), (".js", "script"))
+                                   if suffix in largest))
         if cache:  # the record last: until it is written, the new output is not trusted
             memo.save(workers)
             try:
@@ -190,7 +195,7 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
                 say(f"cache: not saved ({exc})")
     seconds = time.perf_counter() - start
     say(f"built {out_path} in {seconds:.2f} s")
-    return BuildResult(site, collector.warnings, pages, files, seconds)
+    return BuildResult(site, collector.warnings, pages, files, seconds, largest)
 
 
 __all__ = ["build", "load_site", "render_site", "BuildResult", "SiteError"]

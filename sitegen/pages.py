@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+import datetime as dt
 from typing import Any
 
 from . import urls
-from .book import BOOK_PAGE, book_data
+from .book import book_pages
 from .load.content import TOPIC_KINDS
 from .model.site import Site
+from .paging import PER_PAGE, PageLink, paginate
 from .search import INDEX_FILE, SEARCH_PAGE
 
 HOME_LIMIT = 30
+TOPIC_EVENTS = 50  # a topic page shows its newest dated events, at most these
+TIMELINE = "timeline/"
 KIND_LABELS = {"country": "Countries", "person": "People", "organization": "Organizations",
                "place": "Places", "theme": "Themes", "event": "Events", None: "Other topics"}
 
@@ -39,16 +43,23 @@ def _briefing_page(site: Site, b) -> Page:
     ))
 
 
-def _topic_page(site: Site, t) -> Page:
-    tp = site.topics
-    return Page(t.site_path, "topic.html", t.title, dict(
-        topic=t,
-        parent=tp.get(t.parent),
-        children=[tp[c] for c in t.children],
-        related=[tp[r] for r in t.related],
-        briefings=[site.briefings[s] for s in t.briefings],
-        events=[(e, site.briefings[e.briefing]) for e in t.events],
-    ))
+def _topic_pages(site: Site, t) -> list[Page]:
+    """A topic's pages: its description, then the briefings on it or on a sub-topic, in
+    stable pages (see paging); the first page also has its newest events and links."""
+    tp, br = site.topics, site.briefings
+    listed = paginate(t.site_path, [br[s] for s in reversed(t.within)], _date_span)
+    head = dict(topic=t, parent=tp.get(t.parent), children=[tp[c] for c in t.children],
+                related=[tp[r] for r in t.related], total=len(t.within))
+    events = [(e, br[e.briefing]) for e in t.events[-TOPIC_EVENTS:]]
+    pages = []
+    for lp in listed:
+        first = lp.site_path == t.site_path
+        title = t.title if first else f"{t.title}, page {lp.pager.number}"
+        pages.append(Page(lp.site_path, "topic.html", title, dict(
+            head, briefings=list(lp.entries), pager=lp.pager,
+            events=events if first else [], earlier_events=len(t.events) - len(events)
+            if first else 0)))
+    return pages
 
 
 def _source_page(site: Site, s) -> Page:
@@ -58,6 +69,58 @@ def _source_page(site: Site, s) -> Page:
         citations={p: [(c, site.briefings[c.claim.briefing]) for c in cs]
                    for p, cs in s.citations.items()},
     ))
+
+
+def _date_span(_start: int, briefings) -> tuple:
+    return (briefings[0].date, briefings[-1].date) if briefings else (None, None)
+
+
+def _event_span(_start: int, events) -> tuple:
+    return events[0][0].date, events[-1][0].date
+
+
+def _number_span(start: int, entries) -> tuple:
+    return start + 1, start + len(entries)
+
+
+def _list_pages(base: str, template: str, title: str, name: str, entries: list,
+                span, newest_first: bool = True, **data) -> list[Page]:
+    """A list in stable pages (see paging), each page's entries as `name`."""
+    return [Page(lp.site_path, template, title if lp.site_path == base
+                 else f"{title}, page {lp.pager.number}",
+                 dict(data, pager=lp.pager, **{name: list(lp.entries)}))
+            for lp in paginate(base, entries, span, newest_first)]
+
+
+def _sources_in_order(site: Site) -> list:
+    """Sources in the order they joined the site, as far as it can be told, oldest first:
+    those no briefing cites by their `published` date, then the others by the date of
+    the oldest briefing citing them (so a new briefing's new seed comes last), then id."""
+    def joined(s) -> tuple:
+        if not s.briefings:
+            return (0, s.seed.meta.published or dt.date.min, s.id)
+        return (1, site.briefings[s.briefings[-1]].date, s.id)
+    return sorted(site.sources.values(), key=joined)
+
+
+def timeline_pages(site: Site) -> list[Page]:
+    """The timeline: one page while it is short, else a page of years, each year's events
+    on pages of their own (`timeline/<year>/`)."""
+    events = [(e, site.briefings[e.briefing]) for e in site.timeline]
+    years: dict[int, list] = defaultdict(list)
+    for ev in events:
+        years[ev[0].date.year].append(ev)
+    if len(events) <= PER_PAGE:
+        return [Page(TIMELINE, "timeline.html", "Timeline", dict(
+            years=[PageLink(f"{TIMELINE}#y{y}", y, y) for y in years], events=events,
+            year=None, pager=None))]
+    links = [PageLink(f"{TIMELINE}{y}/", y, y) for y in years]
+    pages = [Page(TIMELINE, "timeline.html", "Timeline", dict(
+        years=links, events=[], year=None, pager=None))]
+    for y, link in zip(years, links):
+        pages += _list_pages(link.site_path, "timeline.html", f"Timeline: {y}", "events",
+                             years[y], _event_span, newest_first=False, years=links, year=y)
+    return pages
 
 
 def topic_groups(site: Site) -> list[tuple[str, list]]:
@@ -77,19 +140,20 @@ def site_pages(site: Site) -> list[Page]:
             briefings=briefings[:HOME_LIMIT], more=len(briefings) > HOME_LIMIT,
             topics=[t for t in popular if t.briefings][:24], total=len(briefings))),
         Page("topics/", "topics.html", "Topics", dict(groups=topic_groups(site))),
-        Page("timeline/", "timeline.html", "Timeline", dict(
-            events=[(e, site.briefings[e.briefing]) for e in site.timeline])),
-        Page("briefings/", "briefings.html", "All briefings", dict(briefings=briefings)),
-        Page("sources/", "sources.html", "Sources", dict(sources=list(site.sources.values()))),
         Page(SEARCH_PAGE, "search.html", "Search", dict(
             total=len(briefings), index=INDEX_FILE)),
-        Page(BOOK_PAGE, "book.html", "Briefing book", book_data(site)),
         # Servers show 404.html at any depth: its links are root-absolute when base_url says
         # where the site lives (see urls.linker), else relative from the root.
         Page("404.html", "404.html", "Page not found",
              dict(url_base=urls.base_path(site.config.base_url))),
     ]
+    pages += _list_pages("briefings/", "briefings.html", "All briefings", "briefings",
+                         briefings[::-1], _date_span)
+    pages += _list_pages("sources/", "sources.html", "Sources", "sources",
+                         _sources_in_order(site), _number_span)
+    pages += timeline_pages(site)
+    pages += [Page(*spec) for spec in book_pages(site)]
     pages += [_briefing_page(site, b) for b in briefings]
-    pages += [_topic_page(site, t) for t in site.topics.values()]
+    pages += [p for t in site.topics.values() for p in _topic_pages(site, t)]
     pages += [_source_page(site, s) for s in site.sources.values()]
     return pages

@@ -34,6 +34,13 @@ def _links(ctx, html: str) -> Markup:
     return Markup(urls.resolve_marks(html, ctx["page"].site_path, ctx["config"].clean_links))
 
 
+def _css_string(text: str) -> Markup:
+    """`text` as a quoted CSS string, safe inside <style>: every character that is not a
+    letter, digit or space is a CSS escape (so no quote, backslash or `<` is left)."""
+    return Markup('"' + "".join(c if c.isascii() and (c.isalnum() or c == " ")
+                                else f"\\{ord(c):x} " for c in str(text)) + '"')
+
+
 def _date(value, fmt: str = "long") -> str:
     if isinstance(value, dt.date):
         return _long_date(value) if fmt == "long" else value.isoformat()
@@ -55,7 +62,7 @@ class Renderer:
             undefined=jinja2.StrictUndefined, auto_reload=False)
         self.env.globals.update(site=site, config=site.config, canonical=_canonical,
                                 part=self._part, generator=f"sitegen {__version__}")
-        self.env.filters.update(links=_links, date=_date)
+        self.env.filters.update(links=_links, date=_date, css_string=_css_string)
 
     def render(self, page: Page) -> str:
         return "".join(self.stream(page))

@@ -1,21 +1,38 @@
-"""The search index: every published briefing's searchable text, once, as a JavaScript file.
+"""The search index: ranked full-text search of briefings and source paragraphs, split
+into shards the search page loads only as a query needs them.
 
-`search/index.js` sets `window.SITEGEN_SEARCH` and is loaded by the search page with a
-plain `<script src>`, so search works from `file://` (no fetch). The browser side
-(`themes/default/static/search.js`) tokenises the text when the page loads; the file
-holds no inverted index, so no text is stored twice. Shape (arrays keep it compact):
+Every file is a classic script (`<script src>`), so search works from `file://`: no
+fetch, no modules. The engine is our own (`themes/default/static/search.js`, with this
+module): a library such as MiniSearch keeps one whole index in memory, with tables
+that grow with every document, and cannot load a slice of it on demand.
 
-    {"v": 1,
-     "topics":  [[title, link, [alias, …]], …],
-     "sources": [title, …],
-     "docs":    [[title, iso date, link, bottom line, [key point, …], analysis text,
-                  [topic index, …], [source index, …]], …]}   # newest first
+Files (links in them are relative to the search page and follow `clean_links`):
 
-Links are relative to the search page and follow `clean_links`.
+    search/index.js        window.SITEGEN_SEARCH = {"v": 2, "terms": [first term of each
+                           term shard], "briefings": B, "paragraphs": P, "per": [briefings,
+                           paragraphs per doc shard], "topics": [[title, link, [alias, …],
+                           briefing count], …]}
+    search/t/<n>.js        SITEGEN_SEARCH_SHARD("t<n>", {term: [capped, doc, score, doc
+                           (as the difference to the previous doc), score, …], …})
+    search/d/b<n>.js       SITEGEN_SEARCH_SHARD("b<n>", [[title, link, iso date, [topic
+                           index, …], bottom line, [key point, …], analysis, [source title,
+                           …]], …])   # briefings, newest first: doc ids 0 … B-1
+    search/d/p<n>.js       SITEGEN_SEARCH_SHARD("p<n>", [[source title, link to the
+                           paragraph, paragraph id, text], …])   # doc ids B … B+P-1
+
+Ranking is BM25F, worked out here: a posting's score is the term's idf times its
+saturated, length-normalised, field-weighted frequency in the document, as an integer.
+Terms are words folded to lower case without accents, as the browser folds a query.
+A term found in more than `CAP` documents keeps the `CAP` where it scores highest and is
+marked capped (the browser then does not require it), so no shard grows with the site.
 """
 from __future__ import annotations
 
 import json
+import math
+import re
+import unicodedata
+from array import array
 from typing import Iterator
 
 from . import urls
@@ -23,25 +40,99 @@ from .model.site import Site
 
 INDEX_FILE = "search/index.js"
 SEARCH_PAGE = "search/"
+SHARD_BYTES = 32_000  # a term shard holds terms in order up to about this much JSON
+CAP = 2_500  # postings kept for one term
+PER_SHARD = (2, 16)  # briefings, source paragraphs per document shard (~10 kB each)
+K1, B = 1.2, 0.75
+# Field weights: (name, weight). A briefing's fields, then a source paragraph's.
+BRIEFING_FIELDS = (("title", 5.0), ("topics", 3.0), ("bottom line", 2.0),
+                   ("key points", 1.5), ("sources", 1.5), ("analysis", 1.0))
+PARAGRAPH_FIELDS = (("paragraph", 1.0),)
+
+_WORD = re.compile(r"[^\W_]+")
+_MARKS = re.compile("[\u0300-\u036f]")
 
 
-def _parts(site: Site) -> tuple[list, list, Iterator[list]]:
-    """Topics, sources and (lazily) the docs of the index (shape: see the module doc)."""
-    clean = site.config.clean_links
+def terms(text: str) -> list[str]:
+    """The words of `text` as the index holds them (the browser folds a query the same
+    way): lower case, accents taken off, letters and digits only."""
+    text = text.lower()
+    if not text.isascii():
+        text = _MARKS.sub("", unicodedata.normalize("NFD", text))
+    return _WORD.findall(text)
 
-    def link(site_path: str) -> str:
-        return urls.relative(SEARCH_PAGE, site_path, clean)
 
-    topic_ids = {slug: i for i, slug in enumerate(site.topics)}
-    topics = [[t.title, link(t.site_path), list(t.aliases)] for t in site.topics.values()]
-    source_ids = {sid: i for i, sid in enumerate(site.sources)}
-    sources = [s.seed.title for s in site.sources.values()]
-    docs = ([b.title, b.date.isoformat(), link(b.site_path), b.bottom_line,
-             [kp.text for kp in b.key_points], b.body_text,
-             [topic_ids[t] for t in b.topics if t in topic_ids],
-             [source_ids[s] for s in b.seeds if s in source_ids]]
-            for b in site.briefings.values())
-    return topics, sources, docs
+class _Postings:
+    """Term -> flat array of (doc, saturated weight 0…1000), built one document at a time."""
+
+    def __init__(self, fields: tuple[tuple[str, float], ...], averages: list[float]):
+        self.fields, self.averages = fields, averages
+        self.lists: dict[str, array] = {}
+
+    def add(self, doc: int, texts: list[str]) -> None:
+        weighted: dict[str, float] = {}
+        for (_, weight), avg, text in zip(self.fields, self.averages, texts):
+            words = terms(text)
+            if not words:
+                continue
+            norm = weight / (1 - B + B * len(text) / avg)
+            for word in words:
+                weighted[word] = weighted.get(word, 0.0) + norm
+        lists = self.lists
+        for word, w in weighted.items():
+            posting = lists.get(word)
+            if posting is None:
+                posting = lists[word] = array("i")
+            posting.append(doc)
+            posting.append(round(1000 * w / (w + K1)))
+
+
+def _averages(rows: list[list[str]], count: int) -> list[float]:
+    return [max(1.0, sum(len(r[i]) for r in rows) / max(1, len(rows))) for i in range(count)]
+
+
+def _briefing_texts(site: Site) -> list[list[str]]:
+    topics, sources = site.topics, site.sources
+    return [[b.title,
+             " ".join(n for t in b.topics if t in topics
+                      for n in (topics[t].title, *topics[t].aliases)),
+             b.bottom_line, " ".join(kp.text for kp in b.key_points),
+             " ".join(sources[s].seed.title for s in b.seeds if s in sources),
+             b.body_text] for b in site.briefings.values()]
+
+
+def _paragraphs(site: Site) -> Iterator[tuple[str, str, str]]:
+    """(seed id, paragraph id, text) of every source paragraph, in the order of doc ids."""
+    for sid, source in site.sources.items():
+        for block in source.seed.paragraphs:
+            yield sid, block.id, block.text
+
+
+def _scored(postings: dict[str, array], docs: int) -> dict[str, list[int]]:
+    """Term -> [capped, doc, score, doc delta, score, …]: the idf applied, at most CAP."""
+    out = {}
+    for word, flat in postings.items():
+        df = len(flat) // 2
+        idf = math.log(1 + (docs - df + 0.5) / (df + 0.5))
+        pairs = list(zip(flat[::2], flat[1::2]))
+        capped = df > CAP
+        if capped:
+            pairs = sorted(sorted(pairs, key=lambda p: -p[1])[:CAP])
+        row, last = [int(capped)], 0
+        for doc, weight in pairs:
+            row += (doc - last, max(1, round(idf * weight / 10)))
+            last = doc
+        out[word] = row
+    return out
+
+
+def _merge(a: dict[str, array], b: dict[str, array]) -> dict[str, array]:
+    for word, flat in b.items():
+        if word in a:
+            a[word].extend(flat)
+        else:
+            a[word] = flat
+    return a
 
 
 def _json(value) -> str:
@@ -50,11 +141,69 @@ def _json(value) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def index_js(site: Site) -> Iterator[str]:
-    """`search/index.js`, one compact JavaScript assignment, in pieces (one per briefing,
-    so a large site's index is never held whole)."""
-    topics, sources, docs = _parts(site)
-    yield f'window.SITEGEN_SEARCH={{"v":1,"topics":{_json(topics)},"sources":{_json(sources)},"docs":['
-    for i, doc in enumerate(docs):
-        yield ("," if i else "") + _json(doc)
-    yield "]};\n"
+def _shard(name: str, data) -> bytes:
+    return f"SITEGEN_SEARCH_SHARD({_json(name)},{_json(data)});\n".encode("utf-8")
+
+
+def index_files(site: Site) -> Iterator[tuple[str, bytes]]:
+    """Every file of the search index, as (output path, bytes): the document shards as
+    they are made, then the term shards and last the manifest (`INDEX_FILE`)."""
+    clean = site.config.clean_links
+
+    def link(site_path: str) -> str:
+        return urls.relative(SEARCH_PAGE, site_path, clean)
+
+    texts = _briefing_texts(site)
+    briefings = _Postings(BRIEFING_FIELDS, _averages(texts, len(BRIEFING_FIELDS)))
+    topic_ids = {slug: i for i, slug in enumerate(site.topics)}
+    docs = []
+    per_b, per_p = PER_SHARD
+    for i, (b, text) in enumerate(zip(site.briefings.values(), texts)):
+        briefings.add(i, text)
+        docs.append([b.title, link(b.site_path), b.date.isoformat(),
+                     [topic_ids[t] for t in b.topics if t in topic_ids], b.bottom_line,
+                     [kp.text for kp in b.key_points], b.body_text,
+                     [site.sources[s].seed.title for s in b.seeds if s in site.sources]])
+        if len(docs) == per_b:
+            yield f"search/d/b{i // per_b}.js", _shard(f"b{i // per_b}", docs)
+            docs = []
+    if docs:
+        yield f"search/d/b{(len(texts) - 1) // per_b}.js", _shard(
+            f"b{(len(texts) - 1) // per_b}", docs)
+    del texts
+
+    n_briefings = len(site.briefings)
+    lengths = [len(text) for _, _, text in _paragraphs(site)]
+    paragraphs = _Postings(PARAGRAPH_FIELDS, [max(1.0, sum(lengths) / max(1, len(lengths)))])
+    docs, j = [], -1
+    for j, (sid, pid, text) in enumerate(_paragraphs(site)):
+        paragraphs.add(n_briefings + j, [text])
+        source = site.sources[sid]
+        docs.append([source.seed.title, link(f"{source.site_path}#{pid}"), pid, text])
+        if len(docs) == per_p:
+            yield f"search/d/p{j // per_p}.js", _shard(f"p{j // per_p}", docs)
+            docs = []
+    if docs:
+        yield f"search/d/p{j // per_p}.js", _shard(f"p{j // per_p}", docs)
+
+    scored = _scored(_merge(briefings.lists, paragraphs.lists), n_briefings + j + 1)
+    del briefings, paragraphs
+    firsts, shard, size = [], {}, 0
+    for word in sorted(scored):
+        row = scored.pop(word)
+        cost = len(word) + 4 + sum(len(str(x)) + 1 for x in row)
+        if shard and size + cost > SHARD_BYTES:
+            yield f"search/t/{len(firsts) - 1}.js", _shard(f"t{len(firsts) - 1}", shard)
+            shard, size = {}, 0
+        if not shard:
+            firsts.append(word)
+        shard[word] = row
+        size += cost
+    if shard:
+        yield f"search/t/{len(firsts) - 1}.js", _shard(f"t{len(firsts) - 1}", shard)
+
+    topics = [[t.title, link(t.site_path), list(t.aliases), len(t.within)]
+              for t in site.topics.values()]
+    manifest = dict(v=2, terms=firsts, briefings=n_briefings, paragraphs=j + 1,
+                    per=list(PER_SHARD), topics=topics)
+    yield INDEX_FILE, f"window.SITEGEN_SEARCH={_json(manifest)};\n".encode("utf-8")

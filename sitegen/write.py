@@ -225,6 +225,22 @@ class OutputWriter:
         shutil.rmtree(self.stage, ignore_errors=True)
 
 
+def largest_files(out: Path, suffixes: tuple[str, ...] = (".html", ".js")) -> dict:
+    """Suffix -> (relative path, size in bytes) of the largest such file in `out`: the
+    build's report names them, so a site that outgrows its pages shows it."""
+    found: dict[str, tuple[str, int]] = {}
+    top = str(out)
+    for dirpath, _dirnames, filenames in os.walk(top):
+        for name in filenames:
+            suffix = os.path.splitext(name)[1]
+            if suffix in suffixes:
+                size = os.stat(os.path.join(dirpath, name)).st_size
+                if size > found.get(suffix, ("", -1))[1]:
+                    rel = os.path.relpath(os.path.join(dirpath, name), top)
+                    found[suffix] = (rel.replace(os.sep, "/"), size)
+    return found
+
+
 def _same_file(a: str, b: str) -> bool:
     """Whether two files have the same bytes (read a megabyte at a time)."""
     try:

@@ -108,20 +108,26 @@ def test_every_page_from_a_server_sub_path_loads_cleanly(browser, sites, variant
         page.close()
 
 
-def _index(out: Path) -> dict:
-    text = (out / "search/index.js").read_text(encoding="utf-8")
-    return json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))
+def _search_docs(out: Path) -> list[list]:
+    """Every document of the search index (briefings, then source paragraphs)."""
+    docs = []
+    for path in sorted((out / "search/d").glob("*.js")):
+        text = path.read_text(encoding="utf-8")
+        docs += json.loads("[" + text[text.index("(") + 1:text.rindex(")")] + "]")[1]
+    return docs
 
 
 def test_key_point_word_is_only_in_one_key_point(sites):
-    """Precondition of the search test below: the word is in one key point, nowhere else."""
+    """Precondition of the search test below: the word is in one key point, nowhere else
+    (no other field of a briefing, no source paragraph)."""
     hits = []
-    data = _index(sites["default"])
-    for d in data["docs"]:
-        topics = [data["topics"][t][0] + " " + " ".join(data["topics"][t][2]) for t in d[6]]
-        fields = [d[0], d[3], d[5], *topics, *(data["sources"][s] for s in d[7])]
+    for d in _search_docs(sites["default"]):
+        if len(d) == 4:  # a source paragraph: [source title, link, id, text]
+            hits += [("paragraph", d[2])] if KEY_POINT_ONLY in d[3].lower() else []
+            continue
+        fields = [d[0], d[4], d[6], *d[7]]
         hits += [("other", d[0]) for f in fields if KEY_POINT_ONLY in f.lower()]
-        hits += [("key point", d[0]) for k in d[4] if KEY_POINT_ONLY in k.lower()]
+        hits += [("key point", d[0]) for k in d[5] if KEY_POINT_ONLY in k.lower()]
     assert hits == [("key point", "Talks with Russia break down")]
 
 
@@ -169,8 +175,8 @@ def test_search_ranks_titles_and_topics_first_and_counts_live(browser, sites):
     first = page.locator("#search-results li").first
     assert first.locator(".meta").inner_text().startswith("Topic")
     assert first.locator("a").inner_text() == "NATO"
-    assert re.match(r"\d+ briefings? and 1 topic for “nato”", page.locator("#search-status")
-                    .inner_text())
+    assert re.match(r"\d+ briefings?, \d+ source paragraphs? and 1 topic for “nato”",
+                    page.locator("#search-status").inner_text())
     titles_now = titles.all_inner_texts()
     assert "Russia's demands on NATO" in " ".join(titles_now) or len(titles_now) >= 3
     field.fill("zzzzqqq")

@@ -41,30 +41,41 @@ def built(example, cli):
 
 # -- search ---------------------------------------------------------------------------------
 
-def test_search_index_holds_each_field_once_with_relative_links(built, example):
+def shard_of(out: Path, rel: str):
+    """The data of one search shard file (`SITEGEN_SEARCH_SHARD(name, data);`)."""
+    text = (out / "search" / rel).read_text(encoding="utf-8")
+    name, data = json.loads("[" + text[text.index("(") + 1:text.rindex(")")] + "]")
+    assert name == rel.rsplit("/", 1)[-1].removesuffix(".js")
+    return data
+
+
+def test_search_index_docs_hold_each_field_with_relative_links(built):
     data = index_of(built)
-    text = (built / "search/index.js").read_text(encoding="utf-8")
-    assert [d[0] for d in data["docs"]][1] == "Talks with Russia break down"  # newest first
-    talks = data["docs"][1]
-    assert talks[2] == "../" + TALKS + "index.html"
-    assert talks[1] == "2022-01-14"
-    assert "Putin presents Russia as cornered, saying it has nowhere left to retreat." in talks[4]
-    assert "Moscow's demands go well beyond" in talks[5] and "<" not in talks[5]
-    for d in data["docs"]:  # stored once: no inverted index or copies of the text
-        assert text.count(json.dumps(d[3], ensure_ascii=False)) == 1
-        assert text.count(json.dumps(d[5], ensure_ascii=False)[:200].rstrip('"')) == 1
+    assert data["v"] == 2 and data["briefings"] == 4 and data["paragraphs"] == 18
+    per = data["per"][0]
+    newest = [d for n in range(0, 4, per) for d in shard_of(built, f"d/b{n // per}.js")]
+    assert [d[0] for d in newest][1] == "Talks with Russia break down"  # newest first
+    talks = newest[1]
+    assert talks[1] == "../" + TALKS + "index.html" and talks[2] == "2022-01-14"
+    assert "Putin presents Russia as cornered, saying it has nowhere left to retreat." in talks[5]
+    assert "Moscow's demands go well beyond" in talks[6] and "<" not in talks[6]
+    assert talks[7] == ["Talks with Russia Break Down"]
     topics = {t[0]: t for t in data["topics"]}
     assert topics["NATO"][1] == "../topics/nato/index.html"
     assert "North Atlantic Treaty Organization" in topics["NATO"][2]
-    assert "NATO" in [data["topics"][i][0] for i in talks[6]]
-    assert [data["sources"][i] for i in talks[7]] == ["Talks with Russia Break Down"]
+    assert "NATO" in [data["topics"][i][0] for i in talks[3]]
+    # Source paragraphs are documents too, each linking to its paragraph's anchor.
+    paragraph = shard_of(built, "d/p0.js")[5]
+    assert paragraph[:3] == ["Talks with Russia Break Down",
+                             "../sources/000_533b14a5b1547bde/index.html#p6", "p6"]
 
 
 def test_search_index_links_follow_clean_links(example, cli):
     assert cli("build", "--root", example, "--clean-links")[0] == 0
-    data = index_of(example / "public")
-    assert data["docs"][1][2] == "../" + TALKS
-    assert all(t[1].endswith("/") and not t[1].startswith("/") for t in data["topics"])
+    out = example / "public"
+    assert shard_of(out, "d/b0.js")[1][1] == "../" + TALKS
+    assert shard_of(out, "d/p0.js")[0][1] == "../sources/000_533b14a5b1547bde/#p1"
+    assert all(t[1].endswith("/") and not t[1].startswith("/") for t in index_of(out)["topics"])
 
 
 def test_every_page_has_a_labelled_get_search_box_leading_to_the_search_page(built):
@@ -258,6 +269,6 @@ def test_generated_site_is_valid_deterministic_and_its_index_compact(tmp_path, c
     assert 700 <= len((a / "seeds/s00003.txt").read_text().split()) <= 950
     code, _o, err = cli("build", "--root", a, "-q")
     assert code == 0, err
-    index = (a / "public/search/index.js").read_bytes()
+    manifest = (a / "public/search/index.js").read_bytes()
     words = sum(len(p.read_text().split()) for p in (a / "content/briefings").glob("*.md"))
-    assert len(index) < 8 * words  # about the text itself: nothing stored twice
+    assert len(manifest) < words / 4  # the manifest names shards; it holds no text

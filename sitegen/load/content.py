@@ -77,6 +77,9 @@ class TopicSource:
     doc: YamlDoc  # its outline (see BriefingSource)
 
 
+RESERVED_SLUGS = frozenset({"page"})  # list pages live at <list>/page/<n>/ (sitegen.paging)
+
+
 def _text(data: bytes, relpath: str) -> str:
     try:
         return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
@@ -92,6 +95,11 @@ def _slug(path: Path, relpath: str, out: Collector) -> str | None:
         out.error(relpath, None, f"file name '{path.name}' is not a valid slug: use lower-case "
                                  "letters, digits and hyphens, e.g. 'talks-with-russia.md'",
                   code="bad-slug")
+        return None
+    if slug in RESERVED_SLUGS:
+        out.error(relpath, None, f"the slug '{slug}' is taken by the site's own list pages "
+                                 f"(briefings/{slug}/2/ is the second page of all briefings): rename the file, e.g. "
+                                 f"'{slug}-1{path.suffix}'", code="bad-slug")
         return None
     return slug
 

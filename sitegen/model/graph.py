@@ -173,7 +173,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
     sources = _sources(seeds, briefings)
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
-                            key=lambda e: (e.date.key, order[e.briefing], e.anchor)))
+                            key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
     return Site(config, briefings, topics, sources, timeline)
 
 
@@ -255,6 +255,7 @@ def _topics(topic_src, briefings, topics_of, md, all_briefings, published, seeds
         for t in b.topics:
             members[t].append(slug)
     related = rel.related_topics(topics_of)
+    within = _with_subtopics(topic_src, children, members, {s: i for i, s in enumerate(briefings)})
     topics = {}
     for t in sorted(topic_src.values(), key=lambda t: (t.title.lower(), t.slug)):
         links = _resolve_links(wikilinks(t.description, t.description_line), t.path,
@@ -267,9 +268,27 @@ def _topics(topic_src, briefings, topics_of, md, all_briefings, published, seeds
             description_html=md.render(t.description, links, skip_topic=t.slug)
             if t.description else "",
             children=tuple(sorted(children[t.slug], key=lambda s: topic_src[s].title.lower())),
-            briefings=tuple(members[t.slug]), related=related.get(t.slug, ()),
+            briefings=tuple(members[t.slug]), within=within[t.slug],
+            related=related.get(t.slug, ()),
             events=tuple(events))
     return topics
+
+
+def _with_subtopics(topics, children: dict, members: dict, rank: dict[str, int]) -> dict:
+    """Topic slug -> the briefings on it or on any topic below it, newest first."""
+    below: dict[str, set[str]] = {}
+
+    def collect(slug: str, path: frozenset) -> set[str]:
+        if slug not in below:
+            slugs = set(members.get(slug, ()))
+            for child in children.get(slug, ()):
+                if child not in path:  # a cycle is an error reported elsewhere: never loop
+                    slugs |= collect(child, path | {child})
+            below[slug] = slugs
+        return below[slug]
+
+    return {slug: tuple(sorted(collect(slug, frozenset([slug])), key=rank.__getitem__))
+            for slug in topics}
 
 
 def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing]) -> dict[str, Source]:

@@ -95,6 +95,7 @@ class Topic:
     description_html: str
     children: tuple[str, ...] = ()
     briefings: tuple[str, ...] = ()  # newest first
+    within: tuple[str, ...] = ()  # briefings on this topic or one below it, newest first
     related: tuple[str, ...] = ()
     events: tuple[Claim, ...] = ()
 

@@ -1,121 +1,200 @@
-/* sitegen search: runs in the browser over window.SITEGEN_SEARCH (search/index.js, loaded
-   with <script src> so it also works from file://). No library, no network.
-   Words are matched by prefix, accents and case ignored; every word of the query must
-   match. Briefings whose title or topics match come first, then by weight of the
-   fields that match, then newest first. Topics whose name or alias matches are listed
-   before the briefings. Arrow keys move through the results, Enter opens one. */
+/* sitegen search: ranked search of briefings and source paragraphs, in the browser, from
+   file:// too. search/index.js (window.SITEGEN_SEARCH) names the shards; a query loads
+   only the term shards its words fall in and the document shards of the results shown,
+   each with a plain <script> element (no fetch, no modules). The index format and the
+   ranking (BM25F, scored at build time) are described in sitegen/search.py.
+   Every word of the query must match: exactly or as the start of a longer word; a word
+   that matches nothing is taken for a typo (one letter wrong in words of 4 to 8 letters,
+   two from 9). Topics whose name or
+   alias matches are listed first, then briefings, then source paragraphs, best first.
+   Arrow keys move through the results, Enter opens one. */
 (function () {
   "use strict";
 
-  var data = window.SITEGEN_SEARCH;
+  var meta = window.SITEGEN_SEARCH;
   var form = document.getElementById("search-form");
   var input = document.getElementById("search-q");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
   if (!input || !status || !list) return;
-  if (!data || !data.docs) {
+  if (!meta || meta.v !== 2) {
     status.textContent = "The search index could not be loaded (search/index.js is missing).";
     return;
   }
 
-  var MAX_SHOWN = 100, MAX_TOPICS = 5, SNIPPET = 220;
-  var TITLE = 1, TOPIC = 2, SOURCE = 4, BOTTOM = 8, POINT = 16, TEXT = 32;
-  var WEIGHT = [[TITLE, 16], [TOPIC, 8], [BOTTOM, 4], [POINT, 3], [SOURCE, 2], [TEXT, 1]];
-  var WORD = /[\p{L}\p{M}\p{N}]+/gu;
+  var PAGE = [10, 5], MAX_TOPICS = 5, SNIPPET = 220, PREFIX_SHARDS = 3;
+  var WORD = /[\p{L}\p{N}]+/gu;
+  var B = meta.briefings, topics = meta.topics, firsts = meta.terms;
 
   function fold(s) {
     return s.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
   }
-  function words(s) {
-    return (fold(s).match(WORD) || []);
-  }
+  function words(s) { return fold(s).match(WORD) || []; }
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
-  // doc fields: [title, date, link, bottom line, [key points], analysis, [topics], [sources]]
-  var docs = data.docs, topics = data.topics, sources = data.sources;
-  var postings = new Map();  // word -> Map(doc index -> field bits)
-  function add(text, doc, bit) {
-    var ws = words(text);
-    for (var i = 0; i < ws.length; i++) {
-      var m = postings.get(ws[i]);
-      if (!m) postings.set(ws[i], m = new Map());
-      m.set(doc, (m.get(doc) || 0) | bit);
+  /* Shards: each file calls SITEGEN_SEARCH_SHARD(name, data) when its script runs. */
+  var loaded = {}, pending = {};
+  window.SITEGEN_SEARCH_SHARD = function (name, data) { loaded[name] = data; };
+  function load(name, src) {
+    if (loaded[name]) return Promise.resolve(loaded[name]);
+    if (!pending[name]) {
+      pending[name] = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = src;
+        script.onload = function () {
+          if (loaded[name]) resolve(loaded[name]); else reject(new Error(src));
+        };
+        script.onerror = function () { delete pending[name]; reject(new Error(src)); };
+        document.head.appendChild(script);
+      });
     }
+    return pending[name];
   }
-  docs.forEach(function (d, i) {
-    add(d[0], i, TITLE);
-    d[6].forEach(function (t) {
-      add(topics[t][0], i, TOPIC);
-      topics[t][2].forEach(function (alias) { add(alias, i, TOPIC); });
-    });
-    d[7].forEach(function (s) { add(sources[s], i, SOURCE); });
-    add(d[3], i, BOTTOM);
-    d[4].forEach(function (k) { add(k, i, POINT); });
-    add(d[5], i, TEXT);
-  });
-  var vocabulary = Array.from(postings.keys()).sort();
-  var topicWords = topics.map(function (t) { return words([t[0]].concat(t[2]).join(" ")); });
 
-  function withPrefix(term) {  // vocabulary words starting with term (binary search)
-    var lo = 0, hi = vocabulary.length;
+  var vocab = {};  // term shard number -> its terms, sorted
+  function termShard(n) {
+    return load("t" + n, "t/" + n + ".js").then(function (shard) {
+      if (!vocab[n]) vocab[n] = Object.keys(shard).sort();
+      return n;
+    });
+  }
+  function shardOf(term) {  // the last shard whose first term is <= term
+    var lo = 0, hi = firsts.length;
     while (lo < hi) {
       var mid = (lo + hi) >> 1;
-      if (vocabulary[mid] < term) lo = mid + 1; else hi = mid;
+      if (firsts[mid] <= term) lo = mid + 1; else hi = mid;
     }
-    var found = [];
-    while (lo < vocabulary.length && vocabulary[lo].startsWith(term)) found.push(vocabulary[lo++]);
-    return found;
+    return Math.max(0, lo - 1);
+  }
+  function prefixShards(term) {
+    var out = [], last = shardOf(term + "\uffff");
+    for (var i = shardOf(term); i <= last && out.length < PREFIX_SHARDS; i++) out.push(i);
+    return out;
   }
 
-  function search(terms) {
-    var hits = null;  // doc -> {bits per term, exact count}
-    for (var t = 0; t < terms.length; t++) {
-      var masks = new Map(), exact = new Set();
-      withPrefix(terms[t]).forEach(function (w) {
-        postings.get(w).forEach(function (bits, doc) {
-          masks.set(doc, (masks.get(doc) || 0) | bits);
-          if (w === terms[t]) exact.add(doc);
-        });
-      });
-      var next = new Map();
-      masks.forEach(function (bits, doc) {
-        if (hits && !hits.has(doc)) return;
-        var h = hits ? hits.get(doc) : {strong: 0, score: 0};
-        if (bits & (TITLE | TOPIC)) h.strong++;
-        WEIGHT.forEach(function (w) { if (bits & w[0]) h.score += w[1]; });
-        if (exact.has(doc)) h.score += 1;
-        next.set(doc, h);
-      });
-      hits = next;
+  function maxTypos(term) { return term.length >= 9 ? 2 : term.length >= 4 ? 1 : 0; }
+  function distance(a, b, limit) {  // Levenshtein, or limit + 1 once it is over limit
+    if (Math.abs(a.length - b.length) > limit) return limit + 1;
+    var prev = [], cur, i, j;
+    for (j = 0; j <= b.length; j++) prev.push(j);
+    for (i = 1; i <= a.length; i++) {
+      cur = [i];
+      var best = i;
+      for (j = 1; j <= b.length; j++) {
+        var v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        cur.push(v);
+        if (v < best) best = v;
+      }
+      if (best > limit) return limit + 1;
+      prev = cur;
     }
-    var ranked = [];
-    (hits || new Map()).forEach(function (h, doc) { ranked.push([doc, h.strong, h.score]); });
-    ranked.sort(function (a, b) { return b[1] - a[1] || b[2] - a[2] || a[0] - b[0]; });
-    return ranked.map(function (r) { return r[0]; });
+    return prev[b.length];
+  }
+
+  /* One query word against the loaded shards: doc -> best score, the index words that
+     matched (for highlighting), and whether the word is too common to require. With
+     `typos`, words within that many edits match instead of the word and its extensions. */
+  function matchTerm(term, shardNumbers, typos) {
+    var scores = new Map(), found = [], optional = false;
+    shardNumbers.forEach(function (n) {
+      var shard = loaded["t" + n];
+      vocab[n].forEach(function (w) {
+        var factor = 0;
+        if (typos) {
+          var d = distance(term, w, typos);
+          if (d <= typos) factor = 0.4 * (1 - d / term.length);
+        } else if (w === term) factor = 1;
+        else if (w.startsWith(term)) factor = 0.3 + 0.4 * term.length / w.length;
+        if (!factor) return;
+        var row = shard[w];
+        if (w === term && row[0]) optional = true;
+        found.push(w);
+        for (var i = 1, doc = 0; i < row.length; i += 2) {
+          doc += row[i];
+          var s = row[i + 1] * factor;
+          if (!(scores.get(doc) >= s)) scores.set(doc, s);
+        }
+      });
+    });
+    return {scores: scores, found: found, optional: optional};
+  }
+
+  function uniq(a) { return a.filter(function (x, i) { return a.indexOf(x) === i; }); }
+
+  /* A query word: its shards, then its matches; a word that matches nothing, as typed or
+     as the start of a longer one, is taken for a typo and looked for in its shard's
+     neighbours too. */
+  function lookUp(term) {
+    var first = prefixShards(term);
+    return Promise.all(first.map(termShard)).then(function () {
+      var m = matchTerm(term, first, 0), typos = maxTypos(term);
+      if (m.scores.size || !typos) return m;
+      var near = uniq([first[0] - 1, first[0], first[0] + 1]).filter(function (n) {
+        return n >= 0 && n < firsts.length;
+      });
+      return Promise.all(near.map(termShard)).then(function () {
+        return matchTerm(term, near, typos);
+      });
+    });
+  }
+
+  /* Docs matching every word (a word too common to be kept whole in the index only adds
+     to the score), best first: [briefings, source paragraphs]. */
+  function rank(matches) {
+    var required = matches.filter(function (m) { return !m.optional; });
+    if (!required.length) required = matches.slice(0, 1);
+    var hits = required[0].scores;
+    required.slice(1).forEach(function (m) {
+      var next = new Map();
+      m.scores.forEach(function (s, doc) { if (hits.has(doc)) next.set(doc, hits.get(doc) + s); });
+      hits = next;
+    });
+    if (required.length === 1) hits = new Map(hits);
+    matches.forEach(function (m) {
+      if (required.indexOf(m) >= 0) return;
+      m.scores.forEach(function (s, doc) { if (hits.has(doc)) hits.set(doc, hits.get(doc) + s); });
+    });
+    var groups = [[], []];
+    hits.forEach(function (s, doc) { groups[doc < B ? 0 : 1].push([doc, s]); });
+    return groups.map(function (g) {
+      g.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+      return g.map(function (x) { return x[0]; });
+    });
+  }
+
+  function doc(id) {  // a document's record, loading its shard
+    var kind = id < B ? 0 : 1, at = kind ? id - B : id, per = meta.per[kind];
+    var name = (kind ? "p" : "b") + Math.floor(at / per);
+    return load(name, "d/" + name + ".js").then(function (shard) { return [kind, shard[at % per]]; });
   }
 
   function matchingTopics(terms) {
     var found = [];
-    topicWords.forEach(function (ws, i) {
-      var all = terms.every(function (t) { return ws.some(function (w) { return w.startsWith(t); }); });
-      if (all) found.push(i);
+    topics.forEach(function (t, i) {
+      var ws = words([t[0]].concat(t[2]).join(" "));
+      if (terms.every(function (q) { return ws.some(function (w) { return w.startsWith(q); }); })) {
+        found.push(i);
+      }
     });
     return found.slice(0, MAX_TOPICS);
   }
 
-  // Text with the matching words in <mark>; long text is cut to a window around the first match.
-  function matches(text, terms) {
-    var found = [], m;
+  /* Text with the matching words in <mark>; long text cut to a window around the first. */
+  function spans(text, terms, exact) {
+    var out = [], m;
     WORD.lastIndex = 0;
     while ((m = WORD.exec(text)) !== null) {
       var w = fold(m[0]);
-      if (terms.some(function (t) { return w.startsWith(t); })) found.push([m.index, m.index + m[0].length]);
+      if (exact.indexOf(w) >= 0 || terms.some(function (t) { return w.startsWith(t); })) {
+        out.push([m.index, m.index + m[0].length]);
+      }
     }
-    return found;
+    return out;
   }
-  function highlighted(text, terms, limit) {
-    var spans = matches(text, terms), start = 0, end = text.length;
+  function highlighted(text, q, limit) {
+    var marks = spans(text, q.terms, q.found), start = 0, end = text.length;
     if (limit && text.length > limit) {
-      var first = spans.length ? spans[0][0] : 0;
+      var first = marks.length ? marks[0][0] : 0;
       start = Math.max(0, first - Math.floor(limit / 3));
       if (start > 0) start = text.indexOf(" ", start) + 1 || start;
       end = Math.min(text.length, start + limit);
@@ -123,7 +202,7 @@
     }
     var frag = document.createDocumentFragment(), at = start;
     if (start > 0) frag.appendChild(document.createTextNode("… "));
-    spans.forEach(function (s) {
+    marks.forEach(function (s) {
       if (s[0] < at || s[1] > end) return;
       frag.appendChild(document.createTextNode(text.slice(at, s[0])));
       var mark = document.createElement("mark");
@@ -136,58 +215,95 @@
     return frag;
   }
 
-  function snippetText(d, terms) {
-    var fields = [d[3]].concat(d[4], [d[5]]);
-    for (var i = 0; i < fields.length; i++) {
-      if (fields[i] && matches(fields[i], terms).length) return fields[i];
-    }
-    return d[3];
-  }
-
   function el(tag, cls, child) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
     if (typeof child === "string") e.textContent = child; else if (child) e.appendChild(child);
     return e;
   }
-
-  function result(href, title, meta, snippet, terms) {
+  function result(href, title, metaText, snippet, q) {
     var li = el("li", "search-result");
-    var a = el("a", "result-title", highlighted(title, terms));
+    var a = el("a", "result-title", highlighted(title, q));
     a.href = href;
     li.appendChild(a);
-    li.appendChild(el("p", "meta", meta));
-    if (snippet) li.appendChild(el("p", "snippet", highlighted(snippet, terms, SNIPPET)));
+    li.appendChild(el("p", "meta", metaText));
+    if (snippet) li.appendChild(el("p", "snippet", highlighted(snippet, q, SNIPPET)));
     return li;
   }
+  function docResult(kind, d, q) {
+    if (kind === 1) {  // [source title, link, paragraph id, text]
+      return result(d[1], d[0], "Source paragraph " + d[2].slice(1), d[3], q);
+    }
+    // [title, link, date, [topics], bottom line, [key points], analysis, [sources]]
+    var fields = [d[4]].concat(d[5], [d[6]]), snippet = d[4];
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i] && spans(fields[i], q.terms, q.found).length) { snippet = fields[i]; break; }
+    }
+    var names = d[3].map(function (t) { return topics[t][0]; });
+    return result(d[1], d[0], "Briefing · " + d[2] + (names.length ? " · " + names.join(", ") : ""),
+                  snippet, q);
+  }
 
-  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+  var current = null;  // the query shown: {terms, found, groups, shown, token}
+  var more = null;
+
+  function showMore() {
+    var q = current, ids = [];
+    q.groups.forEach(function (g, kind) {
+      ids.push(g.slice(q.shown[kind], q.shown[kind] + PAGE[kind]));
+      q.shown[kind] = Math.min(g.length, q.shown[kind] + PAGE[kind]);
+    });
+    return Promise.all(ids[0].concat(ids[1]).map(doc)).then(function (records) {
+      if (q !== current) return;
+      var firstNew = null, at = list.querySelector(".search-source");
+      records.forEach(function (r) {
+        var li = docResult(r[0], r[1], q);
+        if (r[0] === 1) li.classList.add("search-source");
+        if (r[0] === 0 && at) list.insertBefore(li, at); else list.appendChild(li);
+        firstNew = firstNew || li;
+      });
+      more.hidden = q.shown[0] >= q.groups[0].length && q.shown[1] >= q.groups[1].length;
+      return firstNew;
+    });
+  }
 
   function run() {
-    var query = input.value.trim(), terms = words(query);
-    list.textContent = "";
+    var query = input.value.trim(), terms = uniq(words(query)), token = {};
+    current = token;
     if (!terms.length) {
-      status.textContent = "Type to search " + plural(docs.length, "briefing") + ".";
-      return;
+      list.textContent = "";
+      more.hidden = true;
+      status.textContent = "Type to search " + plural(B, "briefing") + " and their sources.";
+      return Promise.resolve();
     }
-    var found = search(terms), tops = matchingTopics(terms);
-    tops.forEach(function (i) {
-      var t = topics[i], count = docs.filter(function (d) { return d[6].indexOf(i) >= 0; }).length;
-      var meta = "Topic · " + plural(count, "briefing") + (t[2].length ? " · also: " + t[2].join(", ") : "");
-      list.appendChild(result(t[1], t[0], meta, "", terms));
+    return Promise.all(terms.map(lookUp)).then(function (matches) {
+      if (current !== token) return;
+      var q = {terms: terms, found: [], groups: rank(matches), shown: [0, 0]};
+      matches.forEach(function (m) { q.found = q.found.concat(m.found); });
+      current = q;
+      list.textContent = "";
+      var tops = matchingTopics(terms);
+      tops.forEach(function (i) {
+        var t = topics[i];
+        var metaText = "Topic · " + plural(t[3], "briefing") + (t[2].length ? " · also: " + t[2].join(", ") : "");
+        list.appendChild(result(t[1], t[0], metaText, "", q));
+      });
+      return showMore().then(function () {
+        if (current !== q) return;
+        var quoted = "\u201c" + query + "\u201d", n = q.groups[0].length, p = q.groups[1].length;
+        if (!n && !p && !tops.length) {
+          status.textContent = "No results for " + quoted + ". Try fewer or other words.";
+          return;
+        }
+        var parts = [plural(n, "briefing")];
+        if (p) parts.push(plural(p, "source paragraph"));
+        if (tops.length) parts.push(plural(tops.length, "topic"));
+        var last = parts.pop();
+        status.textContent = (parts.length ? parts.join(", ") + " and " : "") + last + " for " + quoted + ".";
+      });
+    }).catch(function () {
+      status.textContent = "The search index could not be loaded (a file in search/ is missing).";
     });
-    found.slice(0, MAX_SHOWN).forEach(function (i) {
-      var d = docs[i];
-      var meta = "Briefing · " + d[1] + (d[6].length ? " · " + d[6].map(function (t) { return topics[t][0]; }).join(", ") : "");
-      list.appendChild(result(d[2], d[0], meta, snippetText(d, terms), terms));
-    });
-    var quoted = "\u201c" + query + "\u201d";
-    if (!found.length && !tops.length) {
-      status.textContent = "No results for " + quoted + ". Try fewer or shorter words.";
-    } else {
-      status.textContent = plural(found.length, "briefing") + (tops.length ? " and " + plural(tops.length, "topic") : "") +
-        " for " + quoted + (found.length > MAX_SHOWN ? " (showing the first " + MAX_SHOWN + ")" : "") + ".";
-    }
   }
 
   function remember() {
@@ -198,6 +314,14 @@
   }
 
   function links() { return Array.prototype.slice.call(list.querySelectorAll("a.result-title")); }
+
+  more = el("button", "search-more", "Show more results");
+  more.type = "button";
+  more.hidden = true;
+  list.parentNode.insertBefore(more, list.nextSibling);
+  more.addEventListener("click", function () {
+    showMore().then(function (li) { if (li) li.querySelector("a").focus(); });
+  });
 
   input.addEventListener("keydown", function (ev) {
     if (ev.key === "ArrowDown" && links().length) {
