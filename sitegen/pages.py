@@ -119,7 +119,7 @@ def timeline_pages(site: Site) -> list[Page]:
         years=links, events=[], year=None, pager=None))]
     for y, link in zip(years, links):
         pages += _list_pages(link.site_path, "timeline.html", f"Timeline: {y}", "events",
-                             years[y], _event_span, newest_first=False, years=links, year=y)
+                             years[y], _event_span, newest_first=False, years=[], year=y)
     return pages
 
 

@@ -5,8 +5,9 @@ Rules (after Nikola's static indexes):
   newest page and leave every older page byte-identical; a full page's address
   (`<list>/page/<n>/`) never changes.
 - The list's own address shows the page readers start from (the newest briefings; a
-  timeline year's first events); only that page carries the index of every page, so a
-  new page changes the list's own address and at most its neighbour's link.
+  timeline year's first events); only that page carries the index of every page, and
+  other pages name the newest page without its dates, so an addition changes the
+  newest page, the list's own, and (when it starts a page) the one before it.
 - A list that fits on one page is one page, as it always was.
 """
 from __future__ import annotations
@@ -67,10 +68,13 @@ def paginate(base: str, entries: Sequence[T], span: Callable[[int, Sequence[T]],
 
     links = [PageLink(path(n), *span((n - 1) * per_page, chunk))
              for n, chunk in enumerate(chunks, 1)]
+    # The newest page is the one entries are added to: other pages link it without its
+    # span, which changes with each addition.
+    open_end = PageLink(links[-1].site_path, None, None)
     first = links[home - 1]
     pages = []
     for n, chunk in enumerate(chunks, 1):
-        newer = links[n] if n < len(chunks) else None
+        newer = (open_end if n + 1 == len(chunks) else links[n]) if n < len(chunks) else None
         older = links[n - 2] if n > 1 else None
         every = tuple(reversed(links)) if n == home and len(links) > 1 else ()
         shown = tuple(reversed(chunk)) if newest_first else chunk

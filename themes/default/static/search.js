@@ -106,12 +106,12 @@
         } else if (w === term) factor = 1;
         else if (w.startsWith(term)) factor = 0.3 + 0.4 * term.length / w.length;
         if (!factor) return;
-        var row = shard[w];
+        var row = shard[w], weight = row[1] * factor;  // [capped, idf, doc, weight, …]
         if (w === term && row[0]) optional = true;
         found.push(w);
-        for (var i = 1, doc = 0; i < row.length; i += 2) {
+        for (var i = 2, doc = 0; i < row.length; i += 2) {
           doc += row[i];
-          var s = row[i + 1] * factor;
+          var s = row[i + 1] * weight;
           if (!(scores.get(doc) >= s)) scores.set(doc, s);
         }
       });
@@ -295,7 +295,7 @@
           status.textContent = "No results for " + quoted + ". Try fewer or other words.";
           return;
         }
-        var parts = [plural(n, "briefing")];
+        var parts = n || !p ? [plural(n, "briefing")] : [];
         if (p) parts.push(plural(p, "source paragraph"));
         if (tops.length) parts.push(plural(tops.length, "topic"));
         var last = parts.pop();

@@ -1,0 +1,221 @@
+"""Bounded output, checked without a browser: lists in stable pages, a parent topic with its
+sub-topics' briefings, the timeline by year, the book in volumes, the search index in
+bounded shards, and the build's report of its largest files."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, snapshot, write_site
+from linkcheck import check_site
+from sitegen import search
+from sitegen.book import VOLUME_LIMIT
+from sitegen.paging import PER_PAGE, paginate
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from gen_site import generate  # noqa: E402
+
+NEW_BRIEFING = """---
+title: A briefing added today
+date: 2031-01-01
+seeds: [s-new]
+topics: [topic-0001]
+bottom_line: Something new happened.
+key_points:
+  - text: It happened.
+    cite: p1
+timeline:
+  - date: 2015
+    event: The new thing starts
+    cite: p1
+---
+Analysis of the new thing.
+"""
+
+
+def cards(html: str) -> list[str]:
+    return re.findall(r'<h2 class="card-title"><a href="[^"]*">([^<]*)</a>', html)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    """A generated site of 250 briefings (dated a day apart from 2020-01-01), built."""
+    root = generate(tmp_path_factory.mktemp("bounded") / "site", 250, seed=3)
+    from sitegen.build import build
+    build(root, workers=1)
+    return root
+
+
+def test_paginate_numbers_pages_from_the_oldest_and_shows_the_newest_first():
+    pages = paginate("things/", list(range(250)), lambda i, c: (c[0], c[-1]))
+    assert [p.site_path for p in pages] == ["things/page/1/", "things/page/2/", "things/"]
+    assert pages[0].entries == tuple(range(99, -1, -1))  # newest first on each page
+    assert pages[2].entries == tuple(range(249, 199, -1))
+    assert [(link.first, link.last) for link in pages[2].pager.pages] == [
+        (200, 249), (100, 199), (0, 99)]
+    assert pages[0].pager.pages == () and pages[1].pager.pages == ()  # only on the first
+    assert pages[1].pager.newer.site_path == "things/" and pages[1].pager.older.site_path \
+        == "things/page/1/"
+    oldest_first = paginate("years/", list(range(150)), lambda i, c: (i, i), newest_first=False)
+    assert [p.site_path for p in oldest_first] == ["years/", "years/page/2/"]
+    assert oldest_first[0].entries[0] == 0
+    assert [p.site_path for p in paginate("one/", [1, 2], lambda i, c: (i, i))] == ["one/"]
+
+
+def test_all_briefings_are_in_bounded_pages_each_listed_once(generated):
+    out = generated / "public"
+    first = (out / "briefings/index.html").read_text(encoding="utf-8")
+    listed = cards(first) + [t for n in (2, 1) for t in
+                             cards((out / f"briefings/page/{n}/index.html").read_text())]
+    assert len(listed) == 250 and len(set(listed)) == 250
+    assert cards(first)[0].startswith("Briefing 249:")  # the newest first
+    assert len(cards(first)) == 50 and not (out / "briefings/page/3").exists()
+    assert all(len(cards((out / f"briefings/page/{n}/index.html").read_text())) == PER_PAGE
+               for n in (1, 2))
+    # The first page names every page; the others link to their neighbours.
+    assert 'href="../briefings/page/2/index.html"' in first
+    assert 'href="../briefings/page/1/index.html"' in first
+    second = (out / "briefings/page/2/index.html").read_text(encoding="utf-8")
+    assert 'href="../../../briefings/index.html"><span class="pager-label">Newer' in second
+    assert 'href="../../../briefings/page/1/index.html"><span class="pager-label">Older' in second
+    assert check_site(out, base_path="/bench/") == []
+
+
+def test_adding_a_briefing_leaves_old_list_pages_byte_identical(generated, tmp_path):
+    from sitegen.build import build
+    import shutil
+    root = tmp_path / "site"
+    shutil.copytree(generated, root)
+    before = snapshot(root / "public")
+    write_site(root, {"content/briefings/added-today.md": NEW_BRIEFING,
+                      "seeds/s-new.txt": "New source\n\nThe new thing started in 2015.\n"})
+    build(root, workers=1)
+    after = snapshot(root / "public")
+    changed = {rel for rel in before.keys() & after.keys() if before[rel] != after[rel]}
+    lists = {rel for rel in changed
+             if rel.startswith(("briefings/index", "briefings/page/", "sources/index",
+                                "sources/page/", "timeline/"))}
+    # The newest page of each list the briefing joins; the timeline year of its event.
+    assert lists == {"briefings/index.html", "sources/index.html", "timeline/2015/index.html"}
+    assert not {rel for rel in before if rel.startswith(("briefings/page/", "sources/page/"))} \
+        & changed
+    assert set(before) - set(after) == set()  # no old address disappears
+
+
+def test_a_parent_topic_lists_its_sub_topics_briefings(small, cli):
+    write_site(small, {
+        "content/topics/coast.yaml": "title: The coast\nkind: place\n",
+        "content/topics/harbour-town.yaml": "title: Harbour Town\nkind: place\nparent: coast\n",
+    })
+    assert cli("build", "--root", small)[0] == 0
+    html = (small / "public/topics/coast/index.html").read_text(encoding="utf-8")
+    assert "Harbour reopens" in html and "No briefings on this topic yet" not in html
+    assert "On this topic and its sub-topics." in html
+    assert re.search(r'Briefings <span class="count">1</span>', html)
+
+
+def test_the_timeline_of_a_large_site_is_by_year_each_event_once(generated):
+    out = generated / "public"
+    index = (out / "timeline/index.html").read_text(encoding="utf-8")
+    years = re.findall(r'<li><a href="../timeline/(\d{4})/index.html"', index)
+    assert len(years) > 5 and "<time>" not in index
+    events = []
+    for year in years:
+        for page in sorted((out / "timeline" / year).rglob("index.html")):
+            html = page.read_text(encoding="utf-8")
+            found = re.findall(r"<li><time>(\d{4})</time> <a href=\"([^\"]+)\"", html)
+            assert 0 < len(found) <= PER_PAGE and {y for y, _ in found} == {year}
+            events += [link for _, link in found]
+    assert len(events) == len(set(events)) > PER_PAGE
+
+
+def test_a_small_timeline_stays_one_page_by_year(example, cli):
+    assert cli("build", "--root", example)[0] == 0
+    html = (example / "public/timeline/index.html").read_text(encoding="utf-8")
+    assert '<h2 id="y2014">2014</h2>' in html and 'href="#y2014"' in html
+    assert not list((example / "public/timeline").glob("*/"))
+
+
+def test_a_large_book_is_in_volumes_under_two_megabytes(generated):
+    out = generated / "public"
+    contents = (out / "book/index.html").read_text(encoding="utf-8")
+    volumes = re.findall(r'<li><a href="../book/(\d{4}-q\d)/index.html">', contents)
+    assert volumes == ["2020-q3", "2020-q2", "2020-q1"]  # 250 days from 2020-01-01
+    assert "book-briefing" not in contents
+    chapters = []
+    for v in volumes:
+        html = (out / "book" / v / "index.html").read_text(encoding="utf-8")
+        assert len(html.encode()) < 2_000_000
+        ids = re.findall(r'\sid="([^"]*)"', html)
+        assert [i for i, n in Counter(ids).items() if n > 1] == []
+        chapters += re.findall(r'<section class="book-briefing" id="([^"]+)"', html)
+    assert len(chapters) == len(set(chapters)) == 250
+    assert VOLUME_LIMIT < 250
+
+
+def test_the_search_index_is_in_bounded_shards(generated, monkeypatch, tmp_path):
+    out = generated / "public"
+    manifest = json.loads((out / "search/index.js").read_text()[len("window.SITEGEN_SEARCH="):]
+                          .rstrip().rstrip(";"))
+    assert len(manifest["terms"]) > 3 and manifest["paragraphs"] == 2500
+    sizes = [p.stat().st_size for p in (out / "search").rglob("*.js")]
+    assert max(sizes) < 3 * search.SHARD_BYTES
+    assert (out / "search/index.js").stat().st_size < 20_000
+
+
+def test_a_very_common_term_keeps_its_best_postings_only(small, monkeypatch):
+    monkeypatch.setattr(search, "CAP", 2)
+    from sitegen.build import load_site
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    site = load_site(small, load_config(small), Collector())
+    files = dict(search.index_files(site))
+    text = files["search/t/0.js"].decode()
+    rows = json.loads(text[text.index(",") + 1:text.rindex(")")])
+    assert rows["the"][0] == 1 and len(rows["the"]) == 2 + 2 * 2  # capped, two kept
+    assert rows["rebuild"][0] == 0 and len(rows["rebuild"]) == 2 + 2  # in one paragraph only
+
+
+def test_terms_fold_case_and_accents_as_the_browser_does():
+    assert search.terms("Ça, c'est l'ÉTÉ — 2024_x") == ["ca", "c", "est", "l", "ete", "2024", "x"]
+
+
+def test_titles_weigh_more_than_analysis(small, cli):
+    write_site(small, {"content/briefings/pier-plans.md": """---
+title: Plans for the pier
+date: 2024-03-02
+seeds: [harbour]
+topics: [harbour-town]
+bottom_line: A new pier is planned.
+---
+Nothing about ferries.
+"""})
+    assert cli("build", "--root", small)[0] == 0
+    text = (small / "public/search/t/0.js").read_text()
+    rows = json.loads(text[text.index(",") + 1:text.rindex(")")])
+    row = rows["pier"]  # in the new briefing's title (doc 0), in the other's key point (1)
+    score, at = {}, 0
+    for i in range(2, len(row), 2):
+        at += row[i]
+        score[at] = row[i + 1]
+    assert score[0] > score[1]
+
+
+def test_the_build_reports_its_largest_page_and_script(example, cli):
+    code, _out, err = cli("build", "--root", example)
+    assert code == 0
+    line = next(line for line in err.splitlines() if line.startswith("largest"))
+    assert re.fullmatch(r"largest page: book/index\.html \(\d+ KiB\), "
+                        r"script: search/t/0\.js \(\d+ KiB\)", line), line
+
+
+def test_a_briefing_cannot_take_the_list_pages_slug(small, cli):
+    (small / "content/briefings/harbour-reopens.md").rename(small / "content/briefings/page.md")
+    code, _out, err = cli("build", "--root", small)
+    assert code == 1
+    assert "content/briefings/page.md: error: the slug 'page' is taken" in err
