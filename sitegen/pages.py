@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-import datetime as dt
 from typing import Any
 
 from . import urls
@@ -92,17 +91,6 @@ def _list_pages(base: str, template: str, title: str, name: str, entries: list,
             for lp in paginate(base, entries, span, newest_first)]
 
 
-def _sources_in_order(site: Site) -> list:
-    """Sources in the order they joined the site, as far as it can be told, oldest first:
-    those no briefing cites by their `published` date, then the others by the date of
-    the oldest briefing citing them (so a new briefing's new seed comes last), then id."""
-    def joined(s) -> tuple:
-        if not s.briefings:
-            return (0, s.seed.meta.published or dt.date.min, s.id)
-        return (1, site.briefings[s.briefings[-1]].date, s.id)
-    return sorted(site.sources.values(), key=joined)
-
-
 def timeline_pages(site: Site) -> list[Page]:
     """The timeline: one page while it is short, else a page of years, each year's events
     on pages of their own (`timeline/<year>/`)."""
@@ -150,7 +138,7 @@ def site_pages(site: Site) -> list[Page]:
     pages += _list_pages("briefings/", "briefings.html", "All briefings", "briefings",
                          briefings[::-1], _date_span)
     pages += _list_pages("sources/", "sources.html", "Sources", "sources",
-                         _sources_in_order(site), _number_span)
+                         list(site.sources.values()), _number_span)
     pages += timeline_pages(site)
     pages += [Page(*spec) for spec in book_pages(site)]
     pages += [_briefing_page(site, b) for b in briefings]

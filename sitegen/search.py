@@ -9,32 +9,34 @@ that grow with every document, and cannot load a slice of it on demand.
 Files (links in them are relative to the search page and follow `clean_links`):
 
     search/index.js        window.SITEGEN_SEARCH = {"v": 2, "terms": [first term of each
-                           term shard], "briefings": B, "paragraphs": P, "per": [briefings,
+                           term shard], "files": [its name], "briefings": B, "paragraphs": P, "per": [briefings,
                            paragraphs per doc shard], "topics": [[title, link, [alias, …],
                            briefing count], …]}
-    search/t/<n>.js        SITEGEN_SEARCH_SHARD("t<n>", {term: [capped, idf x 100, doc,
-                           weight, doc (as the difference to the previous doc), weight,
-                           …], …})
+    search/t/<name>.js     SITEGEN_SEARCH_SHARD("<name>", {term: [capped, document frequency,
+                           doc, weight, doc (as the difference to the previous doc),
+                           weight, …], …})
     search/d/b<n>.js       SITEGEN_SEARCH_SHARD("b<n>", [[title, link, iso date, [topic
                            index, …], bottom line, [key point, …], analysis, [source title,
-                           …]], …])   # briefings, newest first: doc ids 0 … B-1
+                           …]], …])   # briefings, oldest first: doc 2k is the k-th
     search/d/p<n>.js       SITEGEN_SEARCH_SHARD("p<n>", [[source title, link to the
-                           paragraph, paragraph id, text], …])   # doc ids B … B+P-1
+                           paragraph, paragraph id, text], …])   # doc 2k+1 is the k-th
 
-Ranking is BM25F, worked out here but for one product: a posting's score is the term's
-idf times the posting's weight, its saturated, length-normalised, field-weighted
-frequency in the document (1 … 99).
+Ranking is BM25F, worked out here but for the idf, which the browser takes from the
+document frequency: a posting's score is the term's idf times the posting's weight, its
+saturated, length-normalised, field-weighted frequency in the document (1 … 99).
 Terms are words folded to lower case without accents, as the browser folds a query.
 A term found in more than `CAP` documents keeps the `CAP` where it scores highest and is
 marked capped (the browser then does not require it), so no shard grows with the site.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import operator
 import re
 import unicodedata
+import zlib
 from array import array
 from collections import Counter, defaultdict
 from functools import partial
@@ -110,17 +112,24 @@ def _weight(w: float) -> int:
 
 
 def _averages(rows: list[list[str]], count: int) -> list[float]:
-    return [max(1.0, sum(len(r[i]) for r in rows) / max(1, len(rows))) for i in range(count)]
+    """Each field's average length, on a coarse grid (steps of about 19%): one more
+    document seldom moves it, and with it the weight of every posting."""
+    return [_coarse(sum(len(r[i]) for r in rows) / max(1, len(rows))) for i in range(count)]
 
 
-def _briefing_texts(site: Site) -> list[list[str]]:
+def _coarse(length: float) -> float:
+    return 2 ** (round(4 * math.log2(max(1.0, length))) / 4)
+
+
+def _briefing_texts(site: Site, briefings: list) -> list[list[str]]:
+    """Each briefing's fields, in the order of BRIEFING_FIELDS."""
     topics, sources = site.topics, site.sources
     return [[b.title,
              " ".join(n for t in b.topics if t in topics
                       for n in (topics[t].title, *topics[t].aliases)),
              b.bottom_line, " ".join(kp.text for kp in b.key_points),
              " ".join(sources[s].seed.title for s in b.seeds if s in sources),
-             b.body_text] for b in site.briefings.values()]
+             b.body_text] for b in briefings]
 
 
 def _paragraphs(site: Site) -> Iterator[tuple[str, str, str]]:
@@ -130,19 +139,47 @@ def _paragraphs(site: Site) -> Iterator[tuple[str, str, str]]:
             yield sid, block.id, block.text
 
 
-def _row(flat: array, docs: int) -> str:
-    """One term's postings as the JSON the browser reads: [capped, idf x 100, doc, weight,
-    doc (as the difference to the previous one), weight, …], at most CAP of them."""
+def _row(flat: array) -> str:
+    """One term's postings as the JSON the browser reads: [capped, document frequency,
+    doc, weight, doc (as the difference to the previous one), weight, …], at most CAP."""
     df = len(flat)
-    idf = math.log(1 + (docs - df + 0.5) / (df + 0.5))
     if df > CAP:  # keep the heaviest (a sort of the packed values, in C), in doc order
         flat = sorted(sorted(flat, reverse=True)[:CAP], key=_DOC.__and__)
     ids = list(map(operator.and_, flat, repeat(_DOC)))
     row = [0] * (2 * len(ids) + 2)
-    row[0], row[1] = int(df > CAP), max(1, round(100 * idf))
+    row[0], row[1] = int(df > CAP), df
     row[2::2] = list(map(operator.sub, ids, chain((0,), ids)))
     row[3::2] = list(map(operator.rshift, flat, repeat(32)))
     return _json(row)
+
+
+def _term_shards(postings: dict[str, array], firsts: list[str]) -> Iterator[tuple[str, bytes]]:
+    """The term shards, words in order; each shard's first word goes to `firsts`.
+
+    Where a shard ends depends on its words, not on the sizes before it (content-defined,
+    as rsync cuts files): a shard starts at a word whose hash is 0 modulo `every`, sized
+    so shards hold about SHARD_BYTES, at least a quarter and at most twice that. Words
+    gaining documents then change their own shard only, and `every`, a power of two,
+    changes only when the index doubles or halves."""
+    words = sorted(postings)
+    estimate = sum(len(w) + 8 + 7 * min(len(p), CAP) for w, p in postings.items())
+    per_shard = SHARD_BYTES * len(words) / max(1, estimate)
+    every = 2 ** max(0, round(math.log2(max(1.0, per_shard))))
+    shard: list[str] = []
+    size = 0
+    for word in words:
+        entry = f"{_json(word)}:{_row(postings.pop(word))}"
+        cut = size + len(entry) > 2 * SHARD_BYTES or (
+            size >= SHARD_BYTES // 4 and zlib.crc32(word.encode("utf-8")) % every == 0)
+        if shard and cut:
+            yield _term_shard(firsts[-1], shard)
+            shard, size = [], 0
+        if not shard:
+            firsts.append(word)
+        shard.append(entry)
+        size += len(entry) + 1
+    if shard:
+        yield _term_shard(firsts[-1], shard)
 
 
 def _merge(a: dict[str, array], b: dict[str, array]) -> dict[str, array]:
@@ -164,72 +201,74 @@ def _shard(name: str, data) -> bytes:
     return f"SITEGEN_SEARCH_SHARD({_json(name)},{_json(data)});\n".encode("utf-8")
 
 
-def _term_shard(number: int, entries: list[str]) -> tuple[str, bytes]:
-    return f"search/t/{number}.js", (f'SITEGEN_SEARCH_SHARD("t{number}",{{'
-                                     + ",".join(entries) + "});\n").encode("utf-8")
+def shard_name(first: str) -> str:
+    """A term shard's name: a digest of its first word (stable while the shard is)."""
+    return "t" + hashlib.blake2b(first.encode("utf-8"), digest_size=5).hexdigest()
+
+
+def _term_shard(first: str, entries: list[str]) -> tuple[str, bytes]:
+    name = shard_name(first)
+    return f"search/t/{name}.js", (f'SITEGEN_SEARCH_SHARD("{name}",{{'
+                                   + ",".join(entries) + "});\n").encode("utf-8")
+
+
+def _doc_shards(name: str, docs: Iterator[list], per: int) -> Iterator[tuple[str, bytes]]:
+    chunk: list[list] = []
+    number = 0
+    for doc in docs:
+        chunk.append(doc)
+        if len(chunk) == per:
+            yield f"search/d/{name}{number}.js", _shard(f"{name}{number}", chunk)
+            chunk, number = [], number + 1
+    if chunk:
+        yield f"search/d/{name}{number}.js", _shard(f"{name}{number}", chunk)
 
 
 def index_files(site: Site) -> Iterator[tuple[str, bytes]]:
     """Every file of the search index, as (output path, bytes): the document shards as
-    they are made, then the term shards and last the manifest (`INDEX_FILE`)."""
+    they are made, then the term shards and last the manifest (`INDEX_FILE`).
+
+    Documents are numbered in the order they joined the site (briefings oldest first,
+    the sources' paragraphs in the sources' order), briefings even and paragraphs odd, so
+    an added briefing or seed adds documents at the end and leaves the others' shards
+    and numbers alone."""
     clean = site.config.clean_links
 
     def link(site_path: str) -> str:
         return urls.relative(SEARCH_PAGE, site_path, clean)
 
-    texts = _briefing_texts(site)
+    oldest_first = list(site.briefings.values())[::-1]
+    texts = _briefing_texts(site, oldest_first)
     briefings = _Postings(BRIEFING_FIELDS, _averages(texts, len(BRIEFING_FIELDS)))
     topic_ids = {slug: i for i, slug in enumerate(site.topics)}
-    docs = []
-    per_b, per_p = PER_SHARD
-    for i, (b, text) in enumerate(zip(site.briefings.values(), texts)):
-        briefings.add(i, text)
-        docs.append([b.title, link(b.site_path), b.date.isoformat(),
-                     [topic_ids[t] for t in b.topics if t in topic_ids], b.bottom_line,
-                     [kp.text for kp in b.key_points], b.body_text,
-                     [site.sources[s].seed.title for s in b.seeds if s in site.sources]])
-        if len(docs) == per_b:
-            yield f"search/d/b{i // per_b}.js", _shard(f"b{i // per_b}", docs)
-            docs = []
-    if docs:
-        yield f"search/d/b{(len(texts) - 1) // per_b}.js", _shard(
-            f"b{(len(texts) - 1) // per_b}", docs)
+
+    def briefing_docs() -> Iterator[list]:
+        for i, (b, text) in enumerate(zip(oldest_first, texts)):
+            briefings.add(2 * i, text)
+            yield [b.title, link(b.site_path), b.date.isoformat(),
+                   [topic_ids[t] for t in b.topics if t in topic_ids], b.bottom_line,
+                   [kp.text for kp in b.key_points], b.body_text,
+                   [site.sources[s].seed.title for s in b.seeds if s in site.sources]]
+
+    yield from _doc_shards("b", briefing_docs(), PER_SHARD[0])
     del texts
-
-    n_briefings = len(site.briefings)
+    n_briefings = len(oldest_first)
     lengths = [len(text) for _, _, text in _paragraphs(site)]
-    paragraphs = _Postings(PARAGRAPH_FIELDS, [max(1.0, sum(lengths) / max(1, len(lengths)))])
-    docs, j = [], -1
-    for j, (sid, pid, text) in enumerate(_paragraphs(site)):
-        paragraphs.add(n_briefings + j, [text])
-        source = site.sources[sid]
-        docs.append([source.seed.title, link(f"{source.site_path}#{pid}"), pid, text])
-        if len(docs) == per_p:
-            yield f"search/d/p{j // per_p}.js", _shard(f"p{j // per_p}", docs)
-            docs = []
-    if docs:
-        yield f"search/d/p{j // per_p}.js", _shard(f"p{j // per_p}", docs)
+    paragraphs = _Postings(PARAGRAPH_FIELDS, [_coarse(sum(lengths) / max(1, len(lengths)))])
 
-    postings = _merge(briefings.lists, paragraphs.lists)
-    del briefings, paragraphs
-    docs_total = n_briefings + j + 1
+    def paragraph_docs() -> Iterator[list]:
+        for j, (sid, pid, text) in enumerate(_paragraphs(site)):
+            paragraphs.add(2 * j + 1, [text])
+            source = site.sources[sid]
+            yield [source.seed.title, link(f"{source.site_path}#{pid}"), pid, text]
+
+    yield from _doc_shards("p", paragraph_docs(), PER_SHARD[1])
     firsts: list[str] = []
-    shard: list[str] = []
-    size = 0
-    for word in sorted(postings):
-        entry = f"{_json(word)}:{_row(postings.pop(word), docs_total)}"
-        if shard and size + len(entry) > SHARD_BYTES:
-            yield _term_shard(len(firsts) - 1, shard)
-            shard, size = [], 0
-        if not shard:
-            firsts.append(word)
-        shard.append(entry)
-        size += len(entry) + 1
-    if shard:
-        yield _term_shard(len(firsts) - 1, shard)
-
+    yield from _term_shards(_merge(briefings.lists, paragraphs.lists), firsts)
+    del briefings, paragraphs
     topics = [[t.title, link(t.site_path), list(t.aliases), len(t.within)]
               for t in site.topics.values()]
-    manifest = dict(v=2, terms=firsts, briefings=n_briefings, paragraphs=j + 1,
+    manifest = dict(v=2, terms=firsts, files=[shard_name(w) for w in firsts],
+                    briefings=n_briefings, paragraphs=len(lengths),
                     per=list(PER_SHARD), topics=topics)
     yield INDEX_FILE, f"window.SITEGEN_SEARCH={_json(manifest)};\n".encode("utf-8")

@@ -2,6 +2,7 @@
 prove citations, render Markdown, and work out all cross-links."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import replace
@@ -300,6 +301,14 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing]) -> dict[str
         for claim in (*b.key_points, *b.timeline):
             if claim.ref:
                 cites[claim.ref.seed][claim.ref.para].append(Citation(claim.ref.para, claim))
-    return {sid: Source(seed, tuple(citing[sid]),
+    def joined(sid: str) -> tuple:
+        """Sources in the order they joined the site, as far as it can be told: those no
+        briefing cites by their `published` date, then the others by the date of the oldest
+        briefing citing them (so a new briefing's new seed comes last), then by id."""
+        if not citing[sid]:
+            return (0, seeds[sid].meta.published or dt.date.min, sid)
+        return (1, briefings[citing[sid][-1]].date, sid)
+
+    return {sid: Source(seeds[sid], tuple(citing[sid]),
                         {p: tuple(c) for p, c in cites[sid].items()})
-            for sid, seed in sorted(seeds.items())}
+            for sid in sorted(seeds, key=joined)}

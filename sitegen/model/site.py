@@ -132,7 +132,7 @@ class Site:
     config: Config
     briefings: dict[str, Briefing]  # newest first
     topics: dict[str, Topic]  # by title
-    sources: dict[str, Source]  # by id
+    sources: dict[str, Source]  # in the order they joined the site (see graph._sources)
     timeline: tuple[Claim, ...]  # every event, oldest first
 
 

@@ -53,7 +53,8 @@
 
   var vocab = {};  // term shard number -> its terms, sorted
   function termShard(n) {
-    return load("t" + n, "t/" + n + ".js").then(function (shard) {
+    var name = meta.files[n];
+    return load(name, "t/" + name + ".js").then(function (shard) {
       if (!vocab[n]) vocab[n] = Object.keys(shard).sort();
       return n;
     });
@@ -71,6 +72,9 @@
     for (var i = shardOf(term); i <= last && out.length < PREFIX_SHARDS; i++) out.push(i);
     return out;
   }
+
+  var N = meta.briefings + meta.paragraphs;
+  function idf(df) { return Math.log(1 + (N - df + 0.5) / (df + 0.5)); }
 
   function maxTypos(term) { return term.length >= 9 ? 2 : term.length >= 4 ? 1 : 0; }
   function distance(a, b, limit) {  // Levenshtein, or limit + 1 once it is over limit
@@ -97,7 +101,7 @@
   function matchTerm(term, shardNumbers, typos) {
     var scores = new Map(), found = [], optional = false;
     shardNumbers.forEach(function (n) {
-      var shard = loaded["t" + n];
+      var shard = loaded[meta.files[n]];
       vocab[n].forEach(function (w) {
         var factor = 0;
         if (typos) {
@@ -106,7 +110,7 @@
         } else if (w === term) factor = 1;
         else if (w.startsWith(term)) factor = 0.3 + 0.4 * term.length / w.length;
         if (!factor) return;
-        var row = shard[w], weight = row[1] * factor;  // [capped, idf, doc, weight, …]
+        var row = shard[w], weight = idf(row[1]) * factor;  // [capped, df, doc, weight, …]
         if (w === term && row[0]) optional = true;
         found.push(w);
         for (var i = 2, doc = 0; i < row.length; i += 2) {
@@ -155,15 +159,15 @@
       m.scores.forEach(function (s, doc) { if (hits.has(doc)) hits.set(doc, hits.get(doc) + s); });
     });
     var groups = [[], []];
-    hits.forEach(function (s, doc) { groups[doc < B ? 0 : 1].push([doc, s]); });
-    return groups.map(function (g) {
-      g.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+    hits.forEach(function (s, doc) { groups[doc & 1].push([doc, s]); });  // odd: paragraphs
+    return groups.map(function (g, kind) {  // ties: newer briefings, earlier paragraphs first
+      g.sort(function (a, b) { return b[1] - a[1] || (kind ? a[0] - b[0] : b[0] - a[0]); });
       return g.map(function (x) { return x[0]; });
     });
   }
 
   function doc(id) {  // a document's record, loading its shard
-    var kind = id < B ? 0 : 1, at = kind ? id - B : id, per = meta.per[kind];
+    var kind = id & 1, at = id >> 1, per = meta.per[kind];
     var name = (kind ? "p" : "b") + Math.floor(at / per);
     return load(name, "d/" + name + ".js").then(function (shard) { return [kind, shard[at % per]]; });
   }
