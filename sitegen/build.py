@@ -120,14 +120,14 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
             page_renderer.keep_parts(parts)
             yield rel, content
             if not indexed and put:  # written here while the workers go on rendering
-                yield from ((rel, put(rel, data)) for rel, data in search.index_files(site))
+                yield from ((rel, put(rel, data)) for rel, data in search.index_files(site, workers))
                 indexed = True
     finally:
         page_renderer.close()
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
     if not indexed:
-        yield from search.index_files(site)
+        yield from search.index_files(site, workers)
     yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
 
 

@@ -38,13 +38,15 @@ import re
 import unicodedata
 import zlib
 from array import array
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from functools import partial
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 from typing import Iterator
 
 from . import urls
 from .model.site import Site
+from .parallel import fork_map
 
 INDEX_FILE = "search/index.js"
 SEARCH_PAGE = "search/"
@@ -132,11 +134,11 @@ def _briefing_texts(site: Site, briefings: list) -> list[list[str]]:
              b.body_text] for b in briefings]
 
 
-def _paragraphs(site: Site) -> Iterator[tuple[str, str, str]]:
-    """(seed id, paragraph id, text) of every source paragraph, in the order of doc ids."""
-    for sid, source in site.sources.items():
+def _paragraphs(sources) -> Iterator[tuple[str, str]]:
+    """(paragraph id, text) of every paragraph of `sources`, in order."""
+    for source in sources:
         for block in source.seed.paragraphs:
-            yield sid, block.id, block.text
+            yield block.id, block.text
 
 
 def _row(flat: array) -> str:
@@ -182,15 +184,6 @@ def _term_shards(postings: dict[str, array], firsts: list[str]) -> Iterator[tupl
         yield _term_shard(firsts[-1], shard)
 
 
-def _merge(a: dict[str, array], b: dict[str, array]) -> dict[str, array]:
-    for word, flat in b.items():
-        if word in a:
-            a[word].extend(flat)
-        else:
-            a[word] = flat
-    return a
-
-
 def _json(value) -> str:
     # JSON is valid JavaScript except, in old engines, for raw U+2028/U+2029.
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -212,9 +205,108 @@ def _term_shard(first: str, entries: list[str]) -> tuple[str, bytes]:
                                    + ",".join(entries) + "});\n").encode("utf-8")
 
 
-def _doc_shards(name: str, docs: Iterator[list], per: int) -> Iterator[tuple[str, bytes]]:
+GROUP = 64  # document shards one worker process builds at a time
+
+
+def index_files(site: Site, workers: int | None = 1) -> Iterator[tuple[str, bytes]]:
+    """Every file of the search index, as (output path, bytes): the document shards as
+    they are made, then the term shards and last the manifest (`INDEX_FILE`). `workers`
+    > 1 indexes the documents on several cores.
+
+    Documents are numbered in the order they joined the site (briefings oldest first,
+    the sources' paragraphs in the sources' order), briefings even and paragraphs odd, so
+    an added briefing or seed adds documents at the end and leaves the others' shards
+    and numbers alone."""
+    docs = _Documents(site)
+    postings: defaultdict[str, array] = defaultdict(partial(array, "q"))
+    for files, packed in fork_map(docs.group, docs.groups(), workers, min_items=2,
+                                  label="indexing for search"):
+        yield from files
+        for word, data in packed.items():
+            postings[word].frombytes(data)
+    del docs
+    firsts: list[str] = []
+    yield from _term_shards(postings, firsts)
+    link = _linker(site)
+    topics = [[t.title, link(t.site_path), list(t.aliases), len(t.within)]
+              for t in site.topics.values()]
+    manifest = dict(v=2, terms=firsts, files=[shard_name(w) for w in firsts],
+                    briefings=len(site.briefings),
+                    paragraphs=sum(s.seed.paragraph_count for s in site.sources.values()),
+                    per=list(PER_SHARD), topics=topics)
+    yield INDEX_FILE, f"window.SITEGEN_SEARCH={_json(manifest)};\n".encode("utf-8")
+
+
+def _linker(site: Site):
+    clean = site.config.clean_links
+    return lambda site_path: urls.relative(SEARCH_PAGE, site_path, clean)
+
+
+class _Documents:
+    """The documents of the index, in groups of GROUP document shards that worker
+    processes index on their own: `group(g)` gives the group's document shards and its
+    postings (word -> packed array bytes)."""
+
+    def __init__(self, site: Site):
+        self.site, self.link = site, _linker(site)
+        self.briefings = list(site.briefings.values())[::-1]
+        self.texts = _briefing_texts(site, self.briefings)
+        self.averages = _averages(self.texts, len(BRIEFING_FIELDS))
+        lengths = [len(text) for _, text in _paragraphs(site.sources.values())]
+        self.paragraph_count = len(lengths)
+        self.paragraph_average = [_coarse(sum(lengths) / max(1, len(lengths)))]
+        self.sources = list(site.sources.values())
+        self.first_paragraph = list(accumulate((s.seed.paragraph_count for s in self.sources),
+                                               initial=0))
+        self.topic_ids = {slug: i for i, slug in enumerate(site.topics)}
+
+    def groups(self) -> list[tuple[str, int]]:
+        """(kind, first document) of each group."""
+        out = []
+        for kind, count, per in (("b", len(self.briefings), PER_SHARD[0]),
+                                 ("p", self.paragraph_count, PER_SHARD[1])):
+            out += [(kind, start) for start in range(0, count, per * GROUP)]
+        return out
+
+    def group(self, g: tuple[str, int]) -> tuple[list[tuple[str, bytes]], dict[str, bytes]]:
+        kind, start = g
+        per = PER_SHARD[kind == "p"]
+        if kind == "b":
+            postings = _Postings(BRIEFING_FIELDS, self.averages)
+            records = self._briefings(postings, start, start + per * GROUP)
+        else:
+            postings = _Postings(PARAGRAPH_FIELDS, self.paragraph_average)
+            records = self._paragraphs(postings, start, start + per * GROUP)
+        files = list(_doc_shards(kind, records, per, start // per))
+        return files, {word: flat.tobytes() for word, flat in postings.lists.items()}
+
+    def _briefings(self, postings: _Postings, start: int, end: int) -> Iterator[list]:
+        site, link = self.site, self.link
+        for i in range(start, min(end, len(self.briefings))):
+            b = self.briefings[i]
+            postings.add(2 * i, self.texts[i])
+            yield [b.title, link(b.site_path), b.date.isoformat(),
+                   [self.topic_ids[t] for t in b.topics if t in self.topic_ids],
+                   b.bottom_line, [kp.text for kp in b.key_points], b.body_text,
+                   [site.sources[s].seed.title for s in b.seeds if s in site.sources]]
+
+    def _paragraphs(self, postings: _Postings, start: int, end: int) -> Iterator[list]:
+        """Paragraphs `start` to `end` (numbered across all sources, in order)."""
+        first = bisect_right(self.first_paragraph, start) - 1  # the source paragraph
+        j = self.first_paragraph[first]  # `start` is in
+        for (pid, text), source in ((p, s) for s in self.sources[first:]
+                                    for p in _paragraphs([s])):
+            if j >= end:
+                return
+            if j >= start:
+                postings.add(2 * j + 1, [text])
+                yield [source.seed.title, self.link(f"{source.site_path}#{pid}"), pid, text]
+            j += 1
+
+
+def _doc_shards(name: str, docs: Iterator[list], per: int, number: int
+                ) -> Iterator[tuple[str, bytes]]:
     chunk: list[list] = []
-    number = 0
     for doc in docs:
         chunk.append(doc)
         if len(chunk) == per:
@@ -222,53 +314,3 @@ def _doc_shards(name: str, docs: Iterator[list], per: int) -> Iterator[tuple[str
             chunk, number = [], number + 1
     if chunk:
         yield f"search/d/{name}{number}.js", _shard(f"{name}{number}", chunk)
-
-
-def index_files(site: Site) -> Iterator[tuple[str, bytes]]:
-    """Every file of the search index, as (output path, bytes): the document shards as
-    they are made, then the term shards and last the manifest (`INDEX_FILE`).
-
-    Documents are numbered in the order they joined the site (briefings oldest first,
-    the sources' paragraphs in the sources' order), briefings even and paragraphs odd, so
-    an added briefing or seed adds documents at the end and leaves the others' shards
-    and numbers alone."""
-    clean = site.config.clean_links
-
-    def link(site_path: str) -> str:
-        return urls.relative(SEARCH_PAGE, site_path, clean)
-
-    oldest_first = list(site.briefings.values())[::-1]
-    texts = _briefing_texts(site, oldest_first)
-    briefings = _Postings(BRIEFING_FIELDS, _averages(texts, len(BRIEFING_FIELDS)))
-    topic_ids = {slug: i for i, slug in enumerate(site.topics)}
-
-    def briefing_docs() -> Iterator[list]:
-        for i, (b, text) in enumerate(zip(oldest_first, texts)):
-            briefings.add(2 * i, text)
-            yield [b.title, link(b.site_path), b.date.isoformat(),
-                   [topic_ids[t] for t in b.topics if t in topic_ids], b.bottom_line,
-                   [kp.text for kp in b.key_points], b.body_text,
-                   [site.sources[s].seed.title for s in b.seeds if s in site.sources]]
-
-    yield from _doc_shards("b", briefing_docs(), PER_SHARD[0])
-    del texts
-    n_briefings = len(oldest_first)
-    lengths = [len(text) for _, _, text in _paragraphs(site)]
-    paragraphs = _Postings(PARAGRAPH_FIELDS, [_coarse(sum(lengths) / max(1, len(lengths)))])
-
-    def paragraph_docs() -> Iterator[list]:
-        for j, (sid, pid, text) in enumerate(_paragraphs(site)):
-            paragraphs.add(2 * j + 1, [text])
-            source = site.sources[sid]
-            yield [source.seed.title, link(f"{source.site_path}#{pid}"), pid, text]
-
-    yield from _doc_shards("p", paragraph_docs(), PER_SHARD[1])
-    firsts: list[str] = []
-    yield from _term_shards(_merge(briefings.lists, paragraphs.lists), firsts)
-    del briefings, paragraphs
-    topics = [[t.title, link(t.site_path), list(t.aliases), len(t.within)]
-              for t in site.topics.values()]
-    manifest = dict(v=2, terms=firsts, files=[shard_name(w) for w in firsts],
-                    briefings=n_briefings, paragraphs=len(lengths),
-                    per=list(PER_SHARD), topics=topics)
-    yield INDEX_FILE, f"window.SITEGEN_SEARCH={_json(manifest)};\n".encode("utf-8")

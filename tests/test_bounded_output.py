@@ -239,3 +239,14 @@ def test_a_briefing_cannot_take_the_list_pages_slug(small, cli):
     code, _out, err = cli("build", "--root", small)
     assert code == 1
     assert "content/briefings/page.md: error: the slug 'page' is taken" in err
+
+
+def test_the_search_index_is_the_same_on_one_core_or_several(generated, monkeypatch):
+    from sitegen.build import load_site
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    site = load_site(generated, load_config(generated), Collector())
+    one = list(search.index_files(site, workers=1))
+    monkeypatch.setattr(search, "GROUP", 3)  # 3 document shards a group: 95 groups
+    assert list(search.index_files(site, workers=2)) == one
+    assert one == [(rel, (generated / "public" / rel).read_bytes()) for rel, _ in one]
