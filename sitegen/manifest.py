@@ -11,37 +11,55 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 from .diskcache import CACHE_DIR, code_digest, write_cache_file
 from .errors import Problem
+from .load import files
 
 RECORD = "last-build.json"
+UNSETTLED = "+unsettled"
 
 
-def _walk(folder: Path, h) -> None:
-    if not folder.is_dir():
-        return
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames.sort()
-        for name in sorted(filenames):
-            st = os.stat(os.path.join(dirpath, name))
-            h.update(f"{dirpath}/{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode(
-                "utf-8", "surrogateescape"))
+class _Stamp:
+    """A digest of file metadata: size, modification and change times, inode. The change
+    time cannot be set back (a copy that keeps modification times still moves it), and a
+    file changed within `files.SETTLE_NS` of the scan makes the stamp unsettled: a second write
+    in the same timestamp tick could leave all its metadata as it was (git's racy rule)."""
+
+    def __init__(self) -> None:
+        self.h = hashlib.blake2b(digest_size=16)
+        self.since = time.time_ns() - files.SETTLE_NS
+        self.settled = True
+
+    def file(self, shown: str, path: str) -> None:
+        st = os.stat(path)
+        self.settled = self.settled and max(st.st_mtime_ns, st.st_ctime_ns) < self.since
+        self.h.update(f"{shown}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
+                      f"{st.st_ino}\n".encode("utf-8", "surrogateescape"))
+
+    def folder(self, folder: Path) -> None:
+        if not folder.is_dir():
+            return
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                self.file(path, path)
 
 
 def stamp(root: Path, theme_dirs: list[Path], options: tuple) -> str:
-    """Digest of the metadata of every input file, the options and the code."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr((code_digest(), options)).encode())
+    """Digest of the metadata of every input file, the options and the code; one that
+    ends in UNSETTLED is never taken for "nothing changed" (see _Stamp)."""
+    s = _Stamp()
+    s.h.update(repr((code_digest(), options)).encode())
     for name in ("config.yaml", "sitegen.lock"):
-        path = root / name
-        if path.is_file():
-            st = path.stat()
-            h.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        if (root / name).is_file():
+            s.file(name, str(root / name))
     for folder in (root / "content", root / "seeds", *theme_dirs):
-        _walk(folder, h)
-    return h.hexdigest()
+        s.folder(folder)
+    return s.h.hexdigest() + ("" if s.settled else UNSETTLED)
 
 
 def _identity(marker: Path) -> list[int]:
@@ -67,7 +85,7 @@ def up_to_date(root: Path, out: Path, current: str, marker: str) -> list[Problem
     place; None when a build is needed."""
     record = _record(root, out, marker)
     try:
-        if record and record["stamp"] == current:
+        if record and record["stamp"] == current and not current.endswith(UNSETTLED):
             return [Problem(**w) for w in record["warnings"]]
     except (KeyError, TypeError):
         pass

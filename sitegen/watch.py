@@ -75,7 +75,8 @@ class Watcher:
         self._watched = {str(self.root)} | self.folders
 
     def scan(self) -> dict[str, tuple]:
-        """relative path -> (size, mtime_ns, content digest or None)."""
+        """relative path -> ((size, mtime_ns, ctime_ns, inode), content digest or None). The
+        change time moves with every write, even one that sets the modification time back."""
         started = time.perf_counter()
         found: dict[str, tuple] = {}
         self.folders = set()
@@ -118,7 +119,7 @@ class Watcher:
                 digest = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
             except OSError:
                 pass
-        found[rel] = (st.st_size, st.st_mtime_ns, digest)
+        found[rel] = ((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino), digest)
 
 
 class _Inotify:
@@ -160,9 +161,9 @@ class _Inotify:
 
 
 def _differs(a: tuple, b: tuple) -> bool:
-    if a[:2] != b[:2]:
+    if a[0] != b[0]:
         return True
-    return a[2] is not None and b[2] is not None and a[2] != b[2]
+    return a[1] is not None and b[1] is not None and a[1] != b[1]
 
 
 class Coalescer:
