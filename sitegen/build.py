@@ -80,7 +80,7 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
 
 def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
                workers: int | None = 1, reuse: PageReuse | None = None,
-               put: Callable[[str, Iterable[str]], Staged] | None = None
+               put: Callable[[str, Iterable[str]], Staged] | None = None, memo=no_memo
                ) -> Iterator[tuple[str, bytes | Path | Kept | Staged | Iterator[str]]]:
     """Every output file as (path, bytes, a theme file to copy, or `Kept`: the previous
     output's file stands), one at a time, so a large site never sits in memory whole.
@@ -89,7 +89,8 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     preview's incremental.MemoPages; it needs a renderer with page `keys`) skips pages
     whose inputs did not change since they were last rendered; `put` (see
     write.OutputWriter) writes each page where it is rendered (then what it returned
-    stands for the bytes), and large files come as text in pieces."""
+    stands for the bytes), and large files come as text in pieces; `memo` keeps what the
+    search index works out (see search.index_files: the live preview's memo)."""
     theme = load_theme(root, site.config.theme)
     pages = site_pages(site)
     page_renderer = renderer(theme, site)
@@ -120,22 +121,22 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
             page_renderer.keep_parts(parts)
             yield rel, content
             if not indexed and put:  # written here while the workers go on rendering
-                yield from ((rel, put(rel, data)) for rel, data in search.index_files(site, workers))
+                yield from ((rel, put(rel, data)) for rel, data in search.index_files(site, workers, memo))
                 indexed = True
     finally:
         page_renderer.close()
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
     if not indexed:
-        yield from search.index_files(site, workers)
+        yield from search.index_files(site, workers, memo)
     yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
 
 
 def render_site(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
-                workers: int = 1, reuse=None) -> tuple[dict[str, bytes | Path], int]:
+                workers: int = 1, reuse=None, memo=no_memo) -> tuple[dict[str, bytes | Path], int]:
     """Every output file in one dict, and the page count (for check and the preview);
-    `workers` and `reuse`: see iter_files."""
-    files = dict(iter_files(root, site, renderer, workers, reuse))
+    `workers`, `reuse` and `memo`: see iter_files."""
+    files = dict(iter_files(root, site, renderer, workers, reuse, memo=memo))
     return files, sum(1 for rel in files if rel.endswith(".html"))
 
 

@@ -157,7 +157,7 @@ class IncrementalBuilder:
         collector = Collector()
         site = load_site(self.root, config, collector, memo=self.cache, workers=self.workers)
         files, pages = render_site(self.root, site, self._renderer, self.workers,
-                                   MemoPages(self.cache))
+                                   MemoPages(self.cache), memo=self.cache)
         self.written, changed = update_site(self.out, files, self.written)
         self.cache.prune()
         self.fingerprints.prune()

@@ -43,22 +43,16 @@ def _briefing_page(site: Site, b) -> Page:
 
 
 def _topic_pages(site: Site, t) -> list[Page]:
-    """A topic's pages: its description, then the briefings on it or on a sub-topic, in
-    stable pages (see paging); the first page also has its newest events and links."""
+    """A topic's pages: the briefings on it or on a sub-topic, in stable pages (see
+    paging); its own page also has its newest dated events."""
     tp, br = site.topics, site.briefings
-    listed = paginate(t.site_path, [br[s] for s in reversed(t.within)], _date_span)
-    head = dict(topic=t, parent=tp.get(t.parent), children=[tp[c] for c in t.children],
-                related=[tp[r] for r in t.related], total=len(t.within))
     events = [(e, br[e.briefing]) for e in t.events[-TOPIC_EVENTS:]]
-    pages = []
-    for lp in listed:
-        first = lp.site_path == t.site_path
-        title = t.title if first else f"{t.title}, page {lp.pager.number}"
-        pages.append(Page(lp.site_path, "topic.html", title, dict(
-            head, briefings=list(lp.entries), pager=lp.pager,
-            events=events if first else [], earlier_events=len(t.events) - len(events)
-            if first else 0)))
-    return pages
+    return _list_pages(
+        t.site_path, "topic.html", t.title, "briefings", [br[s] for s in reversed(t.within)],
+        _date_span, home=dict(events=events, earlier_events=len(t.events) - len(events)),
+        topic=t, parent=tp.get(t.parent), children=[tp[c] for c in t.children],
+        related=[tp[r] for r in t.related], total=len(t.within), events=[],
+        earlier_events=0)
 
 
 def _source_page(site: Site, s) -> Page:
@@ -83,10 +77,14 @@ def _number_span(start: int, entries) -> tuple:
 
 
 def _list_pages(base: str, template: str, title: str, name: str, entries: list,
-                span, newest_first: bool = True, **data) -> list[Page]:
-    """A list in stable pages (see paging), each page's entries as `name`."""
-    return [Page(lp.site_path, template, title if lp.site_path == base
-                 else f"{title}, page {lp.pager.number}",
+                span, newest_first: bool = True, home: dict | None = None,
+                **data) -> list[Page]:
+    """A list in stable pages (see paging), each page's entries as `name`, with `data`;
+    the list's own page (at `base`) with `home` too."""
+    return [Page(lp.site_path, template, title, dict(data, pager=lp.pager,
+                                                     **{name: list(lp.entries)}, **home or {}))
+            if lp.site_path == base else
+            Page(lp.site_path, template, f"{title}, page {lp.pager.number}",
                  dict(data, pager=lp.pager, **{name: list(lp.entries)}))
             for lp in paginate(base, entries, span, newest_first)]
 

@@ -45,6 +45,8 @@ from itertools import accumulate, chain, repeat
 from typing import Iterator
 
 from . import urls
+from .cache import no_memo
+from .errors import Collector
 from .model.site import Site
 from .parallel import fork_map
 
@@ -155,7 +157,8 @@ def _row(flat: array) -> str:
     return _json(row)
 
 
-def _term_shards(postings: dict[str, array], firsts: list[str]) -> Iterator[tuple[str, bytes]]:
+def _term_shards(postings: dict[str, array], firsts: list[str], memo=no_memo
+                 ) -> Iterator[tuple[str, bytes]]:
     """The term shards, words in order; each shard's first word goes to `firsts`.
 
     Where a shard ends depends on its words, not on the sizes before it (content-defined,
@@ -169,8 +172,11 @@ def _term_shards(postings: dict[str, array], firsts: list[str]) -> Iterator[tupl
     every = 2 ** max(0, round(math.log2(max(1.0, per_shard))))
     shard: list[str] = []
     size = 0
+    out = Collector()
     for word in words:
-        entry = f"{_json(word)}:{_row(postings.pop(word))}"
+        flat = postings.pop(word)
+        entry = memo("search-row", (word, hashlib.blake2b(flat, digest_size=16).digest()),
+                     lambda _out: f"{_json(word)}:{_row(flat)}", out)
         cut = size + len(entry) > 2 * SHARD_BYTES or (
             size >= SHARD_BYTES // 4 and zlib.crc32(word.encode("utf-8")) % every == 0)
         if shard and cut:
@@ -205,28 +211,38 @@ def _term_shard(first: str, entries: list[str]) -> tuple[str, bytes]:
                                    + ",".join(entries) + "});\n").encode("utf-8")
 
 
-GROUP = 64  # document shards one worker process builds at a time
+GROUP = 32  # document shards indexed together: by one worker, kept as one memo entry
 
 
-def index_files(site: Site, workers: int | None = 1) -> Iterator[tuple[str, bytes]]:
-    """Every file of the search index, as (output path, bytes): the document shards as
-    they are made, then the term shards and last the manifest (`INDEX_FILE`). `workers`
-    > 1 indexes the documents on several cores.
+def index_files(site: Site, workers: int | None = 1, memo=no_memo
+                ) -> Iterator[tuple[str, bytes]]:
+    """Every file of the search index, as (output path, bytes): the document shards,
+    then the term shards and last the manifest (`INDEX_FILE`). `workers` > 1 indexes
+    the documents on several cores. `memo` (see sitegen.cache; the live preview's) keeps
+    each group of documents' shards and postings, and each word's row, so a rebuild
+    indexes only the groups, and writes only the rows, that changed.
 
     Documents are numbered in the order they joined the site (briefings oldest first,
     the sources' paragraphs in the sources' order), briefings even and paragraphs odd, so
     an added briefing or seed adds documents at the end and leaves the others' shards
     and numbers alone."""
     docs = _Documents(site)
+    groups = docs.groups()
+    keys = [docs.key(g) for g in groups]
+    held = getattr(memo, "has", None)  # no_memo holds nothing
+    missing = [g for g, key in zip(groups, keys) if not (held and held("search", key))]
+    fresh = fork_map(docs.group, missing, workers, min_items=2, label="indexing for search")
+    missing_set, out = set(missing), Collector()
     postings: defaultdict[str, array] = defaultdict(partial(array, "q"))
-    for files, packed in fork_map(docs.group, docs.groups(), workers, min_items=2,
-                                  label="indexing for search"):
+    for g, key in zip(groups, keys):  # in order: what the memo holds, what workers made
+        done = next(fresh) if g in missing_set else None
+        files, packed = memo("search", key, lambda _out: done or docs.group(g), out)
         yield from files
         for word, data in packed.items():
             postings[word].frombytes(data)
-    del docs
+    del docs, fresh
     firsts: list[str] = []
-    yield from _term_shards(postings, firsts)
+    yield from _term_shards(postings, firsts, memo)
     link = _linker(site)
     topics = [[t.title, link(t.site_path), list(t.aliases), len(t.within)]
               for t in site.topics.values()]
@@ -251,6 +267,8 @@ class _Documents:
         self.site, self.link = site, _linker(site)
         self.briefings = list(site.briefings.values())[::-1]
         self.texts = _briefing_texts(site, self.briefings)
+        self.topic_ids = {slug: i for i, slug in enumerate(site.topics)}
+        self.records = [self._record(b) for b in self.briefings]
         self.averages = _averages(self.texts, len(BRIEFING_FIELDS))
         lengths = [len(text) for _, text in _paragraphs(site.sources.values())]
         self.paragraph_count = len(lengths)
@@ -258,7 +276,6 @@ class _Documents:
         self.sources = list(site.sources.values())
         self.first_paragraph = list(accumulate((s.seed.paragraph_count for s in self.sources),
                                                initial=0))
-        self.topic_ids = {slug: i for i, slug in enumerate(site.topics)}
 
     def groups(self) -> list[tuple[str, int]]:
         """(kind, first document) of each group."""
@@ -267,6 +284,21 @@ class _Documents:
                                  ("p", self.paragraph_count, PER_SHARD[1])):
             out += [(kind, start) for start in range(0, count, per * GROUP)]
         return out
+
+    def key(self, g: tuple[str, int]) -> tuple:
+        """Everything group `g`'s shards and postings follow from (for the memo)."""
+        kind, start = g
+        per = PER_SHARD[kind == "p"]
+        end = start + per * GROUP
+        if kind == "b":
+            return (kind, start, tuple(self.averages),  # (a text's last field is the body,
+                    _json([self.records[start:end],   # which its record holds too)
+                           [text[:-1] for text in self.texts[start:end]]]))
+        first = bisect_right(self.first_paragraph, start) - 1
+        last = bisect_right(self.first_paragraph, end - 1) - 1
+        return (kind, start, tuple(self.paragraph_average), self.first_paragraph[first],
+                tuple((s.seed.id, s.seed.digest, s.seed.title, self.link(s.site_path))
+                      for s in self.sources[first:last + 1]))
 
     def group(self, g: tuple[str, int]) -> tuple[list[tuple[str, bytes]], dict[str, bytes]]:
         kind, start = g
@@ -280,15 +312,18 @@ class _Documents:
         files = list(_doc_shards(kind, records, per, start // per))
         return files, {word: flat.tobytes() for word, flat in postings.lists.items()}
 
+    def _record(self, b) -> list:
+        """A briefing as the browser shows it (see the module doc)."""
+        sources = self.site.sources
+        return [b.title, self.link(b.site_path), b.date.isoformat(),
+                [self.topic_ids[t] for t in b.topics if t in self.topic_ids],
+                b.bottom_line, [kp.text for kp in b.key_points], b.body_text,
+                [sources[s].seed.title for s in b.seeds if s in sources]]
+
     def _briefings(self, postings: _Postings, start: int, end: int) -> Iterator[list]:
-        site, link = self.site, self.link
         for i in range(start, min(end, len(self.briefings))):
-            b = self.briefings[i]
             postings.add(2 * i, self.texts[i])
-            yield [b.title, link(b.site_path), b.date.isoformat(),
-                   [self.topic_ids[t] for t in b.topics if t in self.topic_ids],
-                   b.bottom_line, [kp.text for kp in b.key_points], b.body_text,
-                   [site.sources[s].seed.title for s in b.seeds if s in site.sources]]
+            yield self.records[i]
 
     def _paragraphs(self, postings: _Postings, start: int, end: int) -> Iterator[list]:
         """Paragraphs `start` to `end` (numbered across all sources, in order)."""

@@ -250,3 +250,23 @@ def test_the_search_index_is_the_same_on_one_core_or_several(generated, monkeypa
     monkeypatch.setattr(search, "GROUP", 3)  # 3 document shards a group: 95 groups
     assert list(search.index_files(site, workers=2)) == one
     assert one == [(rel, (generated / "public" / rel).read_bytes()) for rel, _ in one]
+
+
+def test_the_previews_memo_indexes_again_only_the_group_that_changed(small, tmp_path):
+    """The live preview keeps each group of documents' shards and postings: after an edit
+    it indexes that group alone, and the index is still the one a clean build makes."""
+    from sitegen.build import load_site
+    from sitegen.cache import BuildCache
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    root = generate(tmp_path / "site", 300, seed=4)  # 5 briefing groups, 6 paragraph groups
+    memo = BuildCache()
+    list(search.index_files(load_site(root, load_config(root), Collector()), 1, memo))
+    path = root / "content/briefings/briefing-00042.md"
+    path.write_text(path.read_text().replace("title: \"Briefing 42:", "title: \"Edited 42:"))
+    site = load_site(root, load_config(root), Collector())
+    memo.start()
+    again = list(search.index_files(site, 1, memo))
+    assert memo.misses("search") == 1 and memo.hits("search") == 10
+    assert again == list(search.index_files(site, 1))
+    assert any(b"Edited 42:" in data for _, data in again)
