@@ -123,21 +123,31 @@ def test_a_query_loads_only_the_shards_it_needs(browser, sites, where):
     page.close()
 
 
-def test_a_typo_finds_the_word_and_highlights_it(browser, sites):
+def _open(page, out: Path, rel: str, base: str | None) -> None:
+    """Open `rel` of the built site `out`: from file://, or from the server at `base`."""
+    page.goto(base + rel if base else (out / rel.split("?")[0]).as_uri()
+              + ("?" + rel.split("?")[1] if "?" in rel else ""))
+
+
+@pytest.mark.parametrize("where", ["file", "http"])
+def test_a_typo_finds_the_word_and_highlights_it(browser, sites, where):
     page = browser.new_page()
     watch = Watch(page)
-    page.goto((sites["typo"] / "search/index.html").as_uri() + "?q=licence")
-    page.wait_for_function("document.querySelector('#search-status').textContent.includes('for')")
-    assert page.locator("#search-status").inner_text().startswith("2 source paragraphs for")
-    assert {m.lower() for m in page.locator("#search-results mark").all_inner_texts()} == \
-        {"license"}
-    assert _search(page, "licanse").startswith("2 source paragraphs")
-    assert _search(page, "licensing").startswith("No results")  # three edits from "license"
+    with static_server(sites["typo"]) as base:
+        _open(page, sites["typo"], "search/index.html?q=licence", base if where == "http" else None)
+        page.wait_for_function("document.querySelector('#search-status').textContent"
+                               ".includes('for')")
+        assert page.locator("#search-status").inner_text().startswith("2 source paragraphs for")
+        assert {m.lower() for m in page.locator("#search-results mark").all_inner_texts()} == \
+            {"license"}
+        assert _search(page, "licanse").startswith("2 source paragraphs")
+        assert _search(page, "licensing").startswith("No results")  # three edits off
     assert watch.problems == []
     page.close()
 
 
-def test_a_source_paragraph_hit_links_to_its_paragraph(browser, sites):
+@pytest.mark.parametrize("where", ["file", "http"])
+def test_a_source_paragraph_hit_links_to_its_paragraph(browser, sites, where):
     out = sites["example"]
     docs = [d for p in sorted((out / "search/d").glob("*.js")) for d in _js_data(p)]
     in_briefings = {t for d in docs if len(d) == 8
@@ -147,18 +157,19 @@ def test_a_source_paragraph_hit_links_to_its_paragraph(browser, sites):
     term = only_source[0]
     page = browser.new_page()
     watch = Watch(page)
-    page.goto((out / "search/index.html").as_uri() + "?q=" + term)
-    link = page.locator("#search-results a.result-title").first
-    link.wait_for()
-    href = link.get_attribute("href")
-    assert re.fullmatch(r"\.\./sources/000_533b14a5b1547bde/index\.html#p\d+", href), href
-    assert page.locator("#search-results .meta").first.inner_text().startswith(
-        "Source paragraph")
-    link.click()
-    page.wait_for_url(re.compile(re.escape(href.split("/", 1)[1]) + "$"))
-    para = href.rsplit("#", 1)[1]
-    assert page.evaluate("document.querySelector(':target').id") == para
-    assert term in page.locator(":target").inner_text().lower()
+    with static_server(out) as base:
+        _open(page, out, "search/index.html?q=" + term, base if where == "http" else None)
+        link = page.locator("#search-results a.result-title").first
+        link.wait_for()
+        href = link.get_attribute("href")
+        assert re.fullmatch(r"\.\./sources/000_533b14a5b1547bde/index\.html#p\d+", href), href
+        assert page.locator("#search-results .meta").first.inner_text().startswith(
+            "Source paragraph")
+        link.click()
+        page.wait_for_url(re.compile(re.escape(href.split("/", 1)[1]) + "$"))
+        para = href.rsplit("#", 1)[1]
+        assert page.evaluate("document.querySelector(':target').id") == para
+        assert term in page.locator(":target").inner_text().lower()
     assert watch.problems == []
     page.close()
 
