@@ -37,7 +37,7 @@ from .overlay import error_page, inject, render_overlay
 from .urls import base_path
 from .watch import Coalescer, Watcher
 
-POLL = 0.05  # seconds between two looks at the inputs, where inotify is not available
+POLL = 0.05  # seconds between two looks at the inputs, where they cannot be watched
 QUIET = 0.1  # seconds without a change before rebuilding
 PORT_TRIES = 10  # a port in use: try this many following ones
 LIVE_SCRIPT = ('<script>(function(){var s=document.createElement("script");'

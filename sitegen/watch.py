@@ -4,82 +4,89 @@
 What changed is always found by a scan (a `stat` per file) compared with the previous one.
 A file changed within the last `racy` seconds is also compared by content, so two saves
 within one tick of the file system clock, with the same size, are not missed. When to scan:
-on Linux as soon as inotify reports an event in a watched folder (and once a second
-anyway); elsewhere, or when inotify is unavailable, by polling.
+as soon as the operating system reports a change under the site (`watchfiles`: inotify,
+FSEvents, ReadDirectoryChangesW), and every `longest` seconds anyway; where it cannot
+watch (too many folders for the system's limit, say), by polling.
 """
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import os
-import select
-import sys
 import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
+
+import watchfiles
 
 from .load.files import passed_over
 
 WATCHED = ("config.yaml", "content", "seeds", "themes")
-# inotify: modify, attrib, close_write, moved_from/to, create, delete, delete_self, move_self
-_IN_EVENTS = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800
+TICK_MS = 50  # how often a wait for the operating system's news looks at its deadline
 
 
 class Watcher:
     """Snapshots of the files under `paths` (relative to `root`); `changes()` gives the
-    relative paths added, removed or modified since the previous call."""
+    relative paths added, removed or modified since the previous call. `notify`: wake up
+    on the operating system's change reports (else poll)."""
 
     def __init__(self, root: Path, paths: Iterable[str] = WATCHED, racy: float = 2.0,
-                 use_inotify: bool = True):
+                 notify: bool = True):
         self.root, self.paths, self.racy_ns = Path(root), tuple(paths), int(racy * 1e9)
-        self.folders: set[str] = set()  # every folder the latest scan went through
         self.scan_seconds = 0.0
-        self._notify = _Inotify.open() if use_inotify else None
-        self._watched: set[str] = set()
+        self._stop = threading.Event()
+        self._events = self._reports() if notify else None
         self.state = self.scan()
-        self._watch_folders()
+
+    def _reports(self) -> Iterator[set] | None:
+        """The operating system's change reports for the inputs: a set of changes, or an
+        empty one every TICK_MS; None where the site cannot be watched."""
+        events = watchfiles.watch(
+            self.root, watch_filter=self._is_input, debounce=100, step=10,
+            rust_timeout=TICK_MS, yield_on_timeout=True, stop_event=self._stop,
+            raise_interrupt=False)
+        try:
+            next(events)  # watching starts here: what changes from now on is reported
+        except Exception:  # noqa: BLE001 - e.g. the system's limit of watched folders
+            return None
+        return events
+
+    def _is_input(self, _change, path: str) -> bool:
+        parts = Path(os.path.relpath(path, self.root)).parts
+        return bool(parts) and parts[0] in self.paths and not any(map(passed_over, parts))
 
     def changes(self) -> set[str]:
         new = self.scan()
         old, self.state = self.state, new
-        self._watch_folders()
         return {rel for rel in old.keys() | new.keys()
                 if rel not in old or rel not in new or _differs(old[rel], new[rel])}
 
     def wait(self, poll: float = 0.05, longest: float = 1.0) -> set[str]:
-        """Wait until something may have changed (an inotify event; else `poll` seconds, or
-        more when a scan is slow; at most `longest`), then give what changed."""
-        if self._notify is not None:
-            if self._notify.wait(longest):
-                time.sleep(0.01)  # let a save finish its writes
-                self._notify.drain()
+        """Wait until something may have changed (a change report; else `poll` seconds,
+        or more when a scan is slow; at most `longest`), then give what changed."""
+        if self._events is not None:
+            deadline = time.monotonic() + longest
+            try:
+                while not next(self._events) and time.monotonic() < deadline:
+                    pass
+            except Exception:  # noqa: BLE001 - watching broke (its folder went): poll
+                self._events = None
         else:
             time.sleep(min(longest, max(poll, 4 * self.scan_seconds)))
         return self.changes()
 
     def close(self) -> None:
-        if self._notify is not None:
-            self._notify.close()
-            self._notify = None
-
-    def _watch_folders(self) -> None:
-        if self._notify is None:
-            return
-        for folder in ({str(self.root)} | self.folders) - self._watched:
-            if not self._notify.add(folder):
-                self._notify.close()  # e.g. the limit of watches: poll instead
-                self._notify = None
-                return
-        self._watched = {str(self.root)} | self.folders
+        self._stop.set()
+        if self._events is not None:
+            self._events.close()
+            self._events = None
 
     def scan(self) -> dict[str, tuple]:
         """relative path -> ((size, mtime_ns, ctime_ns, inode), content digest or None). The
         change time moves with every write, even one that sets the modification time back."""
         started = time.perf_counter()
         found: dict[str, tuple] = {}
-        self.folders = set()
         now = time.time_ns()
         for top in self.paths:
             path = self.root / top
@@ -98,7 +105,6 @@ class Watcher:
         if (st.st_dev, st.st_ino) in visited:  # a symlink loop
             return
         visited.add((st.st_dev, st.st_ino))
-        self.folders.add(str(folder))
         with os.scandir(folder) as entries:
             for entry in entries:
                 if passed_over(entry.name):
@@ -120,44 +126,6 @@ class Watcher:
             except OSError:
                 pass
         found[rel] = ((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino), digest)
-
-
-class _Inotify:
-    """Linux inotify through ctypes, used only to know when to scan."""
-
-    def __init__(self, fd: int, add_watch):
-        self.fd, self._add_watch = fd, add_watch
-
-    @classmethod
-    def open(cls) -> "_Inotify | None":
-        if not sys.platform.startswith("linux"):
-            return None
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            init, add_watch = libc.inotify_init1, libc.inotify_add_watch
-        except (OSError, AttributeError):
-            return None
-        add_watch.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
-        fd = init(os.O_NONBLOCK | os.O_CLOEXEC)
-        return cls(fd, add_watch) if fd >= 0 else None
-
-    def add(self, folder: str) -> bool:
-        if self._add_watch(self.fd, os.fsencode(folder), _IN_EVENTS) >= 0:
-            return True
-        return ctypes.get_errno() in (2, 20)  # ENOENT, ENOTDIR: gone already, no matter
-
-    def wait(self, timeout: float) -> bool:
-        return bool(select.select([self.fd], [], [], timeout)[0])
-
-    def drain(self) -> None:
-        try:
-            while os.read(self.fd, 65536):
-                pass
-        except BlockingIOError:
-            pass
-
-    def close(self) -> None:
-        os.close(self.fd)
 
 
 def _differs(a: tuple, b: tuple) -> bool:

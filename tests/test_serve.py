@@ -115,9 +115,9 @@ def test_watcher_sees_a_same_size_rewrite_within_one_clock_tick(small):
     assert w.changes() == {"seeds/harbour.txt"}
 
 
-@pytest.mark.parametrize("use_inotify", [True, False])
-def test_watcher_wait_returns_soon_after_a_save(small, use_inotify):
-    w = Watcher(small, use_inotify=use_inotify)
+@pytest.mark.parametrize("notify", [True, False])
+def test_watcher_wait_returns_soon_after_a_save(small, notify):
+    w = Watcher(small, notify=notify)
     try:
         assert w.wait(poll=0.02, longest=0.1) == set()
         path = small / "content/briefings/harbour-reopens.md"
