@@ -40,7 +40,7 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
 
 def assert_same_as_clean(root: Path, builder: IncrementalBuilder, tmp: Path, step: str):
     result = builder.build()
-    clean = build(root, out_dir=str(tmp / "clean"))
+    clean = build(root, out_dir=str(tmp / "clean"), cache=False)  # no shared cache
     assert snapshot(builder.out) == snapshot(tmp / "clean"), step
     assert result.warnings == clean.warnings, step
     return result
@@ -344,7 +344,7 @@ def test_a_builder_with_workers_renders_in_them_and_keeps_what_they_made(
     builder = IncrementalBuilder(example, tmp_path / "serve", workers=2)
 
     def same_as_clean(step: str) -> None:
-        build(example, out_dir=str(tmp_path / "clean"), workers=1)
+        build(example, out_dir=str(tmp_path / "clean"), workers=1, cache=False)
         assert snapshot(builder.out) == snapshot(tmp_path / "clean"), step
 
     first = builder.build()
