@@ -23,10 +23,8 @@ UNSETTLED = "+unsettled"
 
 
 class _Stamp:
-    """A digest of file metadata: size, modification and change times, inode. The change
-    time cannot be set back (a copy that keeps modification times still moves it), and a
-    file changed within `files.SETTLE_NS` of the scan makes the stamp unsettled: a second write
-    in the same timestamp tick could leave all its metadata as it was (git's racy rule)."""
+    """A digest of the metadata of files (`files.metadata`); a file changed within
+    `files.SETTLE_NS` of the scan makes the stamp unsettled (`files.unsettled`)."""
 
     def __init__(self) -> None:
         self.h = hashlib.blake2b(digest_size=16)
@@ -35,9 +33,8 @@ class _Stamp:
 
     def file(self, shown: str, path: str) -> None:
         st = os.stat(path)
-        self.settled = self.settled and max(st.st_mtime_ns, st.st_ctime_ns) < self.since
-        self.h.update(f"{shown}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
-                      f"{st.st_ino}\n".encode("utf-8", "surrogateescape"))
+        self.settled = self.settled and not files.unsettled(st, self.since)
+        self.h.update(f"{shown}\0{files.metadata(st)}\n".encode("utf-8", "surrogateescape"))
 
     def folder(self, folder: Path) -> None:
         if not folder.is_dir():

@@ -240,7 +240,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo
         yield from files
         for word, data in packed.items():
             postings[word].frombytes(data)
-    del docs, fresh
+    docs = fresh = None  # let go of the documents' text before the term shards
     firsts: list[str] = []
     yield from _term_shards(postings, firsts, memo)
     link = _linker(site)

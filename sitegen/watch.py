@@ -1,9 +1,10 @@
 """From file changes to rebuilds: `Watcher` says which of the site's inputs changed;
 `Coalescer` turns bursts of changes into single rebuilds.
 
-What changed is always found by a scan (a `stat` per file) compared with the previous one.
-A file changed within the last `racy` seconds is also compared by content, so two saves
-within one tick of the file system clock, with the same size, are not missed. When to scan:
+What changed is always found by a scan (a `stat` per file) compared with the previous one,
+by the metadata and settle rule of `load.files`: a file changed within the settle time is
+also compared by content, so two saves within one tick of the file system clock, with the
+same size, are not missed. When to scan:
 as soon as the operating system reports a change under the site (`watchfiles`: inotify,
 FSEvents, ReadDirectoryChangesW), and every `longest` seconds anyway; where it cannot
 watch (too many folders for the system's limit, say), by polling.
@@ -20,6 +21,7 @@ from typing import Callable, Iterable, Iterator
 
 import watchfiles
 
+from .load import files
 from .load.files import passed_over
 
 WATCHED = ("config.yaml", "content", "seeds", "themes")
@@ -31,9 +33,8 @@ class Watcher:
     relative paths added, removed or modified since the previous call. `notify`: wake up
     on the operating system's change reports (else poll)."""
 
-    def __init__(self, root: Path, paths: Iterable[str] = WATCHED, racy: float = 2.0,
-                 notify: bool = True):
-        self.root, self.paths, self.racy_ns = Path(root), tuple(paths), int(racy * 1e9)
+    def __init__(self, root: Path, paths: Iterable[str] = WATCHED, notify: bool = True):
+        self.root, self.paths = Path(root), tuple(paths)
         self.scan_seconds = 0.0
         self._stop = threading.Event()
         self._events = self._reports() if notify else None
@@ -83,8 +84,8 @@ class Watcher:
             self._events = None
 
     def scan(self) -> dict[str, tuple]:
-        """relative path -> ((size, mtime_ns, ctime_ns, inode), content digest or None). The
-        change time moves with every write, even one that sets the modification time back."""
+        """relative path -> (its `files.metadata`, content digest or None): the content of
+        files changed within the settle time is digested (`files.unsettled`)."""
         started = time.perf_counter()
         found: dict[str, tuple] = {}
         now = time.time_ns()
@@ -120,12 +121,12 @@ class Watcher:
 
     def _add(self, found: dict, rel: str, st: os.stat_result, path: Path, now: int) -> None:
         digest = None
-        if now - st.st_mtime_ns < self.racy_ns:
+        if files.unsettled(st, now - files.SETTLE_NS):
             try:
                 digest = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
             except OSError:
                 pass
-        found[rel] = ((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino), digest)
+        found[rel] = (files.metadata(st), digest)
 
 
 def _differs(a: tuple, b: tuple) -> bool:

@@ -21,6 +21,19 @@ _LEFTOVERS = ("~", ".bak", ".swp", ".swx", ".swo", ".tmp")  # editors' backups, 
 _LITTER = {"Thumbs.db", "desktop.ini", "4913"}  # file managers' files; vim's write probe
 
 
+def metadata(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What says a file is as it was: size, modification and change times, inode (the
+    change time cannot be set back: a copy that keeps modification times still moves it)."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def unsettled(st: os.stat_result, since_ns: int) -> bool:
+    """Changed at or after `since_ns`: within the file system's timestamp granularity of
+    a scan, a second write could leave the metadata as it was, so such a file's metadata
+    says nothing (git's racy rule)."""
+    return st.st_mtime_ns >= since_ns or st.st_ctime_ns >= since_ns
+
+
 def passed_over(name: str) -> bool:
     """A file in an input folder that is no input and worth no warning (nor, in the live
     preview, a rebuild): hidden files, editors' backups and swap files, file managers'
@@ -45,9 +58,9 @@ class InputFiles:
 
     def _digest(self, path: Path, rel: str) -> str:
         st = os.stat(path)
-        if st.st_mtime_ns >= self.settled_before or st.st_ctime_ns >= self.settled_before:
+        if unsettled(st, self.settled_before):
             return _sha256(path.read_bytes())
-        state = (rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+        state = (rel, *metadata(st), st.st_dev)
         return self.memo("file-digest", state, lambda _out: _sha256(path.read_bytes()),
                          Collector())
 
