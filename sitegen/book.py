@@ -100,9 +100,11 @@ def book_pages(site: Site) -> list[tuple[str, str, str, dict]]:
     pages = [(BOOK_PAGE, "book_volumes.html", "Briefing book", dict(
         volumes=[(link, label, len(chunk)) for link, (_, label, chunk) in zip(links, volumes)][::-1],
         total=len(briefings), newest=briefings[0].date, oldest=briefings[-1].date))]
+    # The newest volume grows: the one before it links it without its dates (which change).
+    newer = links[1:-1] + [PageLink(links[-1].site_path, None, None)]
     for i, (path, label, chunk) in enumerate(volumes):
         pager = Pager(i + 1, PageLink(BOOK_PAGE, None, None),
-                      newer=links[i + 1] if i + 1 < len(links) else None,
+                      newer=newer[i] if i + 1 < len(links) else None,
                       older=links[i - 1] if i else None)
         pages.append((path, "book.html", f"Briefing book: {label}",
                       dict(_volume_data(site, chunk[::-1], label), pager=pager)))

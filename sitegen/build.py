@@ -111,7 +111,6 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     # too, where workers write them (`put`); else their bytes would come back through a
     # pipe (the book of 10,000 briefings: 100 MB), which costs about what rendering does.
     few = 2 if put and len(site.briefings) >= LARGE_SITE else None
-    indexed = False
     page_renderer.prepare()
     try:
         for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
@@ -120,15 +119,12 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
                 reuse.current[rel] = key
             page_renderer.keep_parts(parts)
             yield rel, content
-            if not indexed and put:  # written here while the workers go on rendering
-                yield from ((rel, put(rel, data)) for rel, data in search.index_files(site, workers, memo))
-                indexed = True
     finally:
         page_renderer.close()
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
-    if not indexed:
-        yield from search.index_files(site, workers, memo)
+    # After the pages' workers are gone: the index forks workers of its own.
+    yield from search.index_files(site, workers, memo)
     yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
 
 

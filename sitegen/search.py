@@ -13,7 +13,7 @@ Files (links in them are relative to the search page and follow `clean_links`):
                            paragraphs per doc shard], "topics": [[title, link, [alias, …],
                            briefing count], …]}
     search/t/<name>.js     SITEGEN_SEARCH_SHARD("<name>", {term: [capped, document frequency,
-                           doc, weight, doc (as the difference to the previous doc),
+                           doc, weight, doc (as the difference to the previous one),
                            weight, …], …})
     search/d/b<n>.js       SITEGEN_SEARCH_SHARD("b<n>", [[title, link, iso date, [topic
                            index, …], bottom line, [key point, …], analysis, [source title,
@@ -166,7 +166,7 @@ def _term_shards(postings: dict[str, array], firsts: list[str], memo=no_memo
     so shards hold about SHARD_BYTES, at least a quarter and at most twice that. Words
     gaining documents then change their own shard only, and `every`, a power of two,
     changes only when the index doubles or halves."""
-    words = sorted(postings)
+    words = sorted(postings, key=_utf16)  # the order the browser compares strings in
     estimate = sum(len(w) + 8 + 7 * min(len(p), CAP) for w, p in postings.items())
     per_shard = SHARD_BYTES * len(words) / max(1, estimate)
     every = 2 ** max(0, round(math.log2(max(1.0, per_shard))))
@@ -188,6 +188,10 @@ def _term_shards(postings: dict[str, array], firsts: list[str], memo=no_memo
         size += len(entry) + 1
     if shard:
         yield _term_shard(firsts[-1], shard)
+
+
+def _utf16(word: str) -> bytes:
+    return word.encode("utf-16-be", "surrogatepass")
 
 
 def _json(value) -> str:

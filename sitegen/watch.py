@@ -5,9 +5,10 @@ What changed is always found by a scan (a `stat` per file) compared with the pre
 by the metadata and settle rule of `load.files`: a file changed within the settle time is
 also compared by content, so two saves within one tick of the file system clock, with the
 same size, are not missed. When to scan:
-as soon as the operating system reports a change under the site (`watchfiles`: inotify,
-FSEvents, ReadDirectoryChangesW), and every `longest` seconds anyway; where it cannot
-watch (too many folders for the system's limit, say), by polling.
+as soon as the operating system reports a change to an input (`watchfiles`: inotify,
+FSEvents, ReadDirectoryChangesW; it watches `config.yaml`, `content/`, `seeds/` and
+`themes/`, anew when one appears or is replaced), and every `longest` seconds anyway;
+where it cannot watch (too many folders for the system's limit, say), by polling.
 """
 from __future__ import annotations
 
@@ -41,11 +42,14 @@ class Watcher:
         self.state = self.scan()
 
     def _reports(self) -> Iterator[set] | None:
-        """The operating system's change reports for the inputs: a set of changes, or an
-        empty one every TICK_MS; None where the site cannot be watched."""
+        """The operating system's change reports for the inputs that exist now: a set of
+        changes, or an empty one every TICK_MS; None where they cannot be watched."""
+        self._watching = self._targets()
+        if not self._watching:
+            return None
         events = watchfiles.watch(
-            self.root, watch_filter=self._is_input, debounce=100, step=10,
-            rust_timeout=TICK_MS, yield_on_timeout=True, stop_event=self._stop,
+            *(self.root / top for top, _ in self._watching), watch_filter=None, debounce=100,
+            step=10, rust_timeout=TICK_MS, yield_on_timeout=True, stop_event=self._stop,
             raise_interrupt=False)
         try:
             next(events)  # watching starts here: what changes from now on is reported
@@ -53,9 +57,19 @@ class Watcher:
             return None
         return events
 
-    def _is_input(self, _change, path: str) -> bool:
-        parts = Path(os.path.relpath(path, self.root)).parts
-        return bool(parts) and parts[0] in self.paths and not any(map(passed_over, parts))
+    def _targets(self) -> tuple[tuple[str, int], ...]:
+        """The watched inputs that exist, with their inodes: a folder made later, or a
+        config.yaml an editor replaced, needs watching anew."""
+        found = []
+        for top in self.paths:
+            try:
+                found.append((top, os.stat(self.root / top).st_ino))
+            except OSError:
+                continue
+        return tuple(found)
+
+    def _is_input(self, path: str) -> bool:
+        return not any(map(passed_over, Path(os.path.relpath(path, self.root)).parts))
 
     def changes(self) -> set[str]:
         new = self.scan()
@@ -69,19 +83,27 @@ class Watcher:
         if self._events is not None:
             deadline = time.monotonic() + longest
             try:
-                while not next(self._events) and time.monotonic() < deadline:
-                    pass
+                while time.monotonic() < deadline:
+                    if any(self._is_input(path) for _change, path in next(self._events)):
+                        break
             except Exception:  # noqa: BLE001 - watching broke (its folder went): poll
-                self._events = None
+                self._close_reports()
         else:
             time.sleep(min(longest, max(poll, 4 * self.scan_seconds)))
-        return self.changes()
+        changed = self.changes()
+        if self._events is not None and self._targets() != self._watching:
+            self._close_reports()
+            self._events = self._reports()
+        return changed
 
-    def close(self) -> None:
-        self._stop.set()
+    def _close_reports(self) -> None:
         if self._events is not None:
             self._events.close()
             self._events = None
+
+    def close(self) -> None:
+        self._stop.set()
+        self._close_reports()
 
     def scan(self) -> dict[str, tuple]:
         """relative path -> (its `files.metadata`, content digest or None): the content of

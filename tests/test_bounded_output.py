@@ -3,6 +3,7 @@ sub-topics' briefings, the timeline by year, the book in volumes, the search ind
 bounded shards, and the build's report of its largest files."""
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import sys
@@ -22,7 +23,7 @@ from gen_site import generate  # noqa: E402
 
 NEW_BRIEFING = """---
 title: A briefing added today
-date: 2031-01-01
+date: 2020-09-08
 seeds: [s-new]
 topics: [topic-0001]
 bottom_line: Something new happened.
@@ -115,6 +116,9 @@ def test_adding_a_briefing_leaves_old_list_pages_byte_identical(generated, tmp_p
     assert not {rel for rel in before if rel.startswith(("briefings/page/", "sources/page/"))} \
         & changed
     assert {rel for rel in set(before) - set(after) if rel.endswith(".html")} == set()
+    # The book: the newest volume (and the list of volumes), not the one before it.
+    assert {"book/2020-q3/index.html", "book/index.html"} <= changed
+    assert "book/2020-q2/index.html" not in changed
     # In the search index, the new briefing is the newest document: older briefings' and
     # paragraphs' shards stand, and only the words it brings change their shards.
     docs = [rel for rel in before if rel.startswith("search/d/")]
@@ -270,3 +274,28 @@ def test_the_previews_memo_indexes_again_only_the_group_that_changed(small, tmp_
     assert memo.misses("search") == 1 and memo.hits("search") == 10
     assert again == list(search.index_files(site, 1))
     assert any(b"Edited 42:" in data for _, data in again)
+
+
+def test_term_shards_are_in_the_order_the_browser_compares_strings(tmp_path, monkeypatch, cli):
+    """The browser compares UTF-16 code units: characters beyond U+FFFF sort before
+    U+E000–U+FFFF there, not after as code points do. Each word must be in the shard the
+    browser's binary search over the shards' first words picks."""
+    words = ["ｱｲｳ", "𠀀𠀁", "ｶﾞｷ", "𝒜𝒷𝒸", "zebra", "apple", "ﬀoo", "日本"]
+    text = "\n\n".join(f"Paragraph {i} " + " ".join(words[i % 8:] + words[:i % 8]) +
+                       f" w{i}x{i * 7}" for i in range(300))
+    root = write_site(tmp_path / "site", {
+        "config.yaml": "title: Scripts\n",
+        "seeds/mixed.txt": "Mixed scripts\n\n" + text + "\n",
+    })
+    monkeypatch.setattr(search, "SHARD_BYTES", 400)
+    assert cli("build", "--root", root)[0] == 0
+    out = root / "public/search"
+    manifest = json.loads((out / "index.js").read_text()[len("window.SITEGEN_SEARCH="):]
+                          .rstrip().rstrip(";"))
+    keys = [w.encode("utf-16-be", "surrogatepass") for w in manifest["terms"]]
+    assert keys == sorted(keys) and len(keys) > 10
+    for n, name in enumerate(manifest["files"]):
+        text = (out / f"t/{name}.js").read_text(encoding="utf-8")
+        for word in json.loads(text[text.index(",") + 1:text.rindex(")")]):
+            key = word.encode("utf-16-be", "surrogatepass")
+            assert bisect.bisect_right(keys, key) - 1 == n, word

@@ -4,6 +4,7 @@ results, stable list pages and their navigation, book volumes, the marking on ev
 printed page, touch targets; HTML validity and accessibility of the new page types."""
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import sys
@@ -127,6 +128,25 @@ def _open(page, out: Path, rel: str, base: str | None) -> None:
     """Open `rel` of the built site `out`: from file://, or from the server at `base`."""
     page.goto(base + rel if base else (out / rel.split("?")[0]).as_uri()
               + ("?" + rel.split("?")[1] if "?" in rel else ""))
+
+
+def test_a_short_prefix_says_its_results_are_the_first_few(browser, sites):
+    """A prefix whose words fill more term shards than a query loads (3)."""
+    firsts = _js_data(sites["large"] / "search/index.js")["terms"]
+
+    def shards(prefix: str) -> int:  # as the page's shardOf counts them (ASCII here)
+        return len({max(0, bisect.bisect_right(firsts, w) - 1)
+                    for w in (prefix, prefix + "\uffff")} | set(
+            n for n, w in enumerate(firsts) if w.startswith(prefix)))
+
+    prefix = next(c for c in "abcdefghijklmnopqrstuvwxyz" if shards(c) > 3)
+    page = browser.new_page()
+    page.goto((sites["large"] / "search/index.html").as_uri())
+    status = _search(page, prefix)
+    assert status.endswith("(among the first of the words that begin so: type more letters "
+                           "for all).")
+    assert "type more letters" not in _search(page, "sdfghjkl")
+    page.close()
 
 
 @pytest.mark.parametrize("where", ["file", "http"])

@@ -367,3 +367,49 @@ def _outcome(call):
         return call()
     except SiteError as exc:
         return exc
+
+
+def test_watcher_wait_keeps_its_deadline_while_other_files_churn(small):
+    """Files outside the inputs (the output folder of a build running beside) neither
+    wake the watcher nor keep it waiting past `longest`."""
+    w = Watcher(small)
+    out = small / "public"
+    out.mkdir()
+    stop = threading.Event()
+
+    def churn():
+        while not stop.is_set():
+            (out / "index.html").write_text(str(time.monotonic()))
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=churn)
+    thread.start()
+    result = []
+    waiting = threading.Thread(target=lambda: result.append(w.wait(poll=0.02, longest=0.3)))
+    try:
+        waiting.start()
+        waiting.join(1.0)  # a watcher that never returned would hang the test run
+        assert not waiting.is_alive() and result == [set()]
+    finally:
+        stop.set()
+        thread.join()
+        waiting.join(5)
+        w.close()
+
+
+def test_watcher_watches_an_input_folder_made_later(small):
+    w = Watcher(small)
+    try:
+        (small / "themes/default/templates").mkdir(parents=True)
+        assert w.wait(poll=0.02, longest=2.0) == set()  # a folder alone is no input
+        (small / "themes/default/templates/base.html").write_text("x")
+        start = time.monotonic()
+        assert w.wait(poll=0.02, longest=2.0) == {"themes/default/templates/base.html"}
+        assert time.monotonic() - start < 1.0  # reported, not found by the 2 s look
+        path = small / "themes/default/templates/base.html"
+        start = time.monotonic()
+        threading.Timer(0.1, lambda: path.write_text("y")).start()
+        assert w.wait(poll=0.02, longest=2.0) == {"themes/default/templates/base.html"}
+        assert time.monotonic() - start < 1.0
+    finally:
+        w.close()

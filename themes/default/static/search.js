@@ -67,9 +67,10 @@
     }
     return Math.max(0, lo - 1);
   }
-  function prefixShards(term) {
+  function prefixShards(term) {  // the shards the term's extensions are in: the first few
     var out = [], last = shardOf(term + "\uffff");
     for (var i = shardOf(term); i <= last && out.length < PREFIX_SHARDS; i++) out.push(i);
+    out.partial = out[out.length - 1] < last;
     return out;
   }
 
@@ -132,6 +133,7 @@
     var first = prefixShards(term);
     return Promise.all(first.map(termShard)).then(function () {
       var m = matchTerm(term, first, 0), typos = maxTypos(term);
+      m.partial = first.partial;
       if (m.scores.size || !typos) return m;
       var near = uniq([first[0] - 1, first[0], first[0] + 1]).filter(function (n) {
         return n >= 0 && n < firsts.length;
@@ -253,6 +255,7 @@
 
   function showMore() {
     var q = current, ids = [];
+    if (!q || !q.groups) return Promise.resolve(null);  // a query is still loading
     q.groups.forEach(function (g, kind) {
       ids.push(g.slice(q.shown[kind], q.shown[kind] + PAGE[kind]));
       q.shown[kind] = Math.min(g.length, q.shown[kind] + PAGE[kind]);
@@ -274,6 +277,7 @@
   function run() {
     var query = input.value.trim(), terms = uniq(words(query)), token = {};
     current = token;
+    more.hidden = true;
     if (!terms.length) {
       list.textContent = "";
       more.hidden = true;
@@ -282,7 +286,8 @@
     }
     return Promise.all(terms.map(lookUp)).then(function (matches) {
       if (current !== token) return;
-      var q = {terms: terms, found: [], groups: rank(matches), shown: [0, 0]};
+      var q = {terms: terms, found: [], groups: rank(matches), shown: [0, 0], token: token,
+               partial: matches.some(function (m) { return m.partial; })};
       matches.forEach(function (m) { q.found = q.found.concat(m.found); });
       current = q;
       list.textContent = "";
@@ -303,10 +308,13 @@
         if (p) parts.push(plural(p, "source paragraph"));
         if (tops.length) parts.push(plural(tops.length, "topic"));
         var last = parts.pop();
-        status.textContent = (parts.length ? parts.join(", ") + " and " : "") + last + " for " + quoted + ".";
+        status.textContent = (parts.length ? parts.join(", ") + " and " : "") + last + " for " + quoted +
+          (q.partial ? " (among the first of the words that begin so: type more letters for all)" : "") + ".";
       });
     }).catch(function () {
-      status.textContent = "The search index could not be loaded (a file in search/ is missing).";
+      if (current === token || (current && current.token === token)) {
+        status.textContent = "The search index could not be loaded (a file in search/ is missing).";
+      }
     });
   }
 
