@@ -111,6 +111,9 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     # too, where workers write them (`put`); else their bytes would come back through a
     # pipe (the book of 10,000 briefings: 100 MB), which costs about what rendering does.
     few = 2 if put and len(site.briefings) >= LARGE_SITE else None
+    # Before the pages: the index forks workers of its own, from this process while it is
+    # at its smallest, and no two pools of workers run at once.
+    yield from search.index_files(site, workers, memo)
     page_renderer.prepare()
     try:
         for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
@@ -123,8 +126,6 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         page_renderer.close()
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
-    # After the pages' workers are gone: the index forks workers of its own.
-    yield from search.index_files(site, workers, memo)
     yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
 
 

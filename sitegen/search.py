@@ -46,7 +46,7 @@ from typing import Iterator
 
 from . import urls
 from .cache import no_memo
-from .errors import Collector
+from .errors import Collector, SiteError
 from .model.site import Site
 from .parallel import fork_map
 
@@ -61,7 +61,8 @@ BRIEFING_FIELDS = (("title", 5.0), ("topics", 3.0), ("bottom line", 2.0),
                    ("key points", 1.5), ("sources", 1.5), ("analysis", 1.0))
 PARAGRAPH_FIELDS = (("paragraph", 1.0),)
 
-_DOC = (1 << 32) - 1  # the doc of a packed posting (see _Postings)
+_SHIFT = 25  # a packed posting: weight << _SHIFT | doc, in 32 bits (see _Postings)
+_DOC = (1 << _SHIFT) - 1  # 33 million documents at most: 16 million source paragraphs
 _WORD = re.compile(r"[^\W_]+")
 _MARKS = re.compile("[\u0300-\u036f]")
 _ASCII_GAPS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
@@ -77,14 +78,14 @@ def terms(text: str) -> list[str]:
 
 
 class _Postings:
-    """Term -> array of postings, each `weight << 32 | doc` (weight: the saturated,
+    """Term -> array of postings, each `weight << _SHIFT | doc` (weight: the saturated,
     length-normalised, field-weighted frequency, 1 … 99), built one document at a time
     in doc order. Packed so, a term's postings sort by weight in C, and stay in doc order
     as they are added."""
 
     def __init__(self, fields: tuple[tuple[str, float], ...], averages: list[float]):
         self.fields, self.averages = fields, averages
-        self.lists: defaultdict[str, array] = defaultdict(partial(array, "q"))
+        self.lists: defaultdict[str, array] = defaultdict(partial(array, "I"))
 
     def add(self, doc: int, texts: list[str]) -> None:
         """Index one document's fields (this runs once for every word of the site: it is
@@ -93,9 +94,9 @@ class _Postings:
         if len(texts) == 1:  # one field: the weight follows from the count alone
             text = texts[0]
             norm = self.fields[0][1] / (1 - B + B * len(text) / self.averages[0])
-            packed = [0] + [_weight(tf * norm) << 32 | doc for tf in range(1, 8)]
+            packed = [0] + [_weight(tf * norm) << _SHIFT | doc for tf in range(1, 8)]
             for word, tf in Counter(terms(text)).items():
-                lists[word].append(packed[tf] if tf < 8 else _weight(tf * norm) << 32 | doc)
+                lists[word].append(packed[tf] if tf < 8 else _weight(tf * norm) << _SHIFT | doc)
             return
         weighted: dict[str, float] = {}
         for (_, weight), avg, text in sorted(zip(self.fields, self.averages, texts),
@@ -107,7 +108,7 @@ class _Postings:
             for word, tf in Counter(terms(text)).items():
                 weighted[word] = weighted.get(word, 0.0) + tf * norm
         for word, w in weighted.items():
-            lists[word].append(_weight(w) << 32 | doc)
+            lists[word].append(_weight(w) << _SHIFT | doc)
 
 
 def _weight(w: float) -> int:
@@ -153,7 +154,7 @@ def _row(flat: array) -> str:
     row = [0] * (2 * len(ids) + 2)
     row[0], row[1] = int(df > CAP), df
     row[2::2] = list(map(operator.sub, ids, chain((0,), ids)))
-    row[3::2] = list(map(operator.rshift, flat, repeat(32)))
+    row[3::2] = list(map(operator.rshift, flat, repeat(_SHIFT)))
     return _json(row)
 
 
@@ -237,7 +238,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo
     missing = [g for g, key in zip(groups, keys) if not (held and held("search", key))]
     fresh = fork_map(docs.group, missing, workers, min_items=2, label="indexing for search")
     missing_set, out = set(missing), Collector()
-    postings: defaultdict[str, array] = defaultdict(partial(array, "q"))
+    postings: defaultdict[str, array] = defaultdict(partial(array, "I"))
     for g, key in zip(groups, keys):  # in order: what the memo holds, what workers made
         done = next(fresh) if g in missing_set else None
         files, packed = memo("search", key, lambda _out: done or docs.group(g), out)
@@ -276,6 +277,10 @@ class _Documents:
         self.averages = _averages(self.texts, len(BRIEFING_FIELDS))
         lengths = [len(text) for _, text in _paragraphs(site.sources.values())]
         self.paragraph_count = len(lengths)
+        if 2 * max(self.paragraph_count, len(self.briefings)) >= _DOC:
+            raise SiteError.at("seeds", None, f"{self.paragraph_count:,} source paragraphs: "
+                               f"the search index holds at most {_DOC // 2:,}",
+                               code="too-large")
         self.paragraph_average = [_coarse(sum(lengths) / max(1, len(lengths)))]
         self.sources = list(site.sources.values())
         self.first_paragraph = list(accumulate((s.seed.paragraph_count for s in self.sources),
