@@ -69,9 +69,9 @@ class _Words:
         return " ".join(w.capitalize() for w in self.rng.sample(self.vocab[200:3000], 2))
 
 
-def _seed_text(w: _Words, title: str) -> tuple[str, list[str]]:
-    """~800 words: the title line, then ten paragraphs of ~80 words."""
-    paras = [w.paragraph(80) for _ in range(10)]
+def _seed_text(w: _Words, title: str, paragraphs: int = 10) -> tuple[str, list[str]]:
+    """The title line, then `paragraphs` paragraphs of ~80 words (~800 words for ten)."""
+    paras = [w.paragraph(80) for _ in range(paragraphs)]
     return title + "\n\n" + "\n\n".join(paras) + "\n", paras
 
 
@@ -97,8 +97,26 @@ def _body(w: _Words, words: int) -> str:
     return "\n\n".join(parts)
 
 
-def generate(root: Path | str, n: int, seed: int = 0) -> Path:
-    """Write a site of `n` briefings under `root` (created); returns `root`."""
+SHAPES = ("synthetic", "common")
+
+
+def _topic_names(w: _Words, i: int, shape: str) -> tuple[str, list[str]]:
+    """A topic's title and aliases. "synthetic": two rare words and a number, which the
+    briefings' text never contains. "common": common words of the text itself (as real
+    topics such as "Energy" or "the alliance" are), so the analysis mentions them often."""
+    if shape == "synthetic":
+        return f"{w.name()} {i}", ([f"{w.name()} {i}"] if i % 3 == 0 else [])
+    word = w.vocab[(20 + i) % len(w.vocab)].capitalize()  # repeats past 6,000 topics
+    title = f"{word} {w.vocab[40 + 7 * i % 900]}" if i % 4 == 0 else word
+    return title, ([w.vocab[(1000 + i) % len(w.vocab)].capitalize()] if i % 3 == 0 else [])
+
+
+def generate(root: Path | str, n: int, seed: int = 0, shape: str = "synthetic") -> Path:
+    """Write a site of `n` briefings under `root` (created); returns `root`. `shape`
+    (SHAPES): "synthetic" as in the module doc; "common" with topics named by common words
+    (n/12 of them), and briefings and seeds of varied length (300 to 1,200 words of
+    analysis, 2 to 8 key points, 5 to 20 paragraphs a seed)."""
+    common = shape == "common"
     root = Path(root)
     rng = random.Random(seed)
     w = _Words(rng)
@@ -109,9 +127,9 @@ def generate(root: Path | str, n: int, seed: int = 0) -> Path:
         "base_url: https://example.org/bench/\nlanguage: en\n", encoding="utf-8")
 
     topics = []
-    for i in range(max(5, n // 20)):
-        slug, title = f"topic-{i:04d}", f"{w.name()} {i}"
-        aliases = [f"{w.name()} {i}"] if i % 3 == 0 else []
+    for i in range(max(5, n // 12 if common else n // 20)):
+        slug = f"topic-{i:04d}"
+        title, aliases = _topic_names(w, i, shape)
         (root / f"content/topics/{slug}.yaml").write_text(
             f"title: {_q(title)}\nkind: {KINDS[i % len(KINDS)]}\n"
             f"aliases: [{', '.join(_q(a) for a in aliases)}]\n"
@@ -123,7 +141,8 @@ def generate(root: Path | str, n: int, seed: int = 0) -> Path:
     for i in range(n):
         seed_id, slug = f"s{i:05d}", f"briefing-{i:05d}"
         day = start + dt.timedelta(days=i)
-        text, paras = _seed_text(w, f"Report {i}: {w.sentence(3, 6).rstrip('.')}")
+        text, paras = _seed_text(w, f"Report {i}: {w.sentence(3, 6).rstrip('.')}",
+                                 rng.randint(5, 20) if common else 10)
         (root / f"seeds/{seed_id}.txt").write_text(text, encoding="utf-8")
         (root / f"seeds/{seed_id}.yaml").write_text(
             f"source: Synthetic Wire\npublished: {day.isoformat()}\n", encoding="utf-8")
@@ -133,7 +152,7 @@ def generate(root: Path | str, n: int, seed: int = 0) -> Path:
                 chosen.append(t)
         chosen = chosen[:rng.randint(2, 5)]
         key_points = []
-        for _ in range(rng.randint(3, 6)):
+        for _ in range(rng.randint(2, 8) if common else rng.randint(3, 6)):
             k = rng.randrange(len(paras))
             key_points.append(f"  - text: {_q(w.sentence())}\n    cite: p{k + 1}\n"
                               f"    quote: {_q(_quote(rng, paras[k]))}\n")
@@ -150,7 +169,8 @@ def generate(root: Path | str, n: int, seed: int = 0) -> Path:
             f"confidence: {rng.choice(('low', 'moderate', 'high'))}\n"
             "key_points:\n" + "".join(key_points) +
             "timeline:\n" + "".join(events) +
-            "---\n" + _body(w, 600) + "\n", encoding="utf-8")
+            "---\n" + _body(w, rng.randint(300, 1200) if common else 600) + "\n",
+            encoding="utf-8")
     return root
 
 
@@ -159,8 +179,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("root", help="folder to write the site into")
     parser.add_argument("--n", type=int, default=1000, help="number of briefings (default 1000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--shape", choices=SHAPES, default="synthetic",
+                        help="the corpus' shape (see generate)")
     args = parser.parse_args(argv)
-    generate(args.root, args.n, args.seed)
+    generate(args.root, args.n, args.seed, args.shape)
     print(f"wrote a site of {args.n} briefings to {args.root}")
 
 

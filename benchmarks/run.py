@@ -26,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from gen_site import generate  # noqa: E402
+from gen_site import SHAPES, generate  # noqa: E402
 import others  # noqa: E402
 
 # Runs one command in a child and reports its peak RSS (KiB) on the last line of stderr.
@@ -117,6 +117,8 @@ def main(argv=None) -> int:
                         f"(comma-separated; default {','.join(others.TOOLS)})")
     p.add_argument("--limit", type=float, default=600, metavar="SECONDS",
                    help="give up on another generator's build after this long (default 600)")
+    p.add_argument("--shape", choices=SHAPES, default="synthetic",
+                   help="the generated corpus' shape (see gen_site.generate)")
     p.add_argument("--json", metavar="FILE", help="write the results as JSON")
     p.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
     args = p.parse_args(argv)
@@ -127,7 +129,7 @@ def main(argv=None) -> int:
         root = base / f"site-{n}"
         try:
             shutil.rmtree(root, ignore_errors=True)
-            generate(root, n)
+            generate(root, n, shape=args.shape)
             row = {"sitegen": bench_sitegen(root, args.runs)}
             print(f"N={n} sitegen: {json.dumps(row['sitegen'])}", flush=True)
             if args.compare:

@@ -1,8 +1,9 @@
 """The briefing book: every briefing on printable pages, newest first.
 
 A small site's book is one page (`book/index.html`). A larger one is in volumes, one per
-calendar quarter (`book/2022-q1/`; a quarter of more than `VOLUME_LIMIT` briefings in
-parts, `book/2022-q1-2/` …, numbered from its oldest), and `book/index.html` lists them:
+calendar quarter (`book/2022-q1/`; a quarter of more than `VOLUME_LIMIT` briefings or
+about `VOLUME_BYTES` of chapters in parts, `book/2022-q1-2/` …, numbered from its
+oldest), and `book/index.html` lists them:
 a volume's address and content change only when its own quarter does.
 
 Citations become numbered footnotes that point into the source pages. Briefing bodies
@@ -21,7 +22,8 @@ from .model.site import Briefing, Claim, Ref, Site, Source, Topic
 from .paging import PageLink, Pager
 
 BOOK_PAGE = "book/"
-VOLUME_LIMIT = 150  # chapters in one page (about 10 kB each): a volume stays under ~2 MB
+VOLUME_LIMIT = 150  # chapters in one page at most (the one-page book too)
+VOLUME_BYTES = 800_000  # and about this much of them: a volume page stays under 1 MB
 _ID_RE = re.compile(r'(\sid=")([^"]*")')
 _FRAGMENT_RE = re.compile(r'(\shref="#)([^"]*")')
 _HEADING_RE = re.compile(r"<(/?)h([1-6])\b")
@@ -118,13 +120,36 @@ def _volumes(oldest_first: list[Briefing]) -> list[tuple[str, str, list[Briefing
         quarters.setdefault((b.date.year, (b.date.month - 1) // 3 + 1), []).append(b)
     volumes = []
     for (year, q), chunk in quarters.items():
-        parts = [chunk[i:i + VOLUME_LIMIT] for i in range(0, len(chunk), VOLUME_LIMIT)]
+        parts = _parts(chunk)
         for n, part in enumerate(parts, 1):
             suffix, label = (f"-{n}", f"{year} Q{q}, part {n}") if n > 1 else ("", f"{year} Q{q}")
             if len(parts) > 1 and n == 1:
                 label += ", part 1"
             volumes.append((f"{BOOK_PAGE}{year}-q{q}{suffix}/", label, part))
     return volumes
+
+
+def _parts(briefings: list[Briefing]) -> list[list[Briefing]]:
+    """A quarter's briefings in parts of at most VOLUME_LIMIT briefings and about
+    VOLUME_BYTES of chapters each, in order."""
+    parts: list[list[Briefing]] = [[]]
+    size = 0
+    for b in briefings:
+        cost = chapter_bytes(b)
+        if parts[-1] and (len(parts[-1]) == VOLUME_LIMIT or size + cost > VOLUME_BYTES):
+            parts.append([])
+            size = 0
+        parts[-1].append(b)
+        size += cost
+    return parts
+
+
+def chapter_bytes(b: Briefing) -> int:
+    """About how many bytes of HTML a briefing's chapter takes (its text and markup, and
+    each claim's note with its excerpt)."""
+    claims = (*b.key_points, *b.timeline)
+    return (2_000 + len(b.body_html) + 2 * len(b.bottom_line) + len(b.title)
+            + sum(600 + len(c.text) + (len(c.ref.excerpt) if c.ref else 0) for c in claims))
 
 
 def _volume_data(site: Site, newest_first: list[Briefing], label: str | None) -> dict:
