@@ -80,7 +80,8 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
 
 def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
                workers: int | None = 1, reuse: PageReuse | None = None,
-               put: Callable[[str, Iterable[str]], Staged] | None = None, memo=no_memo
+               put: Callable[[str, Iterable[str]], Staged] | None = None, memo=no_memo,
+               index: bool = True
                ) -> Iterator[tuple[str, bytes | Path | Kept | Staged | Iterator[str]]]:
     """Every output file as (path, bytes, a theme file to copy, or `Kept`: the previous
     output's file stands), one at a time, so a large site never sits in memory whole.
@@ -90,7 +91,8 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     whose inputs did not change since they were last rendered; `put` (see
     write.OutputWriter) writes each page where it is rendered (then what it returned
     stands for the bytes), and large files come as text in pieces; `memo` keeps what the
-    search index works out (see search.index_files: the live preview's memo)."""
+    search index works out (see search.index_files: the live preview's memo); `index`:
+    make the search index (`check`, which renders only to find template errors, does not)."""
     theme = load_theme(root, site.config.theme)
     pages = site_pages(site)
     page_renderer = renderer(theme, site)
@@ -113,7 +115,8 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     few = 2 if put and len(site.briefings) >= LARGE_SITE else None
     # Before the pages: the index forks workers of its own, from this process while it is
     # at its smallest, and no two pools of workers run at once.
-    yield from search.index_files(site, workers, memo)
+    if index:
+        yield from search.index_files(site, workers, memo)
     page_renderer.prepare()
     try:
         for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
@@ -130,10 +133,11 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
 
 
 def render_site(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
-                workers: int = 1, reuse=None, memo=no_memo) -> tuple[dict[str, bytes | Path], int]:
+                workers: int = 1, reuse=None, memo=no_memo, index: bool = True
+                ) -> tuple[dict[str, bytes | Path], int]:
     """Every output file in one dict, and the page count (for check and the preview);
-    `workers`, `reuse` and `memo`: see iter_files."""
-    files = dict(iter_files(root, site, renderer, workers, reuse, memo=memo))
+    `workers`, `reuse`, `memo` and `index`: see iter_files."""
+    files = dict(iter_files(root, site, renderer, workers, reuse, memo=memo, index=index))
     return files, sum(1 for rel in files if rel.endswith(".html"))
 
 

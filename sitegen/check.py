@@ -44,7 +44,7 @@ def _collect(root: Path) -> CheckResult:
         inputs = load_inputs(root, out)
         lint.editor_warnings(inputs.seeds, inputs.briefings, inputs.topics, out)
         site = load_site(root, config, out, inputs)
-        render_site(root, site)
+        render_site(root, site, index=False)  # templates' errors; the index has none
     except SiteError as exc:
         site = None
         known = set(out.problems)

@@ -300,3 +300,13 @@ def test_term_shards_are_in_the_order_the_browser_compares_strings(tmp_path, mon
         for word in json.loads(text[text.index(",") + 1:text.rindex(")")]):
             key = word.encode("utf-16-be", "surrogatepass")
             assert bisect.bisect_right(keys, key) - 1 == n, word
+
+
+def test_check_renders_the_pages_but_makes_no_search_index(example, cli, monkeypatch):
+    def no_index(*_args, **_kwargs):
+        raise AssertionError("check made the search index")
+        yield  # a generator, as the real one
+
+    monkeypatch.setattr(search, "index_files", no_index)
+    code, _out, err = cli("check", "--root", example)
+    assert code == 0, err
