@@ -70,11 +70,12 @@ _ASCII_GAPS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isaln
 
 def terms(text: str) -> list[str]:
     """The words of `text` as the index holds them (the browser folds a query the same
-    way): lower case, accents taken off, letters and digits only."""
+    way): lower case, compatibility forms unfolded (NFKD: fullwidth `ＮＡＴＯ` is `nato`, `ﬁ`
+    is `fi`), accents taken off, letters and digits only."""
     text = text.lower()
     if text.isascii():  # the same words, five times faster
         return text.translate(_ASCII_GAPS).split()
-    return _WORD.findall(_MARKS.sub("", unicodedata.normalize("NFD", text)))
+    return _WORD.findall(_MARKS.sub("", unicodedata.normalize("NFKD", text)))
 
 
 class _Postings:

@@ -205,6 +205,7 @@ def test_a_very_common_term_keeps_its_best_postings_only(small, monkeypatch):
 
 def test_terms_fold_case_and_accents_as_the_browser_does():
     assert search.terms("Ça, c'est l'ÉTÉ — 2024_x") == ["ca", "c", "est", "l", "ete", "2024", "x"]
+    assert search.terms("ＮＡＴＯ ｆｉｌｅ ﬁnal") == ["nato", "file", "final"]  # NFKD
 
 
 def test_titles_weigh_more_than_analysis(small, cli):

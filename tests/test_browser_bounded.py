@@ -25,7 +25,7 @@ from gen_site import generate  # noqa: E402
 TALKS = "briefings/talks-with-russia-break-down/index.html"
 LICENCE_SEED = """Open source rules
 
-The city council adopted a new software license for its public code on Tuesday.
+The city council adopted a new software license for its public code on Tuesday (ＯＳＳ).
 
 Officials said the license lets anyone reuse the code.
 """
@@ -161,6 +161,8 @@ def test_a_typo_finds_the_word_and_highlights_it(browser, sites, where):
         assert {m.lower() for m in page.locator("#search-results mark").all_inner_texts()} == \
             {"license"}
         assert _search(page, "licanse").startswith("2 source paragraphs")
+        assert _search(page, "oss").startswith("1 source paragraph")  # fullwidth ＯＳＳ
+        assert _search(page, "ＬＩＣＥＮＳＥ").startswith("2 source paragraphs")
         assert _search(page, "licensing").startswith("No results")  # three edits off
     assert watch.problems == []
     page.close()

@@ -27,7 +27,7 @@
   var B = meta.briefings, topics = meta.topics, firsts = meta.terms;
 
   function fold(s) {
-    return s.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+    return s.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
   }
   function words(s) { return fold(s).match(WORD) || []; }
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
