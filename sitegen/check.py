@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import lint, lock
 from .build import load_inputs, load_site, render_site
-from .errors import Collector, Problem, SiteError
+from .errors import Collector, Problem, SiteError, shown
 from .gcpause import paused_gc
 from .load.config import load_config
 from .model.site import Site
@@ -68,7 +68,7 @@ def run_check(root: Path, args) -> int:
     warnings = [p for p in problems if p.severity == "warning"]
     if args.format == "json":
         json.dump([{"path": p.path, "line": p.line, "severity": p.severity, "code": p.code,
-                    "message": p.message} for p in problems], sys.stdout, indent=2,
+                    "message": shown(p.message)} for p in problems], sys.stdout, indent=2,
                   ensure_ascii=False)
         print()
     else:

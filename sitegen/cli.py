@@ -68,6 +68,19 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    def whole(low: int, high: int):
+        """An argparse type: a whole number from `low` to `high`."""
+        def parse(text: str) -> int:
+            try:
+                value = int(text)
+            except ValueError:
+                value = None
+            if value is None or not low <= value <= high:
+                raise argparse.ArgumentTypeError(
+                    f"must be a whole number from {low} to {high}, not {text!r}")
+            return value
+        return parse
+
     def common(p):
         p.add_argument("--root", default=".", metavar="DIR",
                        help="the site folder (with config.yaml); default: current folder")
@@ -83,14 +96,15 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
     p.add_argument("--no-cache", action="store_true",
                    help="build everything afresh: neither read nor write .sitegen-cache/")
-    p.add_argument("-j", "--jobs", type=int, metavar="N",
+    p.add_argument("-j", "--jobs", type=whole(1, 1024), metavar="N",
                    help="processes that render (default: one per core)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="build, serve and rebuild on change with live reload")
     common(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--port", type=whole(1, 65535), default=8000,
+                   help="port (default 8000)")
     p.add_argument("--no-open", action="store_true", help="do not open a browser")
     p.add_argument("--drafts", action="store_true", help="include drafts")
     p.set_defaults(func=cmd_serve)

@@ -4,6 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def shown(text: str) -> str:
+    """`text` safe to print on one line: control and other unprintable characters (a
+    newline, ESC, U+2028 …) from a file's content written as escapes, so no content can
+    forge a line of its own or steer the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding about the user's site: where it is and what is wrong."""
@@ -15,8 +25,8 @@ class Problem:
     code: str = "error"
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.severity}: {self.message}"
+        where = f"{shown(self.path)}:{self.line}" if self.line else shown(self.path)
+        return f"{where}: {self.severity}: {shown(self.message)}"
 
 
 class SiteError(Exception):

@@ -2,6 +2,7 @@
 and the previous output left byte for byte as it was."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -121,3 +122,32 @@ def test_missing_config_is_a_clear_error(tmp_path, cli):
 def test_usage_error_exits_2(cli):
     assert cli("build", "--bogus")[0] == 2
     assert cli("frobnicate")[0] == 2
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["build", "-j", "0"], "argument -j/--jobs: must be a whole number from 1 to 1024, not '0'"),
+    (["build", "-j", "-3"], "not '-3'"),
+    (["serve", "--port", "70000"],
+     "argument --port: must be a whole number from 1 to 65535, not '70000'"),
+    (["serve", "--port", "http"], "not 'http'"),
+])
+def test_out_of_range_options_are_usage_errors(cli, small, args, expected):
+    code, _out, err = cli(*args, "--root", small)
+    assert code == 2 and expected in err, err
+
+
+FORGED = "x\nconfig.yaml:1: error: forged\x1b[2J"
+
+
+def test_file_content_cannot_forge_a_message_line(cli, small):
+    edit_text = (small / "content/briefings/harbour-reopens.md").read_text()
+    (small / "content/briefings/harbour-reopens.md").write_text(edit_text.replace(
+        "topics: [harbour-town]", 'topics: [harbour-town, "x\\nconfig.yaml:1: error: forged\\e[2J"]'))
+    code, _out, err = cli("build", "--root", small)
+    assert code == 1
+    assert not any(line.startswith("config.yaml:1") for line in err.splitlines()), err
+    assert "\x1b" not in err and "x\\nconfig.yaml:1: error: forged\\x1b[2J" in err, err
+    code, out, _err = cli("check", "--root", small, "--format", "json")
+    messages = [p["message"] for p in json.loads(out)]
+    assert any("x\\nconfig.yaml:1: error: forged\\x1b[2J" in m for m in messages), messages
+    assert not any("\n" in m or "\x1b" in m for m in messages)
