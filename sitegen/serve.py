@@ -12,6 +12,7 @@ served under that path, as where it is published, so `404.html`'s root-absolute 
 from __future__ import annotations
 
 import errno
+import ipaddress
 import logging
 import mimetypes
 import posixpath
@@ -113,8 +114,15 @@ class SiteHandler(web.RequestHandler):
     """Files of the preview folder; directories give their index.html; HTML pages get the
     error overlay while the build is broken."""
 
-    def initialize(self, preview: Preview) -> None:
-        self.preview = preview
+    def initialize(self, preview: Preview, loopback_only: bool = True) -> None:
+        self.preview, self.loopback_only = preview, loopback_only
+
+    def prepare(self) -> None:
+        refuse_foreign_host(self, self.loopback_only)
+
+    def head(self, path: str) -> None:
+        """What GET would answer, without the body (Tornado sends none for HEAD)."""
+        self.get(path)
 
     def compute_etag(self) -> None:
         return None
@@ -134,8 +142,8 @@ class SiteHandler(web.RequestHandler):
             return self._not_found()
         target = preview.folder / rel if rel else preview.folder
         if target.is_dir():
-            if path and not path.endswith("/"):
-                return self.redirect(self.request.path + "/" + (
+            if path and not path.endswith("/"):  # to the folder, on this host: `base` and
+                return self.redirect(base + rel + "/" + (  # `rel` make one leading slash
                     "?" + self.request.query if self.request.query else ""))
             target = target / "index.html"
         if not target.is_file():
@@ -164,17 +172,57 @@ def _looks_like_page(rel: str) -> bool:
     return rel == "" or rel.endswith((".html", "/")) or "." not in rel.rsplit("/", 1)[-1]
 
 
-def application(preview: Preview) -> web.Application:
-    """The web app: livereload's WebSocket and client script, then the preview's files."""
+def is_loopback(host: str) -> bool:
+    """A loopback name or address: localhost (and *.localhost), 127.0.0.0/8, ::1."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_name(host: str) -> str:
+    """The name or address in a Host header, without its port."""
+    if host.startswith("["):  # [::1]:8000
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def refuse_foreign_host(handler: web.RequestHandler, loopback_only: bool) -> None:
+    """Bound to loopback, answer only requests for a loopback host: a page elsewhere that
+    points a name of its own at 127.0.0.1 (DNS rebinding) gets nothing from the preview."""
+    if not loopback_only:
+        return
+    host = handler.request.host or ""
+    if not is_loopback(_host_name(host)):
+        handler.set_status(403)
+        handler.set_header("Content-Type", "text/plain; charset=utf-8")
+        handler.finish(f"sitegen serve answers only requests for a loopback host, not "
+                       f"{host!r}; to serve to your network, start it with --host 0.0.0.0\n")
+
+
+def application(preview: Preview, loopback_only: bool = True) -> web.Application:
+    """The web app: livereload's WebSocket and client script, then the preview's files;
+    with `loopback_only`, for loopback hosts only (see refuse_foreign_host)."""
     LiveReloadHandler.watcher = _LivereloadWatcher()  # only read for its log messages
     LiveReloadHandler.live_css = True
 
     class Injector(LiveScriptInjector):  # puts the live-reload script before </head>
         script = LIVE_SCRIPT.encode()
 
+    class Reloads(LiveReloadHandler):
+        def prepare(self) -> None:
+            refuse_foreign_host(self, loopback_only)
+
+    class ReloadScript(LiveReloadJSHandler):
+        def prepare(self) -> None:
+            refuse_foreign_host(self, loopback_only)
+
     return web.Application(
-        [(r"/livereload", LiveReloadHandler), (r"/livereload.js", LiveReloadJSHandler),
-         (r"/(.*)", SiteHandler, {"preview": preview})],
+        [(r"/livereload", Reloads), (r"/livereload.js", ReloadScript),
+         (r"/(.*)", SiteHandler, {"preview": preview, "loopback_only": loopback_only})],
         transforms=[Injector], log_function=lambda _handler: None)
 
 
@@ -243,7 +291,7 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         watcher = Watcher(root)  # the baseline: anything changed from here on is seen
         preview.rebuild()
         loop = ioloop.IOLoop.current()
-        server = httpserver.HTTPServer(application(preview))
+        server = httpserver.HTTPServer(application(preview, is_loopback(host)))
         server.add_sockets(sockets)
 
         def rebuild(changed: set[str]) -> None:

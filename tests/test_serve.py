@@ -413,3 +413,33 @@ def test_watcher_watches_an_input_folder_made_later(small):
         assert time.monotonic() - start < 1.0
     finally:
         w.close()
+
+
+def _raw(port: int, method: str, path: str, host: str) -> tuple[int, dict, bytes]:
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.putrequest(method, path, skip_host=True)
+    conn.putheader("Host", host)
+    conn.endheaders()
+    r = conn.getresponse()
+    return r.status, dict(r.getheaders()), r.read()
+
+
+def test_the_preview_answers_like_a_web_server_and_only_for_loopback_hosts(small):
+    with ServeProcess(small) as server:
+        port, local = server.port, f"127.0.0.1:{server.port}"
+        status, headers, body = _raw(port, "GET", "/", local)
+        assert status == 200 and b"Harbour" in body
+        head = _raw(port, "HEAD", "/", local)
+        assert head[0] == 200 and head[2] == b""  # HEAD: GET's answer without the body
+        assert head[1]["Content-Type"] == headers["Content-Type"]
+        assert _raw(port, "HEAD", "/no/such/page", local)[0] == 404
+        # A folder without its slash leads to the folder on this host, never another.
+        status, headers, _ = _raw(port, "GET", "//briefings", local)
+        assert status in (301, 302) and headers["Location"] == "/briefings/"
+        for host in ("localhost:%d" % port, "[::1]:%d" % port, "127.0.0.2", "app.localhost"):
+            assert _raw(port, "GET", "/", host)[0] == 200, host
+        for host in ("evil.example", "evil.example:%d" % port, "10.0.0.1", "127.0.0.1.evil"):
+            status, _headers, body = _raw(port, "GET", "/", host)
+            assert status == 403 and b"loopback host" in body, host
+            assert _raw(port, "GET", "/livereload.js", host)[0] == 403, host
