@@ -60,6 +60,17 @@ CASES = [
      r"config.yaml:2: error: unknown key 'them' in config.yaml; did you mean 'theme'\?"),
     ("config.yaml", "title: Small site", "title: Small site\noutput_dir: ../elsewhere",
      r"config.yaml:2: error: 'output_dir' must be a folder inside the site root"),
+    ("config.yaml", "title: Small site", "title: Small site\nbase_url: example.org/briefings/",
+     r"config.yaml:2: error: 'base_url' must be an absolute http\(s\) URL like "
+     r"https://example.org/briefings/ \(it needs http:// or https://\)"),
+    ("config.yaml", "title: Small site", "title: Small site\nbase_url: https://example.org/?x=1",
+     r"config.yaml:2: error: .*\(a site's address has no \?query or #fragment\)"),
+    ("config.yaml", "title: Small site", "title: Small site\nbase_url: https://example.org/a#b",
+     r"config.yaml:2: error: .*\(a site's address has no \?query or #fragment\)"),
+    ("config.yaml", "title: Small site", "title: Small site\nbase_url: https://example.org/my site/",
+     r"config.yaml:2: error: .*\(it has spaces: write them as %20\)"),
+    ("config.yaml", "title: Small site", "title: Small site\nbase_url: https://example.org:99999/",
+     r"config.yaml:2: error: .*\(its port is not a number from 1 to 65535\)"),
 ]
 CASES = [c for c in CASES if c[3]]
 

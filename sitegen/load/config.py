@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import Collector, SiteError
 from .fields import Fields
@@ -37,6 +38,25 @@ def inside(root: Path, relative: str) -> bool:
     target = (root / relative).resolve()
     base = root.resolve()
     return target == base or base in target.parents
+
+
+def _base_url_problem(url: str) -> str | None:
+    """What keeps `url` from being a site's address (for canonical links, the feed, the
+    sitemap and 404.html), or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "it needs http:// or https://"
+    if not parts.hostname:
+        return "it names no host"
+    if any(c.isspace() for c in url):
+        return "it has spaces: write them as %20"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "a site's address has no ?query or #fragment"
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number in range
+    except ValueError:
+        return "its port is not a number from 1 to 65535"
+    return None
 
 
 def load_config(root: Path) -> Config:
@@ -74,9 +94,10 @@ def load_config(root: Path) -> Config:
                                  f"got '{values['output_dir']}'", "bad-path")
     url = values["base_url"]
     if url:
-        if not re.match(r"^https?://[^/\s]+", url):
+        why = _base_url_problem(url)
+        if why:
             f.error(("base_url",), f"'base_url' must be an absolute http(s) URL like "
-                                   f"https://example.org/briefings/, got '{url}'")
+                                   f"https://example.org/briefings/ ({why}), got '{url}'")
         values["base_url"] = url.rstrip("/") + "/"
     out.raise_if_errors()
     return Config(**values)
