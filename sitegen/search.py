@@ -14,7 +14,8 @@ Files (links in them are relative to the search page and follow `clean_links`):
                            briefing count], …]}
     search/t/<name>.js     SITEGEN_SEARCH_SHARD("<name>", {term: [capped, document frequency,
                            doc, weight, doc (as the difference to the previous one),
-                           weight, …], …})
+                           weight, …], …})   # briefings' docs, then paragraphs': one
+                                             # difference may be negative
     search/d/b<n>.js       SITEGEN_SEARCH_SHARD("b<n>", [[title, link, iso date, [topic
                            index, …], bottom line, [key point, …], analysis, [source title,
                            …]], …])   # briefings, oldest first: doc 2k is the k-th
@@ -41,7 +42,7 @@ from array import array
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from functools import partial
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain, islice, repeat
 from typing import Iterator
 
 from . import urls
@@ -82,7 +83,8 @@ class _Postings:
     """Term -> array of postings, each `weight << _SHIFT | doc` (weight: the saturated,
     length-normalised, field-weighted frequency, 1 … 99), built one document at a time
     in doc order. Packed so, a term's postings sort by weight in C, and stay in doc order
-    as they are added."""
+    as they are added (within one kind of document: index_files appends the paragraphs'
+    postings after the briefings')."""
 
     def __init__(self, fields: tuple[tuple[str, float], ...], averages: list[float]):
         self.fields, self.averages = fields, averages
@@ -249,7 +251,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo
     docs = fresh = None  # let go of the documents' text before the term shards
     firsts: list[str] = []
     yield from _term_shards(postings, firsts, memo)
-    link = _linker(site)
+    link = urls.linker(SEARCH_PAGE, site.config.clean_links)
     topics = [[t.title, link(t.site_path), list(t.aliases), len(t.within)]
               for t in site.topics.values()]
     manifest = dict(v=2, terms=firsts, files=[shard_name(w) for w in firsts],
@@ -259,18 +261,13 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo
     yield INDEX_FILE, f"window.SITEGEN_SEARCH={_json(manifest)};\n".encode("utf-8")
 
 
-def _linker(site: Site):
-    clean = site.config.clean_links
-    return lambda site_path: urls.relative(SEARCH_PAGE, site_path, clean)
-
-
 class _Documents:
     """The documents of the index, in groups of GROUP document shards that worker
     processes index on their own: `group(g)` gives the group's document shards and its
     postings (word -> packed array bytes)."""
 
     def __init__(self, site: Site):
-        self.site, self.link = site, _linker(site)
+        self.site, self.link = site, urls.linker(SEARCH_PAGE, site.config.clean_links)
         self.briefings = list(site.briefings.values())[::-1]
         self.texts = _briefing_texts(site, self.briefings)
         self.topic_ids = {slug: i for i, slug in enumerate(site.topics)}
@@ -339,7 +336,7 @@ class _Documents:
         """Paragraphs `start` to `end` (numbered across all sources, in order)."""
         first = bisect_right(self.first_paragraph, start) - 1  # the source paragraph
         j = self.first_paragraph[first]  # `start` is in
-        for (pid, text), source in ((p, s) for s in self.sources[first:]
+        for (pid, text), source in ((p, s) for s in islice(self.sources, first, None)
                                     for p in _paragraphs([s])):
             if j >= end:
                 return
