@@ -5,29 +5,32 @@ file's bytes one at a time without touching the disk; `build` writes them atomic
 """
 from __future__ import annotations
 
+import sqlite3
 import time
 from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .cache import Ahead, no_memo
-from .diskcache import LOAD_STEPS, DiskMemo
 from .errors import Collector, Problem, SiteError
 from .gcpause import paused_gc
 from .load.config import Config, load_config
 from .load.content import BriefingSource, TopicSource, load_briefings, load_topics
 from .load.seeds import Seed, load_seeds
+from .memo import no_memo
 from .model.graph import build_site
 from .model.site import Site
 from .pages import Page, site_pages
 from .parallel import default_workers, fork_map
 from .render import Renderer
+from .engine import record
+from .engine.memo import LOAD_STEPS, Memo
+from .engine.reuse import PageReuse, PartCachingRenderer
+from .engine.store import Store
 from .theme import Theme, load_theme
-from .reuse import PageReuse, PartCachingRenderer
 from .write import (MARKER, Kept, OutputWriter, Staged, check_output_dir, largest_files,
                     output_lock, write_errors)
-from . import feeds, lock, manifest, progress, search, urls
+from . import feeds, lock, progress, search, urls
 
 
 LARGE_SITE = 2000  # briefings: from here, a site's list pages and book each take 0.1 s or more
@@ -53,10 +56,8 @@ class Inputs:
 
 
 def load_inputs(root: Path, out: Collector, memo=no_memo, workers: int = 1) -> Inputs:
-    """Read seeds, briefings and topics; problems go to `out`. `memo`: see sitegen.cache;
-    `workers` > 1 parses on several cores."""
-    if workers > 1:
-        memo = Ahead(memo, workers)
+    """Read seeds, briefings and topics; problems go to `out`. `memo`: see sitegen.memo
+    (one that works ahead parses on several cores)."""
     seeds, problems = load_seeds(root, memo=memo)
     out.extend(problems)
     return Inputs(seeds, load_briefings(root, out, memo), load_topics(root, out, memo))
@@ -66,8 +67,8 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
               memo=no_memo, workers: int = 1) -> Site:
     """Load every input (unless given) and resolve the graph; raises SiteError with all
     errors found. Warns about cited source paragraphs that changed since `sitegen.lock`.
-    `memo` (see sitegen.cache) lets a rebuild reuse what did not change; `workers` > 1
-    uses several cores."""
+    `memo` (see sitegen.memo) lets a rebuild reuse what did not change; `workers` > 1
+    renders Markdown on several cores."""
     inputs = inputs or load_inputs(root, out, memo, workers)
     site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo, workers)
     no_feeds = feeds.base_url_warning(config)
@@ -160,44 +161,61 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
     out_path = Path(out_dir) if out_dir else root / config.output_dir
     check_output_dir(root, out_path, "--out" if out_dir else "output_dir")
     theme = load_theme(root, config.theme)
-    current = manifest.stamp(root, list(theme.chain),
-                             (str(out_path.resolve()), config.drafts, config.clean_links))
-    if cache:
-        warnings = manifest.up_to_date(root, out_path, current, MARKER)
+    current = record.stamp(root, list(theme.chain),
+                           (str(out_path.resolve()), config.drafts, config.clean_links))
+    store = _open_store(root, say) if cache else None
+    if store is not None:
+        warnings = record.up_to_date(store, out_path, current, MARKER)
         if warnings is not None:
             say(f"nothing changed: {out_path} is up to date")
             return BuildResult(None, warnings, seconds=time.perf_counter() - start)
-    memo = DiskMemo(root, say) if cache else no_memo
     collector = Collector()
     workers = default_workers() if workers is None else workers
+    memo = Memo(store, workers)
+    memo.start()
     site = load_site(root, config, collector, memo=memo, workers=workers)
-    if cache:
-        memo.settle(LOAD_STEPS, workers)
+    _saved(say, memo.settle, LOAD_STEPS)
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics in {time.perf_counter() - start:.2f} s")
     with write_errors(out_path), output_lock(out_path, say):
-        reuse = PageReuse(root, out_path, MARKER) if cache else None
-        renderer = partial(PartCachingRenderer, memo=memo) if cache else Renderer
+        reuse = PageReuse(store, out_path, MARKER) if store else None
+        renderer = partial(PartCachingRenderer, memo=memo) if store else Renderer
         writer = OutputWriter(out_path)
         # Once the output starts to change, the last build's record no longer describes it.
         pages, files = writer.write(
             iter_files(root, site, renderer, workers, reuse, writer.put),
-            before_change=lambda: manifest.forget(root) if cache else None)
+            before_change=lambda: store and _saved(say, store.forget_build))
         say(f"wrote {pages} pages ({files} files) at {time.perf_counter() - start:.2f} s")
         largest = largest_files(out_path)
         say("largest " + ", ".join(f"{what}: {largest[suffix][0]} ({largest[suffix][1] / 1024:,.0f} KiB)"
                                    for suffix, what in ((".html", "page"), (".js", "script"))
                                    if suffix in largest))
-        if cache:  # the record last: until it is written, the new output is not trusted
-            memo.save(workers)
-            try:
-                reuse.save()
-                manifest.remember(root, out_path, MARKER, current, collector.warnings)
-            except OSError as exc:
-                say(f"cache: not saved ({exc})")
+        if store is not None:  # the record last: until it is written, the output is not trusted
+            _saved(say, memo.save)
+            _saved(say, store.commit_build, record.record(
+                out_path, MARKER, current, collector.warnings), reuse.current, memo.used())
+            store.close()
     seconds = time.perf_counter() - start
     say(f"built {out_path} in {seconds:.2f} s")
     return BuildResult(site, collector.warnings, pages, files, seconds, largest)
+
+
+def _open_store(root: Path, say: Callable[[str], None]) -> Store | None:
+    """The site's store, or None (and why) where there is no place for one."""
+    try:
+        return Store(root, say)
+    except (OSError, sqlite3.Error) as exc:
+        say(f"cache: not used ({exc})")
+        return None
+
+
+def _saved(say: Callable[[str], None], write: Callable, *args) -> None:
+    """Write to the store; one that cannot be written is reported and skipped: the build
+    stands, and the next one does what this one could not keep."""
+    try:
+        write(*args)
+    except (OSError, sqlite3.Error) as exc:
+        say(f"cache: not saved ({exc})")
 
 
 __all__ = ["build", "load_site", "render_site", "BuildResult", "SiteError"]

@@ -46,7 +46,7 @@ from itertools import accumulate, chain, islice, repeat
 from typing import Iterator
 
 from . import urls
-from .cache import no_memo
+from .memo import no_memo
 from .errors import Collector, SiteError
 from .model.site import Site
 from .parallel import fork_map
@@ -226,7 +226,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo
                 ) -> Iterator[tuple[str, bytes]]:
     """Every file of the search index, as (output path, bytes): the document shards,
     then the term shards and last the manifest (`INDEX_FILE`). `workers` > 1 indexes
-    the documents on several cores. `memo` (see sitegen.cache; the live preview's) keeps
+    the documents on several cores. `memo` (see sitegen.memo; the live preview's) keeps
     each group of documents' shards and postings, and each word's row, so a rebuild
     indexes only the groups, and writes only the rows, that changed.
 
@@ -237,8 +237,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo
     docs = _Documents(site)
     groups = docs.groups()
     keys = [docs.key(g) for g in groups]
-    held = getattr(memo, "has", None)  # no_memo holds nothing
-    missing = [g for g, key in zip(groups, keys) if not (held and held("search", key))]
+    missing = [g for g, key in zip(groups, keys) if not memo.has("search", key)]
     fresh = fork_map(docs.group, missing, workers, min_items=2, label="indexing for search")
     missing_set, out = set(missing), Collector()
     postings: defaultdict[str, array] = defaultdict(partial(array, "I"))

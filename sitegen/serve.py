@@ -33,7 +33,7 @@ from tornado import httpserver, ioloop, netutil, web
 
 from .buildprocess import BuildProcess
 from .errors import Problem, SiteError
-from .incremental import Rebuilt
+from .engine.rebuild import Rebuilt
 from .overlay import error_page, inject, render_overlay
 from .urls import base_path
 from .watch import Coalescer, Watcher

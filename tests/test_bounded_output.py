@@ -262,11 +262,11 @@ def test_the_previews_memo_indexes_again_only_the_group_that_changed(small, tmp_
     """The live preview keeps each group of documents' shards and postings: after an edit
     it indexes that group alone, and the index is still the one a clean build makes."""
     from sitegen.build import load_site
-    from sitegen.cache import BuildCache
+    from sitegen.engine.memo import Memo
     from sitegen.errors import Collector
     from sitegen.load.config import load_config
     root = generate(tmp_path / "site", 300, seed=4)  # 5 briefing groups, 6 paragraph groups
-    memo = BuildCache()
+    memo = Memo(warm=True)
     list(search.index_files(load_site(root, load_config(root), Collector()), 1, memo))
     path = root / "content/briefings/briefing-00042.md"
     path.write_text(path.read_text().replace("title: \"Briefing 42:", "title: \"Edited 42:"))

@@ -10,10 +10,10 @@ import pytest
 
 from conftest import snapshot
 from sitegen.build import build
-from sitegen.cache import BuildCache
+from sitegen.engine.memo import Memo
 from sitegen.errors import Collector, SiteError
-from sitegen.fingerprint import Fingerprints
-from sitegen.incremental import IncrementalBuilder
+from sitegen.engine.digest import Fingerprints
+from sitegen.engine.rebuild import IncrementalBuilder
 from sitegen.write import update_site
 
 BRIEFING = "content/briefings/putins-red-lines.md"
@@ -147,7 +147,7 @@ def test_one_briefing_edit_reparses_and_renders_only_what_it_touches(example, tm
 
 
 def test_memo_replays_problems_and_forgets_unused_entries():
-    cache, calls = BuildCache(), []
+    cache, calls = Memo(warm=True), []
 
     def compute(out: Collector):
         calls.append(1)
@@ -168,7 +168,7 @@ def test_memo_replays_problems_and_forgets_unused_entries():
 
 def test_memo_forgets_unused_entries_once_they_are_a_fifth():
     """Forgetting walks the whole memo: an edit's few unused entries wait for more."""
-    cache = BuildCache()
+    cache = Memo(warm=True)
 
     def use(keys) -> None:
         cache.start()
@@ -282,7 +282,7 @@ def test_themes_outside_the_site_are_fingerprinted_too(small, tmp_path):
 
 def test_only_templates_that_read_site_depend_on_the_whole_site(example, tmp_path):
     from sitegen.build import load_site
-    from sitegen.incremental import CachingRenderer
+    from sitegen.engine.rebuild import CachingRenderer
     from sitegen.load.config import load_config
     from sitegen.theme import load_theme
 

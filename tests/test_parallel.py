@@ -65,7 +65,7 @@ def test_the_cyclic_garbage_collector_sits_out_the_build(small, monkeypatch):
 
 
 def test_ahead_computes_misses_in_workers_and_replays_their_problems(monkeypatch):
-    from sitegen.cache import Ahead, BuildCache
+    from sitegen.engine.memo import Memo
     from sitegen.errors import Collector
 
     monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
@@ -76,14 +76,15 @@ def test_ahead_computes_misses_in_workers_and_replays_their_problems(monkeypatch
             return os.getpid()
         return run
 
-    memo = BuildCache()
+    memo = Memo(workers=2, warm=True)
     memo("step", 0, lambda _out: "held", Collector())  # a hit: not computed again
-    ahead = Ahead(memo, workers=2)
-    ahead.run("step", [(i, compute(i)) for i in range(4)])
-    assert sorted(key for _step, key in ahead.ready) == [1, 2, 3]
+    memo.start()
+    memo.run("step", [(i, compute(i)) for i in range(4)])
+    assert all(memo.has("step", i) for i in range(4))
     out = Collector()
-    got = [ahead("step", i, compute(i), out) for i in range(4)]
+    got = [memo("step", i, compute(i), out) for i in range(4)]
     assert got[0] == "held" and os.getpid() not in got[1:]
+    assert memo.misses("step") == 0  # none computed here
     assert [p.line for p in out.problems] == [1, 2, 3]
 
 
@@ -151,16 +152,16 @@ def test_a_worker_hands_over_the_chapters_it_renders_and_keeps_none(example, mon
 
     from sitegen.book import BOOK_PAGE
     from sitegen.build import load_site
-    from sitegen.cache import BuildCache
+    from sitegen.engine.memo import Memo
     from sitegen.errors import Collector
     from sitegen.load.config import load_config
     from sitegen.pages import site_pages
-    from sitegen.reuse import PartCachingRenderer
+    from sitegen.engine.reuse import PartCachingRenderer
     from sitegen.theme import load_theme
 
     config = load_config(example)
     site = load_site(example, config, Collector())
-    memo = BuildCache()
+    memo = Memo(warm=True)
     renderer = PartCachingRenderer(load_theme(example, config.theme), site, memo)
     book = next(page for page in site_pages(site) if page.site_path == BOOK_PAGE)
 

@@ -1,5 +1,5 @@
 """A seed document's blocks: the `Block` record, and `Blocks`, the sequence of them
-that stays pickled: read from the cache, it unpickles on each read and keeps nothing.
+that stays packed: read from the cache, it unpacks on each read and keeps nothing.
 
 The build cache holds the parse of every seed, and a build reads each seed's text once
 or twice (its source page, the citations proven again): kept as one compressed `bytes`
@@ -10,7 +10,7 @@ a cold build, for 14 MB less.
 """
 from __future__ import annotations
 
-import pickle
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,9 +28,10 @@ class Block:
 
 
 class Blocks(Sequence):
-    """An immutable sequence of blocks that pickles to one compressed `bytes`. Unpickled,
-    it reads them from that on each use (take them once: `tuple(blocks)`), and knows
-    its paragraph count without reading."""
+    """An immutable sequence of blocks that packs to one compressed `bytes` (`packed`: the
+    blocks' fields as JSON rows, LZ4; also when pickled to another process). Made from
+    that (`from_packed`), it reads them from it on each use (take them once:
+    `tuple(blocks)`), and knows its paragraph count without reading."""
 
     __slots__ = ("_items", "_data", "paragraph_count")
 
@@ -41,7 +42,9 @@ class Blocks(Sequence):
 
     def _get(self) -> tuple[Block, ...]:
         if self._items is None:
-            return pickle.loads(lz4.block.decompress(self._data))
+            rows = json.loads(lz4.block.decompress(self._data).decode("utf-8", "surrogatepass"))
+            return tuple(Block(str(k), str(t), i if i is None else str(i), int(lv), int(ln),
+                               bool(pre)) for k, t, i, lv, ln, pre in rows)
         return self._items
 
     def __getitem__(self, index):
@@ -64,10 +67,22 @@ class Blocks(Sequence):
     def __repr__(self) -> str:
         return f"Blocks({self._get()!r})"
 
-    def __getstate__(self) -> tuple[bytes, int]:
+    def packed(self) -> tuple[bytes, int]:
+        """(the packed blocks, the paragraph count)."""
         if self._data is None:
-            self._data = lz4.block.compress(pickle.dumps(self._items, pickle.HIGHEST_PROTOCOL))
+            rows = [(b.kind, b.text, b.id, b.level, b.line, b.preformatted) for b in self._items]
+            self._data = lz4.block.compress(json.dumps(rows, ensure_ascii=False).encode(
+                "utf-8", "surrogatepass"))
         return self._data, self.paragraph_count
+
+    @classmethod
+    def from_packed(cls, data: bytes, paragraph_count: int) -> Blocks:
+        blocks = cls.__new__(cls)
+        blocks.__setstate__((data, paragraph_count))
+        return blocks
+
+    def __getstate__(self) -> tuple[bytes, int]:
+        return self.packed()
 
     def __setstate__(self, state: tuple[bytes, int]) -> None:
         self._items = None

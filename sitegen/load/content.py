@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cache import no_memo
+from ..memo import no_memo
 from ..errors import Collector, SiteError
 from .files import InputFiles, passed_over
 from .fields import SLUG_RE, Fields, PartialDate, parse_partial_date
@@ -203,8 +203,8 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -
 def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, out: Collector,
           memo) -> list:
     """Parse every file of a content folder (through the memo, by the digest of its bytes:
-    see load.files); problems go to `out`. A memo that can work ahead (`cache.Ahead`) is
-    first given every parse to do."""
+    see load.files); problems go to `out`. The memo is first given every parse to do
+    (to work out ahead, where it can)."""
     result, seen = [], {}
     files = _files(root, folder, suffixes, out)
     inputs = InputFiles(memo)
@@ -225,8 +225,7 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
         except OSError as exc:
             out.error(relpath, None, f"cannot read file: {exc.strerror or exc}",
                       code="read-error")
-    if hasattr(memo, "run"):
-        memo.run(step, list(jobs.values()), label=f"parsing {step}s")
+    memo.run(step, list(jobs.values()), label=f"parsing {step}s")
     for key, compute in jobs.values():
         try:
             item = memo(step, key, compute, out)
@@ -258,12 +257,12 @@ def _strays(root: Path, out: Collector) -> None:
 
 
 def load_briefings(root: Path, out: Collector, memo=no_memo) -> list[BriefingSource]:
-    """Every briefing; `memo` (see sitegen.cache) may reuse the parse of unchanged text.
+    """Every briefing; `memo` (see sitegen.memo) may reuse the parse of unchanged text.
     Also warns about files in content/ that are neither briefings nor topics."""
     _strays(root, out)
     return _load(root, BRIEFINGS_DIR, (".md",), "briefing", parse_briefing, out, memo)
 
 
 def load_topics(root: Path, out: Collector, memo=no_memo) -> list[TopicSource]:
-    """Every topic; `memo` (see sitegen.cache) may reuse the parse of unchanged text."""
+    """Every topic; `memo` (see sitegen.memo) may reuse the parse of unchanged text."""
     return _load(root, TOPICS_DIR, (".yaml", ".yml", ".md"), "topic", parse_topic, out, memo)

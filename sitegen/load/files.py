@@ -1,6 +1,6 @@
 """Input files by content digest, read only when needed.
 
-A parse is memoised under the digest of the file's bytes (see sitegen.cache). The digest
+A parse is memoised under the digest of the file's bytes (see sitegen.memo). The digest
 of a file whose metadata (size, modification and change times, inode) is the same as when
 it was last digested is taken from the memo, so a rebuild neither reads nor hashes the
 thousands of files that did not change. A file changed less than `SETTLE_NS` before the

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 
-from ..cache import no_memo
+from ..memo import no_memo
 from ..errors import Collector, Problem
 from .blocks import Block, Blocks
 from .files import InputFiles, passed_over
@@ -260,7 +260,7 @@ def _parse_job(seed_id: str, rel: str, path: Path, digest: str, fmt: str
 def load_seed_file(root: Path, path: Path, memo=no_memo, files: InputFiles | None = None,
                    sidecars: list[Path] | None = None) -> tuple[Seed | None, list[Problem]]:
     """One document and its sidecar. None when the document itself cannot be used.
-    `memo` (see sitegen.cache) may reuse the parse of unchanged bytes; `files`: the
+    `memo` (see sitegen.memo) may reuse the parse of unchanged bytes; `files`: the
     load's InputFiles (see load.files); `sidecars`: the document's sidecar files, when
     the caller listed them already."""
     root = Path(root)
@@ -338,8 +338,7 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
             docs.setdefault(p.stem.lower() if p.suffix.lower() in FORMATS else p.name, []).append(p)
     seeds: dict[str, Seed] = {}
     inputs, listed = InputFiles(memo), set(files)
-    if hasattr(memo, "run"):
-        _parse_ahead(root, docs, memo, inputs)
+    _parse_ahead(root, docs, memo, inputs)
     for paths in docs.values():
         if len(paths) > 1:
             names = " and ".join(_rel(root, p) for p in paths)
@@ -362,7 +361,7 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
 
 
 def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo, files: InputFiles) -> None:
-    """Hand the memo (a `cache.Ahead`) every parse `load_seeds` will ask for. Problems are
+    """Hand the memo (to work out ahead, where it can) every parse `load_seeds` will ask for. Problems are
     not reported here: the loop meets them in order."""
     jobs = []
     for paths in docs.values():

@@ -7,7 +7,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import replace
 
-from ..cache import Ahead, no_memo
+from ..memo import no_memo
 from ..errors import Collector
 from ..load.config import Config
 from ..load.content import BriefingSource, TopicSource
@@ -107,8 +107,9 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
                topic_sources: list[TopicSource], out: Collector, memo=no_memo,
                workers: int = 1) -> Site:
     """The resolved site graph; problems go to `out` (the caller raises on errors).
-    `memo` (see sitegen.cache) may reuse rendered Markdown, proven claims, related lists;
-    `workers` > 1 renders the briefings' Markdown on several cores."""
+    `memo` (see sitegen.memo) may reuse rendered Markdown, proven claims, related lists;
+    `workers` > 1 renders the briefings' Markdown on several cores, for a memo that
+    keeps what it is handed (`keep`)."""
     all_briefings = {b.slug: b for b in briefing_sources}
     topic_src = {t.slug: t for t in topic_sources}
     _check_topics(topic_src, all_briefings, out)
@@ -123,7 +124,6 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     for t in sorted(topic_src.values(), key=lambda t: t.slug):
         for name in (t.title, *t.aliases):
             names.setdefault(name, t.slug)
-    memo = Ahead(memo, workers) if workers > 1 else memo
     md = _CachedMarkdown(names, memo, out)
     index = SeedIndex(seeds)
     seed_ids = _hash("\n".join(seeds))
@@ -133,8 +133,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
              out), b.path, topic_src, all_briefings, published, seeds, out) for b in kept}
     md.prefetch([(b.body, links_of[b.slug]) for b in kept], workers)
     claims_jobs = {b.slug: _claims_job(b, seeds, seed_ids, index) for b in kept}
-    if workers > 1:
-        memo.run("claims", list(claims_jobs.values()), label="proving citations")
+    memo.run("claims", list(claims_jobs.values()), label="proving citations")
     briefings: dict[str, Briefing] = {}
     backlinks: dict[str, list[str]] = defaultdict(list)
     for b in kept:
@@ -226,7 +225,7 @@ class _CachedMarkdown:
         return self.names, text, tuple(links.items()), skip_topic
 
     def prefetch(self, jobs: list[tuple[str, dict[str, Link]]], workers: int) -> None:
-        """Render (text, links) jobs the memo (a `cache.Ahead`) does not hold yet, with
+        """Render (text, links) jobs the memo does not hold yet, with
         their plain text, on `workers` processes, for `render` and the body text to pick up."""
         if workers <= 1:
             return

@@ -14,12 +14,11 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta, nodes
 
-from .diskcache import code_digest
-from .errors import Collector
-from .fingerprint import Fingerprints
-from .model.site import Site
-from .pages import Page
-from .theme import Theme
+from ..errors import Collector
+from ..model.site import Site
+from ..pages import Page
+from ..theme import Theme
+from .digest import Fingerprints, code_digest
 
 
 def templates_digest(theme: Theme) -> bytes:
@@ -36,7 +35,7 @@ def templates_digest(theme: Theme) -> bytes:
 
 class PageKeys:
     """Keys of the pages and page pieces rendered by one Jinja environment for one site.
-    `memo` (see sitegen.cache) keeps the template analysis between builds."""
+    `memo` (see sitegen.memo) keeps the template analysis between builds."""
 
     def __init__(self, env: jinja2.Environment, theme: Theme, site: Site,
                  fingerprints: Fingerprints, memo):

@@ -1,16 +1,15 @@
 """Reusing the pages of the previous build: a page whose key (see `pagekey`) equals the
 one it had when the current output was written is not rendered again; its file stays.
+And the pieces of pages (`part()`), kept in the memo under keys of their own.
 
-The keys are kept in `.sitegen-cache/pages.json`, and trusted only while the output
-folder is the one the last build wrote (see `manifest.output_intact`).
+The pages' keys are kept in the store (`outputs`), and trusted only while the output
+folder is the one the last build wrote (see `record.output_intact`).
 """
 from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import os
-import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,19 +17,19 @@ from typing import BinaryIO, Callable, Iterator, TypeVar
 
 import lz4.block
 
-from . import progress, urls
-from .errors import Collector
-from .diskcache import CACHE_DIR, write_cache_file
-from .fingerprint import Fingerprints
-from .manifest import output_intact
-from .model.site import Site
+from .. import progress, urls
+from ..errors import Collector
+from ..model.site import Site
+from ..pages import Page
+from ..render import Renderer
+from ..theme import Theme
+from ..write import Kept
+from .codec import decode, encode
+from .digest import Fingerprints
 from .pagekey import PageKeys
-from .pages import Page
-from .render import Renderer
-from .theme import Theme
-from .write import Kept
+from .record import output_intact
+from .store import Store
 
-RECORD = "pages.json"
 T = TypeVar("T")
 _SPOOL_FOLDERS: set[str] = set()  # made by `prepare` in this process, not yet removed
 
@@ -50,7 +49,7 @@ class PartCachingRenderer(Renderer):
     In a worker process it hands what it renders over to the process that keeps the
     memo (`take_parts`, then `keep_parts` there), with the use of what it reused. New
     pieces go through a file as they are made (see `_spool`): a worker rendering a large
-    book would otherwise hold all its chapters, then a pickled copy of them to send.
+    book would otherwise hold all its chapters, then a copy of them to send.
     Call `close()` when done."""
 
     def __init__(self, theme: Theme, site: Site, memo, fingerprints: Fingerprints | None = None):
@@ -90,7 +89,8 @@ class PartCachingRenderer(Renderer):
         # otherwise hold every chapter until they end.
         value = compute()
         if step == "part":
-            pickle.dump((step, key, value), self._spool(), pickle.HIGHEST_PROTOCOL)
+            data = encode((step, key, value))
+            self._spool().write(len(data).to_bytes(4, "big") + data)
         else:  # a page: it comes back with its bytes, which it shares
             self._used.append((step, key, value))
         return value
@@ -102,7 +102,8 @@ class PartCachingRenderer(Renderer):
             _SPOOL_FOLDERS.add(self._folder)
 
     def _spool(self) -> BinaryIO:
-        """This worker's file of new pieces, (step, key, value) pickled one after another."""
+        """This worker's file of new pieces, (step, key, value) one after another, each
+        encoded (engine.codec) after its length in 4 bytes."""
         if self._spooled is None:
             fd, path = tempfile.mkstemp(dir=self._folder)
             self._spooled = (path, os.fdopen(fd, "wb"), 0)
@@ -145,7 +146,7 @@ class PartCachingRenderer(Renderer):
         file = self._open[path]
         file.seek(start)
         while file.tell() < end:
-            yield pickle.load(file)
+            yield decode(file.read(int.from_bytes(file.read(4), "big")))
 
     def close(self) -> None:
         """Remove the workers' spool files (after the last `keep_parts`)."""
@@ -174,14 +175,9 @@ def unpack(packed: bytes) -> str:
 class PageReuse:
     """Decides, page by page, whether the previous output's file can stand."""
 
-    def __init__(self, root: Path, out: Path, marker: str):
-        self.root, self.out = root, out
-        self.previous: dict[str, str] = {}
-        if output_intact(root, out, marker):
-            try:
-                self.previous = json.loads((root / CACHE_DIR / RECORD).read_text("utf-8"))
-            except (OSError, ValueError):
-                self.previous = {}
+    def __init__(self, store: Store, out: Path, marker: str):
+        self.out = out
+        self.previous = store.outputs() if output_intact(store, out, marker) else {}
         self.current: dict[str, str] = {}
 
     def split(self, pages: list[Page], renderer: PartCachingRenderer
@@ -212,7 +208,3 @@ class PageReuse:
         """For a page just rendered (in a worker, or here): its key for the record (into
         `current`, in this process), unless `split` worked it out already."""
         return None if rel in self.current else self.key(renderer.keys, page)
-
-    def save(self) -> None:
-        """Remember the keys of the output just written (after a successful build)."""
-        write_cache_file(self.root, RECORD, json.dumps(self.current, sort_keys=True).encode())

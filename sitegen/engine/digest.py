@@ -1,4 +1,5 @@
-"""Stable digests of build values: what a page's inputs are, in a short string.
+"""The one digest scheme of the engine: stable digests of build values (a memo entry's
+key, what a page's inputs are) in a short string, and `code_digest`, of sitegen itself.
 
 `Fingerprints()(value)` digests str, bytes, numbers, dates, paths, enums, tuples, lists,
 dicts, sets and dataclasses, recursively (type names included, so `1` and `"1"` or two
@@ -22,8 +23,11 @@ import enum
 import hashlib
 import itertools
 import operator
-from pathlib import PurePath
+from functools import lru_cache
+from pathlib import Path, PurePath
 from typing import Any
+
+from .. import __version__
 
 # Values digested by their repr, which is unambiguous for these types and never starts with "#".
 _ATOMS = frozenset({str, int, float, bool, type(None), complex, dt.date, dt.datetime, dt.time,
@@ -128,3 +132,14 @@ def _other(obj: Any, parts: list[str]) -> bool:
         return True
     parts.append(f"unique {next(_unique)}")  # unknown type: never equal to anything
     return False
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Digest of sitegen's version and every source file of the package (read once)."""
+    h = hashlib.blake2b(__version__.encode(), digest_size=16)
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()

@@ -21,24 +21,26 @@ kept in this process's memo (see reuse.PartCachingRenderer).
 """
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
-from .build import load_site, render_site
-from .cache import BuildCache
-from .errors import Collector, Problem
-from .fingerprint import Fingerprints
-from .gcpause import paused_gc
+from ..build import load_site, render_site
+from ..errors import Collector, Problem
+from ..gcpause import paused_gc
+from ..load.config import Config, load_config
+from ..model.site import Site
+from ..pages import Page
+from ..theme import Theme
+from ..write import update_site
+from .. import progress, urls
+from .digest import Fingerprints
+from .memo import Memo
 from .reuse import PartCachingRenderer
-from .load.config import Config, load_config
-from .model.site import Site
-from .pages import Page
-from .theme import Theme
-from .write import update_site
-from . import progress, urls
+from .store import Store
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -58,7 +60,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
 class CachingRenderer(PartCachingRenderer):
     """A Renderer that returns a page's previous HTML while the page's inputs are unchanged."""
 
-    def __init__(self, theme: Theme, site: Site, cache: BuildCache, fingerprints: Fingerprints,
+    def __init__(self, theme: Theme, site: Site, cache: Memo, fingerprints: Fingerprints,
                  compiled: CompiledTemplates | None = None):
         super().__init__(theme, site, cache, fingerprints)
         self.env.bytecode_cache = compiled
@@ -95,7 +97,7 @@ class MemoPages:
     """Which pages a rebuild renders (see build.iter_files): a page whose key the memo
     holds is taken from it here, the others are rendered (on several cores, when many)."""
 
-    def __init__(self, cache: BuildCache):
+    def __init__(self, cache: Memo):
         self.cache = cache
 
     def split(self, pages: list[Page], renderer: CachingRenderer
@@ -135,7 +137,7 @@ class IncrementalBuilder:
     def __init__(self, root: Path, out: Path, drafts: bool = False, workers: int = 1):
         self.root, self.out, self.drafts = Path(root), Path(out), drafts
         self.workers = workers  # > 1 only in a process without threads (see buildprocess)
-        self.cache = BuildCache()
+        self.cache = Memo(_store(self.root), workers, warm=True)
         self.fingerprints = Fingerprints()
         self.compiled = CompiledTemplates()
         self.written: dict[str, bytes] = {}
@@ -159,10 +161,24 @@ class IncrementalBuilder:
         files, pages = render_site(self.root, site, self._renderer, self.workers,
                                    MemoPages(self.cache), memo=self.cache)
         self.written, changed = update_site(self.out, files, self.written)
+        self.cache.save()
         self.cache.prune()
         self.fingerprints.prune()
         return Rebuilt(collector.warnings, pages, len(files), changed,
                        self.cache.misses("page"), time.perf_counter() - start)
 
+    def idle(self) -> None:
+        """Between builds: delete from the store what the latest build did not use."""
+        self.cache.collect()
+
     def _renderer(self, theme: Theme, site: Site) -> CachingRenderer:
         return CachingRenderer(theme, site, self.cache, self.fingerprints, self.compiled)
+
+
+def _store(root: Path) -> Store | None:
+    """The site's store, or None where there is no place for one (then the preview is
+    warm only in memory)."""
+    try:
+        return Store(root)
+    except (OSError, sqlite3.Error):
+        return None

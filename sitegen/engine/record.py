@@ -1,5 +1,6 @@
-"""Knowing that nothing changed: a stamp of every input of a build, and the record of
-the last successful build, so a no-change rebuild costs a walk over file metadata.
+"""Knowing what stands: a stamp of every input of a build, and the record of the last
+successful build in the store, so a no-change rebuild costs a walk over file metadata and
+the pages of the last build can stand while their keys are unchanged.
 
 The stamp covers config.yaml, sitegen.lock, everything under content/ and seeds/, the
 theme's folders (the site's and the bundled ones), the build options and sitegen's own
@@ -9,16 +10,15 @@ output replaced or removed since is noticed.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from pathlib import Path
 
-from .diskcache import CACHE_DIR, code_digest, write_cache_file
-from .errors import Problem
-from .load import files
+from ..errors import Problem
+from ..load import files
+from .digest import code_digest
+from .store import Store
 
-RECORD = "last-build.json"
 UNSETTLED = "+unsettled"
 
 
@@ -66,21 +66,22 @@ def _identity(marker: Path) -> list[int]:
     return [st.st_dev, st.st_ino, st.st_mtime_ns, folder.st_mtime_ns]
 
 
-def _record(root: Path, out: Path, marker: str) -> dict | None:
+def _record(store: Store, out: Path, marker: str) -> dict | None:
     """The last successful build's record, if `out` is still the folder it wrote."""
+    record = store.last_build()
     try:
-        record = json.loads((root / CACHE_DIR / RECORD).read_text(encoding="utf-8"))
-        if record["out"] == str(out.resolve()) and record["marker"] == _identity(out / marker):
+        if record and record["out"] == str(out.resolve()) \
+                and record["marker"] == _identity(out / marker):
             return record
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, KeyError, TypeError):
         pass
     return None
 
 
-def up_to_date(root: Path, out: Path, current: str, marker: str) -> list[Problem] | None:
+def up_to_date(store: Store, out: Path, current: str, marker: str) -> list[Problem] | None:
     """The warnings of the last build when it had this stamp and its output is still in
     place; None when a build is needed."""
-    record = _record(root, out, marker)
+    record = _record(store, out, marker)
     try:
         if record and record["stamp"] == current and not current.endswith(UNSETTLED):
             return [Problem(**w) for w in record["warnings"]]
@@ -89,20 +90,12 @@ def up_to_date(root: Path, out: Path, current: str, marker: str) -> list[Problem
     return None
 
 
-def output_intact(root: Path, out: Path, marker: str) -> bool:
+def output_intact(store: Store, out: Path, marker: str) -> bool:
     """Whether `out` is still the output folder the last successful build wrote."""
-    return _record(root, out, marker) is not None
+    return _record(store, out, marker) is not None
 
 
-def forget(root: Path) -> None:
-    """Drop the record (the output is about to change): until `remember`, nothing is trusted."""
-    try:
-        (root / CACHE_DIR / RECORD).unlink(missing_ok=True)
-    except OSError:  # then `remember` cannot write it either, and says so
-        pass
-
-
-def remember(root: Path, out: Path, marker: str, current: str, warnings: list[Problem]) -> None:
-    record = {"stamp": current, "out": str(out.resolve()), "marker": _identity(out / marker),
-              "warnings": [w.__dict__ for w in warnings]}
-    write_cache_file(root, RECORD, json.dumps(record, indent=1).encode())
+def record(out: Path, marker: str, current: str, warnings: list[Problem]) -> dict:
+    """The record of a build just done (see Store.commit_build)."""
+    return {"stamp": current, "out": str(out.resolve()), "marker": _identity(out / marker),
+            "warnings": [w.__dict__ for w in warnings]}

@@ -1,0 +1,204 @@
+"""The engine's memo (see sitegen.memo for the protocol the stages call): values kept in
+memory between the builds of one process (the live preview) and, for the steps in
+PERSISTED, in the store between processes (see engine.store).
+
+Rules:
+- An entry lives in memory under the stage's own key. A persisted step's entry is also
+  stored under the digest of that key (engine.digest), looked up there on a miss, and
+  written to the store when the stage settles (`settle`) or the build ends (`save`).
+- Call `start()` before each build. An entry used since then is *used*; `prune()` lets go
+  of the others once they are a fifth of the memory or more (forgetting walks them all),
+  and `collect()` deletes the unused ones from the store.
+- `run` works out a step's misses ahead on several cores (when there are enough to pay
+  for the forks); the stage then asks as usual and gets those values, problems and all.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from typing import Hashable, Sequence
+
+from ..errors import Collector, Problem
+from ..memo import Compute, T
+from .. import parallel
+from .digest import Fingerprints
+from .store import Store
+
+LOAD_STEPS = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims",
+              "related", "body-text")  # the load and model stages' (see `settle`)
+PERSISTED = (*LOAD_STEPS, "template-names", "part")
+
+
+class Memo:
+    """memo(step, key, compute, out) in memory, and in `store` when given; `workers` > 1
+    lets `run` work ahead on that many processes. A memo that is not `warm` (that of a
+    single build) computes the steps it does not persist every time: no later build in
+    this process could use them."""
+
+    def __init__(self, store: Store | None = None, workers: int = 1, warm: bool = False):
+        self.store, self.workers, self.warm = store, workers, warm
+        # (step, key) -> [value, problems, generation last used, digest or None]
+        self._entries: dict[tuple[str, Hashable], list] = {}
+        self._ready: dict[tuple[str, Hashable], tuple] = {}  # worked out ahead: `run`, `keep`
+        self._new: list[tuple[str, bytes, object, tuple]] = []  # not yet in the store
+        self._used: dict[str, set[bytes]] = defaultdict(set)  # digests used since `start`
+        self._digests = Fingerprints()
+        self.generation = 0
+        self.stats: Counter = Counter()
+        self._fresh = 0  # entries used since `start()`
+
+    def start(self) -> None:
+        self.generation += 1
+        self.stats.clear()
+        self._used = defaultdict(set)
+        self._fresh = 0
+        self._digests.start()
+
+    def __call__(self, step: str, key: Hashable, compute: Compute, out: Collector) -> T:
+        if not self.warm and step not in PERSISTED:
+            self.stats[step, "miss"] += 1
+            return compute(out)
+        entry = self._entries.get((step, key))
+        if entry is None:
+            entry = self._miss(step, key, compute)
+        else:
+            self.stats[step, "hit"] += 1
+            if entry[2] != self.generation:
+                self._use(step, entry)
+        out.extend(list(entry[1]))
+        return entry[0]
+
+    def _use(self, step: str, entry: list) -> None:
+        entry[2] = self.generation
+        self._fresh += 1
+        if entry[3] is not None:
+            self._used[step].add(entry[3])
+
+    def _miss(self, step: str, key: Hashable, compute: Compute) -> list:
+        digest = self._digest(step, key)
+        found = self._stored(step, digest)
+        if found is None:
+            ready = self._ready.pop((step, key), None)
+            if ready is None:
+                collector = Collector()
+                ready = (compute(collector), tuple(collector.problems))
+                self.stats[step, "miss"] += 1
+            if digest is not None:
+                self._new.append((step, digest, *ready))
+            found = (*ready, digest)
+        else:
+            self.stats[step, "hit"] += 1
+        entry = self._entries[(step, key)] = [found[0], tuple(found[1]), -1, found[2]]
+        self._use(step, entry)
+        return entry
+
+    def _digest(self, step: str, key: Hashable) -> bytes | None:
+        if self.store is None or step not in PERSISTED:
+            return None
+        return hashlib.blake2b(self._digests(key).encode("utf-8", "surrogatepass"),
+                               digest_size=16, person=step.encode()[:16]).digest()
+
+    def _stored(self, step: str, digest: bytes | None) -> tuple[object, tuple, bytes] | None:
+        if digest is None:
+            return None
+        found = self.store.get(step, digest)
+        return None if found is None else (*found, digest)
+
+    def has(self, step: str, key: Hashable) -> bool:
+        """Whether the value is known without computing it (one found in the store is
+        then held in memory, for the call that follows)."""
+        if (step, key) in self._entries or (step, key) in self._ready:
+            return True
+        if not self.warm and step not in PERSISTED:
+            return False
+        found = self._stored(step, self._digest(step, key))
+        if found is None:
+            return False
+        self._entries[(step, key)] = [found[0], tuple(found[1]), -1, found[2]]
+        return True
+
+    def touch(self, step: str, key: Hashable) -> None:
+        """Count as used an entry another process (a worker) used."""
+        entry = self._entries.get((step, key))
+        if entry is not None:
+            if entry[2] != self.generation:
+                self._use(step, entry)
+        else:
+            digest = self._digest(step, key)
+            if digest is not None:
+                self._used[step].add(digest)
+
+    def run(self, step: str, jobs: Sequence[tuple[Hashable, Compute]],
+            label: str | None = None) -> None:
+        todo = [job for job in jobs if not self.has(step, job[0])]
+        if self.workers <= 1 or len(todo) < parallel.MIN_ITEMS:
+            return
+        for (key, _compute), result in zip(todo, parallel.fork_map(
+                lambda job: _captured(job[1]), todo, self.workers, label=label)):
+            if result is not None:
+                self._ready[step, key] = result
+
+    def keep(self, step: str, key: Hashable, value) -> None:
+        self._ready[step, key] = (value, ())
+
+    # -- between builds ------------------------------------------------------------------
+
+    def settle(self, steps: Sequence[str]) -> None:
+        """Store the new entries of `steps` now and let go of them in memory: steps of a
+        stage that is done (loading), whose values the site graph does not hold (parsed
+        briefings, above all). The processes forked afterwards start smaller."""
+        steps = set(steps)
+        self._save(lambda step: step in steps)
+        self._entries = {k: e for k, e in self._entries.items() if k[0] not in steps}
+
+    def save(self) -> None:
+        """Store every new entry."""
+        self._save(lambda _step: True)
+
+    def _save(self, chosen) -> None:
+        if self.store is None:
+            return
+        todo = [entry for entry in self._new if chosen(entry[0])]
+        self._new = [entry for entry in self._new if not chosen(entry[0])]
+        if todo:
+            self.store.put(todo)
+
+    def used(self) -> dict[str, set[bytes]]:
+        """The digests of the persisted entries used since `start()`, by step."""
+        return {step: set(self._used.get(step, ())) for step in PERSISTED}
+
+    def collect(self) -> None:
+        """Delete from the store the entries not used since `start()`."""
+        if self.store is not None:
+            self.store.collect(self.used())
+
+    def prune(self) -> None:
+        if (len(self._entries) - self._fresh) * 5 >= len(self._entries) > 0:
+            self._entries = {k: e for k, e in self._entries.items()
+                             if e[2] == self.generation}
+        self._digests.prune()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def held_steps(self) -> set[str]:
+        """The steps of the entries held in memory."""
+        return {step for step, _key in self._entries}
+
+    def misses(self, step: str) -> int:
+        """Values of `step` computed since `start()`."""
+        return self.stats[step, "miss"]
+
+    def hits(self, step: str) -> int:
+        """Values of `step` handed out again since `start()`, from memory or the store."""
+        return self.stats[step, "hit"]
+
+
+def _captured(compute: Compute) -> tuple[T, tuple[Problem, ...]] | None:
+    """(value, problems), or None when the computation raised: the stage meets the error
+    itself, in order, when it asks for that step."""
+    collector = Collector()
+    try:
+        return compute(collector), tuple(collector.problems)
+    except Exception:  # noqa: BLE001 - raised again where the stage computes it
+        return None

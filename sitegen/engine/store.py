@@ -1,0 +1,228 @@
+"""The store: `.sitegen-cache/store.sqlite` (git-ignored, safe to delete), what one build
+leaves for the next. One SQLite database (standard library, WAL mode) of plain data:
+
+    meta(name PRIMARY KEY, value)         schema, code, home, last-build (JSON)
+    memo(step, key, value, problems)      a memoised step's value (see engine.codec) and
+                                          problems (JSON), under the digest of its key
+    outputs(path PRIMARY KEY, key)        each page of the last build's output, with the
+                                          key it was rendered from (see engine.pages)
+
+Rules:
+- It is used only by the sitegen code that wrote it (`code`: a digest of the package's
+  source) and only in the folder that made it (`home`: the site root's device and inode;
+  a site copied or downloaded with its store starts afresh). Anything else, or a
+  database that does not open, is emptied and started again; nothing in it is code.
+- Memo entries are keyed by everything their step read, so they are true whenever they
+  were written: `put` commits them as a stage settles. What says which output stands —
+  `outputs` and `last-build` — changes only in `commit_build`, in one transaction, after
+  the output is in place; `forget_build` first, before the output starts to change.
+- Entries a successful build did not use are deleted by `commit_build`, so the store
+  follows the site's size, not the number of edits.
+- A worker process (forked while the store is open) reads through a connection of its
+  own, never the one it inherited.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .. import __version__
+from .codec import Undecodable, decode, encode
+from .digest import code_digest
+
+CACHE_DIR = ".sitegen-cache"
+FILE = "store.sqlite"
+SCHEMA = "1"
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS memo(step TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+                                problems TEXT NOT NULL, PRIMARY KEY(step, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outputs(path TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+
+def cache_folder(root: Path) -> Path:
+    """`.sitegen-cache/` in the site root, made (and git-ignored) on first use."""
+    folder = Path(root) / CACHE_DIR
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
+    return folder
+
+
+class Store:
+    """The open store of the site at `root`; `log` hears why one was started afresh.
+    Raises OSError (or sqlite3.Error) when there is no place for one."""
+
+    def __init__(self, root: Path, log: Callable[[str], None] = lambda _m: None):
+        self.path = cache_folder(root) / FILE
+        self.log = log
+        self._home = _home(Path(root))
+        self._pid = os.getpid()
+        self._db = self._open()
+        self._reader: sqlite3.Connection | None = None  # in a worker process
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path.is_symlink():
+            raise OSError(f"{CACHE_DIR}/{FILE} is a symbolic link; not followed")
+        try:
+            return self._claimed(self._connect())
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            self.log(f"cache: started afresh ({CACHE_DIR}/{FILE} was damaged)")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        return self._claimed(self._connect())
+
+    def _claimed(self, db: sqlite3.Connection) -> sqlite3.Connection:
+        """`db`, emptied first unless this code made it in this folder (see the rules)."""
+        ours = {"schema": SCHEMA, "code": code_digest(), "home": self._home}
+        with _transaction(db):
+            found = dict(db.execute("SELECT name, value FROM meta"))
+            if any(found.get(name) != value for name, value in ours.items()):
+                if found:
+                    self.log(f"cache: started afresh ({CACHE_DIR}/{FILE} was made by other "
+                             "sitegen code or in another folder)")
+                for table in ("meta", "memo", "outputs"):
+                    db.execute(f"DELETE FROM {table}")
+                db.executemany("INSERT INTO meta VALUES (?, ?)",
+                               [*ours.items(), ("sitegen", __version__)])
+        return db
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                             check_same_thread=False)
+        # A store may come with a downloaded site: no schema-defined code, checked cells.
+        db.execute("PRAGMA trusted_schema = OFF")
+        db.execute("PRAGMA cell_size_check = ON")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.executescript(_TABLES)
+        return db
+
+    @staticmethod
+    def _meta(db: sqlite3.Connection, name: str) -> str | None:
+        try:
+            row = db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return row[0] if row else None
+
+    def _read(self) -> sqlite3.Connection:
+        """The connection of this process: a worker opens its own, read-only."""
+        if os.getpid() == self._pid:
+            return self._db
+        if self._reader is None:
+            self._reader = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                           check_same_thread=False)
+            self._reader.execute("PRAGMA trusted_schema = OFF")
+        return self._reader
+
+    # -- memo entries --------------------------------------------------------------------
+
+    def get(self, step: str, key: bytes) -> tuple[object, tuple] | None:
+        """(value, problems) stored for the step's key digest, or None (also for an entry
+        this code cannot read: it is computed again and replaced)."""
+        try:
+            row = self._read().execute("SELECT value, problems FROM memo WHERE step = ? AND "
+                                       "key = ?", (step, key)).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None:
+            return None
+        try:
+            value = decode(row[0])
+            problems = decode(row[1].encode())
+            if not isinstance(problems, tuple):
+                raise Undecodable("problems")
+        except Undecodable:
+            return None
+        return value, problems
+
+    def put(self, entries: Iterable[tuple[str, bytes, object, tuple]]) -> None:
+        """Keep (step, key digest, value, problems) entries, committed at once."""
+        rows = [(step, key, encode(value), encode(problems).decode())
+                for step, key, value, problems in entries]
+        with _transaction(self._db):
+            self._db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)", rows)
+
+    # -- the last build ------------------------------------------------------------------
+
+    def last_build(self) -> dict | None:
+        """What `commit_build` recorded of the last successful build, or None."""
+        value = self._meta(self._db, "last-build")
+        try:
+            record = json.loads(value) if value else None
+        except ValueError:
+            return None
+        return record if isinstance(record, dict) else None
+
+    def outputs(self) -> dict[str, str]:
+        """Output path -> page key, of the last successful build."""
+        return dict(self._db.execute("SELECT path, key FROM outputs"))
+
+    def forget_build(self) -> None:
+        """The output is about to change: until `commit_build`, no record of it stands."""
+        with _transaction(self._db):
+            self._db.execute("DELETE FROM meta WHERE name = 'last-build'")
+
+    def commit_build(self, record: dict, outputs: dict[str, str] | None,
+                     used: dict[str, set[bytes]]) -> None:
+        """In one transaction: the record of the build just done, its pages' keys (None:
+        leave them as they are) and, for each step in `used`, the deletion of every entry
+        not among the key digests listed."""
+        db = self._db
+        with _transaction(db):
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('last-build', ?)",
+                       (json.dumps(record),))
+            if outputs is not None:
+                db.execute("DELETE FROM outputs")
+                db.executemany("INSERT INTO outputs VALUES (?, ?)", outputs.items())
+            self._collect(used)
+
+    def collect(self, used: dict[str, set[bytes]]) -> None:
+        """For each step in `used`, delete every entry not among the key digests listed."""
+        with _transaction(self._db):
+            self._collect(used)
+
+    def _collect(self, used: dict[str, set[bytes]]) -> None:
+        db = self._db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS used(step TEXT, key BLOB, "
+                   "PRIMARY KEY(step, key)) WITHOUT ROWID")
+        db.execute("DELETE FROM temp.used")
+        db.executemany("INSERT OR IGNORE INTO temp.used VALUES (?, ?)",
+                       ((step, key) for step, keys in used.items() for key in keys))
+        db.executemany("DELETE FROM memo WHERE step = ? AND key NOT IN "
+                       "(SELECT key FROM temp.used WHERE step = ?)", [(s, s) for s in used])
+        db.execute("DELETE FROM temp.used")
+
+    def steps(self) -> dict[str, int]:
+        """How many entries each step has (for tests and the curious)."""
+        return dict(self._db.execute("SELECT step, count(*) FROM memo GROUP BY step"))
+
+    def close(self) -> None:
+        if os.getpid() == self._pid:
+            self._db.close()
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One transaction: all of it is committed, or none of it."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _home(root: Path) -> str:
+    st = root.resolve().stat()
+    return f"{st.st_dev}:{st.st_ino}"

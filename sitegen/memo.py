@@ -1,0 +1,46 @@
+"""How a stage asks for a value it may have worked out before: the memo protocol.
+
+A stage calls `memo(step, key, compute, out)`: `key` holds everything the result depends
+on (file bytes or their digest, resolved links, seed digests, …), so a remembered value is
+correct by construction. `compute(collector)` reports its problems into a fresh
+collector; a memo stores them with the value and replays them into `out` whenever it
+hands the value out again, so a build that reuses reports exactly what a clean one does.
+A step that raises is not remembered. Keys are tuples of str, bytes, numbers and frozen
+dataclasses.
+
+Three more calls let a stage spread work over cores without knowing what is remembered:
+`has(step, key)`; `run(step, [(key, compute), …], label)` works out ahead, on several
+cores, what the stage will then ask for one by one; `keep(step, key, value)` hands over
+a value worked out elsewhere.
+
+`no_memo` computes every time (a clean build); the engine (sitegen.engine.memo) remembers.
+The stages know only this protocol.
+"""
+from __future__ import annotations
+
+from typing import Callable, Hashable, Sequence, TypeVar
+
+from .errors import Collector
+
+T = TypeVar("T")
+Compute = Callable[[Collector], T]
+
+
+class _NoMemo:
+    """The memo of a clean build: computes every time, reports straight into `out`."""
+
+    def __call__(self, step: str, key: Hashable, compute: Compute, out: Collector) -> T:
+        return compute(out)
+
+    def has(self, step: str, key: Hashable) -> bool:
+        return False
+
+    def run(self, step: str, jobs: Sequence[tuple[Hashable, Compute]],
+            label: str | None = None) -> None:
+        """Nothing is worked out ahead: each value is computed when asked for."""
+
+    def keep(self, step: str, key: Hashable, value) -> None:
+        """Nothing is kept."""
+
+
+no_memo = _NoMemo()

@@ -1,0 +1,378 @@
+"""The store (`.sitegen-cache/store.sqlite`) and the no-change fast path: a warm build
+equals a cold one byte for byte; a damaged, stale, foreign or copied store is started
+afresh, never trusted; nothing in it can run code; a killed build leaves the last good
+state; what a build did not use is collected."""
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import edit, snapshot, write_site
+
+from sitegen.build import build
+from sitegen.engine import codec, store as store_module
+from sitegen.engine.memo import Memo
+from sitegen.engine.store import Store
+from sitegen.errors import Collector, Problem, SiteError
+from sitegen.load import files
+
+B = "content/briefings/harbour-reopens.md"
+EDITS = [
+    (B, "It reopened on Monday.", "It reopened on Monday morning."),
+    (B, "The [[harbour-town]] story.", "The [[harbour-town]] story, told again."),
+    ("seeds/harbour.txt", "ferries resume in 2024", "ferries resume in 2024, weather allowing"),
+    ("content/topics/harbour-town.yaml", "kind: place", "kind: place\naliases: [the harbour]"),
+    ("config.yaml", "title: Small site", "title: Small site, renamed"),
+    ("themes/default/templates/404.html", "Page not found", "Nothing here"),
+]
+
+
+def _pages(folder):
+    return {k: v for k, v in snapshot(folder).items() if k != ".sitegen-output"}
+
+
+def _rows(root, step=None):
+    """(step, key, value) of every memo entry, read with sqlite3 as any tool would."""
+    db = sqlite3.connect(root / ".sitegen-cache/store.sqlite")
+    try:
+        query = "SELECT step, key, value FROM memo" + (" WHERE step = ?" if step else "")
+        return set(db.execute(query, (step,) if step else ()))
+    finally:
+        db.close()
+
+
+def _steps(root):
+    store = Store(root)
+    try:
+        return store.steps()
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["fresh-files", "settled-files"])
+def test_warm_builds_equal_cold_builds_over_a_sequence_of_edits(small, example, settled,
+                                                                monkeypatch):
+    if settled:  # every file counts as unchanged since long: its digest is found by metadata
+        monkeypatch.setattr(files, "SETTLE_NS", -10**12)
+    write_site(small, {"themes/default/templates/404.html": (
+        example / "themes/default/templates/404.html").read_text()})
+    for rel, old, new in [(None, None, None)] + EDITS:
+        if rel:
+            edit(small, rel, old, new)
+        warm = build(small, out_dir=str(small / "warm"), workers=1)
+        cold = build(small, out_dir=str(small / "cold"), workers=1, cache=False)
+        assert warm.site is not None  # an input changed: it really built
+        assert [str(w) for w in warm.warnings] == [str(w) for w in cold.warnings]
+        assert _pages(small / "warm") == _pages(small / "cold"), rel
+    assert _steps(small)["markdown"] >= 1
+
+
+def test_second_build_without_changes_does_nothing_and_repeats_warnings(small, monkeypatch):
+    # The files were written just now: only settled files let a build stop at "nothing
+    # changed" (see test_oracle's racy-timestamp tests); here they count as settled.
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)
+    write_site(small, {"seeds/unused.txt": "Unused\n\nNobody cites this paragraph.\n"})
+    first = build(small, workers=1)
+    before = snapshot(small / "public")
+    messages = []
+    second = build(small, workers=1, log=messages.append)
+    assert second.site is None and "nothing changed" in messages[0]
+    assert [str(w) for w in second.warnings] == [str(w) for w in first.warnings]
+    assert snapshot(small / "public") == before
+    edit(small, B, "Monday", "Tuesday")
+    assert build(small, workers=1).site is not None
+    (small / "public/index.html").unlink()
+    (small / "public/.sitegen-output").unlink()
+    (small / "public/.sitegen-output").write_text("replaced by hand\n")
+    assert build(small, workers=1).site is not None
+
+
+def test_a_damaged_store_is_started_afresh(small):
+    build(small, workers=1)
+    path = small / ".sitegen-cache/store.sqlite"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    edit(small, B, "Monday", "Tuesday")
+    messages = []
+    build(small, workers=1, log=messages.append)
+    assert any(m.startswith("cache: started afresh") and "damaged" in m for m in messages)
+    assert "Tuesday" in (small / "public/briefings/harbour-reopens/index.html").read_text()
+    edit(small, B, "Tuesday", "Wednesday")
+    messages.clear()
+    build(small, workers=1, log=messages.append)
+    assert not [m for m in messages if m.startswith("cache: started afresh")]  # replaced
+
+
+def test_entries_that_name_other_code_are_never_run_but_computed_again(small, tmp_path,
+                                                                        monkeypatch):
+    build(small, workers=1)
+    forged = codec.encode(("x",)).replace(b'["T"', b'["D","os:system","touch PWNED"')
+    assert forged.startswith(b'["D","os:system"')
+    db = sqlite3.connect(small / ".sitegen-cache/store.sqlite")
+    with db:
+        db.execute("UPDATE memo SET value = ? WHERE step IN ('briefing', 'markdown')", (forged,))
+    db.close()
+    monkeypatch.chdir(tmp_path)
+    edit(small, "seeds/harbour.txt", "ferries resume", "ferries do resume")
+    build(small, workers=1)
+    assert not (tmp_path / "PWNED").exists()
+    build(small, out_dir=str(small / "cold"), workers=1, cache=False)
+    assert _pages(small / "public") == _pages(small / "cold")
+
+
+def test_the_codec_builds_only_sitegen_records_and_plain_values():
+    import datetime as dt
+
+    from markupsafe import Markup
+
+    from sitegen.load.blocks import Block, Blocks
+
+    value = (1, 2.5, None, True, "x\ud800", b"\x00\xff", [1, (2,)], {"a": (1,), 2: "b"},
+             frozenset({"p"}), dt.date(2024, 5, 1), Markup("<b>"),
+             Problem("a.md", 3, "careful", "warning"),
+             Blocks([Block("paragraph", "Text", "p1", line=3)]))
+    back = codec.decode(codec.encode(value))
+    assert back == value and type(back[6][1]) is tuple and type(back[10]) is Markup
+    assert back[12].paragraph_count == 1
+    for forged in (b'["D","os:system","ls"]', b'["D","sitegen.nowhere:X"]',
+                   b'["D","sitegen.engine.store:Store"]', b'{"a": 1}', b'["?"]', b"\xff"):
+        with pytest.raises(codec.Undecodable):
+            codec.decode(forged)
+    assert "sitegen.nowhere" not in sys.modules
+    with pytest.raises(TypeError, match="cannot hold"):
+        codec.encode(object())
+
+
+def test_a_store_made_in_another_folder_is_started_afresh(small, tmp_path):
+    """A site copied or downloaded with its store builds from its files, not the store."""
+    build(small, workers=1)
+    copy = tmp_path / "copy"
+    shutil.copytree(small, copy)
+    shutil.rmtree(copy / "public")
+    edit(copy, B, "Monday", "Tuesday")
+    messages = []
+    build(copy, workers=1, log=messages.append)
+    assert any("another folder" in m for m in messages if m.startswith("cache: started afresh"))
+    build(copy, out_dir=str(copy / "cold"), workers=1, cache=False)
+    assert _pages(copy / "public") == _pages(copy / "cold")
+
+
+def test_a_store_of_other_code_is_stale(small, monkeypatch):
+    build(small, workers=1)
+    assert _steps(small)["markdown"]
+    monkeypatch.setattr(store_module, "code_digest", lambda: "another version")
+    assert _steps(small) == {}
+
+
+def test_rebuild_renders_only_pages_whose_inputs_changed(example):
+    build(example, workers=1)
+    out = example / "public"
+    untouched = out / "topics/security-alliances/index.html"
+    edited = out / "briefings/donbas-false-flag-allegations/index.html"
+    asset = next((out / "assets").rglob("*.css"))
+    before = {p: p.stat().st_ino for p in (untouched, edited, asset)}
+    edit(example, "content/briefings/donbas-false-flag-allegations.md", "title: ",
+         "title: Updated ")
+    build(example, workers=1)
+    assert untouched.stat().st_ino == before[untouched]  # left as it was, not rendered again
+    assert asset.stat().st_ino == before[asset]  # same bytes: not written again
+    assert edited.stat().st_ino != before[edited]
+    assert "Updated " in edited.read_text()
+    build(example, out_dir=str(example / "cold"), workers=1, cache=False)
+    assert _pages(out) == _pages(example / "cold")
+
+
+def test_no_place_for_the_store_means_a_good_build_without_one(small):
+    (small / ".sitegen-cache").write_text("a file where the cache folder should be")
+    messages = []
+    result = build(small, workers=1, log=messages.append)
+    assert result.site is not None and any("cache: not used" in m for m in messages)
+    assert (small / "public/index.html").is_file()
+
+
+def test_a_store_that_cannot_be_written_does_not_fail_the_build(small):
+    build(small, workers=1)
+    path = small / ".sitegen-cache/store.sqlite"
+    db = sqlite3.connect(path)  # another process holds the write lock for the whole build
+    db.execute("BEGIN EXCLUSIVE")
+    try:
+        edit(small, B, "Monday", "Tuesday")
+        messages = []
+        original = store_module.sqlite3.connect
+        store_module.sqlite3.connect = lambda *a, **k: original(*a, **{**k, "timeout": 0.1})
+        try:
+            result = build(small, workers=1, log=messages.append)
+        finally:
+            store_module.sqlite3.connect = original
+    finally:
+        db.rollback()
+        db.close()
+    assert result.site is not None
+    assert any(m.startswith("cache: not") for m in messages)
+    assert "Tuesday" in (small / "public/briefings/harbour-reopens/index.html").read_text()
+
+
+def test_pages_are_rendered_again_by_other_sitegen_code(small, monkeypatch):
+    """Reused pages were made by this sitegen: after an upgrade every page renders anew."""
+    from sitegen.engine import pagekey, record
+    from sitegen.render import Renderer
+
+    build(small, workers=1)
+    rendered = []
+    stream = Renderer.stream
+    monkeypatch.setattr(Renderer, "stream", lambda self, page: rendered.append(page.site_path)
+                        or stream(self, page))
+    edit(small, B, "It reopened on Monday.", "It reopened on Monday morning.")
+    total = build(small, workers=1).pages
+    assert 0 < len(rendered) < total and "404.html" not in rendered
+    rendered.clear()
+    for module in (store_module, record, pagekey):
+        monkeypatch.setattr(module, "code_digest", lambda: "another version")
+    build(small, workers=1)
+    assert len(rendered) == total
+
+
+def test_an_edit_writes_only_the_entries_that_changed_and_collects_the_old(example):
+    build(example, workers=1)
+    before = _rows(example)
+    counts = _steps(example)
+    edit(example, "content/briefings/donbas-false-flag-allegations.md", "title: ",
+         "title: Updated ")
+    build(example, workers=1)
+    after = _rows(example)
+    written = {step for step, _key, _value in after - before}
+    dropped = {step for step, _key, _value in before - after}
+    assert "briefing" in written and "seed" not in written and "seed" not in dropped
+    assert "briefing" in dropped  # the edited briefing's old parse is collected
+    assert _steps(example) == counts  # the store follows the site's size, not the edits
+
+
+def test_a_rebuild_reads_only_the_files_that_changed(small, monkeypatch):
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)
+    (small / "seeds/other.txt").write_text("Another document.\n\nIts second paragraph.\n")
+    build(small, workers=1)
+    edit(small, B, "It reopened on Monday.", "It reopened on Monday morning.")
+    read = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda p: read.append(p.name) or real(p))
+    assert build(small, workers=1).site is not None
+    assert "harbour-reopens.md" in read
+    assert not {"other.txt", "harbour.txt", "harbour-town.yaml"} & set(read)
+
+
+def test_a_file_changed_just_now_is_read_whatever_its_metadata_says(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_text("one")
+    memo = Memo(warm=True)
+    digest = files.InputFiles(memo).digest(path, "a.md")
+    assert len(memo) == 0  # too recent to be known by its metadata: read every time
+    path.write_text("two")
+    assert files.InputFiles(memo).digest(path, "a.md") != digest
+
+
+def test_a_file_changed_during_the_build_is_an_error_not_a_wrong_parse(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_text("one")
+    digest = files.InputFiles(Memo()).digest(path, "a.md")
+    path.write_text("two")
+    with pytest.raises(SiteError, match="a.md: .*changed while the site was being built"):
+        files.InputFiles.data(path, "a.md", digest)
+
+
+def test_pieces_reused_in_worker_processes_stay_in_the_store(example, monkeypatch):
+    import sitegen.build as build_module
+
+    monkeypatch.setattr(build_module, "LARGE_SITE", 0)  # fork even for the few pages of an edit
+    build(example, workers=2)
+    chapters = _steps(example)["part"]
+    assert chapters >= 3
+    path = next((example / "content/briefings").glob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    build(example, workers=2)  # the book renders in a worker, reusing all but one chapter
+    assert _steps(example)["part"] == chapters  # the reused kept, the replaced collected
+    build(example, out_dir=str(example / "cold"), workers=1, cache=False)
+    assert _pages(example / "public") == _pages(example / "cold")
+
+
+def test_a_settled_step_is_stored_and_let_go_of(tmp_path):
+    store = Store(tmp_path)
+    memo = Memo(store)
+    memo.start()
+    parsed = memo("briefing", "b1", lambda _o: ("parsed b1",), Collector())
+    memo.settle(["briefing"])
+    assert "briefing" not in memo.held_steps() and _steps(tmp_path) == {"briefing": 1}
+    memo("part", "p1", lambda _o: b"piece", Collector())
+    memo.save()
+    store.close()
+    assert _steps(tmp_path) == {"briefing": 1, "part": 1}
+    again = Memo(Store(tmp_path))
+    assert again("briefing", "b1", lambda _o: "computed", Collector()) == parsed
+
+
+def test_pages_render_after_the_load_stage_let_go_of_its_entries(example, monkeypatch):
+    # what the memo held for loading (parsed briefings above all) is not carried into
+    # the processes forked to render pages
+    from sitegen.engine.memo import LOAD_STEPS
+    from sitegen.engine.reuse import PartCachingRenderer
+
+    held = []
+    prepare = PartCachingRenderer.prepare
+
+    def noted(renderer):
+        held.append(renderer.memo.held_steps())
+        return prepare(renderer)
+
+    monkeypatch.setattr(PartCachingRenderer, "prepare", noted)
+    build(example, workers=2)
+    assert held and not held[0] & set(LOAD_STEPS)
+    assert _steps(example)["briefing"] and _steps(example)["markdown"]  # stored
+
+
+def test_the_books_chapters_are_kept_compressed(example):
+    from sitegen.engine.reuse import unpack
+
+    build(example, workers=1)
+    rows = _rows(example, "part")
+    assert rows
+    for _step, _key, value in rows:
+        packed = codec.decode(value)
+        html = unpack(packed)
+        assert '<section class="book-briefing"' in html and len(packed) < len(html.encode()) / 2
+
+
+def test_two_builds_of_one_site_at_once_both_succeed(example):
+    """Builds of one site into two output folders share the store."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    runs = [subprocess.Popen([sys.executable, "-m", "sitegen", "build", "--root", str(example),
+                              "--out", str(example / out), "-q"], env=env)
+            for out in ("one", "two")]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0]
+    assert _pages(example / "one") == _pages(example / "two")
+    assert _steps(example)["briefing"] == len(list((example / "content/briefings").glob("*.md")))
+
+
+def test_a_killed_build_leaves_the_last_good_state(example):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    assert subprocess.run([sys.executable, "-m", "sitegen", "build", "--root", str(example),
+                           "-j", "1"], env=env).returncode == 0
+    for path in (example / "content/briefings").glob("*.md"):
+        path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Re ", 1),
+                        encoding="utf-8")
+    run = subprocess.Popen([sys.executable, "-m", "sitegen", "build", "--root", str(example),
+                            "-j", "1"], env=env, stderr=subprocess.PIPE, text=True)
+    for line in run.stderr:  # killed once the output starts to change
+        if "writing" in line or "rendering" in line or line.startswith("loaded"):
+            run.send_signal(signal.SIGKILL)
+            break
+    run.wait(timeout=60)
+    build(example, workers=1)
+    build(example, out_dir=str(example / "cold"), workers=1, cache=False)
+    assert _pages(example / "public") == _pages(example / "cold")
