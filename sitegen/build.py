@@ -123,7 +123,7 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
                                                  label="rendering pages"):
             if key is not None:
-                reuse.current[rel] = key
+                reuse.rendered(rel, key)
             page_renderer.keep_parts(parts)
             yield rel, content
     finally:
@@ -178,12 +178,12 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics in {time.perf_counter() - start:.2f} s")
     with write_errors(out_path), output_lock(out_path, say):
-        reuse = PageReuse(store, out_path, MARKER) if store else None
+        reuse = PageReuse(store, out_path, MARKER, memo) if store else None
         renderer = partial(PartCachingRenderer, memo=memo) if store else Renderer
         writer = OutputWriter(out_path)
         # Once the output starts to change, the last build's record no longer describes it.
         pages, files = writer.write(
-            iter_files(root, site, renderer, workers, reuse, writer.put),
+            iter_files(root, site, renderer, workers, reuse, writer.put, memo),
             before_change=lambda: store and _saved(say, store.forget_build))
         say(f"wrote {pages} pages ({files} files) at {time.perf_counter() - start:.2f} s")
         largest = largest_files(out_path)

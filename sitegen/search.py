@@ -245,8 +245,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo
         done = next(fresh) if g in missing_set else None
         files, packed = memo("search", key, lambda _out: done or docs.group(g), out)
         yield from files
-        for word, data in packed.items():
-            postings[word].frombytes(data)
+        _unpack(packed, postings)
     docs = fresh = None  # let go of the documents' text before the term shards
     firsts: list[str] = []
     yield from _term_shards(postings, firsts, memo)
@@ -306,7 +305,8 @@ class _Documents:
                 tuple((s.seed.id, s.seed.digest, s.seed.title, self.link(s.site_path))
                       for s in self.sources[first:last + 1]))
 
-    def group(self, g: tuple[str, int]) -> tuple[list[tuple[str, bytes]], dict[str, bytes]]:
+    def group(self, g: tuple[str, int]) -> tuple[list[tuple[str, bytes]], tuple]:
+        """The group's document shards, and its postings packed (see `_pack`)."""
         kind, start = g
         per = PER_SHARD[kind == "p"]
         if kind == "b":
@@ -316,7 +316,7 @@ class _Documents:
             postings = _Postings(PARAGRAPH_FIELDS, self.paragraph_average)
             records = self._paragraphs(postings, start, start + per * GROUP)
         files = list(_doc_shards(kind, records, per, start // per))
-        return files, {word: flat.tobytes() for word, flat in postings.lists.items()}
+        return files, _pack(postings.lists)
 
     def _record(self, b) -> list:
         """A briefing as the browser shows it (see the module doc)."""
@@ -343,6 +343,22 @@ class _Documents:
                 postings.add(2 * j + 1, [text])
                 yield [source.seed.title, self.link(f"{source.site_path}#{pid}"), pid, text]
             j += 1
+
+
+def _pack(lists: dict[str, array]) -> tuple[str, bytes, bytes]:
+    """Postings as three values, whatever their number: the words joined by newlines
+    (which no word holds), each word's posting count and all postings, as 32-bit arrays."""
+    return ("\n".join(lists), array("I", map(len, lists.values())).tobytes(),
+            b"".join(flat.tobytes() for flat in lists.values()))
+
+
+def _unpack(packed: tuple[str, bytes, bytes], postings: defaultdict[str, array]) -> None:
+    """Append packed postings (see `_pack`) to `postings`."""
+    words, counts, data = packed
+    view, at = memoryview(data), 0
+    for word, count in zip(words.split("\n") if words else (), array("I", counts)):
+        postings[word].frombytes(view[at:at + 4 * count])
+        at += 4 * count
 
 
 def _doc_shards(name: str, docs: Iterator[list], per: int, number: int

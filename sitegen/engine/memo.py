@@ -26,7 +26,9 @@ from .store import Store
 
 LOAD_STEPS = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims",
               "related", "body-text")  # the load and model stages' (see `settle`)
-PERSISTED = (*LOAD_STEPS, "template-names", "part")
+STREAMED = ("search", "part")  # large values, each used once by a build (see `_miss`)
+PERSISTED = (*LOAD_STEPS, "template-names", *STREAMED)
+_BATCH = 32  # streamed entries stored at a time
 
 
 class Memo:
@@ -40,6 +42,7 @@ class Memo:
         # (step, key) -> [value, problems, generation last used, digest or None]
         self._entries: dict[tuple[str, Hashable], list] = {}
         self._ready: dict[tuple[str, Hashable], tuple] = {}  # worked out ahead: `run`, `keep`
+        self._unknown: dict[tuple[str, Hashable], bytes] = {}  # digests `has` found nowhere
         self._new: list[tuple[str, bytes, object, tuple]] = []  # not yet in the store
         self._used: dict[str, set[bytes]] = defaultdict(set)  # digests used since `start`
         self._digests = Fingerprints()
@@ -51,6 +54,7 @@ class Memo:
         self.generation += 1
         self.stats.clear()
         self._used = defaultdict(set)
+        self._unknown = {}
         self._fresh = 0
         self._digests.start()
 
@@ -75,8 +79,8 @@ class Memo:
             self._used[step].add(entry[3])
 
     def _miss(self, step: str, key: Hashable, compute: Compute) -> list:
-        digest = self._digest(step, key)
-        found = self._stored(step, digest)
+        digest = self._unknown.pop((step, key), None) or self._digest(step, key)
+        found = None if (step, key) in self._ready else self._stored(step, digest)
         if found is None:
             ready = self._ready.pop((step, key), None)
             if ready is None:
@@ -88,9 +92,23 @@ class Memo:
             found = (*ready, digest)
         else:
             self.stats[step, "hit"] += 1
-        entry = self._entries[(step, key)] = [found[0], tuple(found[1]), -1, found[2]]
+        entry = [found[0], tuple(found[1]), -1, found[2]]
         self._use(step, entry)
+        if self.warm or step not in STREAMED:
+            self._entries[(step, key)] = entry
+        elif len(self._new) >= _BATCH:
+            # A single build holds no streamed value once it is used: it goes to the store.
+            self._save(STREAMED.__contains__)
         return entry
+
+    def digest(self, step: str, key: Hashable) -> bytes | None:
+        """The 16-byte digest a persisted step's entry is stored under (None: not stored)."""
+        return self._digest(step, key)
+
+    def use(self, step: str, digests: bytes) -> None:
+        """Count as used the entries of `step` under these digests (16 bytes each, joined):
+        those a page read that stands as it is."""
+        self._used[step].update(digests[i:i + 16] for i in range(0, len(digests), 16))
 
     def _digest(self, step: str, key: Hashable) -> bytes | None:
         if self.store is None or step not in PERSISTED:
@@ -105,17 +123,17 @@ class Memo:
         return None if found is None else (*found, digest)
 
     def has(self, step: str, key: Hashable) -> bool:
-        """Whether the value is known without computing it (one found in the store is
-        then held in memory, for the call that follows)."""
+        """Whether the value is known without computing it."""
         if (step, key) in self._entries or (step, key) in self._ready:
             return True
         if not self.warm and step not in PERSISTED:
             return False
-        found = self._stored(step, self._digest(step, key))
-        if found is None:
-            return False
-        self._entries[(step, key)] = [found[0], tuple(found[1]), -1, found[2]]
-        return True
+        digest = self._digest(step, key)
+        if digest is not None and self.store.has(step, digest):
+            return True
+        if digest is not None:
+            self._unknown[(step, key)] = digest  # for the call that computes it
+        return False
 
     def touch(self, step: str, key: Hashable) -> None:
         """Count as used an entry another process (a worker) used."""

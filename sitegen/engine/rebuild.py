@@ -117,6 +117,9 @@ class MemoPages:
         """Nothing to record: the memo holds the keys of what was rendered."""
         return None
 
+    def rendered(self, _rel, _record) -> None:
+        """Nothing to note (see key_after)."""
+
 
 @dataclass
 class Rebuilt:

@@ -57,6 +57,7 @@ class PartCachingRenderer(Renderer):
         self.memo = memo
         self.keys = PageKeys(self.env, theme, site, fingerprints or Fingerprints(), memo)
         self._used: list[tuple[str, tuple, object]] = []  # since `take_parts`: see there
+        self._read: list[tuple] = []  # keys of the pieces read since `take_reads`
         self._home = os.getpid()  # the process whose memo is saved; others are workers
         self._folder: str | None = None  # where workers spool new pieces: made here, lazily
         self._spooled: tuple | None = None  # in a worker: (path, file, offset taken so far)
@@ -75,6 +76,7 @@ class PartCachingRenderer(Renderer):
             return pack(made[0])
 
         packed = self.remembered("part", key, compute)
+        self._read.append(key)
         return (made[0] if made else unpack(packed)), packed
 
     def remembered(self, step: str, key: tuple, compute: Callable[[], T]) -> T:
@@ -94,6 +96,12 @@ class PartCachingRenderer(Renderer):
         else:  # a page: it comes back with its bytes, which it shares
             self._used.append((step, key, value))
         return value
+
+    def take_reads(self) -> bytes:
+        """The digests of the pieces read since last asked (those of one page), joined:
+        while the page stands, they are in use (see PageReuse)."""
+        read, self._read = self._read, []
+        return b"".join(self.memo.digest("part", key) or b"" for key in read)
 
     def prepare(self) -> None:
         """Before forking workers: make the folder they spool new pieces in."""
@@ -173,12 +181,14 @@ def unpack(packed: bytes) -> str:
 
 
 class PageReuse:
-    """Decides, page by page, whether the previous output's file can stand."""
+    """Decides, page by page, whether the previous output's file can stand. A page that
+    stands keeps in use the pieces it was made of (`reads`: their digests), so the store
+    keeps them for the day the page changes."""
 
-    def __init__(self, store: Store, out: Path, marker: str):
-        self.out = out
+    def __init__(self, store: Store, out: Path, marker: str, memo):
+        self.out, self.memo = out, memo
         self.previous = store.outputs() if output_intact(store, out, marker) else {}
-        self.current: dict[str, str] = {}
+        self.current: dict[str, tuple[str, bytes]] = {}  # path -> (key, reads)
 
     def split(self, pages: list[Page], renderer: PartCachingRenderer
               ) -> tuple[list[tuple[str, Kept]], list[Page]]:
@@ -192,10 +202,14 @@ class PageReuse:
         for done, page in enumerate(pages, 1):
             progress.tick("checking pages", done, len(pages))
             rel = urls.output_file(page.site_path)
-            key = self.current[rel] = self.key(keys, page)
-            if self.previous.get(rel) == key and (self.out / rel).is_file():
+            key = self.key(keys, page)
+            before = self.previous.get(rel)
+            if before and before[0] == key and (self.out / rel).is_file():
                 reused.append((rel, Kept()))
+                self.current[rel] = before
+                self.memo.use("part", before[1])
             else:
+                self.current[rel] = (key, b"")
                 fresh.append(page)
         return reused, fresh
 
@@ -204,7 +218,14 @@ class PageReuse:
         """The page's key, as kept in the record."""
         return hashlib.blake2b(repr(keys.page(page)).encode(), digest_size=16).hexdigest()
 
-    def key_after(self, renderer: PartCachingRenderer, page: Page, rel: str) -> str | None:
-        """For a page just rendered (in a worker, or here): its key for the record (into
-        `current`, in this process), unless `split` worked it out already."""
-        return None if rel in self.current else self.key(renderer.keys, page)
+    def key_after(self, renderer: PartCachingRenderer, page: Page, rel: str
+                  ) -> tuple[str | None, bytes]:
+        """For a page just rendered (in a worker, or here): its key for the record, unless
+        `split` worked it out already, and the digests of the pieces it read."""
+        return (None if rel in self.current else self.key(renderer.keys, page),
+                renderer.take_reads())
+
+    def rendered(self, rel: str, record: tuple[str | None, bytes]) -> None:
+        """Note what `key_after` gave for a page (in this process)."""
+        key, reads = record
+        self.current[rel] = (key or self.current[rel][0], reads)

@@ -2,10 +2,12 @@
 leaves for the next. One SQLite database (standard library, WAL mode) of plain data:
 
     meta(name PRIMARY KEY, value)         schema, code, home, last-build (JSON)
-    memo(step, key, value, problems)      a memoised step's value (see engine.codec) and
-                                          problems (JSON), under the digest of its key
-    outputs(path PRIMARY KEY, key)        each page of the last build's output, with the
-                                          key it was rendered from (see engine.pages)
+    memo(step, key, value, problems)      a memoised step's value and problems (see
+                                          engine.codec; b"": none), under the digest of
+                                          its key
+    outputs(path PRIMARY KEY, key, reads) each page of the last build's output, with the
+                                          key it was rendered from and the digests of
+                                          the memo entries it read (see engine.reuse)
 
 Rules:
 - It is used only by the sitegen code that wrote it (`code`: a digest of the package's
@@ -36,12 +38,12 @@ from .digest import code_digest
 
 CACHE_DIR = ".sitegen-cache"
 FILE = "store.sqlite"
-SCHEMA = "1"
+SCHEMA = "4"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS memo(step TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
-                                problems TEXT NOT NULL, PRIMARY KEY(step, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS outputs(path TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID;
+                                problems BLOB NOT NULL, UNIQUE(step, key));
+CREATE TABLE IF NOT EXISTS outputs(path TEXT PRIMARY KEY, key TEXT NOT NULL, reads BLOB NOT NULL);
 """
 
 
@@ -66,6 +68,7 @@ class Store:
         self._pid = os.getpid()
         self._db = self._open()
         self._reader: sqlite3.Connection | None = None  # in a worker process
+        self._keys: dict[str, set[bytes]] = {}  # step -> the key digests stored, once asked
 
     def _open(self) -> sqlite3.Connection:
         if self.path.is_symlink():
@@ -99,6 +102,7 @@ class Store:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                              check_same_thread=False)
         # A store may come with a downloaded site: no schema-defined code, checked cells.
+        db.execute("PRAGMA page_size = 16384")  # values are kilobytes: fewer overflow pages
         db.execute("PRAGMA trusted_schema = OFF")
         db.execute("PRAGMA cell_size_check = ON")
         db.execute("PRAGMA journal_mode = WAL")
@@ -130,6 +134,8 @@ class Store:
         """(value, problems) stored for the step's key digest, or None (also for an entry
         this code cannot read: it is computed again and replaced)."""
         try:
+            if key not in self._stored_keys(step):
+                return None
             row = self._read().execute("SELECT value, problems FROM memo WHERE step = ? AND "
                                        "key = ?", (step, key)).fetchone()
         except sqlite3.Error:
@@ -138,19 +144,44 @@ class Store:
             return None
         try:
             value = decode(row[0])
-            problems = decode(row[1].encode())
+            problems = decode(row[1]) if row[1] else ()
             if not isinstance(problems, tuple):
                 raise Undecodable("problems")
         except Undecodable:
             return None
         return value, problems
 
-    def put(self, entries: Iterable[tuple[str, bytes, object, tuple]]) -> None:
-        """Keep (step, key digest, value, problems) entries, committed at once."""
-        rows = [(step, key, encode(value), encode(problems).decode())
-                for step, key, value, problems in entries]
+    def has(self, step: str, key: bytes) -> bool:
+        """Whether an entry is stored for the step's key digest (it may still turn out
+        unreadable: then `get` says None)."""
+        try:
+            return key in self._stored_keys(step)
+        except sqlite3.Error:
+            return False
+
+    def _stored_keys(self, step: str) -> set[bytes]:
+        """The key digests of a step, read at once on first use: a cold build asks for
+        every entry, and finds none, without a query each."""
+        if step not in self._keys:
+            self._keys[step] = {row[0] for row in self._read().execute(
+                "SELECT key FROM memo WHERE step = ?", (step,))}
+        return self._keys[step]
+
+    def put(self, entries: list[tuple[str, bytes, object, tuple]]) -> None:
+        """Keep (step, key digest, value, problems) entries, committed at once. Each is
+        encoded as it is inserted, and let go of: a cold build of a large site stores
+        hundreds of MB, which this process never holds at once."""
+        self._write(entries)
+        for step, key, _value, _problems in entries:
+            if step in self._keys:
+                self._keys[step].add(key)
+
+    def _write(self, entries: list[tuple[str, bytes, object, tuple]]) -> None:
         with _transaction(self._db):
-            self._db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)",
+                ((step, key, encode(value), encode(problems) if problems else b"")
+                 for step, key, value, problems in entries))
 
     # -- the last build ------------------------------------------------------------------
 
@@ -163,16 +194,17 @@ class Store:
             return None
         return record if isinstance(record, dict) else None
 
-    def outputs(self) -> dict[str, str]:
-        """Output path -> page key, of the last successful build."""
-        return dict(self._db.execute("SELECT path, key FROM outputs"))
+    def outputs(self) -> dict[str, tuple[str, bytes]]:
+        """Output path -> (page key, digests of the pieces it read), of the last build."""
+        return {path: (key, bytes(reads)) for path, key, reads
+                in self._db.execute("SELECT path, key, reads FROM outputs")}
 
     def forget_build(self) -> None:
         """The output is about to change: until `commit_build`, no record of it stands."""
         with _transaction(self._db):
             self._db.execute("DELETE FROM meta WHERE name = 'last-build'")
 
-    def commit_build(self, record: dict, outputs: dict[str, str] | None,
+    def commit_build(self, record: dict, outputs: dict[str, tuple[str, bytes]] | None,
                      used: dict[str, set[bytes]]) -> None:
         """In one transaction: the record of the build just done, its pages' keys (None:
         leave them as they are) and, for each step in `used`, the deletion of every entry
@@ -183,7 +215,8 @@ class Store:
                        (json.dumps(record),))
             if outputs is not None:
                 db.execute("DELETE FROM outputs")
-                db.executemany("INSERT INTO outputs VALUES (?, ?)", outputs.items())
+                db.executemany("INSERT INTO outputs VALUES (?, ?, ?)",
+                               ((path, *entry) for path, entry in outputs.items()))
             self._collect(used)
 
     def collect(self, used: dict[str, set[bytes]]) -> None:
@@ -196,6 +229,7 @@ class Store:
         db.execute("CREATE TEMP TABLE IF NOT EXISTS used(step TEXT, key BLOB, "
                    "PRIMARY KEY(step, key)) WITHOUT ROWID")
         db.execute("DELETE FROM temp.used")
+        self._keys = {}
         db.executemany("INSERT OR IGNORE INTO temp.used VALUES (?, ?)",
                        ((step, key) for step, keys in used.items() for key in keys))
         db.executemany("DELETE FROM memo WHERE step = ? AND key NOT IN "
