@@ -384,3 +384,33 @@ def test_a_few_large_pages_are_rendered_where_they_are_kept(example, tmp_path, m
     log.unlink()
     build(example, workers=2)
     assert str(os.getpid()) not in set(log.read_text().split())
+
+
+def test_a_restarted_preview_starts_warm_from_the_store(example, tmp_path):
+    first = IncrementalBuilder(example, tmp_path / "one")
+    first.build()
+    again = IncrementalBuilder(example, tmp_path / "two")  # as a new preview would
+    result = again.build()
+    memo = again.cache
+    assert memo.misses("seed") == memo.misses("briefing") == memo.misses("markdown") == 0
+    assert memo.hits("briefing") >= 4
+    assert result.rendered == result.pages  # its own output folder: every page is written
+    build(example, out_dir=str(tmp_path / "clean"), cache=False)
+    def pages(folder):
+        return {k: v for k, v in snapshot(folder).items() if k != ".sitegen-output"}
+
+    assert pages(tmp_path / "two") == pages(tmp_path / "clean")
+
+
+def test_the_preview_collects_what_its_builds_no_longer_use(example, tmp_path):
+    from sitegen.engine.store import Store
+
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    count = Store(example).steps()["briefing"]
+    for word in ("First", "Second", "Third"):
+        edit(example, BRIEFING, "## ", f"## {word} ")
+        builder.build()
+    assert Store(example).steps()["briefing"] > count  # the edits' parses, stored
+    builder.idle()
+    assert Store(example).steps()["briefing"] == count

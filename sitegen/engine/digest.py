@@ -1,5 +1,10 @@
-"""The one digest scheme of the engine: stable digests of build values (a memo entry's
-key, what a page's inputs are) in a short string, and `code_digest`, of sitegen itself.
+"""The engine's digests: of a memo entry's key (`key_digest`), of build values — what a
+page's inputs are — in a short string (`Fingerprints`), and of sitegen itself
+(`code_digest`).
+
+A key is a tuple of str, bytes, numbers and frozen dataclasses of those, whose repr is
+unambiguous and made in C: its digest is that of its repr. Values are object graphs
+shared between pages and builds: `Fingerprints` walks them, remembering what it saw.
 
 `Fingerprints()(value)` digests str, bytes, numbers, dates, paths, enums, tuples, lists,
 dicts, sets and dataclasses, recursively (type names included, so `1` and `"1"` or two
@@ -132,6 +137,12 @@ def _other(obj: Any, parts: list[str]) -> bool:
         return True
     parts.append(f"unique {next(_unique)}")  # unknown type: never equal to anything
     return False
+
+
+def key_digest(step: str, key) -> bytes:
+    """16 bytes naming a memo entry (see the module doc for what a key holds)."""
+    return hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"), digest_size=16,
+                           person=step.encode()[:16]).digest()
 
 
 @lru_cache(maxsize=1)

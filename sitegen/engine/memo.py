@@ -14,14 +14,13 @@ Rules:
 """
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from typing import Hashable, Sequence
 
 from ..errors import Collector, Problem
 from ..memo import Compute, T
 from .. import parallel
-from .digest import Fingerprints
+from .digest import key_digest
 from .store import Store
 
 LOAD_STEPS = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims",
@@ -45,7 +44,6 @@ class Memo:
         self._unknown: dict[tuple[str, Hashable], bytes] = {}  # digests `has` found nowhere
         self._new: list[tuple[str, bytes, object, tuple]] = []  # not yet in the store
         self._used: dict[str, set[bytes]] = defaultdict(set)  # digests used since `start`
-        self._digests = Fingerprints()
         self.generation = 0
         self.stats: Counter = Counter()
         self._fresh = 0  # entries used since `start()`
@@ -56,7 +54,6 @@ class Memo:
         self._used = defaultdict(set)
         self._unknown = {}
         self._fresh = 0
-        self._digests.start()
 
     def __call__(self, step: str, key: Hashable, compute: Compute, out: Collector) -> T:
         if not self.warm and step not in PERSISTED:
@@ -113,8 +110,7 @@ class Memo:
     def _digest(self, step: str, key: Hashable) -> bytes | None:
         if self.store is None or step not in PERSISTED:
             return None
-        return hashlib.blake2b(self._digests(key).encode("utf-8", "surrogatepass"),
-                               digest_size=16, person=step.encode()[:16]).digest()
+        return key_digest(step, key)
 
     def _stored(self, step: str, digest: bytes | None) -> tuple[object, tuple, bytes] | None:
         if digest is None:
@@ -194,7 +190,6 @@ class Memo:
         if (len(self._entries) - self._fresh) * 5 >= len(self._entries) > 0:
             self._entries = {k: e for k, e in self._entries.items()
                              if e[2] == self.generation}
-        self._digests.prune()
 
     def __len__(self) -> int:
         return len(self._entries)
