@@ -72,6 +72,25 @@ CASES = [
     ("config.yaml", "title: Small site", "title: Small site\nbase_url: https://example.org:99999/",
      r"config.yaml:2: error: .*\(its port is not a number from 1 to 65535\)"),
 ]
+_LAUGHS = "".join(f"\n{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]"
+                  for prev, name in zip("abcdefgh", "bcdefghi"))
+CASES += [  # bounds: no document costs more than its size (see load.yamlsrc)
+    (B, "bottom_line: The harbour is open again.",
+     'bottom_line: The harbour is open again.\nlol: &a ["lol", "lol", "lol"]' + _LAUGHS,
+     rf"{B}:\d+: error: too many values: more than 100,000 once the aliases \(\*name\) are "
+     rf"expanded"),
+    ("config.yaml", "title: Small site", 'title: Small site\nx: &a ["x", "x", "x"]' + _LAUGHS,
+     r"config.yaml:\d+: error: too many values"),
+    ("content/topics/harbour-town.yaml", "kind: place", "kind: place\nx: " + "[" * 5000
+     + "]" * 5000, r"content/topics/harbour-town.yaml:\d+: error: YAML nested too deeply"),
+    (B, "bottom_line: The harbour is open again.",
+     "bottom_line: The harbour is open again.\nx: " + "[" * 60 + "]" * 60,
+     rf"{B}:7: error: YAML nested too deeply: lists and mappings may be nested 40 levels"),
+    (B, "bottom_line: The harbour is open again.", "bottom_line: &x [*x]",
+     rf"{B}:6: error: invalid YAML: a value refers to itself"),
+    (B, "bottom_line: The harbour is open again.", "bottom_line: " + "long " * 50_000,
+     rf"{B}:6: error: a value of 249,999 characters: one value may hold 200,000 at most"),
+]
 CASES = [c for c in CASES if c[3]]
 
 
@@ -88,6 +107,17 @@ def test_bad_input_is_reported_and_output_kept(small, cli, rel, old, new, expect
     for line in err.strip().splitlines()[:-1]:
         assert re.match(r"^[\w./-]+(:\d+)?: (error|warning): ", line), line
     assert snapshot(small / "public") == before
+
+
+def test_an_alias_bomb_costs_check_no_time(small, cli):
+    import time
+
+    edit(small, B, "bottom_line: The harbour is open again.",
+         'bottom_line: The harbour is open again.\nlol: &a ["lol", "lol"]' + _LAUGHS * 2)
+    start = time.perf_counter()
+    code, err, _summary = cli("check", "--root", small)
+    assert code == 1 and "too many values" in err
+    assert time.perf_counter() - start < 5
 
 
 def test_all_errors_of_a_build_are_reported_at_once(small, cli):

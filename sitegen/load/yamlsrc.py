@@ -3,6 +3,11 @@
 Dates are *not* turned into `datetime.date` by the YAML layer: they stay strings so
 that the content loader can check them itself and report an impossible date with
 its line, instead of the whole document failing to parse.
+
+Rule: no document can cost more than its size says. Before anything is built from it,
+a document's node graph is measured once, aliases counted as what they expand to: more
+than MAX_NODES values (a "billion laughs" alias bomb), nesting deeper than MAX_DEPTH, a
+value that refers to itself, or one text longer than MAX_TEXT is an error at its line.
 """
 from __future__ import annotations
 
@@ -26,6 +31,9 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 Path_ = tuple  # a key path: ("key_points", 2, "cite")
+MAX_NODES = 100_000  # values in one document, aliases expanded
+MAX_DEPTH = 40  # lists and mappings inside one another
+MAX_TEXT = 200_000  # characters in one value
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +76,12 @@ def parse_yaml(text: str, relpath: str, line_offset: int = 0) -> YamlDoc:
     """Parse one YAML document; a syntax error becomes a SiteError at its line."""
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise _too_deep(relpath, line_offset + 1) from None
+        if node is not None:
+            _check_bounds(node, relpath, line_offset)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -86,6 +99,48 @@ def parse_yaml(text: str, relpath: str, line_offset: int = 0) -> YamlDoc:
     if node is not None:
         _index_lines(node, (), line_offset, lines)
     return YamlDoc(data, lines, line_offset + 1)
+
+
+def _too_deep(relpath: str, line: int) -> SiteError:
+    return SiteError.at(relpath, line, f"YAML nested too deeply: lists and mappings may be "
+                                       f"nested {MAX_DEPTH} levels at most", code="invalid-yaml")
+
+
+def _check_bounds(root: yaml.Node, relpath: str, offset: int) -> None:
+    """Raise a SiteError where the document breaks a bound (see the module doc). Each node
+    is visited once: the expanded size of a node an alias repeats is remembered."""
+    sizes: dict[int, int] = {}  # id(node) -> values it expands to; -1 while being measured
+
+    def size(node: yaml.Node, depth: int) -> int:
+        line = node.start_mark.line + 1 + offset
+        known = sizes.get(id(node))
+        if known == -1:
+            raise SiteError.at(relpath, line, "invalid YAML: a value refers to itself "
+                               "through an alias (*name inside &name)", code="invalid-yaml")
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH:
+            raise _too_deep(relpath, line)
+        if isinstance(node, yaml.ScalarNode):
+            if len(node.value) > MAX_TEXT:
+                raise SiteError.at(relpath, line, f"a value of {len(node.value):,} characters: "
+                                   f"one value may hold {MAX_TEXT:,} at most",
+                                   code="invalid-yaml")
+            return 1
+        sizes[id(node)] = -1
+        children = (x for pair in node.value for x in pair) \
+            if isinstance(node, yaml.MappingNode) else iter(node.value)
+        total = 1
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_NODES:
+                raise SiteError.at(relpath, line, f"too many values: more than {MAX_NODES:,} "
+                                   "once the aliases (*name) are expanded; write the values "
+                                   "out, or repeat fewer", code="invalid-yaml")
+        sizes[id(node)] = total
+        return total
+
+    size(root, 0)
 
 
 def _yaml_hint(problem: str, text: str, mark) -> str:
