@@ -115,8 +115,8 @@ def test_an_alias_bomb_costs_check_no_time(small, cli):
     edit(small, B, "bottom_line: The harbour is open again.",
          'bottom_line: The harbour is open again.\nlol: &a ["lol", "lol"]' + _LAUGHS * 2)
     start = time.perf_counter()
-    code, err, _summary = cli("check", "--root", small)
-    assert code == 1 and "too many values" in err
+    code, out, err = cli("check", "--root", small)
+    assert code == 1 and "too many values" in out + err
     assert time.perf_counter() - start < 5
 
 
