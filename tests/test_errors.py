@@ -113,7 +113,7 @@ def test_an_alias_bomb_costs_check_no_time(small, cli):
     import time
 
     edit(small, B, "bottom_line: The harbour is open again.",
-         'bottom_line: The harbour is open again.\nlol: &a ["lol", "lol"]' + _LAUGHS * 2)
+         'bottom_line: The harbour is open again.\nlol: &a ["lol", "lol"]' + _LAUGHS)
     start = time.perf_counter()
     code, out, err = cli("check", "--root", small)
     assert code == 1 and "too many values" in out + err
