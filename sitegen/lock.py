@@ -11,6 +11,7 @@ paragraphs with it and warns (`source-drift`) with the old and the new text.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,12 @@ def format_lock(entries: list[Entry]) -> str:
 def write_lock(root: Path, site: Site) -> int:
     """Record every citation of `site` in `root/sitegen.lock`; the number of entries."""
     entries = current_entries(site)
-    (root / LOCK_FILE).write_text(format_lock(entries), encoding="utf-8", newline="\n")
+    # A new file moved into place: a link at sitegen.lock is replaced, never written through.
+    tmp = root / f".{LOCK_FILE}.sitegen-tmp"
+    tmp.unlink(missing_ok=True)
+    with open(tmp, "x", encoding="utf-8", newline="\n") as f:
+        f.write(format_lock(entries))
+    os.replace(tmp, root / LOCK_FILE)
     return len(entries)
 
 

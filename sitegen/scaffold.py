@@ -159,9 +159,12 @@ def run_new(root: Path, args) -> int:
             raise ScaffoldError(rel, f"'{slug}' is already a topic's slug; choose another with "
                                      f"--slug, e.g. --slug {slug}-briefing", "duplicate-slug")
         target = root / rel
-        if target.exists():
+        if target.exists() or target.is_symlink():
             raise ScaffoldError(rel, "already exists; not overwritten (choose another name "
                                      "with --slug)", "file-exists")
+        if any(p.is_symlink() for p in (root / "content", target.parent)):
+            raise ScaffoldError(rel, "content/ or content/briefings/ is a symbolic link; "
+                                     "sitegen does not write through links", "bad-link")
         text = briefing_text(seed, args.title or seed.title, topics, dt.date.today())
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "x", encoding="utf-8", newline="\n") as f:

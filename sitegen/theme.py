@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .errors import Collector, SiteError
 from .load.fields import Fields, suggest
+from .load.files import link_problem
 from .load.yamlsrc import parse_yaml
 
 THEME_KEYS = ("extends", "name", "description")
@@ -52,6 +53,22 @@ def _find(root: Path, name: str) -> list[tuple[Path, str]]:
     return found
 
 
+def _check_links(root: Path, name: str) -> None:
+    """Raise a SiteError naming every link in the site's `themes/<name>` that leads
+    outside the site or to nothing (see load.files.link_problem): its templates and
+    static files are published."""
+    out, folder = Collector(), root / "themes" / name
+    problem = link_problem(folder, root)
+    if problem:
+        out.error(f"themes/{name}", None, problem, code="bad-link")
+    elif folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            problem = link_problem(path, root)
+            if problem:
+                out.error(path.relative_to(root).as_posix(), None, problem, code="bad-link")
+    out.raise_if_errors()
+
+
 def load_theme(root: Path, name: str) -> Theme:
     chain, names, rel = [], [], "config.yaml"
     while name:
@@ -59,6 +76,7 @@ def load_theme(root: Path, name: str) -> Theme:
             raise SiteError.at(rel, None, f"themes extend each other in a loop: "
                                           f"{' -> '.join(names + [name])}; remove one 'extends:'",
                                code="theme-loop")
+        _check_links(root, name)
         found = _find(root, name)
         if not found:
             known = sorted({p.name for base in (root / "themes", bundled_themes_dir())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +40,23 @@ class Staged:
     changed: bool
 
 
+def regular_file(path: Path | str) -> bool:
+    """A file of its own, not a symbolic link to one (sitegen never writes through one)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def check_output_dir(root: Path, out: Path, shown: str) -> None:
-    """Refuse an output folder that would clobber the site's own files or a stranger's."""
-    root, out = root.resolve(), out.resolve()
+    """Refuse an output folder that would clobber the site's own files or a stranger's,
+    or that is a symbolic link (writing through it would write wherever it points)."""
     where = "config.yaml" if shown == "output_dir" else "--out"
+    if out.is_symlink():
+        raise SiteError.at(where, None, f"output folder {out} is a symbolic link; sitegen "
+                                        "does not write through links: name the real folder",
+                           code="bad-output")
+    root, out = root.resolve(), out.resolve()
     if out == root or out in root.parents:
         raise SiteError.at(where, None, f"output folder {out} is the site root or contains it; "
                                         "choose a folder inside it such as 'public'",
@@ -61,7 +75,7 @@ def check_output_dir(root: Path, out: Path, shown: str) -> None:
         if not out.is_dir():
             raise SiteError.at(where, None, f"output path {out} exists and is not a folder",
                                code="bad-output")
-        if not (out / MARKER).is_file() and any(out.iterdir()):
+        if not regular_file(out / MARKER) and any(out.iterdir()):
             raise SiteError.at(where, None, f"output folder {out} is not empty and was not made "
                                             "by sitegen; empty it, or choose another folder",
                                code="bad-output")
@@ -137,10 +151,12 @@ class OutputWriter:
         out.parent.mkdir(parents=True, exist_ok=True)
         self.stage = out.parent / f".{out.name}.sitegen-new"
         for leftover in (self.stage, out.parent / f".{out.name}.sitegen-old"):  # interrupted
-            if leftover.is_dir() and (leftover / MARKER).is_file():
+            if leftover.is_symlink():
+                leftover.unlink()
+            elif leftover.is_dir() and regular_file(leftover / MARKER):
                 shutil.rmtree(leftover)
         self.fresh = not out.exists()
-        if not self.fresh and not (out / MARKER).is_file() and any(out.iterdir()):
+        if not self.fresh and not regular_file(out / MARKER) and any(out.iterdir()):
             raise SiteError.at(str(out), None, "not replaced: this folder was not made by "
                                                "sitegen", code="bad-output")
         self.stage.mkdir()
@@ -200,11 +216,16 @@ class OutputWriter:
         then move the staged files in."""
         out, produced = self.out, produced | {MARKER}
         top = str(out)
-        for dirpath, _dirnames, filenames in os.walk(top, topdown=False):
+        for dirpath, dirnames, filenames in os.walk(top, topdown=False):
             # Plain strings: this visits every file of a large site on every build.
             base = dirpath[len(top) + 1:].replace(os.sep, "/")
             prefix = f"{base}/" if base else ""
             removed = False
+            for name in dirnames:  # a link to a folder is no folder of ours: files could
+                path = os.path.join(dirpath, name)  # be moved in through it
+                if os.path.islink(path):
+                    os.unlink(path)
+                    removed = True
             for name in filenames:
                 if prefix + name not in produced:
                     os.unlink(os.path.join(dirpath, name))
@@ -220,7 +241,7 @@ class OutputWriter:
                     (out / parent).unlink()
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.stage / rel, target)
-        if not (out / MARKER).is_file():
+        if not regular_file(out / MARKER):
             os.replace(self.stage / MARKER, out / MARKER)
         shutil.rmtree(self.stage, ignore_errors=True)
 
@@ -242,9 +263,10 @@ def largest_files(out: Path, suffixes: tuple[str, ...] = (".html", ".js")) -> di
 
 
 def _same_file(a: str, b: str) -> bool:
-    """Whether two files have the same bytes (read a megabyte at a time)."""
+    """Whether two files have the same bytes (read a megabyte at a time); `b` must be a
+    file of its own, not a link."""
     try:
-        if os.stat(a).st_size != os.stat(b).st_size:
+        if not regular_file(b) or os.stat(a).st_size != os.stat(b).st_size:
             return False
         with open(a, "rb") as fa, open(b, "rb") as fb:
             while True:
@@ -258,9 +280,10 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _holds(path: Path, data: bytes) -> bool:
-    """Whether the file at `path` has exactly these bytes."""
+    """Whether the file at `path` is a file of its own with exactly these bytes."""
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
+        return (regular_file(path) and path.stat().st_size == len(data)
+                and path.read_bytes() == data)
     except OSError:
         return False
 
@@ -272,7 +295,7 @@ def update_site(out: Path, files: dict[str, bytes | Path],
     each atomically. For the live preview's private folder, not for a published one.
     Returns what the folder now holds (the next `before`) and the paths changed."""
     out.mkdir(parents=True, exist_ok=True)
-    if not (out / MARKER).is_file():
+    if not regular_file(out / MARKER):
         (out / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     now = {rel: c.read_bytes() if isinstance(c, Path) else c for rel, c in files.items()}
     changed = sorted(before.keys() - now.keys())

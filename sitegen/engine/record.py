@@ -32,7 +32,10 @@ class _Stamp:
         self.settled = True
 
     def file(self, shown: str, path: str) -> None:
-        st = os.stat(path)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:  # a link to nothing: the load reports it
+            st = os.lstat(path)
         self.settled = self.settled and not files.unsettled(st, self.since)
         self.h.update(f"{shown}\0{files.metadata(st)}\n".encode("utf-8", "surrogateescape"))
 
@@ -42,8 +45,9 @@ class _Stamp:
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames.sort()
             for name in sorted(filenames):
-                path = os.path.join(dirpath, name)
-                self.file(path, path)
+                if not files.passed_over(name):  # an editor's lock link comes and goes
+                    path = os.path.join(dirpath, name)
+                    self.file(path, path)
 
 
 def stamp(root: Path, theme_dirs: list[Path], options: tuple) -> str:

@@ -23,7 +23,7 @@ from ..model.site import Site
 from ..pages import Page
 from ..render import Renderer
 from ..theme import Theme
-from ..write import Kept
+from ..write import Kept, regular_file
 from .codec import decode, encode
 from .digest import Fingerprints
 from .pagekey import PageKeys
@@ -204,7 +204,7 @@ class PageReuse:
             rel = urls.output_file(page.site_path)
             key = self.key(keys, page)
             before = self.previous.get(rel)
-            if before and before[0] == key and (self.out / rel).is_file():
+            if before and before[0] == key and regular_file(self.out / rel):
                 reused.append((rel, Kept()))
                 self.current[rel] = before
                 self.memo.use("part", before[1])

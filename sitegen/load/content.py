@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..memo import no_memo
 from ..errors import Collector, SiteError
-from .files import InputFiles, passed_over
+from .files import InputFiles, link_problem, passed_over
 from .fields import SLUG_RE, Fields, PartialDate, parse_partial_date
 from .yamlsrc import YamlDoc, parse_yaml, split_front_matter
 
@@ -186,6 +186,10 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -
         entries = sorted(listing, key=lambda e: e.name)
     for entry in entries:
         if passed_over(entry.name):
+            continue
+        problem = link_problem(base / entry.name, root)
+        if problem:
+            out.error(f"{folder}/{entry.name}", None, problem, code="bad-link")
             continue
         if entry.is_dir():
             out.warning(f"{folder}/{entry.name}/", None, f"ignored: files are read from "

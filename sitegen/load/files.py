@@ -34,10 +34,28 @@ def unsettled(st: os.stat_result, since_ns: int) -> bool:
     return st.st_mtime_ns >= since_ns or st.st_ctime_ns >= since_ns
 
 
+def link_problem(path: Path, trusted: Path) -> str | None:
+    """What is wrong with an input that is a symbolic link, or None for a plain file or a
+    link to a file inside the folder `trusted` (the site root). Rule: sitegen reads no
+    file outside the site through a link (a downloaded site could otherwise publish any
+    file of the reader's machine), nor a link to nothing."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return (f"a symbolic link to {os.readlink(path)}, which does not exist: remove the "
+                "link, or restore the file")
+    if not target.is_relative_to(trusted.resolve()):
+        return (f"a symbolic link to {target}, outside the site folder: sitegen reads only "
+                "files inside it; copy the file in instead")
+    return None
+
+
 def passed_over(name: str) -> bool:
     """A file in an input folder that is no input and worth no warning (nor, in the live
-    preview, a rebuild): hidden files, editors' backups and swap files, file managers'
-    litter."""
+    preview, a rebuild): hidden files (Emacs' lock links `.#name` too), editors' backups
+    and swap files, file managers' litter."""
     return name.startswith(".") or name.endswith(_LEFTOVERS) or name in _LITTER
 
 

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 from ..memo import no_memo
 from ..errors import Collector, Problem
 from .blocks import Block, Blocks
-from .files import InputFiles, passed_over
+from .files import InputFiles, link_problem, passed_over
 from .seed_html import Chunk, collapse, declared_charset, html_chunks, markdown_chunks
 from .seed_meta import SeedMeta, parse_meta
 
@@ -269,8 +269,9 @@ def load_seed_file(root: Path, path: Path, memo=no_memo, files: InputFiles | Non
     rel, col = _rel(root, path), Collector()
     seed_id, fmt = path.stem, FORMATS.get(path.suffix.lower())
     if fmt is None:
-        col.error(rel, None, f"unsupported seed type '{path.suffix}' (use .txt, .md or .html)",
-                  code="seed-type")
+        col.error(rel, None, f"unsupported seed type '{path.suffix}' (use .txt, .md or .html)"
+                  if path.suffix else f"a seed needs an extension that says its format: "
+                  f"rename it {path.name}.txt (plain text), .md or .html", code="seed-type")
         return None, col.problems
     if not ID_RE.fullmatch(seed_id):
         col.error(rel, None, _bad_id(seed_id, path.suffix), code="seed-id")
@@ -326,12 +327,23 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
         return {}, []
     try:
         with os.scandir(folder) as listing:  # the entries know their type: no stat per file
-            files = [folder / e.name for e in sorted(listing, key=lambda e: e.name)
-                     if e.is_file() and not passed_over(e.name)]
+            entries = [e for e in sorted(listing, key=lambda e: e.name)
+                       if not passed_over(e.name)]
     except OSError as exc:
         col.error(_rel(root, folder), None, f"cannot read folder: {exc.strerror or exc}",
                   code="seed-read")
         return {}, col.problems
+    files = []
+    for e in entries:
+        problem = link_problem(folder / e.name, root) if e.is_symlink() else None
+        if problem:
+            col.error(f"{seeds_dir}/{e.name}", None, problem, code="bad-link")
+        elif e.is_file():
+            files.append(folder / e.name)
+        elif e.is_dir():
+            col.warning(f"{seeds_dir}/{e.name}/", None, f"ignored: seeds are read from "
+                        f"{seeds_dir}/ itself, not from folders inside it; move the files "
+                        f"up into {seeds_dir}/", code="ignored-file")
     docs: dict[str, list[Path]] = {}  # lower-cased id -> documents (ids must differ beyond case)
     for p in files:
         if p.suffix not in SIDECAR_EXTS:
