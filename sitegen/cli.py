@@ -37,8 +37,10 @@ def cmd_build(args) -> int:
                            workers=args.jobs, cache=not args.no_cache)
     except SiteError as exc:
         _print_problems(exc.problems)
-        print(f"build failed: {len(exc.problems)} error(s); the previous output is unchanged",
-              file=sys.stderr)
+        partly = any(p.code == "write-partial" for p in exc.problems)
+        print(f"build failed: {len(exc.problems)} error(s); "
+              + ("the output is partly updated (see above)" if partly
+                 else "the previous output is unchanged"), file=sys.stderr)
         return 1
     _print_problems(result.warnings)
     return 0

@@ -1,6 +1,8 @@
 """Write stage: new and changed files are written to a staging folder beside the output
-and moved in only when all are there, so a failed build leaves the previous output
-untouched; unchanged files are not written at all.
+and moved in only when all are there, so a build that fails before leaves the previous
+output untouched; unchanged files are not written at all. Moving in is not one atomic
+step (swapping whole folders would mean linking every unchanged file anew on every
+build: 4 s at 10,000 briefings); a failure while moving in says exactly how far it got.
 
 sitegen marks each output folder it creates with MARKER and never deletes or
 replaces a folder without it. One build at a time writes an output folder
@@ -213,9 +215,25 @@ class OutputWriter:
 
     def _commit(self, staged: list[str], produced: set[str]) -> None:
         """Bring the existing `out` to the new output: delete what is no longer produced,
-        then move the staged files in."""
-        out, produced = self.out, produced | {MARKER}
-        top = str(out)
+        then move the staged files in. A failure on the way is a SiteError that says how
+        far it got (the output is then partly updated: the caller's record of it is
+        gone, so the next build compares and rewrites every file)."""
+        done = {"removed": 0, "moved": 0}
+        try:
+            self._remove_stale(produced | {MARKER}, done)
+            self._move_in(staged, done)
+        except OSError as exc:
+            raise SiteError.at(str(self.out), None, (
+                f"cannot write the output: {exc.strerror or exc}"
+                f"{f' ({exc.filename})' if exc.filename else ''}; it is partly updated: "
+                f"{done['removed']} stale files removed, {done['moved']} of {len(staged)} "
+                "changed files moved in (the rest are in "
+                f"{self.stage.name}); the next build brings it up to date"),
+                code="write-partial") from exc
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+    def _remove_stale(self, produced: set[str], done: dict) -> None:
+        top = str(self.out)
         for dirpath, dirnames, filenames in os.walk(top, topdown=False):
             # Plain strings: this visits every file of a large site on every build.
             base = dirpath[len(top) + 1:].replace(os.sep, "/")
@@ -229,9 +247,13 @@ class OutputWriter:
             for name in filenames:
                 if prefix + name not in produced:
                     os.unlink(os.path.join(dirpath, name))
+                    done["removed"] += 1
                     removed = True
             if base and (removed or not filenames) and not os.listdir(dirpath):
                 os.rmdir(dirpath)
+
+    def _move_in(self, staged: list[str], done: dict) -> None:
+        out = self.out
         for rel in staged:
             target = out / rel
             if target.is_dir():  # a folder where a file now goes: the new output wins
@@ -241,9 +263,9 @@ class OutputWriter:
                     (out / parent).unlink()
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.stage / rel, target)
+            done["moved"] += 1
         if not regular_file(out / MARKER):
             os.replace(self.stage / MARKER, out / MARKER)
-        shutil.rmtree(self.stage, ignore_errors=True)
 
 
 def largest_files(out: Path, suffixes: tuple[str, ...] = (".html", ".js")) -> dict:

@@ -3,6 +3,7 @@ what changed, and only once everything new is staged."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -154,3 +155,68 @@ def test_an_output_on_a_file_system_without_locks_still_builds(example, monkeypa
     monkeypatch.setattr(write.fcntl, "flock", no_locks)
     assert build(example, workers=1).pages > 20 and (example / "public/index.html").is_file()
     assert not list(example.glob(".public.sitegen-*"))
+
+
+def _mounted_tmpfs(folder, size):
+    """A real tmpfs of `size` at `folder`, or None where this machine lets no one mount."""
+    import subprocess
+
+    folder.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                          capture_output=True)
+    return folder if done.returncode == 0 else None
+
+
+def test_a_full_disk_leaves_the_published_output_exactly_as_it_was(small, cli, tmp_path):
+    import subprocess
+
+    disk = _mounted_tmpfs(tmp_path / "disk", "600k")
+    if disk is None:
+        pytest.skip("mounting a tmpfs needs privileges this machine does not give; "
+                    "test_a_failed_swap_puts_the_old_output_back covers the logic")
+    try:
+        out = disk / "public"
+        assert cli("build", "--root", small, "--out", out)[0] == 0
+        before = snapshot(out)
+        (small / "seeds/big.txt").write_text("Big\n\n" + "A long paragraph of words. " * 30000)
+        code, _out, err = cli("build", "--root", small, "--out", out)
+        assert code == 1 and "No space left on device" in err
+        assert "the previous output is unchanged" in err
+        assert snapshot(out) == before
+        assert sorted(p.name for p in disk.iterdir()) == ["public"]  # no staging left
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_move_that_fails_half_way_says_exactly_how_far_it_got(small, cli, monkeypatch):
+    """A failure while the new output moves in (a read-only folder, a full disk) never
+    claims the output is unchanged: it says what was done, and the next build, which no
+    longer trusts that output, brings every file up to date."""
+    from sitegen import write
+
+    assert cli("build", "--root", small)[0] == 0
+    (small / "content/briefings/harbour-reopens.md").write_text(
+        (small / "content/briefings/harbour-reopens.md").read_text().replace("Monday", "Friday"))
+    (small / "config.yaml").write_text("title: Small site, renamed\n")  # every page changes
+    real, moves = write.os.replace, []
+
+    def second_move_fails(src, dst):
+        if ".sitegen-new" in str(src):
+            moves.append(src)
+            if len(moves) == 2:
+                raise OSError(30, "Read-only file system", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(write.os, "replace", second_move_fails)
+    code, _out, err = cli("build", "--root", small)
+    assert code == 1 and "previous output is unchanged" not in err
+    assert re.search(r"error: cannot write the output: Read-only file system \(.*\); it is "
+                     r"partly updated: 0 stale files removed, 1 of \d+ changed files moved in "
+                     r"\(the rest are in \.public\.sitegen-new\); the next build brings it "
+                     r"up to date", err), err
+    assert "build failed: 1 error(s); the output is partly updated (see above)" in err
+    monkeypatch.setattr(write.os, "replace", real)
+    assert cli("build", "--root", small)[0] == 0
+    assert cli("build", "--root", small, "--out", small / "clean", "--no-cache")[0] == 0
+    assert {k: v for k, v in snapshot(small / "public").items()} == \
+        {k: v for k, v in snapshot(small / "clean").items()}
