@@ -51,8 +51,9 @@ class Inputs:
     """Everything `load` read, before the model resolves it."""
 
     seeds: dict[str, Seed]
-    briefings: list[BriefingSource]
-    topics: list[TopicSource]
+    briefings: list[BriefingSource]  # those with errors too, marked `failed`
+    topics: list[TopicSource]  # likewise
+    unreadable_seeds: frozenset[str]  # ids of seed files with errors that left no seed
 
 
 def load_inputs(root: Path, out: Collector, memo=no_memo, workers: int = 1) -> Inputs:
@@ -60,7 +61,10 @@ def load_inputs(root: Path, out: Collector, memo=no_memo, workers: int = 1) -> I
     (one that works ahead parses on several cores)."""
     seeds, problems = load_seeds(root, memo=memo)
     out.extend(problems)
-    return Inputs(seeds, load_briefings(root, out, memo), load_topics(root, out, memo))
+    unreadable = frozenset(Path(p.path).stem for p in problems if p.severity == "error"
+                           and p.path.startswith("seeds/")) - seeds.keys()
+    return Inputs(seeds, load_briefings(root, out, memo), load_topics(root, out, memo),
+                  unreadable)
 
 
 def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None = None,
@@ -70,7 +74,8 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
     `memo` (see sitegen.memo) lets a rebuild reuse what did not change; `workers` > 1
     renders Markdown on several cores."""
     inputs = inputs or load_inputs(root, out, memo, workers)
-    site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo, workers)
+    site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo, workers,
+                      inputs.unreadable_seeds)
     no_feeds = feeds.base_url_warning(config)
     if no_feeds:
         out.extend([no_feeds])

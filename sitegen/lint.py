@@ -16,14 +16,17 @@ from .model.markup import wikilinks
 
 def editor_warnings(seeds: dict[str, Seed], briefings: list[BriefingSource],
                     topics: list[TopicSource], out: Collector) -> None:
-    """Report every editor warning into `out`."""
-    _uncited_key_points(briefings, out)
+    """Report every editor warning into `out`. A file with errors (`failed`) gets none: its
+    errors come first; its seeds and topics still count as used."""
+    ok = [b for b in briefings if not b.failed]
+    ok_topics = [t for t in topics if not t.failed]
+    _uncited_key_points(ok, out)
     _orphan_seeds(seeds, briefings, out)
-    _unused_topics(topics, briefings, out)
-    _shared_aliases(topics, out)
-    _ambiguous_quotes(seeds, briefings, out)
-    _draft_links(briefings, topics, out)
-    _before_source(seeds, briefings, out)
+    _unused_topics(ok_topics, briefings, out)
+    _shared_aliases(ok_topics, out)
+    _ambiguous_quotes(seeds, ok, out)
+    _draft_links(ok, topics, out)
+    _before_source(seeds, ok, out)
 
 
 def _uncited_key_points(briefings: list[BriefingSource], out: Collector) -> None:

@@ -192,3 +192,42 @@ def test_file_content_cannot_forge_a_message_line(cli, small):
     messages = [p["message"] for p in json.loads(out)]
     assert any("x\\nconfig.yaml:1: error: forged\\x1b[2J" in m for m in messages), messages
     assert not any("\n" in m or "\x1b" in m for m in messages)
+
+
+def _errors(cli, small):
+    code, out, err = cli("check", "--root", small)
+    assert code == 1
+    return [line for line in (out + err).splitlines() if ": error: " in line]
+
+
+def test_a_broken_topic_gives_its_own_error_and_no_echoes(small, cli):
+    edit(small, "content/topics/harbour-town.yaml", "kind: place", "kind: planet")
+    errors = _errors(cli, small)
+    assert len(errors) == 1 and errors[0].startswith("content/topics/harbour-town.yaml:2:")
+
+
+def test_a_broken_briefing_gives_its_own_error_and_no_echoes(small, cli):
+    write_site(small, {"content/briefings/second.md": BRIEFING.replace(
+        "The [[harbour-town]] story.", "See [[harbour-reopens]].").replace(
+        "bottom_line: The harbour is open again.",
+        "bottom_line: The harbour is open again.\nrelated: [harbour-reopens]")})
+    edit(small, B, "seeds: [harbour]", "seeds: [harbour\n")  # its front matter breaks
+    errors = _errors(cli, small)
+    assert len(errors) == 1 and errors[0].startswith(f"{B}:") and "invalid YAML" in errors[0]
+
+
+def test_a_broken_seed_gives_its_own_error_and_no_echoes(small, cli):
+    (small / "seeds/harbour.txt").write_bytes(b"\x00\x01\x02binary\x00" * 100)
+    errors = _errors(cli, small)
+    assert len(errors) == 1 and errors[0].startswith("seeds/harbour.txt:"), errors
+
+
+def test_every_error_of_a_briefing_is_reported_at_once(small, cli):
+    edit(small, B, "date: 2024-03-01", "date: 2024-02-30")
+    edit(small, B, "bottom_line: The harbour is open again.",
+         "bottom_line: The harbour is open again.\nconfidence: certain\ncolour: blue")
+    edit(small, B, "seeds: [harbour]", "seeds: [harbor]")
+    errors = "\n".join(_errors(cli, small))
+    for expected in ("'date' must be a real date", "'confidence' must be one of",
+                     "unknown key 'colour'", "unknown seed 'harbor'"):
+        assert expected in errors, errors

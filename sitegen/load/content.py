@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..memo import no_memo
@@ -62,6 +62,7 @@ class BriefingSource:
     word_count: int  # of the body, worked out here: parsing runs on every core
     doc: YamlDoc  # its outline: lines of the keys and list items, for later messages
     digest: str  # of the text it was parsed from, which (with slug and path) fixes every field
+    failed: bool = False  # it has errors: it is checked and referred to, never built
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,19 @@ class TopicSource:
     description: str
     description_line: int
     doc: YamlDoc  # its outline (see BriefingSource)
+    failed: bool = False  # see BriefingSource
+
+
+def failed_briefing(slug: str, relpath: str) -> BriefingSource:
+    """A briefing whose file has errors that leave no fields to check: still a slug that
+    other files may name (their links are then no errors of their own)."""
+    return BriefingSource(slug, relpath, "", None, (), (), "", None, (), (), (), False, "", 0,
+                          0, YamlDoc(None, {}), "", failed=True)
+
+
+def failed_topic(slug: str, relpath: str) -> TopicSource:
+    """A topic whose file has errors that leave no fields to check (see failed_briefing)."""
+    return TopicSource(slug, relpath, "", None, (), None, "", 0, YamlDoc(None, {}), failed=True)
 
 
 RESERVED_SLUGS = frozenset({"page"})  # list pages live at <list>/page/<n>/ (sitegen.paging)
@@ -123,16 +137,18 @@ def _claims(f: Fields, key: str, keys: tuple[str, ...], with_date: bool) -> tupl
     return tuple(claims)
 
 
-def parse_briefing(text: str, slug: str, relpath: str, out: Collector) -> BriefingSource | None:
+def parse_briefing(text: str, slug: str, relpath: str, out: Collector) -> BriefingSource:
+    """The briefing; with errors (reported to `out`), one marked `failed`, which keeps what
+    could be read for the checks of the whole site (its seeds, topics, related)."""
     try:
         fm, body, body_line = split_front_matter(text, relpath)
         doc = parse_yaml(fm, relpath, line_offset=1)
     except SiteError as exc:
         out.extend(exc.problems)
-        return None
+        return failed_briefing(slug, relpath)
     f = Fields(doc, relpath, out, what="briefing front matter")
     if not f.data:
-        return None
+        return failed_briefing(slug, relpath)
     before = len(out.errors)
     f.check_keys(BRIEFING_KEYS, BRIEFING_REQUIRED)
     b = BriefingSource(
@@ -144,10 +160,11 @@ def parse_briefing(text: str, slug: str, relpath: str, out: Collector) -> Briefi
         related=f.text_list("related"), draft=f.flag("draft"), body=body, body_line=body_line,
         word_count=len(body.split()), doc=doc.outline(),
         digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
-    return b if len(out.errors) == before else None
+    return b if len(out.errors) == before else replace(b, failed=True)
 
 
-def parse_topic(text: str, slug: str, relpath: str, out: Collector) -> TopicSource | None:
+def parse_topic(text: str, slug: str, relpath: str, out: Collector) -> TopicSource:
+    """The topic; with errors, one marked `failed` (see parse_briefing)."""
     try:
         if relpath.endswith(".md"):
             fm, body, body_line = split_front_matter(text, relpath)
@@ -157,10 +174,10 @@ def parse_topic(text: str, slug: str, relpath: str, out: Collector) -> TopicSour
             doc = parse_yaml(text, relpath)
     except SiteError as exc:
         out.extend(exc.problems)
-        return None
+        return failed_topic(slug, relpath)
     f = Fields(doc, relpath, out, what="topic")
     if not f.data and not isinstance(doc.data, dict):
-        return None
+        return failed_topic(slug, relpath)
     before = len(out.errors)
     f.check_keys(TOPIC_KEYS, ("title",))
     description = f.text("description") or ""
@@ -174,7 +191,7 @@ def parse_topic(text: str, slug: str, relpath: str, out: Collector) -> TopicSour
                     kind=f.choice("kind", TOPIC_KINDS), aliases=f.text_list("aliases"),
                     parent=f.text("parent"), description=description,
                     description_line=description_line, doc=doc.outline())
-    return t if len(out.errors) == before else None
+    return t if len(out.errors) == before else replace(t, failed=True)
 
 
 def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -> list[Path]:
@@ -204,11 +221,12 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -
     return files
 
 
-def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, out: Collector,
-          memo) -> list:
+def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, failed,
+          out: Collector, memo) -> list:
     """Parse every file of a content folder (through the memo, by the digest of its bytes:
-    see load.files); problems go to `out`. The memo is first given every parse to do
-    (to work out ahead, where it can)."""
+    see load.files); problems go to `out`, and a file that cannot be read at all stands as
+    `failed(slug, path)`. The memo is first given every parse to do (to work out ahead,
+    where it can)."""
     result, seen = [], {}
     files = _files(root, folder, suffixes, out)
     inputs = InputFiles(memo)
@@ -229,15 +247,14 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
         except OSError as exc:
             out.error(relpath, None, f"cannot read file: {exc.strerror or exc}",
                       code="read-error")
+            result.append(failed(slug, relpath))
     memo.run(step, list(jobs.values()), label=f"parsing {step}s")
     for key, compute in jobs.values():
         try:
-            item = memo(step, key, compute, out)
+            result.append(memo(step, key, compute, out))
         except SiteError as exc:
             out.extend(exc.problems)
-            continue
-        if item:
-            result.append(item)
+            result.append(failed(key[1], key[2]))
     return result
 
 
@@ -264,9 +281,11 @@ def load_briefings(root: Path, out: Collector, memo=no_memo) -> list[BriefingSou
     """Every briefing; `memo` (see sitegen.memo) may reuse the parse of unchanged text.
     Also warns about files in content/ that are neither briefings nor topics."""
     _strays(root, out)
-    return _load(root, BRIEFINGS_DIR, (".md",), "briefing", parse_briefing, out, memo)
+    return _load(root, BRIEFINGS_DIR, (".md",), "briefing", parse_briefing, failed_briefing,
+                 out, memo)
 
 
 def load_topics(root: Path, out: Collector, memo=no_memo) -> list[TopicSource]:
     """Every topic; `memo` (see sitegen.memo) may reuse the parse of unchanged text."""
-    return _load(root, TOPICS_DIR, (".yaml", ".yml", ".md"), "topic", parse_topic, out, memo)
+    return _load(root, TOPICS_DIR, (".yaml", ".yml", ".md"), "topic", parse_topic, failed_topic,
+                 out, memo)

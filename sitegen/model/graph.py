@@ -67,14 +67,17 @@ def _resolve_links(found, path: str, topics, briefings, published: set, seeds,
         kind, _, name = target.rpartition(":")
         kind = kind or None
         if kind == "topic" or (kind is None and name in topics):
-            if name in topics:
-                links[target] = Link(urls.topic(name), topics[name].title)
+            if name in topics:  # a topic with errors of its own: no error here
+                links[target] = Link(None, name) if topics[name].failed else \
+                    Link(urls.topic(name), topics[name].title)
                 continue
         if kind == "briefing" or (kind is None and name in briefings):
             if name in briefings:
                 b = briefings[name]
                 if name in published:
                     links[target] = Link(urls.briefing(name), b.title)
+                elif b.failed:  # errors of its own, reported in its file
+                    links[target] = Link(None, name)
                 else:
                     links[target] = Link(None, b.title)
                     out.warning(path, at, f"[[{target}]] links to a draft; it is shown as plain "
@@ -105,17 +108,25 @@ def _resolve_links(found, path: str, topics, briefings, published: set, seeds,
 
 def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[BriefingSource],
                topic_sources: list[TopicSource], out: Collector, memo=no_memo,
-               workers: int = 1) -> Site:
+               workers: int = 1, unreadable_seeds: frozenset[str] = frozenset()) -> Site:
     """The resolved site graph; problems go to `out` (the caller raises on errors).
     `memo` (see sitegen.memo) may reuse rendered Markdown, proven claims, related lists;
     `workers` > 1 renders the briefings' Markdown on several cores, for a memo that
-    keeps what it is handed (`keep`)."""
+    keeps what it is handed (`keep`).
+
+    Rule: a file with errors of its own (a `failed` briefing or topic, a seed in
+    `unreadable_seeds`) still names something: other files may refer to it without an
+    error of their own, and its own references are checked too, so a build reports every
+    cause at once and no echo of one. Nothing is built from it."""
     all_briefings = {b.slug: b for b in briefing_sources}
-    topic_src = {t.slug: t for t in topic_sources}
-    _check_topics(topic_src, all_briefings, out)
+    known_topics = {t.slug: t for t in topic_sources}
+    topic_src = {t.slug: t for t in topic_sources if not t.failed}
+    known_seeds = {**dict.fromkeys(unreadable_seeds), **seeds}
+    _check_topics(known_topics, all_briefings, out)
     for b in briefing_sources:
-        _check_refs(b, seeds, topic_src, all_briefings, out)
-    kept = sorted((b for b in briefing_sources if config.drafts or not b.draft),
+        _check_refs(b, known_seeds, known_topics, all_briefings, out)
+    kept = sorted((b for b in briefing_sources if not b.failed and (config.drafts or not b.draft)
+                   and not unreadable_seeds.intersection(b.seeds)),
                   key=lambda b: (b.date, b.slug), reverse=True)
     published = {b.slug for b in kept}
     order = {b.slug: i for i, b in enumerate(kept)}
@@ -130,7 +141,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
 
     links_of = {b.slug: _resolve_links(
         memo("wikilinks", (b.body, b.body_line), lambda _: tuple(wikilinks(b.body, b.body_line)),
-             out), b.path, topic_src, all_briefings, published, seeds, out) for b in kept}
+             out), b.path, known_topics, all_briefings, published, seeds, out) for b in kept}
     md.prefetch([(b.body, links_of[b.slug]) for b in kept], workers)
     claims_jobs = {b.slug: _claims_job(b, seeds, seed_ids, index) for b in kept}
     memo.run("claims", list(claims_jobs.values()), label="proving citations")
@@ -169,7 +180,8 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
             next=by_date[i + 1].slug if i + 1 < len(by_date) else None)
     briefings = {b.slug: _interned(memo, "site-briefing", briefings[b.slug], out) for b in kept}
 
-    topics = _topics(topic_src, briefings, topics_of, md, all_briefings, published, seeds, out)
+    topics = _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, published,
+                     seeds, out)
     topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
     sources = _sources(seeds, briefings)
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
@@ -245,7 +257,8 @@ def _html_and_text(html: str) -> tuple[str, str]:
     return html, html_text(html)
 
 
-def _topics(topic_src, briefings, topics_of, md, all_briefings, published, seeds, out):
+def _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, published, seeds,
+            out):
     children = defaultdict(list)
     for t in topic_src.values():
         if t.parent in topic_src:
@@ -259,7 +272,7 @@ def _topics(topic_src, briefings, topics_of, md, all_briefings, published, seeds
     topics = {}
     for t in sorted(topic_src.values(), key=lambda t: (t.title.lower(), t.slug)):
         links = _resolve_links(wikilinks(t.description, t.description_line), t.path,
-                               topic_src, all_briefings, published, seeds, out)
+                               known_topics, all_briefings, published, seeds, out)
         events = sorted((e for s in members[t.slug] for e in briefings[s].timeline),
                         key=lambda e: (e.date.key, e.briefing, e.anchor))
         topics[t.slug] = Topic(
