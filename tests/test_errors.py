@@ -74,6 +74,25 @@ CASES = [
 ]
 _LAUGHS = "".join(f"\n{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]"
                   for prev, name in zip("abcdefgh", "bcdefghi"))
+CASES += [
+    (B, "bottom_line: The harbour is open again.", "bottom_line:",
+     rf"{B}:6: error: 'bottom_line' is empty in briefing front matter: write its value after "
+     rf"'bottom_line:'"),
+    (B, "    cite: p1", "   cite: p1",
+     rf"{B}:9: error: invalid YAML: .*; check the indentation: the keys or '- ' items of one "
+     rf"block must line up"),
+]
+CASES += [  # a quote not found: the commonest slips, named
+    (B, "    cite: p3", "    cite: p3\n    quote: the harbour reopened",
+     rf"{B}:16: error: quote \"the harbour reopened\" not found in paragraph p3 of 'harbour'; "
+     rf"it is in p1: write cite: p1"),
+    (B, 'quote: "we will rebuild the pier"', 'quote: "“we will rebuild the pier”"',
+     rf"{B}:11: error: quote .* not found in the briefing's seeds; leave out the quote marks "
+     rf"around it \(the page adds its own\): quote: we will rebuild the pier$"),
+    (B, 'quote: "we will rebuild the pier"', 'quote: "A Section"',
+     rf"{B}:11: error: quote \"A Section\" not found in the briefing's seeds; it is in a "
+     rf"heading, and headings cannot be cited: quote a paragraph"),
+]
 CASES += [  # bounds: no document costs more than its size (see load.yamlsrc)
     (B, "bottom_line: The harbour is open again.",
      'bottom_line: The harbour is open again.\nlol: &a ["lol", "lol", "lol"]' + _LAUGHS,

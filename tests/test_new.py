@@ -96,7 +96,7 @@ def test_no_topic_found_leaves_a_placeholder(small, cli):
     assert "topics: []" in text and "TODO: no existing topic is mentioned" in text
     _fill(path)
     code, out, _err = cli("check", "--root", small)
-    assert code == 1 and "nothing-known.md:" in out and "missing required key 'topics'" in out
+    assert code == 1 and "nothing-known.md:" in out and "'topics' is an empty list in briefing front matter: it needs at least one item" in out
 
 
 def test_scaffold_builds_and_passes_check_once_filled(small, cli):
@@ -104,7 +104,7 @@ def test_scaffold_builds_and_passes_check_once_filled(small, cli):
     assert cli("new", "storm", "--root", root, "--slug", "storm")[0] == 0
     path = root / "content/briefings/storm.md"
     code, out, _err = cli("check", "--root", root)
-    assert code == 1 and "storm.md" in out and "missing required key 'bottom_line'" in out
+    assert code == 1 and "storm.md" in out and "'bottom_line' is empty in briefing front matter" in out
     _fill(path)
     code, out, err = cli("check", "--root", root)
     assert code == 0, out

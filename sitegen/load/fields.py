@@ -89,10 +89,15 @@ class Fields:
                 self.error((key,), f"unknown key '{key}' in {self.what}{suggest(key, allowed)} "
                                    f"(valid keys: {', '.join(allowed)})", "unknown-key")
         for key in required:
-            if self.data.get(key) in (None, "", []):
-                self.error((key,) if key in self.data else (),
-                           f"missing required key '{key}' in {self.what} (required keys: "
-                           f"{', '.join(required)})", "missing-key")
+            if key in self.data and self.data[key] == []:
+                self.error((key,), f"'{key}' is an empty list in {self.what}: it needs at "
+                                   "least one item", "empty-key")
+            elif key in self.data and self.data[key] in (None, ""):
+                self.error((key,), f"'{key}' is empty in {self.what}: write its value after "
+                                   f"'{key}:'", "empty-key")
+            elif key not in self.data:
+                self.error((), f"missing required key '{key}' in {self.what} (required keys: "
+                               f"{', '.join(required)})", "missing-key")
 
     def text(self, key: str) -> str | None:
         value = self.data.get(key)

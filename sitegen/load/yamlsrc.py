@@ -153,7 +153,9 @@ def _yaml_hint(problem: str, text: str, mark) -> str:
         return "; indent with spaces, not tabs"
     if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
         return "; a list written [a, b] must end with ']' (a mapping {a: b} with '}')"
-    if "expected key" in problem or "expected <block end>" in problem:
+    if ("expected key" in problem or "expected <block end>" in problem
+            or "expected <block mapping start>" in problem or "did not find expected" in problem
+            or "block sequence entries are not allowed" in problem):
         return "; check the indentation: the keys or '- ' items of one block must line up"
     if "end of stream" in problem:
         return "; is a quoted value or a [list] left open?"

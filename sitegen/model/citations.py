@@ -32,6 +32,12 @@ class SeedIndex:
     def paragraph(self, sid: str, pid: str) -> Block | None:
         return self._of(sid).get(pid)
 
+    def headings(self, seed_ids) -> list[tuple[str, str, str]]:
+        """(seed id, "", normalised text) of every heading of these seeds (read afresh:
+        asked only to explain a quote that was not found)."""
+        return [(sid, "", quotes.normalize(b.text)) for sid in seed_ids
+                for b in self.seeds[sid].blocks if b.kind == "heading"]
+
     def paragraphs(self, seed_ids) -> list[tuple[str, str, str]]:
         rows = []
         for sid in seed_ids:
@@ -44,6 +50,29 @@ class SeedIndex:
 
 def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+_MARKS = "\"'“”‘’«»„‚"
+
+
+def _not_found_hint(quote: str, cited, seeds: list[str], searched, index: SeedIndex) -> str:
+    """What most likely went wrong with a quote that was not found, as '; …': the
+    commonest slips first (a cite naming the wrong paragraph, quote marks typed around
+    it, a heading quoted), else the nearest text."""
+    everywhere = index.paragraphs(seeds)
+    elsewhere = quotes.find(quote, everywhere) if cited else []
+    if elsewhere:
+        sid, pid = elsewhere[0]
+        cite = pid if len(seeds) == 1 else f"{sid}#{pid}"
+        return f"; it is in {pid}{'' if len(seeds) == 1 else f' of {sid!r}'}: write cite: {cite}"
+    bare = quote.strip().strip(_MARKS).strip()
+    if bare and bare != quote.strip() and quotes.find(bare, searched):
+        return (f"; leave out the quote marks around it (the page adds its own): "
+                f"quote: {bare}")
+    if quotes.find(quote, index.headings(seeds)):
+        return "; it is in a heading, and headings cannot be cited: quote a paragraph"
+    near = quotes.nearest(quote, searched)
+    return f"; nearest text ({near[0]}#{near[1]}): \"{_short(near[2])}\"" if near else ""
 
 
 def resolve_claim(b: BriefingSource, c: ClaimSource, anchor: str, index: SeedIndex,
@@ -88,10 +117,9 @@ def resolve_claim(b: BriefingSource, c: ClaimSource, anchor: str, index: SeedInd
             seed_id, para = hits[0]
             ref = Ref(seed_id, para, c.quote, c.quote)
         elif seeds and (c.cite is None or cited):
-            near = quotes.nearest(c.quote, paragraphs)
             where = f"paragraph {cited[1]} of '{cited[0]}'" if cited else "the briefing's seeds"
-            hint = f"; nearest text ({near[0]}#{near[1]}): \"{_short(near[2])}\"" if near else ""
-            out.error(b.path, c.quote_line, f"quote \"{_short(c.quote)}\" not found in {where}{hint}",
+            out.error(b.path, c.quote_line, f"quote \"{_short(c.quote)}\" not found in {where}"
+                      f"{_not_found_hint(c.quote, cited, seeds, paragraphs, index)}",
                       code="quote-not-found")
     elif cited:
         ref = Ref(cited[0], cited[1], None, cited[2])
