@@ -81,6 +81,7 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
         out.extend([no_feeds])
     out.raise_if_errors()
     out.extend(lock.drift_warnings(root, site, inputs.briefings))
+    out.drop_warnings(config.ignore_warnings)
     return site
 
 

@@ -46,6 +46,13 @@ class SiteError(Exception):
         return cls(Problem(path, line, message, code=code))
 
 
+# Every warning a build or `check` can give (README lists what each means); config.yaml's
+# `ignore_warnings` may name any of them.
+WARNING_CODES = ("uncited-key-point", "orphan-seed", "unused-topic", "shared-alias",
+                 "ambiguous-quote", "draft-link", "before-source", "source-drift",
+                 "unsourced-event", "no-base-url", "ignored-file", "seed-encoding", "bad-lock")
+
+
 class Collector:
     """Gathers problems while a stage goes on, so a build reports all of them at once."""
 
@@ -68,6 +75,12 @@ class Collector:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
+
+    def drop_warnings(self, codes: tuple[str, ...]) -> None:
+        """Forget the warnings with these codes (the site's `ignore_warnings`)."""
+        if codes:
+            self.problems = [p for p in self.problems
+                             if p.severity != "warning" or p.code not in codes]
 
     def raise_if_errors(self) -> None:
         if self.errors:

@@ -6,6 +6,7 @@ Works on what `load` read, so it runs even when other files have errors.
 """
 from __future__ import annotations
 
+
 from .errors import Collector
 from .load.content import BriefingSource, TopicSource
 from .load.seeds import Seed
@@ -21,6 +22,7 @@ def editor_warnings(seeds: dict[str, Seed], briefings: list[BriefingSource],
     ok = [b for b in briefings if not b.failed]
     ok_topics = [t for t in topics if not t.failed]
     _uncited_key_points(ok, out)
+    _unsourced_events(ok, out)
     _orphan_seeds(seeds, briefings, out)
     _unused_topics(ok_topics, briefings, out)
     _shared_aliases(ok_topics, out)
@@ -36,6 +38,16 @@ def _uncited_key_points(briefings: list[BriefingSource], out: Collector) -> None
                 out.warning(b.path, c.line, f"key point {i} has neither 'cite' nor 'quote': add "
                                             "'cite: pN' for the paragraph it rests on, or a "
                                             "'quote:' from the source", code="uncited-key-point")
+
+
+def _unsourced_events(briefings: list[BriefingSource], out: Collector) -> None:
+    for b in briefings:
+        for i, c in enumerate(b.timeline, 1):
+            if not c.cite and not c.quote:
+                out.warning(b.path, c.line, f"timeline event {i} has neither 'cite' nor "
+                                            "'quote': add the paragraph it rests on ('cite: "
+                                            "pN'); pages mark it unsourced until then",
+                            code="unsourced-event")
 
 
 def _orphan_seeds(seeds: dict[str, Seed], briefings: list[BriefingSource],
@@ -139,11 +151,12 @@ def _before_source(seeds: dict[str, Seed], briefings: list[BriefingSource],
                    out: Collector) -> None:
     for b in briefings:
         for sid in b.seeds:
-            published = seeds[sid].meta.published if sid in seeds else None
+            published = seeds[sid].meta.published_from if sid in seeds else None
             if b.date and published and b.date < published:
                 out.warning(b.path, b.doc.line("date"),
                             f"briefing dated {b.date} is older than its source '{sid}', "
-                            f"published {published} ({seeds[sid].path}): is the date right?",
+                            f"published {seeds[sid].meta.published} ({seeds[sid].path}): is the "
+                            "date right?",
                             code="before-source")
 
 

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from . import __version__, urls
 from .errors import SiteError
+from .load.fields import PartialDate
 from .model.site import Site
 from .pages import Page
 from .theme import Theme
@@ -42,8 +43,12 @@ def _css_string(text: str) -> Markup:
 
 
 def _date(value, fmt: str = "long") -> str:
+    """A day as "1 May 2024" (`long`) or 2024-05-01 (`iso`); a month or year (a
+    PartialDate) as "May 2024" or "2024", or 2024-05 (both valid in `<time datetime>`)."""
     if isinstance(value, dt.date):
         return _long_date(value) if fmt == "long" else value.isoformat()
+    if isinstance(value, PartialDate) and fmt == "long" and value.month and not value.day:
+        return dt.date(value.year, value.month, 1).strftime("%B %Y")
     return str(value)
 
 

@@ -250,3 +250,42 @@ def test_every_error_of_a_briefing_is_reported_at_once(small, cli):
     for expected in ("'date' must be a real date", "'confidence' must be one of",
                      "unknown key 'colour'", "unknown seed 'harbor'"):
         assert expected in errors, errors
+
+
+def test_an_unsourced_event_is_warned_about_and_marked_on_its_pages(small, cli):
+    edit(small, B, "    event: Ferries resume\n    cite: p3", "    event: Ferries resume")
+    code, out, err = cli("check", "--root", small)
+    assert code == 0
+    assert (f"{B}:13: warning: timeline event 1 has neither 'cite' nor 'quote': add the "
+            "paragraph it rests on ('cite: pN'); pages mark it unsourced until then") in out + err
+    assert cli("build", "--root", small)[0] == 0
+    for page in ("briefings/harbour-reopens/index.html", "timeline/index.html",
+                 "topics/harbour-town/index.html", "book/index.html"):
+        assert 'class="unsourced"' in (small / "public" / page).read_text(), page
+
+
+def test_a_source_published_in_a_month_or_a_year_is_accepted(small, cli):
+    write_site(small, {"seeds/harbour.yaml": "published: 2024-02\nsource: Harbour Times\n"})
+    assert cli("check", "--root", small)[0] == 0
+    assert cli("build", "--root", small)[0] == 0
+    page = (small / "public/sources/harbour/index.html").read_text()
+    assert '<time datetime="2024-02">February 2024</time>' in page
+    write_site(small, {"seeds/harbour.yaml": "published: 2025\n"})
+    code, out, err = cli("check", "--root", small)
+    assert "warning: briefing dated 2024-03-01 is older than its source 'harbour', " \
+           "published 2025" in out + err
+    write_site(small, {"seeds/harbour.yaml": "published: 2024-13\n"})
+    code, out, err = cli("check", "--root", small)
+    assert code == 1 and "'published' is not a real date: '2024-13'" in out + err
+
+
+def test_a_warning_can_be_turned_off_in_config(small, cli):
+    code, out, err = cli("check", "--root", small, "--strict")
+    assert code == 1 and "no 'base_url' set" in out + err
+    write_site(small, {"config.yaml": "title: Small site\nignore_warnings: [no-base-url]\n"})
+    code, out, err = cli("check", "--root", small, "--strict")
+    assert code == 0 and "base_url" not in out + err, out + err
+    write_site(small, {"config.yaml": "title: Small site\nignore_warnings: [no-base-uri]\n"})
+    code, out, err = cli("check", "--root", small)
+    assert code == 1 and "config.yaml:2: error: 'no-base-uri' is no warning code; did you " \
+                         "mean 'no-base-url'?" in out + err

@@ -6,13 +6,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..errors import Collector, SiteError
-from .fields import Fields
+from ..errors import WARNING_CODES, Collector, SiteError
+from .fields import Fields, suggest
 from .yamlsrc import parse_yaml
 
 CONFIG_FILE = "config.yaml"
 KEYS = ("title", "description", "base_url", "language", "theme", "output_dir",
-        "clean_links", "marking")
+        "clean_links", "marking", "ignore_warnings")
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -27,6 +27,7 @@ class Config:
     output_dir: str = "public"
     clean_links: bool = False
     marking: str | None = None
+    ignore_warnings: tuple[str, ...] = ()  # warning codes (errors.WARNING_CODES) not shown
     drafts: bool = False  # from the command line, not the file
 
     def with_options(self, **changes) -> "Config":
@@ -83,7 +84,12 @@ def load_config(root: Path) -> Config:
         clean_links=f.flag("clean_links"),
         marking=f.text("marking") or None,
         base_url=f.text("base_url") or None,
+        ignore_warnings=f.text_list("ignore_warnings"),
     )
+    for i, code in enumerate(values["ignore_warnings"]):
+        if code not in WARNING_CODES:
+            f.error(("ignore_warnings", i), f"'{code}' is no warning code{suggest(code, WARNING_CODES)}"
+                                            f" (they are: {', '.join(WARNING_CODES)})")
     if not _LANG_RE.match(values["language"]):
         f.error(("language",), f"'language' must be a language tag like en or pt-BR, "
                                f"got '{values['language']}'")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from ..errors import Collector
+from .fields import PartialDate, parse_partial_date
 from .seed_html import collapse
 
 META_KEYS = ("author", "published", "source", "title", "url")
@@ -22,8 +23,16 @@ class SeedMeta:
     title: str | None = None
     source: str | None = None
     url: str | None = None
-    published: datetime.date | None = None
+    published: datetime.date | PartialDate | None = None  # a day, or a month or year
     author: str | None = None
+
+    @property
+    def published_from(self) -> datetime.date | None:
+        """The first day `published` can mean (of its month or year), for comparing."""
+        p = self.published
+        if isinstance(p, PartialDate):
+            return datetime.date(p.year, p.month or 1, 1)
+        return p
 
 
 def parse_meta(relpath: str, text: str | None, col: Collector) -> SeedMeta:
@@ -76,12 +85,13 @@ def _meta_value(key: str, node: yaml.Node) -> tuple[object, str | None]:
     if node.tag == "tag:yaml.org,2002:null" or not raw:
         return None, None
     if key == "published":
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
-            return None, f"'published' must be a date like 2024-01-31, got '{raw}'"
-        try:
-            return datetime.date.fromisoformat(raw), None
-        except ValueError as exc:
-            return None, f"'published' is not a real date: '{raw}' ({exc})"
+        if not re.fullmatch(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", raw):
+            return None, (f"'published' must be a date like 2024-01-31 (or 2024-01, or 2024), "
+                          f"got '{raw}'")
+        when = parse_partial_date(raw)
+        if when is None:
+            return None, f"'published' is not a real date: '{raw}'"
+        return (datetime.date(when.year, when.month, when.day) if when.day else when), None
     if key == "url":
         try:
             parts = urlsplit(raw)

@@ -318,7 +318,7 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing]) -> dict[str
         briefing cites by their `published` date, then the others by the date of the oldest
         briefing citing them (so a new briefing's new seed comes last), then by id."""
         if not citing[sid]:
-            return (0, seeds[sid].meta.published or dt.date.min, sid)
+            return (0, seeds[sid].meta.published_from or dt.date.min, sid)
         return (1, briefings[citing[sid][-1]].date, sid)
 
     return {sid: Source(seeds[sid], tuple(citing[sid]),
