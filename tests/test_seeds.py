@@ -468,3 +468,23 @@ def test_a_seed_answers_for_its_paragraphs_without_reading_them(tmp_path, monkey
     assert [p.id for p in seed.paragraphs] == ["p1", "p2", "p3"]
     assert seed.paragraph("p2").text == "Two." and reads
     assert seed.blocks._items is None  # read, and not kept
+
+
+def test_txt_rules_make_headings_as_people_write_them():
+    from sitegen.load.seeds import parse_seed
+
+    text = ("Annual Report\n=============\n\nExecutive Summary\n-----------------\n"
+            "The year was good. Revenue grew.\n\n*****************\n* MAIN FINDINGS *\n"
+            "*****************\n\nFindings paragraph one is long enough to be one.\n\n"
+            "=================\n  RECOMMENDATIONS\n=================\n\nWe recommend things.\n"
+            "Conclusion\n----------\nFinal words here.\n\n* * *\n\nAfter a separator.\n")
+    title, blocks, problems = parse_seed("x", "seeds/x.txt", text.encode(), "txt")
+    assert title == "Annual Report" and problems == []
+    assert [(b.kind, b.text) for b in blocks] == [
+        ("heading", "Executive Summary"), ("paragraph", "The year was good. Revenue grew."),
+        ("heading", "MAIN FINDINGS"),
+        ("paragraph", "Findings paragraph one is long enough to be one."),
+        ("heading", "RECOMMENDATIONS"), ("paragraph", "We recommend things."),
+        ("heading", "Conclusion"), ("paragraph", "Final words here."),
+        ("paragraph", "After a separator.")]
+    assert [b.line for b in blocks if b.kind == "heading"] == [4, 9, 15, 19]

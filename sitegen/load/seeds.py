@@ -117,7 +117,8 @@ Line = tuple[int, str]  # (1-based line number, raw text)
 
 def _txt_chunks(text: str) -> tuple[str | None, list[Chunk]]:
     """Title = first non-empty line; blocks are separated by blank lines (or one per line)."""
-    groups = _groups(text.split("\n"))
+    lines, headings = _ruled(text.split("\n"))
+    groups = _groups(lines)
     if not groups:
         return None, []
     title, rest = collapse(groups[0][0][1]), groups[0][1:]
@@ -125,7 +126,33 @@ def _txt_chunks(text: str) -> tuple[str | None, list[Chunk]]:
     if len(groups) == 1 and len(groups[0]) > 1:  # no blank lines after the title
         body = groups[0]
         groups = _reflow(body) if _looks_wrapped(body) else [[line] for line in body]
-    return title, _classify(groups)
+    return title, _classify(groups, headings)
+
+
+_RULE = re.compile(r"\s*([=\-*_~#+])(?:\s*\1){2,}\s*")  # ====, ----, * * *, ~~~ …
+_BOXED = re.compile(r"\s*([*|#])\s*(.*?)\s*\1\s*")  # * SECTION *, | SECTION |
+
+
+def _ruled(lines: list[str]) -> tuple[list[str], set[int]]:
+    """The lines with rules (a line of one repeated mark) blanked, and the numbers of
+    the lines they make headings: one underlined by a rule (setext: `Title` then
+    `=====`), a boxed one (`* TITLE *`) or one between two rules."""
+    out, headings = list(lines), set()
+    for i, raw in enumerate(lines):
+        if not _RULE.fullmatch(raw):
+            continue
+        out[i] = ""
+        above = i - 1
+        if above >= 0 and out[above].strip() and not _RULE.fullmatch(lines[above]) \
+                and len(out[above].strip()) <= 100:
+            headings.add(above + 1)
+            out[above] = "\f" + out[above]  # a block of its own (see _groups)
+    for i, raw in enumerate(out):
+        boxed = _BOXED.fullmatch(raw)
+        if boxed and boxed.group(2) and not _RULE.fullmatch(raw):
+            out[i] = boxed.group(2)
+            headings.add(i + 1)
+    return out, headings
 
 
 def _groups(lines: list[str]) -> list[list[Line]]:
@@ -182,13 +209,15 @@ def _reflow(body: list[Line]) -> list[list[Line]]:
     return groups
 
 
-def _classify(groups: list[list[Line]]) -> list[Chunk]:
-    """A one-line, heading-like block is a heading when a paragraph follows somewhere after it."""
+def _classify(groups: list[list[Line]], headings: set[int] = frozenset()) -> list[Chunk]:
+    """A one-line, heading-like block is a heading when a paragraph follows somewhere after
+    it; a line marked as one by rules (`headings`: line numbers) is one."""
     lines = [[collapse(raw) for _, raw in group] for group in groups]
     kinds, para_follows = [], False
-    for parts in reversed(lines):
-        candidate = len(parts) == 1 and _heading_like(parts[0])
-        kinds.append("heading" if candidate and para_follows else "paragraph")
+    for group, parts in zip(reversed(groups), reversed(lines)):
+        marked = len(parts) == 1 and group[0][0] in headings
+        candidate = marked or (len(parts) == 1 and _heading_like(parts[0]))
+        kinds.append("heading" if marked or (candidate and para_follows) else "paragraph")
         para_follows = para_follows or not candidate
     kinds.reverse()
     return [Chunk(kind, _join(parts), 2, group[0][0])
