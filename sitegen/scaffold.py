@@ -13,7 +13,8 @@ import textwrap
 import unicodedata
 from pathlib import Path
 
-from .errors import Collector, Problem
+from .errors import Collector, Problem, SiteError
+from .load.config import load_config
 from .extract import mentioned_topics, rank_sentences
 from .load.content import BRIEFINGS_DIR, TopicSource, load_topics
 from .load.fields import SLUG_RE, suggest
@@ -175,4 +176,15 @@ def run_new(root: Path, args) -> int:
     print(Path(args.root) / rel)
     print("next: write the bottom line and key points, then run `sitegen check`",
           file=sys.stderr)
+    if not (root / ".gitignore").exists():
+        print(f"tip: no .gitignore here; if the site is kept in git, write one with the "
+              f"lines {_output_dir(root)}/ and .sitegen-cache/ to keep the output and the "
+              "cache out of it", file=sys.stderr)
     return 0
+
+
+def _output_dir(root: Path) -> str:
+    try:
+        return load_config(root).output_dir
+    except SiteError:  # reported by every build: not new's business
+        return "public"

@@ -21,8 +21,9 @@ def test_an_editors_lock_link_is_passed_over(small, cli):
 
 
 @pytest.mark.parametrize("rel", ["seeds/gone.txt", "content/briefings/gone.md",
-                                 "content/topics/gone.yaml"])
+                                 "content/topics/gone.yaml", "themes/default/static/gone.css"])
 def test_a_link_to_nothing_is_an_error_naming_it(small, cli, rel):
+    (small / rel).parent.mkdir(parents=True, exist_ok=True)
     os.symlink("nowhere.txt", small / rel)
     code, _out, err = cli("build", "--root", small)
     assert code == 1 and "Traceback" not in err

@@ -193,3 +193,13 @@ def test_sentences_and_ranking(small):
     assert [s.position for s in ranked] == sorted(s.position for s in ranked)
     assert len({s.para for s in ranked}) == 3
     assert rank_sentences(seed, limit=3) == ranked  # deterministic
+
+
+def test_new_suggests_a_gitignore_where_there_is_none(small, cli):
+    code, _out, err = cli("new", "harbour", "--root", small)
+    assert code == 0
+    assert "tip: no .gitignore here; if the site is kept in git, write one with the lines " \
+           "public/ and .sitegen-cache/" in err
+    (small / ".gitignore").write_text("public/\n.sitegen-cache/\n")
+    code, _out, err = cli("new", "harbour", "--root", small, "--slug", "another")
+    assert code == 0 and "gitignore" not in err
