@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import Problem, SiteError
-from .gcpause import paused_gc
+from .runtime.gcpause import paused_gc
 
 
 def _print_problems(problems: list[Problem]) -> None:
@@ -28,7 +28,7 @@ def _root(args) -> Path:
 
 
 def cmd_build(args) -> int:
-    from .build import build
+    from .commands.build import build
     log = None if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     try:
         with paused_gc(final=True):
@@ -47,19 +47,19 @@ def cmd_build(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .check import run_check
+    from .commands.check import run_check
     with paused_gc(final=True):
         return run_check(_root(args), args)
 
 
 def cmd_serve(args) -> int:
-    from .serve import serve
+    from .commands.serve import serve
     return serve(_root(args), host=args.host, port=args.port, open_browser=not args.no_open,
                  drafts=args.drafts)
 
 
 def cmd_new(args) -> int:
-    from .scaffold import run_new
+    from .commands.new import run_new
     return run_new(_root(args), args)
 
 

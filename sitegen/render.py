@@ -118,7 +118,7 @@ class Renderer:
 
     def take_parts(self) -> object:
         """Pieces this renderer made or reused since last asked, for `keep_parts` in the
-        process that keeps them (a renderer that caches pieces: see sitegen.reuse)."""
+        process that keeps them (a renderer that caches pieces: see sitegen.engine.reuse)."""
         return None
 
     def keep_parts(self, parts: object) -> None:
@@ -131,7 +131,7 @@ class Renderer:
         """Done rendering: let go of what `prepare` made."""
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
-        """The HTML of one piece of `page` (sitegen.incremental reuses it while unchanged)."""
+        """The HTML of one piece of `page` (the engine reuses it while unchanged)."""
         return self.env.get_template(template).render(page=page, url=self._url(page, data),
                                                       **data)
 

@@ -49,7 +49,7 @@ from . import urls
 from .memo import no_memo
 from .errors import Collector, SiteError
 from .model.site import Site
-from .parallel import fork_map
+from .runtime.parallel import fork_map
 
 INDEX_FILE = "search/index.js"
 SEARCH_PAGE = "search/"

@@ -32,7 +32,7 @@ MARKER_TEXT = "This folder was created by sitegen; every build rewrites what it 
 
 @dataclass(frozen=True)
 class Kept:
-    """An output file the previous build wrote that stays as it is (see sitegen.reuse)."""
+    """An output file the previous build wrote that stays as it is (see sitegen.engine.reuse)."""
 
 
 @dataclass(frozen=True)

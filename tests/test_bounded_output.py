@@ -57,7 +57,7 @@ def cards(html: str) -> list[str]:
 def generated(tmp_path_factory) -> Path:
     """A generated site of 250 briefings (dated a day apart from 2020-01-01), built."""
     root = generate(tmp_path_factory.mktemp("bounded") / "site", 250, seed=3)
-    from sitegen.build import build
+    from sitegen.commands.build import build
     build(root, workers=1)
     return root
 
@@ -98,7 +98,7 @@ def test_all_briefings_are_in_bounded_pages_each_listed_once(generated):
 
 
 def test_adding_a_briefing_leaves_old_list_pages_byte_identical(generated, tmp_path):
-    from sitegen.build import build
+    from sitegen.commands.build import build
     import shutil
     root = tmp_path / "site"
     shutil.copytree(generated, root)
@@ -194,7 +194,7 @@ def test_the_search_index_is_in_bounded_shards(generated, monkeypatch, tmp_path)
 
 def test_a_very_common_term_keeps_its_best_postings_only(small, monkeypatch):
     monkeypatch.setattr(search, "CAP", 2)
-    from sitegen.build import load_site
+    from sitegen.pipeline import load_site
     from sitegen.errors import Collector
     from sitegen.load.config import load_config
     site = load_site(small, load_config(small), Collector())
@@ -248,7 +248,7 @@ def test_a_briefing_cannot_take_the_list_pages_slug(small, cli):
 
 
 def test_the_search_index_is_the_same_on_one_core_or_several(generated, monkeypatch):
-    from sitegen.build import load_site
+    from sitegen.pipeline import load_site
     from sitegen.errors import Collector
     from sitegen.load.config import load_config
     site = load_site(generated, load_config(generated), Collector())
@@ -261,7 +261,7 @@ def test_the_search_index_is_the_same_on_one_core_or_several(generated, monkeypa
 def test_the_previews_memo_indexes_again_only_the_group_that_changed(small, tmp_path):
     """The live preview keeps each group of documents' shards and postings: after an edit
     it indexes that group alone, and the index is still the one a clean build makes."""
-    from sitegen.build import load_site
+    from sitegen.pipeline import load_site
     from sitegen.engine.memo import Memo
     from sitegen.errors import Collector
     from sitegen.load.config import load_config

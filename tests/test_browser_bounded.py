@@ -17,7 +17,7 @@ from browser_tools import Watch, axe_violations, launch, require_tools, static_s
     vnu_errors
 from conftest import REPO, copy_example, write_site
 from sitegen import search
-from sitegen.build import build
+from sitegen.commands.build import build
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from gen_site import generate  # noqa: E402

@@ -14,7 +14,7 @@ import pytest
 from browser_tools import (Watch, axe_violations, launch, require_tools, static_server,
                            vnu_errors)
 from conftest import copy_example
-from sitegen.build import build
+from sitegen.commands.build import build
 
 TALKS = "briefings/talks-with-russia-break-down/index.html"
 FALSE_FLAG = "briefings/donbas-false-flag-allegations/index.html"

@@ -86,7 +86,7 @@ def test_the_command_line_build_spares_a_last_garbage_collection(example, cli):
 
 
 def test_pages_stream_in_a_few_pieces_equal_to_the_whole_page(example):
-    from sitegen.build import load_site
+    from sitegen.pipeline import load_site
     from sitegen.errors import Collector
     from sitegen.load.config import load_config
     from sitegen.pages import site_pages

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import snapshot
-from sitegen.build import build
+from sitegen.commands.build import build
 from sitegen.engine.memo import Memo
 from sitegen.errors import Collector, SiteError
 from sitegen.engine.digest import Fingerprints
@@ -226,7 +226,7 @@ def test_a_class_can_say_what_determines_its_fingerprint():
 def test_claims_and_briefings_are_fingerprinted_by_what_determines_them(example):
     from dataclasses import replace
 
-    from sitegen.build import load_site
+    from sitegen.pipeline import load_site
     from sitegen.errors import Collector
     from sitegen.load.config import load_config
 
@@ -242,7 +242,7 @@ def test_claims_and_briefings_are_fingerprinted_by_what_determines_them(example)
 
 
 def test_a_seed_edit_that_leaves_the_claims_as_they_were_keeps_their_fingerprints(example):
-    from sitegen.build import load_site
+    from sitegen.pipeline import load_site
     from sitegen.errors import Collector
     from sitegen.load.config import load_config
 
@@ -281,7 +281,7 @@ def test_themes_outside_the_site_are_fingerprinted_too(small, tmp_path):
 
 
 def test_only_templates_that_read_site_depend_on_the_whole_site(example, tmp_path):
-    from sitegen.build import load_site
+    from sitegen.pipeline import load_site
     from sitegen.engine.rebuild import CachingRenderer
     from sitegen.load.config import load_config
     from sitegen.theme import load_theme
@@ -332,7 +332,7 @@ def test_a_builder_with_workers_renders_in_them_and_keeps_what_they_made(
     """In the preview's build process, pages and the book's chapters are rendered in
     worker processes; the builder keeps them, so the next build reuses them."""
     from conftest import record_calls
-    from sitegen import parallel
+    from sitegen.runtime import parallel
     from sitegen.render import Renderer
 
     monkeypatch.setattr(parallel, "MIN_ITEMS", 1)  # fork even for a few pages
@@ -369,7 +369,7 @@ def test_a_few_large_pages_are_rendered_where_they_are_kept(example, tmp_path, m
     preview keeps its pages in memory, so they would come back through a pipe (the book
     of 10,000 briefings: 100 MB): a few are rendered in the build process itself."""
     from conftest import record_calls
-    from sitegen import build as build_module
+    from sitegen import pipeline as build_module
     from sitegen.render import Renderer
 
     monkeypatch.setattr(build_module, "LARGE_SITE", 0)  # every site is large

@@ -6,7 +6,7 @@ import gc
 import tracemalloc
 
 from sitegen.book import BOOK_PAGE
-from sitegen.build import load_site
+from sitegen.pipeline import load_site
 from sitegen.errors import Collector
 from sitegen.load.config import load_config
 from sitegen.pages import site_pages

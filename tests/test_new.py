@@ -11,7 +11,7 @@ import yaml
 from conftest import write_site
 from sitegen.extract import rank_sentences, sentences
 from sitegen.load.seeds import load_seed_file
-from sitegen.scaffold import slugify
+from sitegen.commands.new import slugify
 
 STORM = """Storm Closes the Northern Harbour
 

@@ -300,7 +300,7 @@ def test_a_rewrite_keeping_size_and_mtime_is_not_taken_for_no_change(small, tmp_
                                                                    monkeypatch):
     """The racy-timestamp case, for the no-change check of `build`: even with every file
     counted as settled (the 2 s rule aside), the change time gives the rewrite away."""
-    from sitegen.build import build
+    from sitegen.commands.build import build
     from sitegen.load import files
     monkeypatch.setattr(files, "SETTLE_NS", -10**12)
     build(small, workers=1)
@@ -314,7 +314,7 @@ def test_a_rewrite_keeping_size_and_mtime_is_not_taken_for_no_change(small, tmp_
 def test_a_fresh_file_never_lets_a_build_stop_at_no_change(small):
     """Within the timestamp granularity a second write can leave all metadata as it was:
     a build right after an edit does not trust the metadata of files that fresh."""
-    from sitegen.build import build
+    from sitegen.commands.build import build
     build(small, workers=1)
     messages: list[str] = []
     assert build(small, workers=1, log=messages.append).site is not None
@@ -322,7 +322,7 @@ def test_a_fresh_file_never_lets_a_build_stop_at_no_change(small):
 
 
 def test_the_preview_watcher_sees_a_rewrite_keeping_size_and_mtime(small):
-    from sitegen.watch import Watcher
+    from sitegen.runtime.watch import Watcher
     briefing = small / "content/briefings/harbour-reopens.md"
     day_ago = briefing.stat().st_mtime_ns - 86_400 * 10**9  # too old to be digested
     os.utime(briefing, ns=(day_ago, day_ago))

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import snapshot
 
-from sitegen import parallel
-from sitegen.build import build
+from sitegen.runtime import parallel
+from sitegen.commands.build import build
 from sitegen.errors import SiteError
 
 
@@ -132,7 +132,7 @@ def test_book_chapters_rendered_by_workers_are_kept_for_the_next_build(example, 
 
 
 def test_long_builds_say_how_far_they_are(example, monkeypatch):
-    from sitegen import progress
+    from sitegen.runtime import progress
 
     monkeypatch.setattr(progress, "EVERY", 0.0)  # a line per item: the example is quick
     monkeypatch.setattr(parallel, "MIN_ITEMS", 1)  # parse and render in workers too
@@ -151,7 +151,7 @@ def test_a_worker_hands_over_the_chapters_it_renders_and_keeps_none(example, mon
     import pickle
 
     from sitegen.book import BOOK_PAGE
-    from sitegen.build import load_site
+    from sitegen.pipeline import load_site
     from sitegen.engine.memo import Memo
     from sitegen.errors import Collector
     from sitegen.load.config import load_config
@@ -191,7 +191,7 @@ def test_progress_counts_what_workers_finished_even_behind_a_slow_first_item(mon
     "1 of 205,008" after 96 s of silence, then jumped to 103,169)."""
     import time
 
-    from sitegen import progress
+    from sitegen.runtime import progress
 
     monkeypatch.setattr(progress, "EVERY", 0.0)
     messages = []

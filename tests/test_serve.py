@@ -16,10 +16,10 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from serve_tools import ServeProcess, free_port
-from sitegen import serve as serve_module
+from sitegen.commands import serve as serve_module
 from sitegen.cli import make_parser
 from sitegen.errors import SiteError
-from sitegen.watch import Coalescer, Watcher
+from sitegen.runtime.watch import Coalescer, Watcher
 
 BRIEFING = "content/briefings/putins-red-lines.md"
 
@@ -284,7 +284,7 @@ def _no_browser(monkeypatch):
 
 def test_the_build_process_collects_garbage_when_idle_not_between_save_and_reload(
         small, tmp_path):
-    from sitegen.buildprocess import BuildProcess
+    from sitegen.runtime.buildprocess import BuildProcess
 
     builder = BuildProcess(small, tmp_path / "preview", idle=0.5)
     try:
@@ -305,8 +305,8 @@ def test_the_build_process_builds_on_every_core_and_reports_errors(small, tmp_pa
     no threads. Its errors arrive whole, and one that died is started again."""
     import os
 
-    from sitegen import parallel
-    from sitegen.buildprocess import BuildProcess
+    from sitegen.runtime import parallel
+    from sitegen.runtime.buildprocess import BuildProcess
 
     builder = BuildProcess(small, tmp_path / "preview")
     try:
@@ -338,7 +338,7 @@ def test_closing_the_preview_stops_a_build_under_way_and_cleans_up(tmp_path):
     import tempfile
 
     from serve_tools import REPO
-    from sitegen.buildprocess import BuildProcess
+    from sitegen.runtime.buildprocess import BuildProcess
 
     sys.path.insert(0, str(REPO / "benchmarks"))
     from gen_site import generate

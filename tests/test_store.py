@@ -16,7 +16,7 @@ import pytest
 
 from conftest import edit, snapshot, write_site
 
-from sitegen.build import build
+from sitegen.commands.build import build
 from sitegen.engine import codec, store as store_module
 from sitegen.engine.memo import Memo
 from sitegen.engine.store import Store
@@ -290,7 +290,7 @@ def test_a_file_changed_during_the_build_is_an_error_not_a_wrong_parse(tmp_path)
 
 
 def test_pieces_reused_in_worker_processes_stay_in_the_store(example, monkeypatch):
-    import sitegen.build as build_module
+    import sitegen.pipeline as build_module
 
     monkeypatch.setattr(build_module, "LARGE_SITE", 0)  # fork even for the few pages of an edit
     build(example, workers=2)

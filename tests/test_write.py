@@ -117,7 +117,7 @@ def test_a_second_build_of_the_same_output_waits_for_the_first(example):
     import threading
     import time
 
-    from sitegen.build import build
+    from sitegen.commands.build import build
     from sitegen.write import output_lock
 
     out = example / "public"
@@ -147,7 +147,7 @@ def test_an_output_on_a_file_system_without_locks_still_builds(example, monkeypa
     import errno
 
     from sitegen import write
-    from sitegen.build import build
+    from sitegen.commands.build import build
 
     def no_locks(fd, operation):
         raise OSError(errno.ENOLCK, "No locks available")

@@ -19,7 +19,7 @@ from typing import Hashable, Sequence
 
 from ..errors import Collector, Problem
 from ..memo import Compute, T
-from .. import parallel
+from ..runtime import parallel
 from .digest import key_digest
 from .store import Store
 

@@ -28,15 +28,16 @@ from pathlib import Path
 
 import jinja2
 
-from ..build import load_site, render_site
+from ..pipeline import load_site, render_site
 from ..errors import Collector, Problem
-from ..gcpause import paused_gc
+from ..runtime.gcpause import paused_gc
 from ..load.config import Config, load_config
 from ..model.site import Site
 from ..pages import Page
 from ..theme import Theme
 from ..write import update_site
-from .. import progress, urls
+from .. import urls
+from ..runtime import progress
 from .digest import Fingerprints
 from .memo import Memo
 from .reuse import PartCachingRenderer
@@ -94,7 +95,7 @@ class CachingRenderer(PartCachingRenderer):
 
 
 class MemoPages:
-    """Which pages a rebuild renders (see build.iter_files): a page whose key the memo
+    """Which pages a rebuild renders (see pipeline.iter_files): a page whose key the memo
     holds is taken from it here, the others are rendered (on several cores, when many)."""
 
     def __init__(self, cache: Memo):

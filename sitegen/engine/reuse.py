@@ -17,7 +17,8 @@ from typing import BinaryIO, Callable, Iterator, TypeVar
 
 import lz4.block
 
-from .. import progress, urls
+from .. import urls
+from ..runtime import progress
 from ..errors import Collector
 from ..model.site import Site
 from ..pages import Page

@@ -44,7 +44,7 @@ class Seed:
 
     def __fingerprint__(self) -> tuple:
         """What determines every field: the parse is a function of these and of sitegen's
-        code (which page keys hold too); see sitegen.fingerprint."""
+        code (which page keys hold too); see sitegen.engine.digest."""
         return (self.id, self.path, self.format, self.digest)
 
     @property

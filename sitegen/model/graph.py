@@ -16,7 +16,7 @@ from ..load.seeds import Seed
 from .. import urls
 from . import related as rel
 from .citations import SeedIndex, resolve_claim
-from ..parallel import fork_map
+from ..runtime.parallel import fork_map
 from .markup import Link, MarkdownRenderer, html_text, wikilinks
 from .site import Briefing, Citation, Claim, Site, Source, Topic
 
@@ -192,7 +192,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
 def _interned(memo, step: str, value, out: Collector):
     """`value`, or the equal value the previous build made: a briefing or topic that did not
     change stays the same object from build to build, so what is worked out from it later
-    (its digest in sitegen.fingerprint, its search text) is worked out once."""
+    (its digest in sitegen.engine.digest, its search text) is worked out once."""
     return memo(step, value, lambda _: value, out)
 
 

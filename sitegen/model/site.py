@@ -42,7 +42,7 @@ class Claim:
     proof: str = field(default="", compare=False, repr=False)
 
     def __fingerprint__(self) -> tuple:
-        """With a proof, the proof stands for every field (see sitegen.fingerprint): a page
+        """With a proof, the proof stands for every field (see sitegen.engine.digest): a page
         key need not walk the citation."""
         if self.proof:
             return self.briefing, self.anchor, self.proof
@@ -76,7 +76,7 @@ class Briefing:
 
     def __fingerprint__(self) -> tuple:
         """Every field but `body_text`, which follows from `body_html` (see
-        sitegen.fingerprint)."""
+        sitegen.engine.digest)."""
         return tuple(getattr(self, name) for name in _BRIEFING_FIELDS)
 
     @property

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import jinja2
 
-from .errors import Problem, SiteError
-from .load.config import load_config
-from .theme import bundled_themes_dir, load_theme
+from ..errors import Problem, SiteError
+from ..load.config import load_config
+from ..theme import bundled_themes_dir, load_theme
 
 TEMPLATE = "_error.html"
 

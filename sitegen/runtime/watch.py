@@ -22,8 +22,8 @@ from typing import Callable, Iterable, Iterator
 
 import watchfiles
 
-from .load import files
-from .load.files import passed_over
+from ..load import files
+from ..load.files import passed_over
 
 WATCHED = ("config.yaml", "content", "seeds", "themes")
 TICK_MS = 50  # how often a wait for the operating system's news looks at its deadline

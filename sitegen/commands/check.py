@@ -12,13 +12,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lint, lock
-from .build import load_inputs, load_site, render_site
-from .errors import Collector, Problem, SiteError, shown
-from .gcpause import paused_gc
-from .load.config import load_config
-from .model.site import Site
-from .write import check_output_dir
+from .. import lint, lock
+from ..pipeline import load_inputs, load_site, render_site
+from ..errors import Collector, Problem, SiteError, shown
+from ..runtime.gcpause import paused_gc
+from ..load.config import load_config
+from ..model.site import Site
+from ..write import check_output_dir
 
 
 @dataclass

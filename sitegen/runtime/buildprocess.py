@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Callable
 
 from . import progress
-from .errors import Problem, SiteError
-from .engine.rebuild import IncrementalBuilder, Rebuilt
-from .load.config import Config
+from ..errors import Problem, SiteError
+from ..engine.rebuild import IncrementalBuilder, Rebuilt
+from ..load.config import Config
 from .parallel import default_workers
-from .engine.reuse import remove_spool_folders
+from ..engine.reuse import remove_spool_folders
 
 IDLE = 3.0  # seconds without a build before collecting garbage
 

@@ -45,7 +45,7 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = Non
              min_items: int | None = None, label: str | None = None) -> Iterator[R]:
     """fn(item) for every item, in order; on `workers` processes when worth it (at least
     `min_items` items, default MIN_ITEMS: fewer when each item is known to be much work).
-    `label` names the work in progress lines (see sitegen.progress)."""
+    `label` names the work in progress lines (see sitegen.runtime.progress)."""
     workers = default_workers() if workers is None else workers
     min_items = MIN_ITEMS if min_items is None else min_items
     if (workers <= 1 or len(items) < max(min_items, 2)

@@ -31,12 +31,12 @@ from livereload.server import LiveScriptInjector
 from livereload.watcher import Watcher as _LivereloadWatcher
 from tornado import httpserver, ioloop, netutil, web
 
-from .buildprocess import BuildProcess
-from .errors import Problem, SiteError
-from .engine.rebuild import Rebuilt
+from ..runtime.buildprocess import BuildProcess
+from ..errors import Problem, SiteError
+from ..engine.rebuild import Rebuilt
 from .overlay import error_page, inject, render_overlay
-from .urls import base_path
-from .watch import Coalescer, Watcher
+from ..urls import base_path
+from ..runtime.watch import Coalescer, Watcher
 
 POLL = 0.05  # seconds between two looks at the inputs, where they cannot be watched
 QUIET = 0.1  # seconds without a change before rebuilding

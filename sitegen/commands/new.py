@@ -13,12 +13,12 @@ import textwrap
 import unicodedata
 from pathlib import Path
 
-from .errors import Collector, Problem, SiteError
-from .load.config import load_config
-from .extract import mentioned_topics, rank_sentences
-from .load.content import BRIEFINGS_DIR, TopicSource, load_topics
-from .load.fields import SLUG_RE, suggest
-from .load.seeds import FORMATS, SIDECAR_EXTS, Seed, load_seed_file
+from ..errors import Collector, Problem, SiteError
+from ..load.config import load_config
+from ..extract import mentioned_topics, rank_sentences
+from ..load.content import BRIEFINGS_DIR, TopicSource, load_topics
+from ..load.fields import SLUG_RE, suggest
+from ..load.seeds import FORMATS, SIDECAR_EXTS, Seed, load_seed_file
 
 SEEDS_DIR = "seeds"
 MAX_TOPICS = 8

@@ -1,0 +1,116 @@
+"""`sitegen build`: the stages (sitegen.pipeline) run with the engine's memo and store,
+writing the output atomically (sitegen.write); a build whose inputs did not change since
+the last stops at that."""
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+from ..engine import record
+from ..engine.memo import LOAD_STEPS, Memo
+from ..engine.reuse import PageReuse, PartCachingRenderer
+from ..engine.store import Store
+from ..errors import Problem, SiteError, Collector
+from ..load.config import load_config
+from ..model.site import Site
+from ..pipeline import iter_files, load_site
+from ..render import Renderer
+from ..runtime import progress
+from ..runtime.gcpause import paused_gc
+from ..runtime.parallel import default_workers
+from ..theme import load_theme
+from ..write import (MARKER, OutputWriter, check_output_dir, largest_files, output_lock,
+                     write_errors)
+
+
+@dataclass
+class BuildResult:
+    site: Site | None  # None when nothing had changed since the last build
+    warnings: list[Problem] = field(default_factory=list)
+    pages: int = 0
+    files: int = 0
+    seconds: float = 0.0
+    largest: dict = field(default_factory=dict)  # see write.largest_files
+
+
+def build(root: Path, out_dir: str | None = None, drafts: bool = False,
+          clean_links: bool | None = None, log: Callable[[str], None] | None = None,
+          workers: int | None = None, cache: bool = True) -> BuildResult:
+    """Build the site at `root`; on any error raise SiteError and leave the output as it was.
+    `workers`: processes rendering (default: one per core). `cache`: reuse and keep
+    `.sitegen-cache/` (parsed inputs, rendered Markdown), and skip the build entirely
+    when no input changed since the last one."""
+    with paused_gc(), progress.reporting(log):
+        return _build(root, out_dir, drafts, clean_links, log, workers, cache)
+
+
+def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | None,
+           log: Callable[[str], None] | None, workers: int | None, cache: bool) -> BuildResult:
+    start = time.perf_counter()
+    say = log or (lambda _msg: None)
+    config = load_config(root).with_options(drafts=drafts or None, clean_links=clean_links)
+    out_path = Path(out_dir) if out_dir else root / config.output_dir
+    check_output_dir(root, out_path, "--out" if out_dir else "output_dir")
+    theme = load_theme(root, config.theme)
+    current = record.stamp(root, list(theme.chain),
+                           (str(out_path.resolve()), config.drafts, config.clean_links))
+    store = _open_store(root, say) if cache else None
+    if store is not None:
+        warnings = record.up_to_date(store, out_path, current, MARKER)
+        if warnings is not None:
+            say(f"nothing changed: {out_path} is up to date")
+            return BuildResult(None, warnings, seconds=time.perf_counter() - start)
+    collector = Collector()
+    workers = default_workers() if workers is None else workers
+    memo = Memo(store, workers)
+    memo.start()
+    site = load_site(root, config, collector, memo=memo, workers=workers)
+    _saved(say, memo.settle, LOAD_STEPS)
+    say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
+        f"{len(site.topics)} topics in {time.perf_counter() - start:.2f} s")
+    with write_errors(out_path), output_lock(out_path, say):
+        reuse = PageReuse(store, out_path, MARKER, memo) if store else None
+        renderer = partial(PartCachingRenderer, memo=memo) if store else Renderer
+        writer = OutputWriter(out_path)
+        # Once the output starts to change, the last build's record no longer describes it.
+        pages, files = writer.write(
+            iter_files(root, site, renderer, workers, reuse, writer.put, memo),
+            before_change=lambda: store and _saved(say, store.forget_build))
+        say(f"wrote {pages} pages ({files} files) at {time.perf_counter() - start:.2f} s")
+        largest = largest_files(out_path)
+        say("largest " + ", ".join(f"{what}: {largest[suffix][0]} ({largest[suffix][1] / 1024:,.0f} KiB)"
+                                   for suffix, what in ((".html", "page"), (".js", "script"))
+                                   if suffix in largest))
+        if store is not None:  # the record last: until it is written, the output is not trusted
+            _saved(say, memo.save)
+            _saved(say, store.commit_build, record.record(
+                out_path, MARKER, current, collector.warnings), reuse.current, memo.used())
+            store.close()
+    seconds = time.perf_counter() - start
+    say(f"built {out_path} in {seconds:.2f} s")
+    return BuildResult(site, collector.warnings, pages, files, seconds, largest)
+
+
+def _open_store(root: Path, say: Callable[[str], None]) -> Store | None:
+    """The site's store, or None (and why) where there is no place for one."""
+    try:
+        return Store(root, say)
+    except (OSError, sqlite3.Error) as exc:
+        say(f"cache: not used ({exc})")
+        return None
+
+
+def _saved(say: Callable[[str], None], write: Callable, *args) -> None:
+    """Write to the store; one that cannot be written is reported and skipped: the build
+    stands, and the next one does what this one could not keep."""
+    try:
+        write(*args)
+    except (OSError, sqlite3.Error) as exc:
+        say(f"cache: not saved ({exc})")
+
+
+__all__ = ["build", "BuildResult", "SiteError"]

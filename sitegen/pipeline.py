@@ -1,0 +1,130 @@
+"""The stages, end to end: load → model → pages → render (the write stage is
+sitegen.write). `load_site` stops after the model (for `check`); `iter_files` gives
+every output file's bytes one at a time without touching the disk. The verbs
+(sitegen.commands) run them, with the engine's memo (sitegen.memo is all they know of it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .errors import Collector
+from .load.config import Config
+from .load.content import BriefingSource, TopicSource, load_briefings, load_topics
+from .load.seeds import Seed, load_seeds
+from .memo import no_memo
+from .model.graph import build_site
+from .model.site import Site
+from .pages import Page, site_pages
+from .render import Renderer
+from .runtime.parallel import fork_map
+from .theme import Theme, load_theme
+from .write import Kept, Staged
+from . import feeds, lock, search, urls
+
+
+LARGE_SITE = 2000  # briefings: from here, a site's list pages and book each take 0.1 s or more
+
+
+@dataclass
+class Inputs:
+    """Everything `load` read, before the model resolves it."""
+
+    seeds: dict[str, Seed]
+    briefings: list[BriefingSource]  # those with errors too, marked `failed`
+    topics: list[TopicSource]  # likewise
+    unreadable_seeds: frozenset[str]  # ids of seed files with errors that left no seed
+
+
+def load_inputs(root: Path, out: Collector, memo=no_memo, workers: int = 1) -> Inputs:
+    """Read seeds, briefings and topics; problems go to `out`. `memo`: see sitegen.memo
+    (one that works ahead parses on several cores)."""
+    seeds, problems = load_seeds(root, memo=memo)
+    out.extend(problems)
+    unreadable = frozenset(Path(p.path).stem for p in problems if p.severity == "error"
+                           and p.path.startswith("seeds/")) - seeds.keys()
+    return Inputs(seeds, load_briefings(root, out, memo), load_topics(root, out, memo),
+                  unreadable)
+
+
+def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None = None,
+              memo=no_memo, workers: int = 1) -> Site:
+    """Load every input (unless given) and resolve the graph; raises SiteError with all
+    errors found. Warns about cited source paragraphs that changed since `sitegen.lock`.
+    `memo` (see sitegen.memo) lets a rebuild reuse what did not change; `workers` > 1
+    renders Markdown on several cores."""
+    inputs = inputs or load_inputs(root, out, memo, workers)
+    site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo, workers,
+                      inputs.unreadable_seeds)
+    no_feeds = feeds.base_url_warning(config)
+    if no_feeds:
+        out.extend([no_feeds])
+    out.raise_if_errors()
+    out.extend(lock.drift_warnings(root, site, inputs.briefings))
+    out.drop_warnings(config.ignore_warnings)
+    return site
+
+
+def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
+               workers: int | None = 1, reuse=None,
+               put: Callable[[str, Iterable[str]], Staged] | None = None, memo=no_memo,
+               index: bool = True
+               ) -> Iterator[tuple[str, bytes | Path | Kept | Staged | Iterator[str]]]:
+    """Every output file as (path, bytes, a theme file to copy, or `Kept`: the previous
+    output's file stands), one at a time, so a large site never sits in memory whole.
+    `renderer` makes the page renderer (the engine passes a caching one); `workers` > 1
+    renders on several cores; `reuse` (the engine's: it needs a renderer with page
+    `keys`) skips pages whose inputs did not change since they were last rendered; `put`
+    (see write.OutputWriter) writes each page where it is rendered (then what it
+    returned stands for the bytes), and large files come as text in pieces; `memo` keeps
+    what the search index works out (see search.index_files); `index`: make the search
+    index (`check`, which renders only to find template errors, does not)."""
+    theme = load_theme(root, site.config.theme)
+    pages = site_pages(site)
+    page_renderer = renderer(theme, site)
+    fresh = pages
+    if reuse is not None:
+        kept, fresh = reuse.split(pages, page_renderer)
+        yield from kept
+
+    def make(page: Page) -> tuple[str, bytes | Staged, str | None, list]:
+        """Render one page (in a worker, or here); with its key and the pieces rendered
+        for it, so this process keeps them for the next build."""
+        rel = urls.output_file(page.site_path)
+        content = put(rel, page_renderer.stream(page)) if put else page_renderer.render_bytes(page)
+        key = reuse.key_after(page_renderer, page, rel) if reuse else None
+        return rel, content, key, page_renderer.take_parts()
+
+    # On a large site a few pages can be much work (the book, the lists): fork for them
+    # too, where workers write them (`put`); else their bytes would come back through a
+    # pipe (the book of 10,000 briefings: 100 MB), which costs about what rendering does.
+    few = 2 if put and len(site.briefings) >= LARGE_SITE else None
+    # Before the pages: the index forks workers of its own, from this process while it is
+    # at its smallest, and no two pools of workers run at once.
+    if index:
+        yield from search.index_files(site, workers, memo)
+    page_renderer.prepare()
+    try:
+        for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
+                                                 label="rendering pages"):
+            if key is not None:
+                reuse.rendered(rel, key)
+            page_renderer.keep_parts(parts)
+            yield rel, content
+    finally:
+        page_renderer.close()
+    for rel, path in theme.static_files().items():
+        yield f"assets/{rel}", path
+    yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
+
+
+def render_site(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
+                workers: int = 1, reuse=None, memo=no_memo, index: bool = True
+                ) -> tuple[dict[str, bytes | Path], int]:
+    """Every output file in one dict, and the page count (for check and the preview);
+    `workers`, `reuse`, `memo` and `index`: see iter_files."""
+    files = dict(iter_files(root, site, renderer, workers, reuse, memo=memo, index=index))
+    return files, sum(1 for rel in files if rel.endswith(".html"))
+
+
