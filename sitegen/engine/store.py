@@ -30,7 +30,7 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from .. import __version__
 from .codec import Undecodable, decode, encode

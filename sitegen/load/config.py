@@ -88,8 +88,9 @@ def load_config(root: Path) -> Config:
     )
     for i, code in enumerate(values["ignore_warnings"]):
         if code not in WARNING_CODES:
-            f.error(("ignore_warnings", i), f"'{code}' is no warning code{suggest(code, WARNING_CODES)}"
-                                            f" (they are: {', '.join(WARNING_CODES)})")
+            f.error(("ignore_warnings", i), f"'{code}' is no warning code"
+                                            f"{suggest(code, WARNING_CODES)} (they are: "
+                                            f"{', '.join(WARNING_CODES)})")
     if not _LANG_RE.match(values["language"]):
         f.error(("language",), f"'language' must be a language tag like en or pt-BR, "
                                f"got '{values['language']}'")

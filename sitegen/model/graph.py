@@ -121,21 +121,14 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     all_briefings = {b.slug: b for b in briefing_sources}
     known_topics = {t.slug: t for t in topic_sources}
     topic_src = {t.slug: t for t in topic_sources if not t.failed}
-    known_seeds = {**dict.fromkeys(unreadable_seeds), **seeds}
     _check_topics(known_topics, all_briefings, out)
+    known_seeds = {**dict.fromkeys(unreadable_seeds), **seeds}
     for b in briefing_sources:
         _check_refs(b, known_seeds, known_topics, all_briefings, out)
-    kept = sorted((b for b in briefing_sources if not b.failed and (config.drafts or not b.draft)
-                   and not unreadable_seeds.intersection(b.seeds)),
-                  key=lambda b: (b.date, b.slug), reverse=True)
+    kept = _kept(config, briefing_sources, unreadable_seeds)
     published = {b.slug for b in kept}
     order = {b.slug: i for i, b in enumerate(kept)}
-
-    names = {}
-    for t in sorted(topic_src.values(), key=lambda t: t.slug):
-        for name in (t.title, *t.aliases):
-            names.setdefault(name, t.slug)
-    md = _CachedMarkdown(names, memo, out)
+    md = _CachedMarkdown(_topic_names(topic_src), memo, out)
     index = SeedIndex(seeds)
     seed_ids = _hash("\n".join(seeds))
 
@@ -187,6 +180,24 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
                             key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
     return Site(config, briefings, topics, sources, timeline)
+
+
+def _kept(config: Config, sources: list[BriefingSource], unreadable_seeds: frozenset[str]
+          ) -> list[BriefingSource]:
+    """The briefings the site is built from, newest first: not failed, not drafts (unless
+    the build shows drafts), citing no seed that could not be read."""
+    return sorted((b for b in sources if not b.failed and (config.drafts or not b.draft)
+                   and not unreadable_seeds.intersection(b.seeds)),
+                  key=lambda b: (b.date, b.slug), reverse=True)
+
+
+def _topic_names(topics: dict[str, TopicSource]) -> dict[str, str]:
+    """Title or alias -> topic slug (the first topic by slug, where two share a name)."""
+    names: dict[str, str] = {}
+    for t in sorted(topics.values(), key=lambda t: t.slug):
+        for name in (t.title, *t.aliases):
+            names.setdefault(name, t.slug)
+    return names
 
 
 def _interned(memo, step: str, value, out: Collector):
