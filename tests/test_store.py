@@ -396,3 +396,54 @@ def test_the_pieces_of_pages_that_stand_stay_in_the_store(tmp_path):
     rendered = build(root, workers=1)
     assert rendered.site is not None
     assert _steps(root)["part"] == chapters
+
+
+def test_a_shipped_store_with_a_trigger_is_replaced_not_emptied(small, tmp_path):
+    """A store that came with a site (another folder made it) is a new file afterwards:
+    emptying its tables would keep a trigger that rewrites what the build stores."""
+    build(small, workers=1)
+    db = sqlite3.connect(small / ".sitegen-cache/store.sqlite")
+    with db:
+        db.execute("UPDATE meta SET value = '0:0' WHERE name = 'home'")
+        db.execute("CREATE TRIGGER evil AFTER INSERT ON memo WHEN NEW.step = 'markdown' "
+                   "BEGIN UPDATE memo SET value = X'6A223C703E50574E45443C2F703E22' "
+                   "WHERE rowid = NEW.rowid; END")
+    db.close()
+    edit(small, B, "Monday", "Tuesday")
+    build(small, workers=1)
+    edit(small, B, "Tuesday", "Wednesday")
+    build(small, workers=1)
+    assert not any(b"PWNED" in data for data in snapshot(small / "public").values())
+    db = sqlite3.connect(small / ".sitegen-cache/store.sqlite")
+    assert db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone() \
+        == (0,)
+    db.close()
+
+
+def test_a_worker_process_never_writes_to_the_store(tmp_path):
+    import multiprocessing
+
+    store = Store(tmp_path)
+    memo = Memo(store)
+    memo.start()
+    for i in range(40):  # enough streamed values to be stored in a batch
+        memo("part", ("p", i), lambda _o, i=i: b"piece %d" % i, Collector())
+    before = _steps(tmp_path)
+
+    def in_worker(queue):
+        memo("part", ("p", 99), lambda _o: b"made in the worker", Collector())
+        try:
+            store.put([("part", b"k" * 16, b"x", ())])
+            queue.put("wrote")
+        except RuntimeError:
+            queue.put("refused")
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    worker = context.Process(target=in_worker, args=(queue,))
+    worker.start()
+    assert queue.get(timeout=30) == "refused"
+    worker.join(30)
+    assert _steps(tmp_path) == before
+    memo.save()
+    assert _steps(tmp_path)["part"] == 40

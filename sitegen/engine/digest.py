@@ -141,8 +141,9 @@ def _other(obj: Any, parts: list[str]) -> bool:
 
 def key_digest(step: str, key) -> bytes:
     """16 bytes naming a memo entry (see the module doc for what a key holds)."""
-    return hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"), digest_size=16,
-                           person=step.encode()[:16]).digest()
+    h = hashlib.blake2b(code_digest().encode(), digest_size=16, person=step.encode()[:16])
+    h.update(repr(key).encode("utf-8", "surrogatepass"))  # (the code: see engine.store)
+    return h.digest()
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ Rules:
 """
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from typing import Hashable, Sequence
 
@@ -38,6 +39,7 @@ class Memo:
 
     def __init__(self, store: Store | None = None, workers: int = 1, warm: bool = False):
         self.store, self.workers, self.warm = store, workers, warm
+        self._pid = os.getpid()
         # (step, key) -> [value, problems, generation last used, digest or None]
         self._entries: dict[tuple[str, Hashable], list] = {}
         self._ready: dict[tuple[str, Hashable], tuple] = {}  # worked out ahead: `run`, `keep`
@@ -170,7 +172,7 @@ class Memo:
         self._save(lambda _step: True)
 
     def _save(self, chosen) -> None:
-        if self.store is None:
+        if self.store is None or os.getpid() != self._pid:  # a worker's are handed over
             return
         todo = [entry for entry in self._new if chosen(entry[0])]
         self._new = [entry for entry in self._new if not chosen(entry[0])]

@@ -40,20 +40,27 @@ CACHE_DIR = ".sitegen-cache"
 FILE = "store.sqlite"
 SCHEMA = "4"
 _TABLES = """
-CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS memo(step TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
-                                problems BLOB NOT NULL, UNIQUE(step, key));
-CREATE TABLE IF NOT EXISTS outputs(path TEXT PRIMARY KEY, key TEXT NOT NULL, reads BLOB NOT NULL);
+CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE memo(step TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+                  problems BLOB NOT NULL, UNIQUE(step, key));
+CREATE TABLE outputs(path TEXT PRIMARY KEY, key TEXT NOT NULL, reads BLOB NOT NULL);
 """
+_OBJECTS = {("table", "meta"), ("index", "sqlite_autoindex_meta_1"), ("table", "memo"),
+            ("index", "sqlite_autoindex_memo_1"), ("table", "outputs"),
+            ("index", "sqlite_autoindex_outputs_1")}
 
 
 def cache_folder(root: Path) -> Path:
-    """`.sitegen-cache/` in the site root, made (and git-ignored) on first use."""
+    """`.sitegen-cache/` in the site root, made (and git-ignored) on first use; raises
+    OSError for one that is a symbolic link (nothing is written through one)."""
     folder = Path(root) / CACHE_DIR
+    if folder.is_symlink():
+        raise OSError(f"{CACHE_DIR} is a symbolic link; not followed")
     folder.mkdir(exist_ok=True)
     ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n", encoding="utf-8")
+    if not ignore.exists() and not ignore.is_symlink():
+        with open(ignore, "x", encoding="utf-8") as f:
+            f.write("*\n")
     return folder
 
 
@@ -74,29 +81,43 @@ class Store:
         if self.path.is_symlink():
             raise OSError(f"{CACHE_DIR}/{FILE} is a symbolic link; not followed")
         try:
-            return self._claimed(self._connect())
+            db = self._connect()
+            if self._ours(db):
+                return db
+            db.close()
+            self.log(f"cache: started afresh ({CACHE_DIR}/{FILE} was made by other sitegen "
+                     "code or in another folder)")
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
                 raise
             self.log(f"cache: started afresh ({CACHE_DIR}/{FILE} was damaged)")
+        # A new file: emptying the old one would keep whatever else its schema holds.
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-        return self._claimed(self._connect())
-
-    def _claimed(self, db: sqlite3.Connection) -> sqlite3.Connection:
-        """`db`, emptied first unless this code made it in this folder (see the rules)."""
-        ours = {"schema": SCHEMA, "code": code_digest(), "home": self._home}
-        with _transaction(db):
-            found = dict(db.execute("SELECT name, value FROM meta"))
-            if any(found.get(name) != value for name, value in ours.items()):
-                if found:
-                    self.log(f"cache: started afresh ({CACHE_DIR}/{FILE} was made by other "
-                             "sitegen code or in another folder)")
-                for table in ("meta", "memo", "outputs"):
-                    db.execute(f"DELETE FROM {table}")
-                db.executemany("INSERT INTO meta VALUES (?, ?)",
-                               [*ours.items(), ("sitegen", __version__)])
+        db = self._connect()
+        if not self._ours(db):
+            raise sqlite3.DatabaseError("a new store is not empty")
         return db
+
+    def _identity(self) -> dict[str, str]:
+        return {"schema": SCHEMA, "code": code_digest(), "home": self._home}
+
+    def _ours(self, db: sqlite3.Connection) -> bool:
+        """Whether `db` is a store this code made in this folder, holding exactly the
+        tables it makes (no trigger, view or other table a shipped file could bring); a
+        new, empty database is made ours."""
+        with _transaction(db):  # two builds may make the store at once
+            objects = set(db.execute("SELECT type, name FROM sqlite_master"))
+            if not objects:
+                for statement in filter(str.strip, _TABLES.split(";")):
+                    db.execute(statement)
+                db.executemany("INSERT INTO meta VALUES (?, ?)",
+                               [*self._identity().items(), ("sitegen", __version__)])
+                return True
+        if objects != _OBJECTS:
+            return False
+        found = dict(db.execute("SELECT name, value FROM meta"))
+        return all(found.get(k) == v for k, v in self._identity().items())
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
@@ -107,7 +128,6 @@ class Store:
         db.execute("PRAGMA cell_size_check = ON")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
-        db.executescript(_TABLES)
         return db
 
     @staticmethod
@@ -127,6 +147,12 @@ class Store:
                                            check_same_thread=False)
             self._reader.execute("PRAGMA trusted_schema = OFF")
         return self._reader
+
+    def _writer(self) -> None:
+        """Only the process that opened the store writes to it (a forked worker's
+        inherited connection must not be used: SQLite's rule)."""
+        if os.getpid() != self._pid:
+            raise RuntimeError("a worker process may not write to the store")
 
     # -- memo entries --------------------------------------------------------------------
 
@@ -177,6 +203,7 @@ class Store:
                 self._keys[step].add(key)
 
     def _write(self, entries: list[tuple[str, bytes, object, tuple]]) -> None:
+        self._writer()
         with _transaction(self._db):
             self._db.executemany(
                 "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)",
@@ -201,6 +228,7 @@ class Store:
 
     def forget_build(self) -> None:
         """The output is about to change: until `commit_build`, no record of it stands."""
+        self._writer()
         with _transaction(self._db):
             self._db.execute("DELETE FROM meta WHERE name = 'last-build'")
 
@@ -209,6 +237,7 @@ class Store:
         """In one transaction: the record of the build just done, its pages' keys (None:
         leave them as they are) and, for each step in `used`, the deletion of every entry
         not among the key digests listed."""
+        self._writer()
         db = self._db
         with _transaction(db):
             db.execute("INSERT OR REPLACE INTO meta VALUES ('last-build', ?)",
@@ -221,6 +250,7 @@ class Store:
 
     def collect(self, used: dict[str, set[bytes]]) -> None:
         """For each step in `used`, delete every entry not among the key digests listed."""
+        self._writer()
         with _transaction(self._db):
             self._collect(used)
 
