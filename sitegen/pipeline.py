@@ -37,7 +37,7 @@ class Inputs:
     unreadable_seeds: frozenset[str]  # ids of seed files with errors that left no seed
 
 
-def load_inputs(root: Path, out: Collector, memo=no_memo, workers: int = 1) -> Inputs:
+def load_inputs(root: Path, out: Collector, memo=no_memo) -> Inputs:
     """Read seeds, briefings and topics; problems go to `out`. `memo`: see sitegen.memo
     (one that works ahead parses on several cores)."""
     seeds, problems = load_seeds(root, memo=memo)
@@ -54,7 +54,7 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
     errors found. Warns about cited source paragraphs that changed since `sitegen.lock`.
     `memo` (see sitegen.memo) lets a rebuild reuse what did not change; `workers` > 1
     renders Markdown on several cores."""
-    inputs = inputs or load_inputs(root, out, memo, workers)
+    inputs = inputs or load_inputs(root, out, memo)
     site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo, workers,
                       inputs.unreadable_seeds)
     no_feeds = feeds.base_url_warning(config)

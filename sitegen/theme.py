@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import Collector, SiteError
 from .load.fields import Fields, suggest
-from .load.files import link_problem
+from .load.files import folder_problem, link_problem
 from .load.yamlsrc import parse_yaml
 
 THEME_KEYS = ("extends", "name", "description")
@@ -58,7 +58,7 @@ def _check_links(root: Path, name: str) -> None:
     outside the site or to nothing (see load.files.link_problem): its templates and
     static files are published."""
     out, folder = Collector(), root / "themes" / name
-    problem = link_problem(folder, root)
+    problem = folder_problem(folder, root) or link_problem(folder, root)
     if problem:
         out.error(f"themes/{name}", None, problem, code="bad-link")
     elif folder.is_dir():

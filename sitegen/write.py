@@ -164,11 +164,19 @@ class OutputWriter:
         self.stage.mkdir()
         (self.stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         self._made: set[str] = set()
+        self._linked = () if self.fresh else _linked_folders(out)
+
+    def holds_file(self, rel: str) -> bool:
+        """Whether `out` holds `rel` as a file of its own: not a link, and not inside a
+        linked folder (which the commit removes)."""
+        return regular_file(self.out / rel) and not any(
+            rel.startswith(folder) for folder in self._linked)
 
     def put(self, rel: str, data: bytes | Iterable[str]) -> Staged:
         """Stage one output file (its bytes, or its text in pieces), unless `out` already
         holds exactly these bytes."""
-        if isinstance(data, bytes) and not self.fresh and _holds(self.out / rel, data):
+        if isinstance(data, bytes) and not self.fresh and self.holds_file(rel) \
+                and _holds(self.out / rel, data):
             return Staged(False)
         target = os.path.join(self.stage, rel)
         folder = os.path.dirname(target)
@@ -181,7 +189,8 @@ class OutputWriter:
                 return Staged(True)
             for piece in data:
                 f.write(piece.encode("utf-8"))
-        if not self.fresh and _same_file(target, os.path.join(self.out, rel)):
+        if not self.fresh and self.holds_file(rel) \
+                and _same_file(target, os.path.join(self.out, rel)):
             os.unlink(target)
             return Staged(False)
         return Staged(True)
@@ -266,6 +275,17 @@ class OutputWriter:
             done["moved"] += 1
         if not regular_file(out / MARKER):
             os.replace(self.stage / MARKER, out / MARKER)
+
+
+def _linked_folders(out: Path) -> tuple[str, ...]:
+    """The folders inside `out` that are symbolic links, as "rel/" prefixes."""
+    found, top = [], str(out)
+    for dirpath, dirnames, _filenames in os.walk(top):
+        base = dirpath[len(top) + 1:].replace(os.sep, "/")
+        for name in dirnames:
+            if os.path.islink(os.path.join(dirpath, name)):
+                found.append(f"{base}/{name}/" if base else f"{name}/")
+    return tuple(found)
 
 
 def largest_files(out: Path, suffixes: tuple[str, ...] = (".html", ".js")) -> dict:

@@ -105,6 +105,10 @@ CASES += [  # bounds: no document costs more than its size (see load.yamlsrc)
     (B, "bottom_line: The harbour is open again.",
      "bottom_line: The harbour is open again.\nx: " + "[" * 60 + "]" * 60,
      rf"{B}:7: error: YAML nested too deeply: lists and mappings may be nested 40 levels"),
+    (B, "bottom_line: The harbour is open again.",
+     "bottom_line: The harbour is open again.\nx0: &a0 " + "[" * 30 + "]" * 30 + "".join(
+         f"\nx{i}: &a{i} [*a{i - 1}]" for i in range(1, 30)),
+     rf"{B}:\d+: error: YAML nested too deeply"),
     (B, "bottom_line: The harbour is open again.", "bottom_line: &x [*x]",
      rf"{B}:6: error: invalid YAML: a value refers to itself"),
     (B, "bottom_line: The harbour is open again.", "bottom_line: " + "long " * 50_000,

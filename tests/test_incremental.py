@@ -414,3 +414,16 @@ def test_the_preview_collects_what_its_builds_no_longer_use(example, tmp_path):
     assert Store(example).steps()["briefing"] > count  # the edits' parses, stored
     builder.idle()
     assert Store(example).steps()["briefing"] == count
+
+
+def test_the_preview_collects_nothing_after_a_failed_build(example, tmp_path):
+    from sitegen.engine.store import Store
+
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    before = Store(example).steps()
+    edit(example, BRIEFING, "title: ", "title: [broken\n")
+    with pytest.raises(SiteError):
+        builder.build()
+    builder.idle()
+    assert Store(example).steps() == before

@@ -121,3 +121,35 @@ def test_new_never_writes_through_a_link(small, cli, tmp_path):
     assert code == 1 and "Traceback" not in err
     assert "a-small-source.md: error: already exists" in err
     assert not (tmp_path / "victim.md").exists()
+
+
+@pytest.mark.parametrize("folder", ["seeds", "content/briefings", "content", "themes"])
+def test_an_input_folder_linked_outside_the_site_is_an_error(small, cli, tmp_path, folder):
+    import shutil
+
+    if folder == "themes":
+        (small / "themes/default/static").mkdir(parents=True)
+        (small / "themes/default/static/x.css").write_text("body { }\n")
+    outside = tmp_path / "outside"
+    shutil.move(small / folder, outside)
+    (outside / "zz-secret.txt").write_text("Secret\n\nThe reader's private file.\n")
+    os.symlink(outside, small / folder)
+    code, out, err = cli("build", "--root", small)
+    assert code == 1 and "outside the site folder" in out + err
+    assert not (small / "public").exists() or not any(
+        b"private file" in data for data in snapshot(small / "public").values())
+
+
+def test_a_linked_folder_in_the_output_holding_the_same_pages_is_replaced(small, cli, tmp_path):
+    import shutil
+
+    assert cli("build", "--root", small)[0] == 0
+    copy = tmp_path / "topics-copy"
+    shutil.copytree(small / "public/topics", copy)
+    shutil.rmtree(small / "public/topics")
+    os.symlink(copy, small / "public/topics")
+    for args in ((), ("--no-cache",)):
+        assert cli("build", "--root", small, *args)[0] == 0
+        assert not (small / "public/topics").is_symlink()
+        assert (small / "public/topics/index.html").is_file()
+        assert (small / "public/topics/harbour-town/index.html").is_file()

@@ -488,3 +488,17 @@ def test_txt_rules_make_headings_as_people_write_them():
         ("heading", "Conclusion"), ("paragraph", "Final words here."),
         ("paragraph", "After a separator.")]
     assert [b.line for b in blocks if b.kind == "heading"] == [4, 9, 15, 19]
+
+
+def test_a_rule_under_a_paragraph_only_ends_it():
+    from sitegen.load.seeds import parse_seed
+
+    text = ("Doc\n\nA paragraph that wraps\nover two lines.\n----------\n"
+            "A table | with | pipes |\nmore.\n\nWe recommend things.\nConclusion\n----------\n"
+            "Final.\n")
+    _title, blocks, _problems = parse_seed("x", "seeds/x.txt", text.encode(), "txt")
+    assert [(b.kind, b.text) for b in blocks] == [
+        ("paragraph", "A paragraph that wraps over two lines."),
+        ("paragraph", "A table | with | pipes | more."),
+        ("paragraph", "We recommend things."), ("heading", "Conclusion"),
+        ("paragraph", "Final.")]

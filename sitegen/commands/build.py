@@ -13,7 +13,7 @@ from typing import Callable
 from ..engine import record
 from ..engine.memo import LOAD_STEPS, Memo
 from ..engine.reuse import PageReuse, PartCachingRenderer
-from ..engine.store import Store
+from ..engine.store import CACHE_DIR, Store
 from ..errors import Problem, SiteError, Collector
 from ..load.config import load_config
 from ..model.site import Site
@@ -40,10 +40,10 @@ class BuildResult:
 def build(root: Path, out_dir: str | None = None, drafts: bool = False,
           clean_links: bool | None = None, log: Callable[[str], None] | None = None,
           workers: int | None = None, cache: bool = True) -> BuildResult:
-    """Build the site at `root`; on any error raise SiteError and leave the output as it was.
-    `workers`: processes rendering (default: one per core). `cache`: reuse and keep
-    `.sitegen-cache/` (parsed inputs, rendered Markdown), and skip the build entirely
-    when no input changed since the last one."""
+    """Build the site at `root`; on any error raise SiteError (see sitegen.write for what
+    the output is then). `workers`: processes (default: one per core). `cache`: use and
+    keep the store (`.sitegen-cache/store.sqlite`: see engine.store), and skip the build
+    entirely when no input changed since the last one."""
     with paused_gc(), progress.reporting(log):
         return _build(root, out_dir, drafts, clean_links, log, workers, cache)
 
@@ -76,10 +76,12 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
         reuse = PageReuse(store, out_path, MARKER, memo) if store else None
         renderer = partial(PartCachingRenderer, memo=memo) if store else Renderer
         writer = OutputWriter(out_path)
+        if reuse is not None:
+            reuse.present = writer.holds_file
         # Once the output starts to change, the last build's record no longer describes it.
         pages, files = writer.write(
             iter_files(root, site, renderer, workers, reuse, writer.put, memo),
-            before_change=lambda: store and _saved(say, store.forget_build))
+            before_change=lambda: store and _forget(store))
         say(f"wrote {pages} pages ({files} files) at {time.perf_counter() - start:.2f} s")
         largest = largest_files(out_path)
         say("largest " + ", ".join(f"{what}: {largest[suffix][0]} ({largest[suffix][1] / 1024:,.0f} KiB)"
@@ -102,6 +104,17 @@ def _open_store(root: Path, say: Callable[[str], None]) -> Store | None:
     except (OSError, sqlite3.Error) as exc:
         say(f"cache: not used ({exc})")
         return None
+
+
+def _forget(store: Store) -> None:
+    """Drop the record of the output before it changes; if that cannot be done, stop
+    here: a record left standing would describe an output that is no longer there."""
+    try:
+        store.forget_build()
+    except sqlite3.Error as exc:
+        raise SiteError.at(f"{CACHE_DIR}/store.sqlite", None, f"cannot update the store "
+                           f"({exc}); the output was not changed: build again, or build "
+                           "with --no-cache", code="write-error") from None
 
 
 def _saved(say: Callable[[str], None], write: Callable, *args) -> None:

@@ -16,7 +16,7 @@ gets a digest that never repeats, so it can only cause a cache miss, never a wro
 Digests of dataclass instances are remembered by identity (containers are not: they are
 rarely shared, and remembering them would double the memory a large site's keys take).
 Those of deeply immutable ones (frozen, holding only immutable values) are kept across
-builds: a seed or a briefing's claims, handed out again by the build cache, are digested
+builds: a seed or a briefing's claims, handed out again by the memo, are digested
 once. Others are remembered within one build only (call `start()` before each build,
 `prune()` after it).
 """

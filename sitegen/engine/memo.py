@@ -78,7 +78,7 @@ class Memo:
             self._used[step].add(entry[3])
 
     def _miss(self, step: str, key: Hashable, compute: Compute) -> list:
-        digest = self._unknown.pop((step, key), None) or self._digest(step, key)
+        digest = self._unknown.pop((step, key), None) or self.digest(step, key)
         found = None if (step, key) in self._ready else self._stored(step, digest)
         if found is None:
             ready = self._ready.pop((step, key), None)
@@ -100,16 +100,13 @@ class Memo:
             self._save(STREAMED.__contains__)
         return entry
 
-    def digest(self, step: str, key: Hashable) -> bytes | None:
-        """The 16-byte digest a persisted step's entry is stored under (None: not stored)."""
-        return self._digest(step, key)
-
     def use(self, step: str, digests: bytes) -> None:
         """Count as used the entries of `step` under these digests (16 bytes each, joined):
         those a page read that stands as it is."""
         self._used[step].update(digests[i:i + 16] for i in range(0, len(digests), 16))
 
-    def _digest(self, step: str, key: Hashable) -> bytes | None:
+    def digest(self, step: str, key: Hashable) -> bytes | None:
+        """The 16-byte digest a persisted step's entry is stored under (None: not stored)."""
         if self.store is None or step not in PERSISTED:
             return None
         return key_digest(step, key)
@@ -126,7 +123,7 @@ class Memo:
             return True
         if not self.warm and step not in PERSISTED:
             return False
-        digest = self._digest(step, key)
+        digest = self.digest(step, key)
         if digest is not None and self.store.has(step, digest):
             return True
         if digest is not None:
@@ -140,7 +137,7 @@ class Memo:
             if entry[2] != self.generation:
                 self._use(step, entry)
         else:
-            digest = self._digest(step, key)
+            digest = self.digest(step, key)
             if digest is not None:
                 self._used[step].add(digest)
 

@@ -146,6 +146,7 @@ class IncrementalBuilder:
         self.compiled = CompiledTemplates()
         self.written: dict[str, bytes] = {}
         self.config: Config | None = None  # of the latest build that read config.yaml
+        self._succeeded = False  # the latest build
 
     def build(self) -> Rebuilt:
         """Rebuild; raises SiteError (and leaves `out` as it was) when the site has errors.
@@ -157,6 +158,7 @@ class IncrementalBuilder:
 
     def _build(self) -> Rebuilt:
         start = time.perf_counter()
+        self._succeeded = False
         self.cache.start()
         self.fingerprints.start()
         config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
@@ -167,13 +169,16 @@ class IncrementalBuilder:
         self.written, changed = update_site(self.out, files, self.written)
         self.cache.save()
         self.cache.prune()
+        self._succeeded = True
         self.fingerprints.prune()
         return Rebuilt(collector.warnings, pages, len(files), changed,
                        self.cache.misses("page"), time.perf_counter() - start)
 
     def idle(self) -> None:
-        """Between builds: delete from the store what the latest build did not use."""
-        self.cache.collect()
+        """Between builds: delete from the store what the latest build did not use, when
+        it succeeded (a failed one stopped before using all it needs)."""
+        if self._succeeded:
+            self.cache.collect()
 
     def _renderer(self, theme: Theme, site: Site) -> CachingRenderer:
         return CachingRenderer(theme, site, self.cache, self.fingerprints, self.compiled)

@@ -190,6 +190,7 @@ class PageReuse:
         self.out, self.memo = out, memo
         self.previous = store.outputs() if output_intact(store, out, marker) else {}
         self.current: dict[str, tuple[str, bytes]] = {}  # path -> (key, reads)
+        self.present = lambda rel: regular_file(out / rel)  # the writer knows better
 
     def split(self, pages: list[Page], renderer: PartCachingRenderer
               ) -> tuple[list[tuple[str, Kept]], list[Page]]:
@@ -205,7 +206,7 @@ class PageReuse:
             rel = urls.output_file(page.site_path)
             key = self.key(keys, page)
             before = self.previous.get(rel)
-            if before and before[0] == key and regular_file(self.out / rel):
+            if before and before[0] == key and self.present(rel):
                 reused.append((rel, Kept()))
                 self.current[rel] = before
                 self.memo.use("part", before[1])

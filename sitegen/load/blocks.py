@@ -1,7 +1,7 @@
 """A seed document's blocks: the `Block` record, and `Blocks`, the sequence of them
 that stays packed: read from the cache, it unpacks on each read and keeps nothing.
 
-The build cache holds the parse of every seed, and a build reads each seed's text once
+The store holds the parse of every seed, and a build reads each seed's text once
 or twice (its source page, the citations proven again): kept as one compressed `bytes`
 each, paragraphs cost a fraction of the memory, and reading them does not hold them in
 memory (a large site's source pages would otherwise keep every seed's text in the

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..memo import no_memo
 from ..errors import Collector, SiteError
-from .files import InputFiles, link_problem, passed_over
+from .files import InputFiles, folder_problem, link_problem, passed_over
 from .fields import SLUG_RE, Fields, PartialDate, parse_partial_date
 from .yamlsrc import YamlDoc, parse_yaml, split_front_matter
 
@@ -197,6 +197,10 @@ def parse_topic(text: str, slug: str, relpath: str, out: Collector) -> TopicSour
 def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -> list[Path]:
     base = root / folder
     if not base.is_dir():
+        return []
+    problem = folder_problem(base, root)
+    if problem:
+        out.error(f"{folder}/", None, problem, code="bad-link")
         return []
     files = []
     with os.scandir(base) as listing:  # the entries know their type: no stat per file

@@ -52,6 +52,15 @@ def link_problem(path: Path, trusted: Path) -> str | None:
     return None
 
 
+def folder_problem(folder: Path, trusted: Path) -> str | None:
+    """What is wrong with an input folder that lies outside the folder `trusted` (the
+    site root) through a link, or None (see link_problem)."""
+    if folder.is_dir() and not folder.resolve().is_relative_to(trusted.resolve()):
+        return (f"leads to {folder.resolve()}, outside the site folder, through a symbolic "
+                "link: sitegen reads only files inside it; move or copy the files in")
+    return None
+
+
 def passed_over(name: str) -> bool:
     """A file in an input folder that is no input and worth no warning (nor, in the live
     preview, a rebuild): hidden files (Emacs' lock links `.#name` too), editors' backups

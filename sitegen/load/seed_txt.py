@@ -35,21 +35,26 @@ _BOXED = re.compile(r"\s*([*|#])\s*(.*?)\s*\1\s*")  # * SECTION *, | SECTION |
 
 def _ruled(lines: list[str]) -> tuple[list[str], set[int]]:
     """The lines with rules (a line of one repeated mark) blanked, and the numbers of
-    the lines they make headings: one underlined by a rule (setext: `Title` then
-    `=====`), a boxed one (`* TITLE *`) or one between two rules."""
+    the lines they make headings: a line standing alone underlined by a rule (setext:
+    `Title` then `=====`), or boxed on a line of its own (`* TITLE *`). A rule under
+    a paragraph of several lines only ends it."""
     out, headings = list(lines), set()
+
+    def alone(i: int) -> bool:
+        return out[i].strip() != "" and (i == 0 or not out[i - 1].strip())
+
     for i, raw in enumerate(lines):
-        if not _RULE.fullmatch(raw):
-            continue
-        out[i] = ""
-        above = i - 1
-        if above >= 0 and out[above].strip() and not _RULE.fullmatch(lines[above]) \
-                and len(out[above].strip()) <= 100:
-            headings.add(above + 1)
-            out[above] = "\f" + out[above]  # a block of its own (see _groups)
+        if _RULE.fullmatch(raw):
+            out[i] = ""
+            above = out[i - 1].strip() if i else ""
+            if above and (alone(i - 1) and len(above) <= 100 or _heading_like(collapse(above))
+                          and _ends_sentence(out[i - 2], _SENTENCE_END)):
+                headings.add(i)  # line i is line number i of the one above
+                out[i - 1] = "\f" + out[i - 1]  # a block of its own (see _groups)
     for i, raw in enumerate(out):
         boxed = _BOXED.fullmatch(raw)
-        if boxed and boxed.group(2) and not _RULE.fullmatch(raw):
+        if boxed and boxed.group(2) and alone(i) \
+                and (i + 1 == len(out) or not out[i + 1].strip()):
             out[i] = boxed.group(2)
             headings.add(i + 1)
     return out, headings

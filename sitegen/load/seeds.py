@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 from ..memo import no_memo
 from ..errors import Collector, Problem
 from .blocks import Block, Blocks
-from .files import InputFiles, link_problem, passed_over
+from .files import InputFiles, folder_problem, link_problem, passed_over
 from .seed_html import Chunk, declared_charset, html_chunks, markdown_chunks
 from .seed_txt import txt_chunks
 from .seed_meta import SeedMeta, parse_meta
@@ -37,7 +37,7 @@ class Seed:
     path: str  # relative to the site root, e.g. "seeds/foo.txt"
     format: str  # "txt" | "md" | "html"
     title: str
-    blocks: Sequence[Block]  # a tuple, or Blocks (unpickled on each read)
+    blocks: Sequence[Block]  # a tuple, or Blocks (unpacked on each read)
     meta: SeedMeta
     digest: str  # of the document's and the sidecar's bytes (see `_digest`)
 
@@ -229,6 +229,10 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
     folder = root / seeds_dir
     if not folder.exists():
         return {}, []
+    problem = folder_problem(folder, root)
+    if problem:
+        col.error(f"{seeds_dir}/", None, problem, code="bad-link")
+        return {}, col.problems
     try:
         with os.scandir(folder) as listing:  # the entries know their type: no stat per file
             entries = [e for e in sorted(listing, key=lambda e: e.name)

@@ -108,39 +108,48 @@ def _too_deep(relpath: str, line: int) -> SiteError:
 
 def _check_bounds(root: yaml.Node, relpath: str, offset: int) -> None:
     """Raise a SiteError where the document breaks a bound (see the module doc). Each node
-    is visited once: the expanded size of a node an alias repeats is remembered."""
-    sizes: dict[int, int] = {}  # id(node) -> values it expands to; -1 while being measured
+    is measured once: what a node an alias repeats expands to (its values, its nesting)
+    is remembered, and counted wherever it is repeated."""
+    measured: dict[int, tuple[int, int]] = {}  # id(node) -> (values, height); (-1, 0): under way
 
-    def size(node: yaml.Node, depth: int) -> int:
+    def measure(node: yaml.Node, depth: int) -> tuple[int, int]:
         line = node.start_mark.line + 1 + offset
-        known = sizes.get(id(node))
-        if known == -1:
+        known = measured.get(id(node))
+        if known == (-1, 0):
             raise SiteError.at(relpath, line, "invalid YAML: a value refers to itself "
                                "through an alias (*name inside &name)", code="invalid-yaml")
-        if known is not None:
-            return known
-        if depth > MAX_DEPTH:
+        if known is None:
+            known = _measured(node, depth, measure, measured, relpath, line)
+        if depth + known[1] > MAX_DEPTH:
             raise _too_deep(relpath, line)
-        if isinstance(node, yaml.ScalarNode):
-            if len(node.value) > MAX_TEXT:
-                raise SiteError.at(relpath, line, f"a value of {len(node.value):,} characters: "
-                                   f"one value may hold {MAX_TEXT:,} at most",
-                                   code="invalid-yaml")
-            return 1
-        sizes[id(node)] = -1
-        children = (x for pair in node.value for x in pair) \
-            if isinstance(node, yaml.MappingNode) else iter(node.value)
-        total = 1
-        for child in children:
-            total += size(child, depth + 1)
-            if total > MAX_NODES:
-                raise SiteError.at(relpath, line, f"too many values: more than {MAX_NODES:,} "
-                                   "once the aliases (*name) are expanded; write the values "
-                                   "out, or repeat fewer", code="invalid-yaml")
-        sizes[id(node)] = total
-        return total
+        return known
 
-    size(root, 0)
+    measure(root, 0)
+
+
+def _measured(node: yaml.Node, depth: int, measure, measured: dict, relpath: str,
+              line: int) -> tuple[int, int]:
+    """(values, height) of a node not measured yet (see _check_bounds)."""
+    if isinstance(node, yaml.ScalarNode):
+        if len(node.value) > MAX_TEXT:
+            raise SiteError.at(relpath, line, f"a value of {len(node.value):,} characters: "
+                               f"one value may hold {MAX_TEXT:,} at most", code="invalid-yaml")
+        return 1, 0
+    if depth > MAX_DEPTH:
+        raise _too_deep(relpath, line)
+    measured[id(node)] = (-1, 0)
+    children = (x for pair in node.value for x in pair) \
+        if isinstance(node, yaml.MappingNode) else iter(node.value)
+    total, height = 1, 0
+    for child in children:
+        values, below = measure(child, depth + 1)
+        total, height = total + values, max(height, below + 1)
+        if total > MAX_NODES:
+            raise SiteError.at(relpath, line, f"too many values: more than {MAX_NODES:,} "
+                               "once the aliases (*name) are expanded; write the values "
+                               "out, or repeat fewer", code="invalid-yaml")
+    measured[id(node)] = (total, height)
+    return total, height
 
 
 def _yaml_hint(problem: str, text: str, mark) -> str:

@@ -85,6 +85,9 @@ def _resolve_links(found, path: str, topics, briefings, published: set, seeds,
                 continue
         if kind == "source":
             seed_id, _, para = name.partition("#")
+            if seed_id in seeds and seeds[seed_id] is None:  # unreadable: its own error
+                links[target] = Link(None, name)
+                continue
             if seed_id in seeds and (not para or seeds[seed_id].has_paragraph(para)):
                 links[target] = Link(urls.source(seed_id) + (f"#{para}" if para else ""),
                                      seeds[seed_id].title)
@@ -117,7 +120,8 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     Rule: a file with errors of its own (a `failed` briefing or topic, a seed in
     `unreadable_seeds`) still names something: other files may refer to it without an
     error of their own, and its own references are checked too, so a build reports every
-    cause at once and no echo of one. Nothing is built from it."""
+    cause at once and no echo of one. Nothing is built from it, nor from a briefing citing
+    an unreadable seed (its links are checked once the seed reads)."""
     all_briefings = {b.slug: b for b in briefing_sources}
     known_topics = {t.slug: t for t in topic_sources}
     topic_src = {t.slug: t for t in topic_sources if not t.failed}
@@ -134,7 +138,8 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
 
     links_of = {b.slug: _resolve_links(
         memo("wikilinks", (b.body, b.body_line), lambda _: tuple(wikilinks(b.body, b.body_line)),
-             out), b.path, known_topics, all_briefings, published, seeds, out) for b in kept}
+             out), b.path, known_topics, all_briefings, published, known_seeds, out)
+        for b in kept}
     md.prefetch([(b.body, links_of[b.slug]) for b in kept], workers)
     claims_jobs = {b.slug: _claims_job(b, seeds, seed_ids, index) for b in kept}
     memo.run("claims", list(claims_jobs.values()), label="proving citations")
@@ -174,7 +179,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     briefings = {b.slug: _interned(memo, "site-briefing", briefings[b.slug], out) for b in kept}
 
     topics = _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, published,
-                     seeds, out)
+                     known_seeds, out)
     topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
     sources = _sources(seeds, briefings)
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),

@@ -38,7 +38,7 @@ class Claim:
     ref: Ref | None
     date: PartialDate | None = None
     # A digest of the other fields' values (their repr), worked out once where the claim
-    # is proven and kept with it in the build cache; not part of the value itself.
+    # is proven and kept with it in the memo; not part of the value itself.
     proof: str = field(default="", compare=False, repr=False)
 
     def __fingerprint__(self) -> tuple:
