@@ -153,3 +153,18 @@ def test_a_linked_folder_in_the_output_holding_the_same_pages_is_replaced(small,
         assert not (small / "public/topics").is_symlink()
         assert (small / "public/topics/index.html").is_file()
         assert (small / "public/topics/harbour-town/index.html").is_file()
+
+
+def test_an_edit_inside_a_linked_folder_of_the_site_is_seen(small, cli, monkeypatch):
+    import shutil
+
+    from sitegen.load import files
+
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)  # no racy-timestamp rescue
+    shutil.move(small / "content/briefings", small / "kept-briefings")
+    os.symlink(small / "kept-briefings", small / "content/briefings")
+    assert cli("build", "--root", small)[0] == 0
+    path = small / "kept-briefings/harbour-reopens.md"
+    path.write_text(path.read_text().replace("Monday", "Thursday") + "\nMore.\n")
+    assert cli("build", "--root", small)[0] == 0
+    assert "Thursday" in (small / "public/briefings/harbour-reopens/index.html").read_text()

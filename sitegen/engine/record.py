@@ -42,8 +42,12 @@ class _Stamp:
     def folder(self, folder: Path) -> None:
         if not folder.is_dir():
             return
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
+        seen = set()
+        for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+            # Links inside the site are inputs too (see load.files); each folder once.
+            seen.add(os.path.realpath(dirpath))
+            dirnames[:] = sorted(d for d in dirnames
+                                 if os.path.realpath(os.path.join(dirpath, d)) not in seen)
             for name in sorted(filenames):
                 if not files.passed_over(name):  # an editor's lock link comes and goes
                     path = os.path.join(dirpath, name)
