@@ -21,8 +21,7 @@ def editor_warnings(seeds: dict[str, Seed], briefings: list[BriefingSource],
     errors come first; its seeds and topics still count as used."""
     ok = [b for b in briefings if not b.failed]
     ok_topics = [t for t in topics if not t.failed]
-    _uncited_key_points(ok, out)
-    _unsourced_events(ok, out)
+    _unsourced(ok, out)
     _orphan_seeds(seeds, briefings, out)
     _unused_topics(ok_topics, briefings, out)
     _shared_aliases(ok_topics, out)
@@ -31,23 +30,20 @@ def editor_warnings(seeds: dict[str, Seed], briefings: list[BriefingSource],
     _before_source(seeds, ok, out)
 
 
-def _uncited_key_points(briefings: list[BriefingSource], out: Collector) -> None:
-    for b in briefings:
-        for i, c in enumerate(b.key_points, 1):
-            if not c.cite and not c.quote:
-                out.warning(b.path, c.line, f"key point {i} has neither 'cite' nor 'quote': add "
-                                            "'cite: pN' for the paragraph it rests on, or a "
-                                            "'quote:' from the source", code="uncited-key-point")
+_UNSOURCED = (  # claims with neither cite nor quote: (field, what, advice, code)
+    ("key_points", "key point", "add 'cite: pN' for the paragraph it rests on, or a 'quote:' "
+     "from the source", "uncited-key-point"),
+    ("timeline", "timeline event", "add the paragraph it rests on ('cite: pN'); pages mark it "
+     "unsourced until then", "unsourced-event"))
 
 
-def _unsourced_events(briefings: list[BriefingSource], out: Collector) -> None:
+def _unsourced(briefings: list[BriefingSource], out: Collector) -> None:
     for b in briefings:
-        for i, c in enumerate(b.timeline, 1):
-            if not c.cite and not c.quote:
-                out.warning(b.path, c.line, f"timeline event {i} has neither 'cite' nor "
-                                            "'quote': add the paragraph it rests on ('cite: "
-                                            "pN'); pages mark it unsourced until then",
-                            code="unsourced-event")
+        for field, what, advice, code in _UNSOURCED:
+            for i, c in enumerate(getattr(b, field), 1):
+                if not c.cite and not c.quote:
+                    out.warning(b.path, c.line, f"{what} {i} has neither 'cite' nor 'quote': "
+                                                f"{advice}", code=code)
 
 
 def _orphan_seeds(seeds: dict[str, Seed], briefings: list[BriefingSource],
