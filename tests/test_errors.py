@@ -293,3 +293,11 @@ def test_a_warning_can_be_turned_off_in_config(small, cli):
     code, out, err = cli("check", "--root", small)
     assert code == 1 and "config.yaml:2: error: 'no-base-uri' is no warning code; did you " \
                          "mean 'no-base-url'?" in out + err
+
+
+def test_ignored_warnings_stay_ignored_beside_errors(small, cli):
+    write_site(small, {"config.yaml": "title: Small site\nignore_warnings: [no-base-url]\n"})
+    edit(small, B, "seeds: [harbour]", "seeds: [harbor]")
+    code, out, err = cli("check", "--root", small)
+    assert code == 1 and "unknown seed 'harbor'" in out + err
+    assert "base_url" not in out + err

@@ -34,7 +34,7 @@ def collect_problems(root: Path) -> CheckResult:
 
 
 def _collect(root: Path) -> CheckResult:
-    out, site = Collector(), None
+    out, site, config = Collector(), None, None
     try:
         config = load_config(root).with_options(drafts=True)
         try:
@@ -49,6 +49,8 @@ def _collect(root: Path) -> CheckResult:
         site = None
         known = set(out.problems)
         out.extend([p for p in exc.problems if p not in known])
+    if config is not None:  # also when errors stopped the site graph
+        out.drop_warnings(config.ignore_warnings)
     problems = list(dict.fromkeys(out.problems))  # once each, in the order found
     problems.sort(key=lambda p: (p.path, p.line or 0))
     return CheckResult(problems, site)
