@@ -73,11 +73,9 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics in {time.perf_counter() - start:.2f} s")
     with write_errors(out_path), output_lock(out_path, say):
-        reuse = PageReuse(store, out_path, MARKER, memo) if store else None
-        renderer = partial(PartCachingRenderer, memo=memo) if store else Renderer
         writer = OutputWriter(out_path)
-        if reuse is not None:
-            reuse.present = writer.holds_file
+        reuse = PageReuse(store, out_path, MARKER, memo, writer.holds_file) if store else None
+        renderer = partial(PartCachingRenderer, memo=memo) if store else Renderer
         # Once the output starts to change, the last build's record no longer describes it.
         pages, files = writer.write(
             iter_files(root, site, renderer, workers, reuse, writer.put, memo),

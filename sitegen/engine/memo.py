@@ -45,6 +45,7 @@ class Memo:
         self._ready: dict[tuple[str, Hashable], tuple] = {}  # worked out ahead: `run`, `keep`
         self._unknown: dict[tuple[str, Hashable], bytes] = {}  # digests `has` found nowhere
         self._new: list[tuple[str, bytes, object, tuple]] = []  # not yet in the store
+        self._streamed = 0  # of them, entries of STREAMED steps
         self._used: dict[str, set[bytes]] = defaultdict(set)  # digests used since `start`
         self.generation = 0
         self.stats: Counter = Counter()
@@ -88,6 +89,7 @@ class Memo:
                 self.stats[step, "miss"] += 1
             if digest is not None:
                 self._new.append((step, digest, *ready))
+                self._streamed += step in STREAMED
             found = (*ready, digest)
         else:
             self.stats[step, "hit"] += 1
@@ -95,7 +97,7 @@ class Memo:
         self._use(step, entry)
         if self.warm or step not in STREAMED:
             self._entries[(step, key)] = entry
-        elif len(self._new) >= _BATCH:
+        elif self._streamed >= _BATCH:
             # A single build holds no streamed value once it is used: it goes to the store.
             self._save(STREAMED.__contains__)
         return entry
@@ -173,6 +175,7 @@ class Memo:
             return
         todo = [entry for entry in self._new if chosen(entry[0])]
         self._new = [entry for entry in self._new if not chosen(entry[0])]
+        self._streamed = sum(entry[0] in STREAMED for entry in self._new)
         if todo:
             self.store.put(todo)
 

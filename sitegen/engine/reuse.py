@@ -24,7 +24,7 @@ from ..model.site import Site
 from ..pages import Page
 from ..render import Renderer
 from ..theme import Theme
-from ..write import Kept, regular_file
+from ..write import Kept
 from .codec import decode, encode
 from .digest import Fingerprints
 from .pagekey import PageKeys
@@ -186,11 +186,13 @@ class PageReuse:
     stands keeps in use the pieces it was made of (`reads`: their digests), so the store
     keeps them for the day the page changes."""
 
-    def __init__(self, store: Store, out: Path, marker: str, memo):
-        self.out, self.memo = out, memo
+    def __init__(self, store: Store, out: Path, marker: str, memo,
+                 present: Callable[[str], bool]):
+        """`present(rel)`: whether the output holds that file as its own (see
+        write.OutputWriter.holds_file)."""
+        self.memo, self.present = memo, present
         self.previous = store.outputs() if output_intact(store, out, marker) else {}
         self.current: dict[str, tuple[str, bytes]] = {}  # path -> (key, reads)
-        self.present = lambda rel: regular_file(out / rel)  # the writer knows better
 
     def split(self, pages: list[Page], renderer: PartCachingRenderer
               ) -> tuple[list[tuple[str, Kept]], list[Page]]:
