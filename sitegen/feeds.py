@@ -63,7 +63,7 @@ def atom_feed(site: Site) -> bytes:
     sub(feed, "id", base)
     sub(feed, "link", rel="self", type="application/atom+xml", href=base + FEED_FILE)
     sub(feed, "link", rel="alternate", type="text/html", href=urls.absolute(base, "", clean))
-    sub(feed, "updated", _timestamp(max((b.date for b in newest), default=_EPOCH)))
+    sub(feed, "updated", _timestamp(max((b.updated or b.date for b in newest), default=_EPOCH)))
     sub(sub(feed, "author"), "name", config.title)
     sub(feed, "generator", "sitegen", version=__version__)
     for b in newest:
@@ -73,7 +73,9 @@ def atom_feed(site: Site) -> bytes:
             href=urls.absolute(base, b.site_path, clean))
         sub(entry, "id", base + b.site_path)  # permanent, whatever clean_links says
         sub(entry, "published", _timestamp(b.date))
-        sub(entry, "updated", _timestamp(b.date))
+        sub(entry, "updated", _timestamp(b.updated or b.date))
+        for name in b.authors:
+            sub(sub(entry, "author"), "name", name)
         sub(entry, "summary", b.bottom_line)
         for slug in b.topics:
             topic = site.topics.get(slug)
@@ -85,7 +87,7 @@ def atom_feed(site: Site) -> bytes:
 def sitemap(site: Site, site_paths: list[str]) -> bytes:
     """Every HTML page but 404.html, with absolute URLs; briefings carry their date."""
     config = site.config
-    dates = {b.site_path: b.date for b in site.briefings.values()}
+    dates = {b.site_path: b.updated or b.date for b in site.briefings.values()}
     ET.register_namespace("", SITEMAP_NS)
     root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
     for path in site_paths:

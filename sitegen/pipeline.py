@@ -116,6 +116,10 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         page_renderer.close()
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
+    for source in site.sources.values():
+        if source.original:
+            rel, path = urls.output_file(source.original), root / source.seed.path
+            yield rel, reuse.copy(rel, path, source.seed.sha256) if reuse else path
     yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
 
 

@@ -25,6 +25,19 @@ def source(seed_id: str) -> str:
     return f"sources/{seed_id}/"
 
 
+# Rule: a seed file a browser would open as a page of the site (and run its scripts) is
+# published as text, under its name with ".txt" added.
+_RUNNABLE = (".html", ".htm", ".xhtml", ".svg")
+
+
+def original(seed_path: str) -> str:
+    """Where a seed's own file is published: 'seeds/report.pdf' -> 'sources/report/report.pdf'."""
+    name = seed_path.rsplit("/", 1)[-1]
+    stem, dot, suffix = name.rpartition(".")
+    text = ".txt" if f"{dot}{suffix}".lower() in _RUNNABLE else ""
+    return f"{source(stem or name)}{name}{text}"
+
+
 def output_file(site_path: str) -> str:
     """The file a site path is written to: 'topics/nato/' -> 'topics/nato/index.html'."""
     return site_path + "index.html" if site_path == "" or site_path.endswith("/") else site_path

@@ -60,7 +60,7 @@ def test_a_seed_without_extension_or_in_a_folder_says_what_to_do(small, cli):
     err = out + err
     assert code == 1
     assert "seeds/GPL-3: error: a seed needs an extension that says its format: rename it " \
-           "GPL-3.txt (plain text), .md or .html" in err
+           "GPL-3.txt (plain text), .md, .html, .pdf or .docx" in err
     assert "seeds/sub/: warning: ignored: seeds are read from seeds/ itself" in err
 
 

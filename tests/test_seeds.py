@@ -85,7 +85,8 @@ def f():
 
 def parse(text: str | bytes, fmt: str = "txt", seed_id: str = "x"):
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return parse_seed(seed_id, f"seeds/{seed_id}.{fmt}", data, fmt)
+    found, blocks, problems = parse_seed(seed_id, f"seeds/{seed_id}.{fmt}", data, fmt)
+    return found.title or seed_id, blocks, problems
 
 
 def paragraphs(blocks) -> list[str]:
@@ -349,7 +350,7 @@ def test_sidecar_metadata(tmp_path):
     assert (a.meta.source, a.meta.url, a.meta.author) == (
         "The Gazette", "https://example.com/a", "Jane Doe")
     assert a.meta.published == datetime.date(2022, 1, 31)
-    assert b.title == "B Title" and b.meta.title is None
+    assert b.title == "B Title" == b.meta.title  # the document's own, the sidecar gave none
     assert b.meta.published == datetime.date(2021, 12, 1)
     alone, _ = load_seed_file(root, root / "seeds" / "b.txt")
     (root / "seeds" / "b.yml").unlink()
@@ -370,15 +371,16 @@ def test_sidecar_errors_name_the_line(tmp_path):
     })
     seeds, problems = load_seeds(root)
     errors = messages(problems)
-    assert "seeds/x.yaml:3: error: unknown key 'auther'; did you mean 'author'? " \
-           "(valid keys: author, published, source, title, url)" in errors
+    assert ("seeds/x.yaml:3: error: unknown key 'auther'; did you mean 'author'? (valid keys: "
+            "archived_url, author, extract, language, original, published, retrieved, source, "
+            "title, url)") in errors
     assert any(e.startswith("seeds/x.yaml:4: error: 'url' must be an http") for e in errors)
     assert any(e.startswith("seeds/x.yaml:5: error: 'published' is not a real date: '2022-02-30'")
                for e in errors)
     assert any(e.startswith("seeds/y.yaml:1: error: 'published' must be a date like")
                for e in errors)
-    assert ("seeds/y.yaml:2: error: unknown key 'zzz' "
-            "(valid keys: author, published, source, title, url)") in errors
+    assert ("seeds/y.yaml:2: error: unknown key 'zzz' (valid keys: archived_url, author, "
+            "extract, language, original, published, retrieved, source, title, url)") in errors
     assert any(e.startswith("seeds/z.yaml:2: error: invalid YAML: ") for e in errors)
     assert any(e.startswith("seeds/orphan.yaml: error: sidecar without a seed document")
                for e in errors)
@@ -392,7 +394,8 @@ def test_folder_problems(tmp_path):
         "seeds/dup.txt": "Dup\n\nBody.\n",
         "seeds/dup.md": "Body.\n",
         "seeds/bad name!.txt": "Bad\n\nBody.\n",
-        "seeds/report.pdf": b"%PDF-1.4\x00",
+        "seeds/report.odt": b"PK\x03\x04",
+        "seeds/report.txt": "Report\n\nConverted by hand.\n",
         "seeds/empty.html": "<html><head><title>T</title></head><body> </body></html>",
         "seeds/blob.txt": b"\x89PNG\r\n\x1a\n\x00\x00",
         "seeds/.DS_Store": b"\x00\x01",
@@ -401,17 +404,17 @@ def test_folder_problems(tmp_path):
         "seeds/sub/bad.pdf": b"\x00",
     })
     seeds, problems = load_seeds(root)
-    assert list(seeds) == ["good"]
+    assert list(seeds) == ["good", "report"]
     errors = messages(problems)
     assert any(e.startswith("seeds/dup.txt: error: two seeds have the id 'dup'") for e in errors)
     assert any(e.startswith("seeds/bad name!.txt: error: seed id 'bad name!' cannot be used in "
                             "URLs; rename the file to 'bad-name.txt'") for e in errors)
-    assert ("seeds/report.pdf: error: unsupported seed type '.pdf' (use .txt, .md or .html)"
-            in errors)
+    assert ("seeds/report.odt: warning: ignored: not a seed format (seeds are .txt, .md, .html,"
+            " .pdf or .docx files; convert other formats to one)" in messages(problems, "warning"))
     assert "seeds/empty.html: error: no paragraphs found" in errors
     assert any(e.startswith("seeds/blob.txt: error: binary file, not a text document")
                for e in errors)
-    assert len(errors) == 5
+    assert len(errors) == 4
 
 
 def test_ids_differing_only_in_case_are_duplicates(tmp_path):
@@ -478,8 +481,8 @@ def test_txt_rules_make_headings_as_people_write_them():
             "*****************\n\nFindings paragraph one is long enough to be one.\n\n"
             "=================\n  RECOMMENDATIONS\n=================\n\nWe recommend things.\n"
             "Conclusion\n----------\nFinal words here.\n\n* * *\n\nAfter a separator.\n")
-    title, blocks, problems = parse_seed("x", "seeds/x.txt", text.encode(), "txt")
-    assert title == "Annual Report" and problems == []
+    found, blocks, problems = parse_seed("x", "seeds/x.txt", text.encode(), "txt")
+    assert found.title == "Annual Report" and problems == []
     assert [(b.kind, b.text) for b in blocks] == [
         ("heading", "Executive Summary"), ("paragraph", "The year was good. Revenue grew."),
         ("heading", "MAIN FINDINGS"),

@@ -229,6 +229,13 @@ class PageReuse:
         return (None if rel in self.current else self.key(renderer.keys, page),
                 renderer.take_reads())
 
+    def copy(self, rel: str, path: Path, digest: str) -> Path | Kept:
+        """A file copied into the output as it is (a seed's original, a medium): it stands
+        when the last build wrote these very bytes (by `digest`) and the output holds it."""
+        before = self.previous.get(rel)
+        self.current[rel] = (digest, b"")
+        return Kept() if before and before[0] == digest and self.present(rel) else path
+
     def rendered(self, rel: str, record: tuple[str | None, bytes]) -> None:
         """Note what `key_after` gave for a page (in this process)."""
         key, reads = record

@@ -25,6 +25,7 @@ class Block:
     level: int = 2  # heading level 1-6 (.txt section headings are 2)
     line: int = 0  # 1-based line where the block starts in the source (0: unknown)
     preformatted: bool = False  # code/pre block: keep its newlines
+    page: int = 0  # printed page the block starts on (PDF seeds); 0: the format has no pages
 
 
 class Blocks(Sequence):
@@ -44,7 +45,7 @@ class Blocks(Sequence):
         if self._items is None:
             rows = json.loads(lz4.block.decompress(self._data).decode("utf-8", "surrogatepass"))
             return tuple(Block(str(k), str(t), i if i is None else str(i), int(lv), int(ln),
-                               bool(pre)) for k, t, i, lv, ln, pre in rows)
+                               bool(pre), int(pg)) for k, t, i, lv, ln, pre, pg in rows)
         return self._items
 
     def __getitem__(self, index):
@@ -70,7 +71,8 @@ class Blocks(Sequence):
     def packed(self) -> tuple[bytes, int]:
         """(the packed blocks, the paragraph count)."""
         if self._data is None:
-            rows = [(b.kind, b.text, b.id, b.level, b.line, b.preformatted) for b in self._items]
+            rows = [(b.kind, b.text, b.id, b.level, b.line, b.preformatted, b.page)
+                    for b in self._items]
             self._data = lz4.block.compress(json.dumps(rows, ensure_ascii=False).encode(
                 "utf-8", "surrogatepass"))
         return self._data, self.paragraph_count

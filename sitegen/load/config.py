@@ -7,13 +7,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import WARNING_CODES, Collector, SiteError
-from .fields import Fields, suggest
+from .fields import LANGUAGE_TAG, Fields, suggest
 from .yamlsrc import parse_yaml
 
 CONFIG_FILE = "config.yaml"
 KEYS = ("title", "description", "base_url", "language", "theme", "output_dir",
-        "clean_links", "marking", "ignore_warnings")
-_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+        "clean_links", "marking", "ignore_warnings", "originals")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -28,6 +27,7 @@ class Config:
     clean_links: bool = False
     marking: str | None = None
     ignore_warnings: tuple[str, ...] = ()  # warning codes (errors.WARNING_CODES) not shown
+    originals: bool = True  # publish each seed's file on its source page, for download
     drafts: bool = False  # from the command line, not the file
 
     def with_options(self, **changes) -> "Config":
@@ -85,13 +85,14 @@ def load_config(root: Path) -> Config:
         marking=f.text("marking") or None,
         base_url=f.text("base_url") or None,
         ignore_warnings=f.text_list("ignore_warnings"),
+        originals=f.flag("originals", True),
     )
     for i, code in enumerate(values["ignore_warnings"]):
         if code not in WARNING_CODES:
             f.error(("ignore_warnings", i), f"'{code}' is no warning code"
                                             f"{suggest(code, WARNING_CODES)} (they are: "
                                             f"{', '.join(WARNING_CODES)})")
-    if not _LANG_RE.match(values["language"]):
+    if not LANGUAGE_TAG.match(values["language"]):
         f.error(("language",), f"'language' must be a language tag like en or pt-BR, "
                                f"got '{values['language']}'")
     if not _NAME_RE.match(values["theme"]):

@@ -21,10 +21,12 @@ CONTENT_DIR = "content"
 BRIEFINGS_DIR = "content/briefings"
 TOPICS_DIR = "content/topics"
 BRIEFING_KEYS = ("title", "date", "seeds", "topics", "bottom_line", "confidence",
-                 "key_points", "timeline", "related", "draft")
+                 "key_points", "timeline", "related", "draft", "author", "authors", "updated",
+                 "revisions")
 BRIEFING_REQUIRED = ("title", "date", "seeds", "topics", "bottom_line")
 KEY_POINT_KEYS = ("text", "cite", "quote")
 EVENT_KEYS = ("date", "event", "cite", "quote")
+REVISION_KEYS = ("date", "change")
 TOPIC_KEYS = ("title", "kind", "aliases", "parent", "description")
 CONFIDENCE = ("low", "moderate", "high")
 TOPIC_KINDS = ("country", "person", "organization", "place", "theme", "event")
@@ -41,6 +43,14 @@ class Claim:
     date: PartialDate | None = None  # timeline events only
     cite_line: int = 0
     quote_line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One entry of a briefing's revision history."""
+
+    date: dt.date
+    change: str  # what changed, as the author wrote it
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +73,9 @@ class BriefingSource:
     doc: YamlDoc  # its outline: lines of the keys and list items, for later messages
     digest: str  # of the text it was parsed from, which (with slug and path) fixes every field
     failed: bool = False  # it has errors: it is checked and referred to, never built
+    authors: tuple[str, ...] = ()  # `author` or `authors`
+    updated: dt.date | None = None  # last changed: `updated`, else the newest revision's date
+    revisions: tuple[Revision, ...] = ()  # newest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +172,42 @@ def parse_briefing(text: str, slug: str, relpath: str, out: Collector) -> Briefi
         timeline=_claims(f, "timeline", EVENT_KEYS, True),
         related=f.text_list("related"), draft=f.flag("draft"), body=body, body_line=body_line,
         word_count=len(body.split()), doc=doc.outline(),
-        digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+        digest=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+        authors=_authors(f), **_history(f))
     return b if len(out.errors) == before else replace(b, failed=True)
+
+
+def _authors(f: Fields) -> tuple[str, ...]:
+    if "author" in f.data and "authors" in f.data:
+        f.error(("authors",), "give 'author' (one name) or 'authors' (a list), not both")
+    one = f.text("author")
+    return (one,) if one else tuple(a for a in f.text_list("authors") if a)
+
+
+def _history(f: Fields) -> dict:
+    """`revisions` (newest first) and `updated`, each no earlier than the briefing's date;
+    `updated` defaults to the newest revision's date."""
+    published, revisions = f.day("date"), []
+    for item in f.records("revisions", "revision"):
+        item.check_keys(REVISION_KEYS, required=REVISION_KEYS)
+        when, change = item.day("date"), item.text("change")
+        if when and published and when < published:
+            item.error(("date",), f"revision dated {when} is before the briefing's date "
+                                  f"{published}", "bad-date")
+        elif when and change:
+            revisions.append(Revision(when, change))
+    revisions.sort(key=lambda r: r.date, reverse=True)
+    updated = f.day("updated")
+    if updated and published and updated < published:
+        f.error(("updated",), f"'updated' ({updated}) is before the briefing's date "
+                              f"({published})", "bad-date")
+        updated = None
+    newest = revisions[0].date if revisions else None
+    if updated and newest and updated < newest:
+        f.error(("updated",), f"'updated' ({updated}) is before the newest revision "
+                              f"({newest}): leave 'updated' out, or make it {newest} or later",
+                "bad-date")
+    return dict(revisions=tuple(revisions), updated=updated or newest)
 
 
 def parse_topic(text: str, slug: str, relpath: str, out: Collector) -> TopicSource:

@@ -15,6 +15,7 @@ from ..errors import Collector
 from .yamlsrc import YamlDoc
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # BCP 47, e.g. en, pt-BR
 
 
 def suggest(word: str, options: Iterable[str]) -> str:

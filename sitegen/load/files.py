@@ -75,21 +75,25 @@ class InputFiles:
     def __init__(self, memo) -> None:
         self.memo = memo
         self.settled_before = time.time_ns() - SETTLE_NS
-        self._known: dict[Path, str] = {}
+        self._known: dict[Path, tuple[str, int]] = {}
 
     def digest(self, path: Path, rel: str) -> str:
         """sha256 of the file's bytes. Raises OSError when it cannot be read."""
         if path not in self._known:
             self._known[path] = self._digest(path, rel)
-        return self._known[path]
+        return self._known[path][0]
 
-    def _digest(self, path: Path, rel: str) -> str:
+    def size(self, path: Path) -> int:
+        """The size in bytes of a file digested before."""
+        return self._known[path][1]
+
+    def _digest(self, path: Path, rel: str) -> tuple[str, int]:
         st = os.stat(path)
         if unsettled(st, self.settled_before):
-            return _sha256(path.read_bytes())
+            return _sha256(path.read_bytes()), st.st_size
         state = (rel, *metadata(st), st.st_dev)
         return self.memo("file-digest", state, lambda _out: _sha256(path.read_bytes()),
-                         Collector())
+                         Collector()), st.st_size
 
     @staticmethod
     def data(path: Path, rel: str, digest: str) -> bytes:

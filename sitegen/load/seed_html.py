@@ -13,19 +13,10 @@ from __future__ import annotations
 import codecs
 import re
 from html.parser import HTMLParser
-from typing import NamedTuple
 
 import markdown
 
-
-class Chunk(NamedTuple):
-    """One block before paragraph numbering (shared with the .txt and .md readers)."""
-
-    kind: str  # "heading" | "paragraph"
-    text: str
-    level: int = 2
-    line: int = 0
-    pre: bool = False
+from .document import Chunk
 
 
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
@@ -282,14 +273,15 @@ def _holds_blocks(cell: _Node) -> bool:
 def markdown_chunks(text: str) -> tuple[str | None, list[Chunk]]:
     """Render, extract, then find each block's source line; a leading h1 is the title."""
     html = markdown.Markdown(extensions=["fenced_code", "tables"]).convert(text)
-    chunks = _locate(extract(html)[1], text.split("\n"))
+    chunks = locate(extract(html)[1], text.split("\n"))
     if chunks and chunks[0].kind == "heading" and chunks[0].level == 1:
         return chunks[0].text, chunks[1:]
     return None, chunks
 
 
-def _locate(chunks: list[Chunk], lines: list[str], window: int = 2000) -> list[Chunk]:
-    """Best-effort source lines for rendered Markdown: find each block's first words, in order."""
+def locate(chunks: list[Chunk], lines: list[str], window: int = 2000) -> list[Chunk]:
+    """Best-effort source lines for blocks read from a rendering of the source (Markdown,
+    a saved page's article): find each block's first words, in order."""
     out, cursor = [], 0
     for chunk in chunks:
         words = re.findall(r"[^\W_]+", chunk.text)

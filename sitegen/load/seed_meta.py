@@ -1,5 +1,6 @@
-"""Seed metadata: the optional `seeds/<id>.yaml` sidecar (title, source, url, published,
-author), checked key by key with the line of each problem."""
+"""Seed metadata: the optional `seeds/<id>.yaml` sidecar, checked key by key with the line
+of each problem. What a citation of the document needs (title, source, author, published,
+url, retrieved, archived_url, language) and how to read and publish it (extract, original)."""
 from __future__ import annotations
 
 import datetime
@@ -11,10 +12,14 @@ from urllib.parse import urlsplit
 import yaml
 
 from ..errors import Collector
-from .fields import PartialDate, parse_partial_date
+from .fields import LANGUAGE_TAG, PartialDate, parse_partial_date
 from .seed_html import collapse
 
-META_KEYS = ("author", "published", "source", "title", "url")
+META_KEYS = ("archived_url", "author", "extract", "language", "original", "published",
+             "retrieved", "source", "title", "url")
+_DATES = ("published", "retrieved")
+_URLS = ("url", "archived_url")
+_FLAGS = ("extract", "original")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -25,6 +30,16 @@ class SeedMeta:
     url: str | None = None
     published: datetime.date | PartialDate | None = None  # a day, or a month or year
     author: str | None = None
+    retrieved: datetime.date | PartialDate | None = None  # when the copy was taken
+    archived_url: str | None = None  # a lasting copy, e.g. in a web archive
+    language: str | None = None  # BCP 47 tag of the document's language
+    extract: bool | None = None  # web pages: article text only (None: when it has page chrome)
+    original: bool = True  # offer the file for download (config `originals` too)
+
+    def over(self, found: "SeedMeta") -> "SeedMeta":
+        """These values, each unset one taken from `found` (what the file says itself)."""
+        return SeedMeta(**{k: getattr(self, k) if getattr(self, k) is not None
+                           else getattr(found, k) for k in self.__slots__})
 
     @property
     def published_from(self) -> datetime.date | None:
@@ -84,19 +99,25 @@ def _meta_value(key: str, node: yaml.Node) -> tuple[object, str | None]:
     raw = collapse(node.value)
     if node.tag == "tag:yaml.org,2002:null" or not raw:
         return None, None
-    if key == "published":
+    if key in _FLAGS:
+        if node.tag != "tag:yaml.org,2002:bool":
+            return None, f"'{key}' must be true or false, got '{raw}'"
+        return raw.lower() in ("true", "yes", "on", "y"), None
+    if key in _DATES:
         if not re.fullmatch(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", raw):
-            return None, (f"'published' must be a date like 2024-01-31 (or 2024-01, or 2024), "
+            return None, (f"'{key}' must be a date like 2024-01-31 (or 2024-01, or 2024), "
                           f"got '{raw}'")
         when = parse_partial_date(raw)
         if when is None:
-            return None, f"'published' is not a real date: '{raw}'"
+            return None, f"'{key}' is not a real date: '{raw}'"
         return (datetime.date(when.year, when.month, when.day) if when.day else when), None
-    if key == "url":
+    if key in _URLS:
         try:
             parts = urlsplit(raw)
         except ValueError:
             parts = None
         if not parts or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            return None, f"'url' must be an http:// or https:// address, got '{raw}'"
+            return None, f"'{key}' must be an http:// or https:// address, got '{raw}'"
+    if key == "language" and not LANGUAGE_TAG.match(raw):
+        return None, f"'language' must be a language tag like en or pt-BR, got '{raw}'"
     return raw, None

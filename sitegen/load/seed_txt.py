@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from .seed_html import Chunk, collapse
+from .document import Chunk
+from .seed_html import collapse
 
 _CLOSERS = "\"'”’»›)]}"
 _END_PUNCT = ".!?:;,…—–-"

@@ -1,10 +1,11 @@
-"""Seeds: the source documents in seeds/ (.txt, .md, .html), read into numbered text blocks.
+"""Seeds: the source documents in seeds/ (.txt, .md, .html, .pdf, .docx), read into numbered
+text blocks.
 
 A seed's id is its file name without extension; paragraphs are numbered p1, p2, … in document
 order (headings are not numbered). An optional `<id>.yaml` sidecar adds metadata. `load_seeds`
 never raises for a problem in the user's files: it returns every problem found. `parse_seed` is
-the pure core; .txt is read in `seed_txt`, .md and .html in `seed_html`, the sidecar in
-`seed_meta`.
+the pure core; .txt is read in `seed_txt`, .md and .html in `seed_html` (a saved web page's
+article in `seed_web`), .pdf in `seed_pdf`, .docx in `seed_docx`, the sidecar in `seed_meta`.
 """
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ from ..memo import no_memo
 from ..errors import Collector, Problem
 from .blocks import Block, Blocks
 from .files import InputFiles, folder_problem, link_problem, passed_over
-from .seed_html import Chunk, declared_charset, html_chunks, markdown_chunks
+from .document import Chunk, Document, Unreadable
+from .seed_html import declared_charset, html_chunks, markdown_chunks
+from .seed_web import has_chrome, web_document
 from .seed_txt import txt_chunks
 from .seed_meta import SeedMeta, parse_meta
 
-FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html"}
+FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".pdf": "pdf",
+           ".docx": "docx"}
 SIDECAR_EXTS = (".yaml", ".yml")
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -40,11 +44,17 @@ class Seed:
     blocks: Sequence[Block]  # a tuple, or Blocks (unpacked on each read)
     meta: SeedMeta
     digest: str  # of the document's and the sidecar's bytes (see `_digest`)
+    size: int = 0  # of the document's file, in bytes
+    sha256: str = ""  # of the document's bytes (hex)
 
     def __fingerprint__(self) -> tuple:
         """What determines every field: the parse is a function of these and of sitegen's
         code (which page keys hold too); see sitegen.engine.digest."""
         return (self.id, self.path, self.format, self.digest)
+
+    @property
+    def file_name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
 
     @property
     def paragraphs(self) -> tuple[Block, ...]:
@@ -116,31 +126,63 @@ def _number(chunks: list[Chunk]) -> tuple[Block, ...]:
     for c in chunks:
         if c.kind == "paragraph":
             n += 1
-            blocks.append(Block("paragraph", c.text, f"p{n}", line=c.line, preformatted=c.pre))
+            blocks.append(Block("paragraph", c.text, f"p{n}", line=c.line, preformatted=c.pre,
+                                page=c.page))
         else:
-            blocks.append(Block("heading", c.text, None, level=c.level, line=c.line))
+            blocks.append(Block("heading", c.text, None, level=c.level, line=c.line, page=c.page))
     return tuple(blocks)
 
 
-_READERS = {"txt": txt_chunks, "md": markdown_chunks, "html": html_chunks}
+def _text_document(reader: Callable) -> Callable[[str], Document]:
+    def read(text: str) -> Document:
+        title, chunks = reader(text)
+        return Document(title, chunks)
+    return read
 
 
-def parse_seed(seed_id: str, relpath: str, data: bytes,
-               fmt: str) -> tuple[str, Blocks, list[Problem]]:
-    """(title, blocks, problems) of one document; pure. The title falls back to the id."""
+def _pdf(data: bytes) -> Document:
+    from .seed_pdf import pdf_document  # its library is imported only for a site with PDFs
+    return pdf_document(data)
+
+
+def _docx(data: bytes) -> Document:
+    from .seed_docx import docx_document
+    return docx_document(data)
+
+
+_TEXT_READERS = {"txt": _text_document(txt_chunks), "md": _text_document(markdown_chunks),
+                 "html": _text_document(html_chunks), "web": web_document}
+_FILE_READERS = {"pdf": _pdf, "docx": _docx}  # formats read from bytes, not text
+
+
+def parse_seed(seed_id: str, relpath: str, data: bytes, fmt: str,
+               extract: bool | None = None) -> tuple[SeedMeta, Blocks, list[Problem]]:
+    """(what the document says of itself, its blocks, problems) of one document; pure.
+    `extract`: an HTML page's article only (None: when it has page chrome; see seed_web)."""
     col = Collector()
-    text = decode(data, relpath, fmt, col)
-    if text is None:
-        return seed_id, Blocks(), col.problems
     try:
-        title, chunks = _READERS[fmt](text)
+        if fmt in _FILE_READERS:
+            doc = _FILE_READERS[fmt](data)
+        else:
+            text = decode(data, relpath, fmt, col)
+            if text is None:
+                return SeedMeta(), Blocks(), col.problems
+            web = fmt == "html" and (extract if extract is not None else has_chrome(text))
+            doc = _TEXT_READERS["web" if web else fmt](text)
+    except Unreadable as exc:
+        col.error(relpath, None, exc.message, code=exc.code)
+        return SeedMeta(), Blocks(), col.problems
     except RecursionError:  # e.g. thousands of nested Markdown blockquotes
         col.error(relpath, None, "document is nested too deeply to read", code="seed-parse")
-        return seed_id, Blocks(), col.problems
+        return SeedMeta(), Blocks(), col.problems
+    chunks = doc.chunks
+    if chunks and chunks[0].kind == "heading" and doc.title and chunks[0].text == doc.title:
+        chunks = chunks[1:]  # the title heads the source page already
     blocks = _number(chunks)
     if not any(b.kind == "paragraph" for b in blocks):
         col.error(relpath, None, "no paragraphs found", code="seed-empty")
-    return title or seed_id, Blocks(blocks), col.problems
+    return SeedMeta(title=doc.title or None, author=doc.author, published=doc.published), \
+        Blocks(blocks), col.problems
 
 
 # -- sidecar metadata -----------------------------------------------------------------------
@@ -154,11 +196,11 @@ def parse_sidecar(relpath: str, data: bytes) -> tuple[SeedMeta, list[Problem]]:
 
 # -- files ----------------------------------------------------------------------------------
 
-def _parse_job(seed_id: str, rel: str, path: Path, digest: str, fmt: str
-               ) -> tuple[tuple, Callable]:
+def _parse_job(seed_id: str, rel: str, path: Path, digest: str, fmt: str,
+               extract: bool | None) -> tuple[tuple, Callable]:
     """The memo key and computation of parsing one document (of bytes with that digest)."""
-    return (seed_id, rel, digest, fmt), lambda _out: parse_seed(
-        seed_id, rel, InputFiles.data(path, rel, digest), fmt)
+    return (seed_id, rel, digest, fmt, extract), lambda _out: parse_seed(
+        seed_id, rel, InputFiles.data(path, rel, digest), fmt, extract)
 
 
 def load_seed_file(root: Path, path: Path, memo=no_memo, files: InputFiles | None = None,
@@ -173,9 +215,9 @@ def load_seed_file(root: Path, path: Path, memo=no_memo, files: InputFiles | Non
     rel, col = _rel(root, path), Collector()
     seed_id, fmt = path.stem, FORMATS.get(path.suffix.lower())
     if fmt is None:
-        col.error(rel, None, f"unsupported seed type '{path.suffix}' (use .txt, .md or .html)"
+        col.error(rel, None, f"unsupported seed type '{path.suffix}' ({_SUPPORTED})"
                   if path.suffix else f"a seed needs an extension that says its format: "
-                  f"rename it {path.name}.txt (plain text), .md or .html", code="seed-type")
+                  f"rename it {path.name}.txt (plain text), .md, .html, .pdf or .docx", code="seed-type")
         return None, col.problems
     if not ID_RE.fullmatch(seed_id):
         col.error(rel, None, _bad_id(seed_id, path.suffix), code="seed-id")
@@ -183,30 +225,42 @@ def load_seed_file(root: Path, path: Path, memo=no_memo, files: InputFiles | Non
     digest = _file_digest(files, path, rel, col)
     if digest is None:
         return None, col.problems
-    title, blocks, doc_problems = memo("seed", *_parse_job(seed_id, rel, path, digest, fmt), col)
+    side_col = Collector()  # the document's problems are reported first
+    meta, extra = _sidecar(root, path, sidecars, memo, files, side_col)
+    found, blocks, doc_problems = memo(
+        "seed", *_parse_job(seed_id, rel, path, digest, fmt,
+                            meta.extract if fmt == "html" else None), col)
     col.extend(doc_problems)
-    meta, extra = SeedMeta(), ""
+    col.extend(side_col.problems)
+    if any(p.severity == "error" for p in doc_problems):
+        return None, col.problems
+    meta = meta.over(found)
+    return Seed(seed_id, rel, fmt, meta.title or seed_id, blocks, meta, _digest(digest, extra),
+                files.size(path), digest), col.problems
+
+
+def _sidecar(root: Path, path: Path, sidecars: list[Path] | None, memo, files: InputFiles,
+             col: Collector) -> tuple[SeedMeta, str]:
+    """A document's sidecar metadata and the digest of its bytes ('' for none)."""
     if sidecars is None:
         sidecars = [p for p in (path.with_suffix(ext) for ext in SIDECAR_EXTS) if p.is_file()]
     if len(sidecars) > 1:
-        col.error(_rel(root, sidecars[1]), None, f"two sidecars for seed '{seed_id}' "
+        col.error(_rel(root, sidecars[1]), None, f"two sidecars for seed '{path.stem}' "
                   f"({_rel(root, sidecars[0])} is used); keep one", code="sidecar-duplicate")
-    if sidecars:
-        side = _rel(root, sidecars[0])
-        extra = _file_digest(files, sidecars[0], side, col) or ""
-        if extra and extra != _EMPTY:
-            meta, problems = memo("sidecar", (side, extra), lambda _: parse_sidecar(
-                side, InputFiles.data(sidecars[0], side, extra)), col)
-            col.extend(problems)
-        else:
-            extra = ""
-    if any(p.severity == "error" for p in doc_problems):
-        return None, col.problems
-    return Seed(seed_id, rel, fmt, meta.title or title, blocks, meta, _digest(digest, extra)), \
-        col.problems
+    if not sidecars:
+        return SeedMeta(), ""
+    side = _rel(root, sidecars[0])
+    extra = _file_digest(files, sidecars[0], side, col) or ""
+    if not extra or extra == _EMPTY:
+        return SeedMeta(), ""
+    meta, problems = memo("sidecar", (side, extra), lambda _: parse_sidecar(
+        side, InputFiles.data(sidecars[0], side, extra)), col)
+    col.extend(problems)
+    return meta, extra
 
 
 _EMPTY = hashlib.sha256(b"").hexdigest()
+_SUPPORTED = "seeds are .txt, .md, .html, .pdf or .docx files; convert other formats to one"
 
 
 def _file_digest(files: InputFiles, path: Path, rel: str, col: Collector) -> str | None:
@@ -254,11 +308,14 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
                         f"up into {seeds_dir}/", code="ignored-file")
     docs: dict[str, list[Path]] = {}  # lower-cased id -> documents (ids must differ beyond case)
     for p in files:
-        if p.suffix not in SIDECAR_EXTS:
-            docs.setdefault(p.stem.lower() if p.suffix.lower() in FORMATS else p.name, []).append(p)
+        if p.suffix.lower() in FORMATS or not p.suffix:  # no suffix: an error says what to do
+            docs.setdefault(p.stem.lower(), []).append(p)
+        elif p.suffix not in SIDECAR_EXTS:  # e.g. the original beside a converted copy
+            col.warning(_rel(root, p), None, f"ignored: not a seed format ({_SUPPORTED})",
+                        code="ignored-file")
     seeds: dict[str, Seed] = {}
     inputs, listed = InputFiles(memo), set(files)
-    _parse_ahead(root, docs, memo, inputs)
+    _parse_ahead(root, docs, memo, inputs, listed)
     for paths in docs.values():
         if len(paths) > 1:
             names = " and ".join(_rel(root, p) for p in paths)
@@ -272,25 +329,30 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
         col.extend(problems)
         if seed:
             seeds[seed.id] = seed
-    stems = {p.stem for p in files if p.suffix not in SIDECAR_EXTS}
+    stems = {p.stem for p in files if p.suffix.lower() in FORMATS}
     for p in files:
         if p.suffix in SIDECAR_EXTS and p.stem not in stems:
             col.error(_rel(root, p), None, f"sidecar without a seed document (expected {seeds_dir}/"
-                      f"{p.stem}.txt, .md or .html)", code="sidecar-orphan")
+                      f"{p.stem}.txt, .md, .html, .pdf or .docx)", code="sidecar-orphan")
     return dict(sorted(seeds.items())), col.problems
 
 
-def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo, files: InputFiles) -> None:
-    """Hand the memo (to work out ahead, where it can) every parse `load_seeds` will ask for. Problems are
-    not reported here: the loop meets them in order."""
+def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo, files: InputFiles,
+                 listed: set[Path]) -> None:
+    """Hand the memo (to work out ahead, where it can) every parse `load_seeds` will ask
+    for: all but those of web pages with a sidecar (it may say how to read them).
+    Problems are not reported here: the loop meets them in order."""
     jobs = []
     for paths in docs.values():
         path = paths[0]
         fmt = FORMATS.get(path.suffix.lower())
+        if fmt == "html" and any(path.with_suffix(ext) in listed for ext in SIDECAR_EXTS):
+            continue
         if len(paths) == 1 and fmt and ID_RE.fullmatch(path.stem):
             rel = _rel(root, path)
             try:
-                jobs.append(_parse_job(path.stem, rel, path, files.digest(path, rel), fmt))
+                jobs.append(_parse_job(path.stem, rel, path, files.digest(path, rel), fmt,
+                                       None))
             except OSError:
                 continue
     memo.run("seed", jobs, label="parsing seeds")

@@ -7,6 +7,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import replace
 
+from .. import urls
 from ..memo import no_memo
 from ..errors import Collector
 from ..load.config import Config
@@ -161,7 +162,8 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
             key_points=key_points, timeline=timeline,
             body_html=html, draft=b.draft,
             word_count=b.word_count,
-            body_text=memo("body-text", (html,), lambda _: html_text(html), out))
+            body_text=memo("body-text", (html,), lambda _: html_text(html), out),
+            authors=b.authors, updated=b.updated, revisions=b.revisions)
 
     topics_of = {s: b.topics for s, b in briefings.items()}
     explicit = {s: tuple(r for r in all_briefings[s].related if r in published)
@@ -181,7 +183,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     topics = _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, published,
                      known_seeds, out)
     topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
-    sources = _sources(seeds, briefings)
+    sources = _sources(seeds, briefings, config.originals)
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
                             key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
     return Site(config, briefings, topics, sources, timeline)
@@ -320,7 +322,10 @@ def _with_subtopics(topics, children: dict, members: dict, rank: dict[str, int])
             for slug in topics}
 
 
-def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing]) -> dict[str, Source]:
+def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing],
+             originals: bool) -> dict[str, Source]:
+    """The source pages; `originals`: publish the seeds' own files (each unless its
+    sidecar says `original: false`)."""
     citing = defaultdict(list)
     cites = defaultdict(lambda: defaultdict(list))
     for b in briefings.values():  # newest first
@@ -338,5 +343,7 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing]) -> dict[str
         return (1, briefings[citing[sid][-1]].date, sid)
 
     return {sid: Source(seeds[sid], tuple(citing[sid]),
-                        {p: tuple(c) for p, c in cites[sid].items()})
+                        {p: tuple(c) for p, c in cites[sid].items()},
+                        urls.original(seeds[sid].path)
+                        if originals and seeds[sid].meta.original else None)
             for sid in sorted(seeds, key=joined)}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 
 from .. import urls
 from ..load.config import Config
+from ..load.content import Revision
 from ..load.fields import PartialDate
 from ..load.seeds import Seed
 
@@ -22,6 +23,7 @@ class Ref:
     para: str
     quote: str | None
     excerpt: str  # the quote when there is one, else the whole paragraph
+    page: int = 0  # the paragraph's printed page (PDF seeds); 0: none
 
     @property
     def site_path(self) -> str:
@@ -73,6 +75,9 @@ class Briefing:
     next: str | None = None  # newer
     word_count: int = 0
     body_text: str = ""  # the body as plain text, for the search index
+    authors: tuple[str, ...] = ()
+    updated: dt.date | None = None  # last changed (see load.content.BriefingSource)
+    revisions: tuple[Revision, ...] = ()  # newest first
 
     def __fingerprint__(self) -> tuple:
         """Every field but `body_text`, which follows from `body_html` (see
@@ -82,6 +87,12 @@ class Briefing:
     @property
     def site_path(self) -> str:
         return urls.briefing(self.slug)
+
+    @property
+    def byline(self) -> str:
+        """The authors as one phrase: "A", "A and B", "A, B and C" ('' for none)."""
+        *rest, last = self.authors or ("",)
+        return f"{', '.join(rest)} and {last}" if rest else last
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +128,7 @@ class Source:
     seed: Seed
     briefings: tuple[str, ...]  # newest first
     citations: dict[str, tuple[Citation, ...]] = field(default_factory=dict)  # by paragraph id
+    original: str | None = None  # site path of the seed's own file, when it is published
 
     @property
     def id(self) -> str:
