@@ -50,7 +50,8 @@ class SiteError(Exception):
 # `ignore_warnings` may name any of them.
 WARNING_CODES = ("uncited-key-point", "orphan-seed", "unused-topic", "shared-alias",
                  "ambiguous-quote", "draft-link", "before-source", "source-drift",
-                 "unsourced-event", "no-base-url", "ignored-file", "seed-encoding", "bad-lock")
+                 "unsourced-event", "no-base-url", "ignored-file", "seed-encoding", "bad-lock",
+                 "unused-file")
 
 
 class Collector:

@@ -11,7 +11,10 @@ from typing import Callable, Iterable, Iterator
 
 from .errors import Collector
 from .load.config import Config
-from .load.content import BriefingSource, TopicSource, load_briefings, load_topics
+from .load.content import (BUNDLE_INDEX, BriefingSource, TopicSource, load_briefings,
+                           load_topics)
+from .load.files import InputFiles
+from .load.media import MEDIA_DIR, MediaFile, list_media
 from .load.seeds import Seed, load_seeds
 from .memo import no_memo
 from .model.graph import build_site
@@ -35,17 +38,22 @@ class Inputs:
     briefings: list[BriefingSource]  # those with errors too, marked `failed`
     topics: list[TopicSource]  # likewise
     unreadable_seeds: frozenset[str]  # ids of seed files with errors that left no seed
+    media: dict[str, MediaFile]  # the files beside briefings and in content/media/
 
 
 def load_inputs(root: Path, out: Collector, memo=no_memo) -> Inputs:
-    """Read seeds, briefings and topics; problems go to `out`. `memo`: see sitegen.memo
-    (one that works ahead parses on several cores)."""
+    """Read seeds, briefings and topics, list media; problems go to `out`. `memo`: see
+    sitegen.memo (one that works ahead parses on several cores)."""
     seeds, problems = load_seeds(root, memo=memo)
     out.extend(problems)
     unreadable = frozenset(Path(p.path).stem for p in problems if p.severity == "error"
                            and p.path.startswith("seeds/")) - seeds.keys()
-    return Inputs(seeds, load_briefings(root, out, memo), load_topics(root, out, memo),
-                  unreadable)
+    briefings = load_briefings(root, out, memo)
+    files, media = InputFiles(memo), {}
+    for folder in (MEDIA_DIR, *(b.path.rsplit("/", 1)[0] for b in briefings
+                                if b.path.endswith(f"/{BUNDLE_INDEX}"))):
+        media.update(list_media(root, folder, out, files))
+    return Inputs(seeds, briefings, load_topics(root, out, memo), unreadable, media)
 
 
 def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None = None,
@@ -56,11 +64,15 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
     renders Markdown on several cores."""
     inputs = inputs or load_inputs(root, out, memo)
     site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo, workers,
-                      inputs.unreadable_seeds)
+                      inputs.unreadable_seeds, inputs.media)
     no_feeds = feeds.base_url_warning(config)
     if no_feeds:
         out.extend([no_feeds])
     out.raise_if_errors()
+    used = {m.path for m in site.media}
+    for path in sorted(inputs.media.keys() - used):
+        out.warning(path, None, "no briefing or topic shows or links this file, so it is not "
+                                "published: link it, or remove it", code="unused-file")
     out.extend(lock.drift_warnings(root, site, inputs.briefings))
     out.drop_warnings(config.ignore_warnings)
     return site
@@ -116,10 +128,10 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         page_renderer.close()
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
-    for source in site.sources.values():
-        if source.original:
-            rel, path = urls.output_file(source.original), root / source.seed.path
-            yield rel, reuse.copy(rel, path, source.seed.sha256) if reuse else path
+    copies = [(urls.output_file(s.original), s.seed.path, s.seed.sha256)
+              for s in site.sources.values() if s.original]
+    for rel, path, digest in copies + [(m.site_path, m.path, m.sha256) for m in site.media]:
+        yield rel, reuse.copy(rel, root / path, digest) if reuse else root / path
     yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
 
 

@@ -42,6 +42,12 @@ def example(tmp_path: Path) -> Path:
     return copy_example(tmp_path / "site")
 
 
+def briefing_files(root: Path) -> list[Path]:
+    """A site's briefing files: content/briefings/<slug>.md and <slug>/index.md."""
+    folder = root / "content/briefings"
+    return sorted([*folder.glob("*.md"), *folder.glob("*/index.md")])
+
+
 def write_site(root: Path, files: dict[str, str]) -> Path:
     for rel, text in files.items():
         path = root / rel

@@ -191,9 +191,11 @@ def test_briefings_out_of_place_are_named_not_silently_skipped(small, cli):
     found = {(p["path"], p["code"], p["message"]) for p in problems(cli, small)[1]}
     assert found >= {
         ("content/stray.md", "ignored-file",
-         "ignored: briefings go in content/briefings/, topics in content/topics/"),
+         "ignored: briefings go in content/briefings/, topics in content/topics/, shared images"
+         " and files in content/media/"),
         ("content/briefings/2024/", "ignored-file", "ignored: files are read from "
-         "content/briefings/ itself, not from folders inside it"),
+         "content/briefings/ itself, not from folders inside it; a briefing in a folder of its "
+         "own is content/briefings/2024/index.md"),
         ("content/topics/old/", "ignored-file", "ignored: files are read from "
          "content/topics/ itself, not from folders inside it")}, found
     assert not any(".hidden" in path for path, _code, _message in found)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import snapshot
+from conftest import briefing_files, snapshot
 from sitegen.commands.build import build
 from sitegen.engine.memo import Memo
 from sitegen.errors import Collector, SiteError
@@ -140,7 +140,7 @@ def test_one_briefing_edit_reparses_and_renders_only_what_it_touches(example, tm
     assert len(result.changed) <= 5  # the briefing, and pages that show whole bodies
     # The book renders again only the edited briefing's chapter; the other briefings stay
     # the same objects (interned), so their digests and search text are reused too.
-    chapters = len(list((example / "content/briefings").glob("*.md")))
+    chapters = len(briefing_files(example))
     assert cache.misses("part") == 1 and cache.hits("part") == chapters - 1
     assert cache.misses("site-briefing") == 1 and cache.hits("site-briefing") == chapters - 1
     assert cache.misses("wikilinks") == 1

@@ -31,6 +31,9 @@ FIRST_SEED = int(os.environ.get("SITEGEN_ORACLE_SEED", "20261201"))
 ORIGINAL = ["donbas-false-flag-allegations", "putins-red-lines", "russian-demands-on-nato",
             "talks-with-russia-break-down"]
 SEED = "000_533b14a5b1547bde"
+FIGURE = "russian-demands-on-nato/demands.svg"
+DOT = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><circle cx="4" cy="4" r="3"/></svg>'
+
 LEAF_TOPICS = ["black-sea", "france", "germany", "minsk-agreements"]
 WORDS = ["alliance", "Crimea", "pipeline", "sanctions", "grain", "Kremlin"]
 NEW = """---
@@ -60,6 +63,7 @@ class EditSeries:
             (shutil.copytree if src.is_dir() else shutil.copy)(src, self.root / part)
         self.added: list[str] = []  # slugs of briefings this series added
         self.extra_seed = False
+        self.dot_in: str | None = None  # the briefing showing content/media/dot.svg
         self.counter = 0
         self.steps: list[str] = []
 
@@ -73,7 +77,8 @@ class EditSeries:
         self.path(rel).write_text(text.replace(old, new, 1), encoding="utf-8")
 
     def briefing(self, slug: str) -> str:
-        return f"content/briefings/{slug}.md"
+        folder = f"content/briefings/{slug}/index.md"  # a briefing with its media beside it
+        return folder if self.path(folder).is_file() else f"content/briefings/{slug}.md"
 
     def any_briefing(self) -> str:
         return self.rng.choice(ORIGINAL + self.added)
@@ -209,6 +214,30 @@ class EditSeries:
             re.sub(rf"(?m)^{key}: .*$", f"{key}: \"{self.word()} {self.counter}\"", text),
             encoding="utf-8")
         return f"config {key}"
+
+    def edit_image(self) -> str:
+        """The example's figure redrawn at another size, or a shared image shown or not."""
+        self.counter += 1
+        if self.rng.random() < 0.5:
+            svg = self.path(f"content/briefings/{FIGURE}")
+            svg.write_text(re.sub(r'width="\d+"', f'width="{600 + self.counter}"',
+                                  svg.read_text(encoding="utf-8"), 1), encoding="utf-8")
+            return "figure resized"
+        media = self.path("content/media")
+        media.mkdir(exist_ok=True)
+        if self.dot_in:
+            rel, self.dot_in = self.dot_in, None
+            (media / "dot.svg").unlink()
+            text = self.path(rel).read_text(encoding="utf-8")
+            self.path(rel).write_text(re.sub(r"\n!\[A dot\]\([^)]*\)\n", "\n", text),
+                                      encoding="utf-8")
+            return "shared image removed"
+        rel = self.dot_in = self.briefing(self.rng.choice(ORIGINAL))
+        (media / "dot.svg").write_text(DOT, encoding="utf-8")
+        up = "../" * (rel.count("/") - 1)
+        with self.path(rel).open("a", encoding="utf-8") as f:
+            f.write(f"\n![A dot]({up}media/dot.svg)\n")
+        return f"shared image shown in {rel}"
 
     def edit_same_size_with_mtime_restored(self) -> str:
         """A copy that keeps times, or a coarse-timestamp file system: new bytes, same size,

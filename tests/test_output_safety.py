@@ -77,7 +77,7 @@ def test_an_output_that_cannot_be_written_is_an_error_and_changes_nothing(small,
 
 
 def test_no_script_handler_or_javascript_url_from_content_or_seeds(small, cli):
-    evil = ('<script>alert(1)</script><img src=x onerror="alert(2)">'
+    evil = ('<script>alert(1)</script><img src=//evil.example/x.png onerror="alert(2)">'
             '<a href="javascript:alert(3)">x</a><iframe src="https://evil.example/"></iframe>'
             '<p onclick="alert(4)" style="x">hi</p>[link](javascript:alert(5))')
     (small / B).write_text((small / B).read_text() + "\n" + evil + "\n")

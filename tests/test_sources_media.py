@@ -103,3 +103,178 @@ def test_bad_bylines_and_revisions_are_errors_at_their_line(small, cli):
     assert f"{path}:5: error: 'updated' (2024-02-01) is before the briefing's date (2024-03-01)" in err
     assert f"{path}:7: error: revision dated 2024-02-10 is before the briefing's date" in err
     assert f"{path}:9: error: missing required key 'change'" in err
+
+
+# -- media and links in bodies ---------------------------------------------------------------
+
+def png(width: int, height: int) -> bytes:
+    """A real PNG image of that size (one grey colour)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0,
+                                                             0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+PORT = """---
+title: The port reopens
+date: 2024-03-02
+seeds: [harbour]
+topics: [harbour-town]
+bottom_line: The port is open.
+key_points:
+  - text: It reopened.
+    cite: p1
+---
+## Background
+
+![Map of the port](map.png "The port in 2024")
+
+The [inspection report](files/inspection.pdf) and the [chart](../../media/chart.png) say so;
+see [the background](#background), [the first key point](#kp-1), [the mayor's words](
+../../../seeds/harbour.txt#p2) and [the earlier briefing](../harbour-reopens.md#kp-2).
+"""
+
+
+def _media_site(small):
+    bundle = small / "content/briefings/port"
+    (bundle / "files").mkdir(parents=True)
+    (bundle / "index.md").write_text(PORT, encoding="utf-8")
+    (bundle / "map.png").write_bytes(png(40, 30))
+    (bundle / "files/inspection.pdf").write_bytes(b"%PDF-1.4 not really\n")
+    (small / "content/media").mkdir()
+    (small / "content/media/chart.png").write_bytes(png(8, 8))
+    return small
+
+
+def test_a_briefing_folder_shows_its_image_and_links_its_files(small, cli):
+    from linkcheck import check_site
+
+    root = _media_site(small)
+    code, _out, err = cli("build", "--root", root)
+    assert code == 0, err
+    out = root / "public"
+    assert (out / "briefings/port/map.png").read_bytes() == png(40, 30)
+    assert (out / "briefings/port/files/inspection.pdf").is_file()
+    assert (out / "media/chart.png").is_file()
+    page = _page(root, "briefings/port/index.html")
+    assert ('<figure><img alt="Map of the port" src="../../briefings/port/map.png" '
+            'title="The port in 2024" width="40" height="30" loading="lazy">'
+            '<figcaption>The port in 2024</figcaption></figure>') in page
+    assert 'href="../../briefings/port/files/inspection.pdf"' in page
+    assert 'href="#h-background"' in page and 'href="#kp-1"' in page
+    assert 'href="../../sources/harbour/index.html#p2"' in page
+    assert 'href="../../briefings/harbour-reopens/index.html#kp-2"' in page
+    book = _page(root, "book/index.html")
+    assert 'src="../briefings/port/map.png"' in book
+    assert check_site(out) == []  # every link and image resolves, on every page
+
+
+def test_the_same_links_work_with_clean_links_under_a_sub_path(small, cli):
+    from linkcheck import check_site
+
+    root = _media_site(small)
+    edit(root, "config.yaml", "title: Small site", "title: Small site\nclean_links: true\n"
+                                                   "base_url: https://example.org/briefs/")
+    assert cli("build", "--root", root)[0] == 0
+    assert 'src="../../briefings/port/map.png"' in _page(root, "briefings/port/index.html")
+    assert check_site(root / "public", clean=True, base_path="/briefs/") == []
+
+
+def test_a_file_no_body_refers_to_is_a_warning_and_not_published(small, cli):
+    root = _media_site(small)
+    (root / "content/media/unused.png").write_bytes(png(2, 2))
+    code, out, err = cli("build", "--root", root)
+    assert code == 0
+    assert ("content/media/unused.png: warning: no briefing or topic shows or links this "
+            "file") in out + err
+    assert not (root / "public/media/unused.png").exists()
+
+
+BROKEN = """---
+title: The port reopens
+date: 2024-03-02
+seeds: [harbour]
+topics: [harbour-town]
+bottom_line: The port is open.
+---
+See [x](../nope/index.html) and [y](#no-such-anchor).
+
+![map](missing.png) and ![](map.png) and [x](../nope/index.html) again.
+
+<a href="../harbour-reopen.md">raw</a> and [p](../../../seeds/harbour.txt#p99).
+"""
+
+
+def test_broken_links_images_and_anchors_are_each_reported_once_at_their_line(small, cli):
+    root = _media_site(small)
+    (root / "content/briefings/port/index.md").write_text(BROKEN, encoding="utf-8")
+    code, out, err = cli("build", "--root", root)
+    assert code == 1
+    errors = [line for line in (out + err).splitlines() if ": error: " in line]
+    path = "content/briefings/port/index.md"
+    assert errors == [
+        f"{path}:8: error: link '../nope/index.html' leads to nothing: "
+        "content/briefings/nope/index.html is no file; link a briefing or topic as [[slug]], "
+        "a file relative to this one",
+        f"{path}:8: error: link '#no-such-anchor': no anchor 'no-such-anchor' on this page",
+        f"{path}:10: error: image 'missing.png' leads to nothing: "
+        "content/briefings/port/missing.png is no file; did you mean "
+        "'content/briefings/port/map.png'?",
+        f"{path}:10: error: image 'map.png' has no alt text: say what it shows, as "
+        "![what it shows](map.png)",
+        f"{path}:12: error: link '../harbour-reopen.md' leads to nothing: "
+        "content/briefings/harbour-reopen.md is no file; did you mean "
+        "'content/briefings/harbour-reopens.md'?",
+        f"{path}:12: error: link '../../../seeds/harbour.txt#p99': no anchor 'p99' on that page",
+    ]
+
+
+def test_an_svg_with_a_script_is_not_published(small, cli):
+    root = _media_site(small)
+    (root / "content/briefings/port/map.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4" onload="alert(1)"/>')
+    edit(root, "content/briefings/port/index.md", "(map.png", "(map.svg")
+    code, out, err = cli("build", "--root", root)
+    assert code == 1
+    assert "image 'map.svg' is an SVG with scripts or event handlers" in out + err
+
+
+def test_a_pdf_seed_is_cited_with_its_page(small, cli):
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, pagesize=(595, 842))
+    pdf.setTitle("Port authority report")
+    pages = [["The harbour reopened on Monday after three months of repairs to the quay",
+              "walls, the pier and the old customs house, which the storm of last winter had",
+              "left in ruins."],
+             ["Ferries resume their timetable in the spring, once the new landing stage has",
+              "been tested by the port authority and the coastguard together with the",
+              "operators."]]
+    for page, lines in enumerate(pages, 1):
+        pdf.setFont("Helvetica", 11)
+        for i, line in enumerate(lines):
+            pdf.drawString(72, 760 - 14 * i, line)
+        pdf.drawString(290, 40, str(page))  # a page number, not a paragraph
+        pdf.showPage()
+    pdf.save()
+    (small / "seeds/harbour.txt").unlink()
+    (small / "seeds/harbour.pdf").write_bytes(buf.getvalue())
+    edit(small, "content/briefings/harbour-reopens.md", 'quote: "we will rebuild the pier"',
+         "cite: p2")
+    edit(small, "content/briefings/harbour-reopens.md", "    cite: p3", "    cite: p2")
+    code, _out, err = cli("build", "--root", small)
+    assert code == 0, err
+    source = _page(small, "sources/harbour/index.html")
+    assert source.count("· page 2</a>") == 1 and "<p>2</p>" not in source
+    assert "<h1>Port authority report</h1>" in source
+    assert "p2 · page 2</a>" in _page(small, "briefings/harbour-reopens/index.html")
+    assert (small / "public/sources/harbour/harbour.pdf").read_bytes() == buf.getvalue()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import edit, snapshot, write_site
+from conftest import briefing_files, edit, snapshot, write_site
 
 from sitegen.commands.build import build
 from sitegen.engine import codec, store as store_module
@@ -358,14 +358,14 @@ def test_two_builds_of_one_site_at_once_both_succeed(example):
             for out in ("one", "two")]
     assert [run.wait(timeout=120) for run in runs] == [0, 0]
     assert _pages(example / "one") == _pages(example / "two")
-    assert _steps(example)["briefing"] == len(list((example / "content/briefings").glob("*.md")))
+    assert _steps(example)["briefing"] == len(briefing_files(example))
 
 
 def test_a_killed_build_leaves_the_last_good_state(example):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     assert subprocess.run([sys.executable, "-m", "sitegen", "build", "--root", str(example),
                            "-j", "1"], env=env).returncode == 0
-    for path in (example / "content/briefings").glob("*.md"):
+    for path in briefing_files(example):
         path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Re ", 1),
                         encoding="utf-8")
     run = subprocess.Popen([sys.executable, "-m", "sitegen", "build", "--root", str(example),

@@ -121,6 +121,11 @@ class MemoPages:
     def rendered(self, _rel, _record) -> None:
         """Nothing to note (see key_after)."""
 
+    @staticmethod
+    def copy(_rel: str, path: Path, _digest: str) -> Path:
+        """A file copied as it is: the preview's writer (write.update_site) compares it."""
+        return path
+
 
 @dataclass
 class Rebuilt:

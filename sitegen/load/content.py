@@ -14,12 +14,14 @@ from pathlib import Path
 from ..memo import no_memo
 from ..errors import Collector, SiteError
 from .files import InputFiles, folder_problem, link_problem, passed_over
+from .media import MEDIA_DIR
 from .fields import SLUG_RE, Fields, PartialDate, parse_partial_date
 from .yamlsrc import YamlDoc, parse_yaml, split_front_matter
 
 CONTENT_DIR = "content"
 BRIEFINGS_DIR = "content/briefings"
 TOPICS_DIR = "content/topics"
+BUNDLE_INDEX = "index.md"  # content/briefings/<slug>/index.md: a briefing with its media
 BRIEFING_KEYS = ("title", "date", "seeds", "topics", "bottom_line", "confidence",
                  "key_points", "timeline", "related", "draft", "author", "authors", "updated",
                  "revisions")
@@ -117,7 +119,8 @@ def _text(data: bytes, relpath: str) -> str:
 
 
 def _slug(path: Path, relpath: str, out: Collector) -> str | None:
-    slug = path.stem
+    """The slug a content file (or a briefing's folder) gives its page, or None (an error)."""
+    slug = path.stem if path.suffix.lower() in (".md", ".yaml", ".yml") else path.name
     if not SLUG_RE.match(slug):
         out.error(relpath, None, f"file name '{path.name}' is not a valid slug: use lower-case "
                                  "letters, digits and hyphens, e.g. 'talks-with-russia.md'",
@@ -241,7 +244,10 @@ def parse_topic(text: str, slug: str, relpath: str, out: Collector) -> TopicSour
     return t if len(out.errors) == before else replace(t, failed=True)
 
 
-def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -> list[Path]:
+def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector,
+           bundles: bool = False) -> list[Path]:
+    """The content files of a folder; with `bundles`, a subfolder holding an index.md is
+    one too (a briefing with its media beside it, see load.media)."""
     base = root / folder
     if not base.is_dir():
         return []
@@ -260,8 +266,14 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector) -
             out.error(f"{folder}/{entry.name}", None, problem, code="bad-link")
             continue
         if entry.is_dir():
-            out.warning(f"{folder}/{entry.name}/", None, f"ignored: files are read from "
-                        f"{folder}/ itself, not from folders inside it", code="ignored-file")
+            if bundles and (base / entry.name / BUNDLE_INDEX).is_file():
+                files.append(base / entry.name / BUNDLE_INDEX)
+            else:
+                where = f"; a briefing in a folder of its own is {folder}/{entry.name}/" \
+                        f"{BUNDLE_INDEX}" if bundles else ""
+                out.warning(f"{folder}/{entry.name}/", None, f"ignored: files are read from "
+                            f"{folder}/ itself, not from folders inside it{where}",
+                            code="ignored-file")
             continue
         path = base / entry.name
         if path.suffix.lower() in suffixes:
@@ -279,15 +291,16 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
     `failed(slug, path)`. The memo is first given every parse to do (to work out ahead,
     where it can)."""
     result, seen = [], {}
-    files = _files(root, folder, suffixes, out)
+    files = _files(root, folder, suffixes, out, bundles=folder == BRIEFINGS_DIR)
     inputs = InputFiles(memo)
     jobs = {}
     for path in files:
-        relpath = f"{folder}/{path.name}"
-        slug = _slug(path, relpath, out)
+        bundle = path.name == BUNDLE_INDEX and path.parent.name != Path(folder).name
+        relpath = f"{folder}/{path.parent.name}/{path.name}" if bundle else f"{folder}/{path.name}"
+        slug = _slug(path.parent if bundle else path, relpath, out)
         if slug is None:
             continue
-        if slug in seen:  # e.g. nato.yaml and nato.md
+        if slug in seen:  # e.g. nato.yaml and nato.md, or x.md and x/index.md
             out.error(relpath, None, f"duplicate {step} slug '{slug}': also defined by "
                                      f"{seen[slug]}; keep one of the two files",
                       code="duplicate-slug")
@@ -321,11 +334,12 @@ def _strays(root: Path, out: Collector) -> None:
     content = root / CONTENT_DIR
     if not content.is_dir():
         return
-    known = {Path(BRIEFINGS_DIR).name, Path(TOPICS_DIR).name}
+    known = {Path(BRIEFINGS_DIR).name, Path(TOPICS_DIR).name, Path(MEDIA_DIR).name}
     for name in sorted(os.listdir(content)):
         if name not in known and not passed_over(name):
             out.warning(f"{CONTENT_DIR}/{name}", None, f"ignored: briefings go in "
-                        f"{BRIEFINGS_DIR}/, topics in {TOPICS_DIR}/", code="ignored-file")
+                        f"{BRIEFINGS_DIR}/, topics in {TOPICS_DIR}/, shared images and "
+                        f"files in {MEDIA_DIR}/", code="ignored-file")
 
 
 def load_briefings(root: Path, out: Collector, memo=no_memo) -> list[BriefingSource]:

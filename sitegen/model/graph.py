@@ -7,14 +7,15 @@ import hashlib
 from collections import defaultdict
 from dataclasses import replace
 
-from .. import urls
 from ..memo import no_memo
 from ..errors import Collector
 from ..load.config import Config
 from ..load.content import BriefingSource, TopicSource
 from ..load.fields import suggest
+from ..load.media import MediaFile
 from ..load.seeds import Seed
 from .. import urls
+from . import hrefs
 from . import related as rel
 from .citations import SeedIndex, resolve_claim
 from ..runtime.parallel import fork_map
@@ -112,11 +113,13 @@ def _resolve_links(found, path: str, topics, briefings, published: set, seeds,
 
 def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[BriefingSource],
                topic_sources: list[TopicSource], out: Collector, memo=no_memo,
-               workers: int = 1, unreadable_seeds: frozenset[str] = frozenset()) -> Site:
+               workers: int = 1, unreadable_seeds: frozenset[str] = frozenset(),
+               media: dict[str, MediaFile] | None = None) -> Site:
     """The resolved site graph; problems go to `out` (the caller raises on errors).
     `memo` (see sitegen.memo) may reuse rendered Markdown, proven claims, related lists;
     `workers` > 1 renders the briefings' Markdown on several cores, for a memo that
-    keeps what it is handed (`keep`).
+    keeps what it is handed (`keep`); `media`: the files bodies may show or link (see
+    load.media; the site keeps those they do).
 
     Rule: a file with errors of its own (a `failed` briefing or topic, a seed in
     `unreadable_seeds`) still names something: other files may refer to it without an
@@ -178,15 +181,18 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
             backlinks=tuple(sorted(backlinks.get(b.slug, ()), key=order.get)),
             previous=by_date[i - 1].slug if i > 0 else None,
             next=by_date[i + 1].slug if i + 1 < len(by_date) else None)
-    briefings = {b.slug: _interned(memo, "site-briefing", briefings[b.slug], out) for b in kept}
-
     topics = _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, published,
                      known_seeds, out)
+    briefings, topics, used = hrefs.resolve_bodies(
+        briefings, topics, seeds, media or {},
+        {f.path: f for f in (*topic_sources, *briefing_sources)}, out)
+    briefings = {b.slug: _interned(memo, "site-briefing", briefings[b.slug], out) for b in kept}
     topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
     sources = _sources(seeds, briefings, config.originals)
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
                             key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
-    return Site(config, briefings, topics, sources, timeline)
+    return Site(config, briefings, topics, sources, timeline,
+                tuple(sorted(used.values(), key=lambda m: m.path)))
 
 
 def _kept(config: Config, sources: list[BriefingSource], unreadable_seeds: frozenset[str]

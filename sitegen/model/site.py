@@ -12,6 +12,7 @@ from .. import urls
 from ..load.config import Config
 from ..load.content import Revision
 from ..load.fields import PartialDate
+from ..load.media import MediaFile
 from ..load.seeds import Seed
 
 
@@ -146,6 +147,7 @@ class Site:
     topics: dict[str, Topic]  # by title
     sources: dict[str, Source]  # in the order they joined the site (see graph._sources)
     timeline: tuple[Claim, ...]  # every event, oldest first
+    media: tuple[MediaFile, ...] = ()  # the media files bodies show or link (published)
 
 
 _BRIEFING_FIELDS = tuple(f.name for f in fields(Briefing) if f.name != "body_text")
