@@ -18,8 +18,9 @@ from sitegen.commands.build import build
 
 TALKS = "briefings/talks-with-russia-break-down/index.html"
 FALSE_FLAG = "briefings/donbas-false-flag-allegations/index.html"
+DEMANDS = "briefings/russian-demands-on-nato/index.html"  # a briefing folder with a figure
 KEY_POINT_ONLY = "cornered"  # in one key point of TALKS, nowhere else in the index
-PAGE_TYPES = ["index.html", "briefings/index.html", TALKS, "topics/index.html",
+PAGE_TYPES = ["index.html", "briefings/index.html", TALKS, DEMANDS, "topics/index.html",
               "topics/nato/index.html", "sources/index.html",
               "sources/000_533b14a5b1547bde/index.html", "timeline/index.html",
               "search/index.html?q=russia", "book/index.html"]
@@ -106,6 +107,26 @@ def test_every_page_from_a_server_sub_path_loads_cleanly(browser, sites, variant
         assert page.locator("h1").inner_text() == "Topics"
         assert watch.problems == []
         page.close()
+
+
+def test_a_briefings_figure_shows_on_its_page_and_in_the_book_offline_and_on_a_sub_path(
+        browser, sites):
+    def drawn(url: str) -> list[int]:
+        page.goto(url, wait_until="load")
+        figure = page.locator("figure:has(img[src$='demands.svg'])").first
+        assert figure.locator("figcaption").inner_text().startswith("The three demands")
+        figure.scroll_into_view_if_needed()  # the image loads lazily: when it comes near
+        return figure.locator("img").evaluate(
+            "i => i.decode().then(() => [i.complete, i.naturalWidth, i.width])")
+
+    page = browser.new_page()
+    out = sites["default"]
+    assert drawn((out / DEMANDS).as_uri()) == [True, 640, 640]
+    assert drawn((out / "book/index.html").as_uri())[:2] == [True, 640]
+    with static_server(sites["clean"], "/briefings/") as base:
+        assert drawn(base + DEMANDS[:-len("index.html")]) == [True, 640, 640]
+        assert drawn(base + "book/")[:2] == [True, 640]
+    page.close()
 
 
 def _search_docs(out: Path) -> list[list]:
