@@ -165,6 +165,7 @@ class OutputWriter:
         (self.stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         self._made: set[str] = set()
         self._linked = () if self.fresh else _linked_folders(out)
+        self.changed: list[str] = []  # after `write`: the paths written or deleted
 
     def holds_file(self, rel: str) -> bool:
         """Whether `out` holds `rel` as a file of its own: not a link, and not inside a
@@ -218,6 +219,7 @@ class OutputWriter:
         before_change()
         if self.fresh:
             os.replace(self.stage, self.out)
+            self.changed = sorted(produced)
         else:
             self._commit(staged, produced)
         return sum(rel.endswith(".html") for rel in produced), len(produced)
@@ -229,8 +231,9 @@ class OutputWriter:
         gone, so the next build compares and rewrites every file)."""
         done = {"removed": 0, "moved": 0}
         try:
-            self._remove_stale(produced | {MARKER}, done)
+            self.changed = self._remove_stale(produced | {MARKER}, done)
             self._move_in(staged, done)
+            self.changed = sorted(self.changed + staged)
         except OSError as exc:
             raise SiteError.at(str(self.out), None, (
                 f"cannot write the output: {exc.strerror or exc}"
@@ -241,8 +244,9 @@ class OutputWriter:
                 code="write-partial") from exc
         shutil.rmtree(self.stage, ignore_errors=True)
 
-    def _remove_stale(self, produced: set[str], done: dict) -> None:
-        top = str(self.out)
+    def _remove_stale(self, produced: set[str], done: dict) -> list[str]:
+        """Delete the files of `out` not produced; returns their paths."""
+        top, gone = str(self.out), []
         for dirpath, dirnames, filenames in os.walk(top, topdown=False):
             # Plain strings: this visits every file of a large site on every build.
             base = dirpath[len(top) + 1:].replace(os.sep, "/")
@@ -257,9 +261,11 @@ class OutputWriter:
                 if prefix + name not in produced:
                     os.unlink(os.path.join(dirpath, name))
                     done["removed"] += 1
+                    gone.append(prefix + name)
                     removed = True
             if base and (removed or not filenames) and not os.listdir(dirpath):
                 os.rmdir(dirpath)
+        return gone
 
     def _move_in(self, staged: list[str], done: dict) -> None:
         out = self.out
@@ -326,34 +332,3 @@ def _holds(path: Path, data: bytes) -> bool:
         return path.stat().st_size == len(data) and path.read_bytes() == data
     except OSError:
         return False
-
-
-def update_site(out: Path, files: dict[str, bytes | Path],
-                before: dict[str, bytes]) -> tuple[dict[str, bytes], list[str]]:
-    """Bring the folder `out`, holding `before` (as this function last left it), to `files`
-    in place: delete the files no longer produced, write only those whose bytes changed,
-    each atomically. For the live preview's private folder, not for a published one.
-    Returns what the folder now holds (the next `before`) and the paths changed."""
-    out.mkdir(parents=True, exist_ok=True)
-    if not regular_file(out / MARKER):
-        (out / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-    now = {rel: c.read_bytes() if isinstance(c, Path) else c for rel, c in files.items()}
-    changed = sorted(before.keys() - now.keys())
-    for rel in changed:
-        target = out / rel
-        target.unlink(missing_ok=True)
-        for folder in target.parents:  # drop folders this left empty
-            if folder == out or not folder.is_dir() or any(folder.iterdir()):
-                break
-            folder.rmdir()
-    for rel, data in now.items():
-        old = before.get(rel)
-        if old is data or old == data:
-            continue
-        changed.append(rel)
-        target = out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.sitegen-tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    return now, changed

@@ -14,7 +14,7 @@ from sitegen.engine.memo import Memo
 from sitegen.errors import Collector, SiteError
 from sitegen.engine.digest import Fingerprints
 from sitegen.engine.rebuild import IncrementalBuilder
-from sitegen.write import update_site
+from sitegen.write import OutputWriter
 
 BRIEFING = "content/briefings/putins-red-lines.md"
 NEW_BRIEFING = """---
@@ -259,13 +259,15 @@ def test_a_seed_edit_that_leaves_the_claims_as_they_were_keeps_their_fingerprint
     assert before and claim_digests() == before  # pages showing the claims stand
 
 
-def test_update_site_writes_only_changed_files_and_deletes_stale_ones(tmp_path):
+def test_the_writer_says_which_files_it_wrote_or_deleted(tmp_path):
     out = tmp_path / "out"
-    held, changed = update_site(out, {"a/index.html": b"A", "b/c/index.html": b"C"}, {})
-    assert sorted(changed) == ["a/index.html", "b/c/index.html"]
+    writer = OutputWriter(out)
+    writer.write([("a/index.html", b"A"), ("b/c/index.html", b"C")])
+    assert writer.changed == ["a/index.html", "b/c/index.html"]
     os.utime(out / "a/index.html", ns=(1, 1))
-    held, changed = update_site(out, {"a/index.html": b"A", "d.txt": b"D"}, held)
-    assert sorted(changed) == ["b/c/index.html", "d.txt"]
+    writer = OutputWriter(out)
+    writer.write([("a/index.html", b"A"), ("d.txt", b"D")])
+    assert writer.changed == ["b/c/index.html", "d.txt"]
     assert (out / "a/index.html").stat().st_mtime_ns == 1  # untouched
     assert not (out / "b").exists()  # emptied folders go too
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
@@ -282,7 +284,7 @@ def test_themes_outside_the_site_are_fingerprinted_too(small, tmp_path):
 
 def test_only_templates_that_read_site_depend_on_the_whole_site(example, tmp_path):
     from sitegen.pipeline import load_site
-    from sitegen.engine.rebuild import CachingRenderer
+    from sitegen.engine.reuse import PartCachingRenderer
     from sitegen.load.config import load_config
     from sitegen.theme import load_theme
 
@@ -293,8 +295,8 @@ def test_only_templates_that_read_site_depend_on_the_whole_site(example, tmp_pat
         '{% extends "base.html" %}{% block main %}{{ site.briefings|length }}{% endblock %}')
 
     def renderer():
-        return CachingRenderer(load_theme(example, "default"), site, builder.cache,
-                               builder.fingerprints)
+        return PartCachingRenderer(load_theme(example, "default"), site, builder.cache,
+                                   builder.fingerprints)
 
     pages = [p.name for p in templates.glob("*.html")
              if not p.name.startswith("_") and p.name not in ("base.html", "counted.html")]
@@ -364,10 +366,11 @@ def test_a_builder_with_workers_renders_in_them_and_keeps_what_they_made(
     same_as_clean("one briefing edited")
 
 
-def test_a_few_large_pages_are_rendered_where_they_are_kept(example, tmp_path, monkeypatch):
-    """`build` forks even for a few pages of a large site: its workers write them. The
-    preview keeps its pages in memory, so they would come back through a pipe (the book
-    of 10,000 briefings: 100 MB): a few are rendered in the build process itself."""
+def test_a_few_large_pages_are_rendered_by_workers_that_write_them(example, tmp_path,
+                                                                   monkeypatch):
+    """`build` and the preview fork even for a few pages of a large site (the book of
+    10,000 briefings is much work): their workers write them, so no page comes back
+    through a pipe."""
     from conftest import record_calls
     from sitegen import pipeline as build_module
     from sitegen.render import Renderer
@@ -380,7 +383,7 @@ def test_a_few_large_pages_are_rendered_where_they_are_kept(example, tmp_path, m
     record_calls(monkeypatch, Renderer, "stream", log, lambda _self, _page: os.getpid())
     edit(example, BRIEFING, "title: ", "title: Updated ")
     assert 0 < builder.build().rendered < 200
-    assert set(log.read_text().split()) == {str(os.getpid())}
+    assert str(os.getpid()) not in set(log.read_text().split())
     log.unlink()
     build(example, workers=2)
     assert str(os.getpid()) not in set(log.read_text().split())

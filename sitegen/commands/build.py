@@ -74,7 +74,8 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
         f"{len(site.topics)} topics in {time.perf_counter() - start:.2f} s")
     with write_errors(out_path), output_lock(out_path, say):
         writer = OutputWriter(out_path)
-        reuse = PageReuse(store, out_path, MARKER, memo, writer.holds_file) if store else None
+        reuse = PageReuse(store.outputs() if record.output_intact(store, out_path, MARKER)
+                          else {}, memo, writer.holds_file) if store else None
         renderer = partial(PartCachingRenderer, memo=memo) if store else Renderer
         # Once the output starts to change, the last build's record no longer describes it.
         pages, files = writer.write(

@@ -1,5 +1,6 @@
-"""Incremental rebuilds (for `sitegen serve`): the pipeline of `build`, run again and again
-with every pure, expensive step memoised, writing only the files that changed.
+"""Incremental rebuilds (for `sitegen serve`): what `build` runs — the same stages, page
+reuse (reuse.PageReuse) and writer (write.OutputWriter) — again and again, with the memo
+kept warm in memory between builds and the previous build's page keys at hand.
 
 What a rebuild reuses, and why the result equals a clean build byte for byte:
 - seeds, briefings and topics are read again only when their files' metadata changed,
@@ -9,11 +10,12 @@ What a rebuild reuses, and why the result equals a clean build byte for byte:
 - the graph and the page list are rebuilt every time (cheap), so every cross-link is fresh;
   a briefing or topic equal to the previous build's is that same object again (interned
   in `model.graph`), so its digest and its search text are worked out once;
-- a page is rendered again only when its fingerprint changed: its path, template, title
+- a page is rendered again only when its key changed (see pagekey): its path, template, title
   and data, every template file of the theme, the non-callable template globals (config,
   …) and, for templates that read the global `site`, the whole site; a piece of a page
   rendered with `part()` (a chapter of the book) likewise, from what the piece is given;
-- only files whose bytes changed are written; files no longer produced are deleted.
+- only files whose bytes changed are written; files no longer produced are deleted (the
+  writer stages them first: a failed build leaves the folder as it was).
 
 With `workers` > 1 (in the preview's build process, which has no threads: see
 buildprocess) Markdown and pages are done on several cores; what workers render is
@@ -28,19 +30,16 @@ from pathlib import Path
 
 import jinja2
 
-from ..pipeline import load_site, render_site
+from ..pipeline import iter_files, load_site
 from ..errors import Collector, Problem
 from ..runtime.gcpause import paused_gc
 from ..load.config import Config, load_config
 from ..model.site import Site
-from ..pages import Page
 from ..theme import Theme
-from ..write import update_site
-from .. import urls
-from ..runtime import progress
+from ..write import MARKER, OutputWriter
 from .digest import Fingerprints
 from .memo import Memo
-from .reuse import PartCachingRenderer
+from .reuse import PageReuse, PartCachingRenderer
 from .store import Store
 
 
@@ -56,75 +55,6 @@ class CompiledTemplates(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket) -> None:
         self.code[bucket.key] = bucket.bytecode_to_string()
-
-
-class CachingRenderer(PartCachingRenderer):
-    """A Renderer that returns a page's previous HTML while the page's inputs are unchanged."""
-
-    def __init__(self, theme: Theme, site: Site, cache: Memo, fingerprints: Fingerprints,
-                 compiled: CompiledTemplates | None = None):
-        super().__init__(theme, site, cache, fingerprints)
-        self.env.bytecode_cache = compiled
-        self.cache = cache
-        self._parts: list[tuple] = []  # (key, packed HTML): the pieces of this page
-
-    def render_bytes(self, page: Page) -> bytes:
-        """The page's HTML, as written. It is stored with the pieces it was made of (see
-        render_part), and a reused page marks them used too, so they outlive the memo's
-        pruning and are there when the page changes."""
-        rendered = []
-
-        def compute() -> tuple[bytes, tuple]:
-            self._parts = []
-            rendered.append(super(CachingRenderer, self).render_bytes(page))
-            return rendered[0], tuple(self._parts)
-
-        data, parts = self.remembered("page", self.keys.page(page), compute)
-        if not rendered:
-            for part_key, packed in parts:
-                self.remembered("part", part_key, lambda packed=packed: packed)
-        return data
-
-    def render_part(self, page: Page, template: str, data: dict) -> str:
-        """A piece of a page (see Renderer.render_part), reused while its inputs are unchanged:
-        a page whose data changed renders again only the pieces whose own data changed."""
-        key = self.keys.part(page, template, data)
-        html, packed = self.cached_part(key, page, template, data)
-        self._parts.append((key, packed))
-        return html
-
-
-class MemoPages:
-    """Which pages a rebuild renders (see pipeline.iter_files): a page whose key the memo
-    holds is taken from it here, the others are rendered (on several cores, when many)."""
-
-    def __init__(self, cache: Memo):
-        self.cache = cache
-
-    def split(self, pages: list[Page], renderer: CachingRenderer
-              ) -> tuple[list[tuple[str, bytes]], list[Page]]:
-        """(pages the memo holds, as (output path, bytes); pages to render)."""
-        kept, fresh = [], []
-        for done, page in enumerate(pages, 1):
-            progress.tick("checking pages", done, len(pages))
-            if self.cache.has("page", renderer.keys.page(page)):
-                kept.append((urls.output_file(page.site_path), renderer.render_bytes(page)))
-            else:
-                fresh.append(page)
-        return kept, fresh
-
-    @staticmethod
-    def key_after(_renderer, _page, _rel) -> None:
-        """Nothing to record: the memo holds the keys of what was rendered."""
-        return None
-
-    def rendered(self, _rel, _record) -> None:
-        """Nothing to note (see key_after)."""
-
-    @staticmethod
-    def copy(_rel: str, path: Path, _digest: str) -> Path:
-        """A file copied as it is: the preview's writer (write.update_site) compares it."""
-        return path
 
 
 @dataclass
@@ -149,7 +79,7 @@ class IncrementalBuilder:
         self.cache = Memo(_store(self.root), workers, warm=True)
         self.fingerprints = Fingerprints()
         self.compiled = CompiledTemplates()
-        self.written: dict[str, bytes] = {}
+        self.outputs: dict[str, tuple[str, bytes]] = {}  # what the last build wrote (PageReuse)
         self.config: Config | None = None  # of the latest build that read config.yaml
         self._succeeded = False  # the latest build
 
@@ -169,15 +99,22 @@ class IncrementalBuilder:
         config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
         collector = Collector()
         site = load_site(self.root, config, collector, memo=self.cache, workers=self.workers)
-        files, pages = render_site(self.root, site, self._renderer, self.workers,
-                                   MemoPages(self.cache), memo=self.cache)
-        self.written, changed = update_site(self.out, files, self.written)
+        writer = OutputWriter(self.out)
+        # What the last build wrote stands only while the folder holds it: one made anew
+        # (or by someone else) is written whole.
+        reuse = PageReuse(self.outputs if writer.holds_file(MARKER) else {}, self.cache,
+                          writer.holds_file)
+        pages, files = writer.write(
+            iter_files(self.root, site, self._renderer, self.workers, reuse, writer.put,
+                       self.cache),
+            before_change=self.outputs.clear)  # from here, the folder is no longer known
+        self.outputs = reuse.current
         self.cache.save()
         self.cache.prune()
         self._succeeded = True
         self.fingerprints.prune()
-        return Rebuilt(collector.warnings, pages, len(files), changed,
-                       self.cache.misses("page"), time.perf_counter() - start)
+        return Rebuilt(collector.warnings, pages, files, writer.changed, reuse.fresh,
+                       time.perf_counter() - start)
 
     def idle(self) -> None:
         """Between builds: delete from the store what the latest build did not use, when
@@ -185,8 +122,10 @@ class IncrementalBuilder:
         if self._succeeded:
             self.cache.collect()
 
-    def _renderer(self, theme: Theme, site: Site) -> CachingRenderer:
-        return CachingRenderer(theme, site, self.cache, self.fingerprints, self.compiled)
+    def _renderer(self, theme: Theme, site: Site) -> PartCachingRenderer:
+        renderer = PartCachingRenderer(theme, site, self.cache, self.fingerprints)
+        renderer.env.bytecode_cache = self.compiled  # kept from build to build
+        return renderer
 
 
 def _store(root: Path) -> Store | None:

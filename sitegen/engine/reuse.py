@@ -28,8 +28,6 @@ from ..write import Kept
 from .codec import decode, encode
 from .digest import Fingerprints
 from .pagekey import PageKeys
-from .record import output_intact
-from .store import Store
 
 T = TypeVar("T")
 _SPOOL_FOLDERS: set[str] = set()  # made by `prepare` in this process, not yet removed
@@ -186,13 +184,15 @@ class PageReuse:
     stands keeps in use the pieces it was made of (`reads`: their digests), so the store
     keeps them for the day the page changes."""
 
-    def __init__(self, store: Store, out: Path, marker: str, memo,
+    def __init__(self, previous: dict[str, tuple[str, bytes]], memo,
                  present: Callable[[str], bool]):
-        """`present(rel)`: whether the output holds that file as its own (see
-        write.OutputWriter.holds_file)."""
-        self.memo, self.present = memo, present
-        self.previous = store.outputs() if output_intact(store, out, marker) else {}
+        """`previous`: what the last build wrote into this output, path -> (key, reads)
+        (`build` has it from the store, while the output is the one the store's record
+        describes; the preview from its previous build); `present(rel)`: whether the
+        output holds that file as its own (see write.OutputWriter.holds_file)."""
+        self.memo, self.present, self.previous = memo, present, previous
         self.current: dict[str, tuple[str, bytes]] = {}  # path -> (key, reads)
+        self.fresh = 0  # pages this build renders
 
     def split(self, pages: list[Page], renderer: PartCachingRenderer
               ) -> tuple[list[tuple[str, Kept]], list[Page]]:
@@ -200,6 +200,7 @@ class PageReuse:
         previous output every page renders, and its key is worked out while rendering
         (`key_after`, on the rendering core)."""
         if not self.previous:
+            self.fresh = len(pages)
             return [], pages
         keys = renderer.keys
         reused, fresh = [], []
@@ -215,6 +216,7 @@ class PageReuse:
             else:
                 self.current[rel] = (key, b"")
                 fresh.append(page)
+        self.fresh = len(fresh)
         return reused, fresh
 
     @staticmethod
