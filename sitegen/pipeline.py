@@ -70,7 +70,11 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
         out.extend([no_feeds])
     out.raise_if_errors()
     used = {m.path for m in site.media}
+    unbuilt = tuple(b.path.removesuffix(BUNDLE_INDEX) for b in inputs.briefings
+                    if b.slug not in site.briefings and b.path.endswith("/" + BUNDLE_INDEX))
     for path in sorted(inputs.media.keys() - used):
+        if path.startswith(unbuilt):  # a draft's media: used once it is built
+            continue
         out.warning(path, None, "no briefing or topic shows or links this file, so it is not "
                                 "published: link it, or remove it", code="unused-file")
     out.extend(lock.drift_warnings(root, site, inputs.briefings))
@@ -108,10 +112,12 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         key = reuse.key_after(page_renderer, page, rel) if reuse else None
         return rel, content, key, page_renderer.take_parts()
 
-    # On a large site a few pages can be much work (the book, the lists): fork for them
-    # too, where workers write them (`put`); else their bytes would come back through a
-    # pipe (the book of 10,000 briefings: 100 MB), which costs about what rendering does.
-    few = 2 if put and len(site.briefings) >= LARGE_SITE else None
+    # On a large site a few pages can be much work when made from nothing (the book, the
+    # lists): fork for them too, where workers write them (`put`; through a pipe, the book
+    # of 10,000 briefings would cost about what rendering it does). A rebuild's few pages
+    # reuse their pieces: forking a large process would cost more than they do.
+    few = 2 if put and len(site.briefings) >= LARGE_SITE and len(fresh) == len(pages) \
+        else None
     # Before the pages: the index forks workers of its own, from this process while it is
     # at its smallest, and no two pools of workers run at once.
     if index:

@@ -25,17 +25,22 @@ def source(seed_id: str) -> str:
     return f"sources/{seed_id}/"
 
 
-# Rule: a seed file a browser would open as a page of the site (and run its scripts) is
-# published as text, under its name with ".txt" added.
-_RUNNABLE = (".html", ".htm", ".xhtml", ".svg")
+# Rule: a copied file (a seed's original, a medium) that a browser would open as a page of
+# the site, and run its scripts, is published as text, under its name with ".txt" added.
+# (SVG images are checked instead: see load.media.)
+_RUNNABLE = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".mht", ".mhtml", ".xml", ".xsl",
+             ".xslt", ".svg", ".svgz")
 
 
-def original(seed_path: str) -> str:
-    """Where a seed's own file is published: 'seeds/report.pdf' -> 'sources/report/report.pdf'."""
-    name = seed_path.rsplit("/", 1)[-1]
-    stem, dot, suffix = name.rpartition(".")
-    text = ".txt" if f"{dot}{suffix}".lower() in _RUNNABLE else ""
-    return f"{source(stem or name)}{name}{text}"
+def published(path: str) -> str:
+    """A copied file's output path: `path` itself, or with ".txt" added (see the rule)."""
+    return path + ".txt" if path.lower().endswith(_RUNNABLE) else path
+
+
+def original(seed_id: str, file_name: str) -> str:
+    """Where a seed's own file is published: ('report', 'report.pdf') ->
+    'sources/report/report.pdf'."""
+    return published(source(seed_id) + file_name)
 
 
 def output_file(site_path: str) -> str:

@@ -146,9 +146,12 @@ class OutputWriter:
     when all are there does `out` change (`write`): files whose bytes did not change are
     left alone (their dates too, so `rsync` and caches see them unchanged), changed ones
     are moved in, files no longer produced are deleted. A new `out` is the staging folder
-    itself, renamed. Any failure before that point leaves `out` as it was."""
+    itself, renamed. Any failure before that point leaves `out` as it was.
 
-    def __init__(self, out: Path):
+    `holds`: the files `out` holds, when the caller knows (the preview's private folder,
+    as its previous write left it: `produced`), so the folder is not searched."""
+
+    def __init__(self, out: Path, holds: frozenset[str] | None = None):
         self.out = out = out.resolve()
         out.parent.mkdir(parents=True, exist_ok=True)
         self.stage = out.parent / f".{out.name}.sitegen-new"
@@ -164,12 +167,16 @@ class OutputWriter:
         self.stage.mkdir()
         (self.stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         self._made: set[str] = set()
-        self._linked = () if self.fresh else _linked_folders(out)
+        self._holds = None if self.fresh or holds is None else holds
+        self._linked = () if self.fresh or self._holds is not None else _linked_folders(out)
         self.changed: list[str] = []  # after `write`: the paths written or deleted
+        self.produced: frozenset[str] = frozenset()  # after `write`: what `out` holds
 
     def holds_file(self, rel: str) -> bool:
         """Whether `out` holds `rel` as a file of its own: not a link, and not inside a
         linked folder (which the commit removes)."""
+        if self._holds is not None:
+            return rel in self._holds
         return regular_file(self.out / rel) and not any(
             rel.startswith(folder) for folder in self._linked)
 
@@ -222,6 +229,7 @@ class OutputWriter:
             self.changed = sorted(produced)
         else:
             self._commit(staged, produced)
+        self.produced = frozenset(produced)
         return sum(rel.endswith(".html") for rel in produced), len(produced)
 
     def _commit(self, staged: list[str], produced: set[str]) -> None:
@@ -246,6 +254,8 @@ class OutputWriter:
 
     def _remove_stale(self, produced: set[str], done: dict) -> list[str]:
         """Delete the files of `out` not produced; returns their paths."""
+        if self._holds is not None:
+            return self._remove_known(self._holds - produced, done)
         top, gone = str(self.out), []
         for dirpath, dirnames, filenames in os.walk(top, topdown=False):
             # Plain strings: this visits every file of a large site on every build.
@@ -266,6 +276,17 @@ class OutputWriter:
             if base and (removed or not filenames) and not os.listdir(dirpath):
                 os.rmdir(dirpath)
         return gone
+
+    def _remove_known(self, stale: frozenset[str], done: dict) -> list[str]:
+        for rel in sorted(stale):
+            target = self.out / rel
+            target.unlink(missing_ok=True)
+            done["removed"] += 1
+            for folder in target.parents:  # drop the folders this left empty
+                if folder == self.out or any(folder.iterdir()):
+                    break
+                folder.rmdir()
+        return sorted(stale)
 
     def _move_in(self, staged: list[str], done: dict) -> None:
         out = self.out

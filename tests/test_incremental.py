@@ -366,27 +366,42 @@ def test_a_builder_with_workers_renders_in_them_and_keeps_what_they_made(
     same_as_clean("one briefing edited")
 
 
-def test_a_few_large_pages_are_rendered_by_workers_that_write_them(example, tmp_path,
-                                                                   monkeypatch):
-    """`build` and the preview fork even for a few pages of a large site (the book of
-    10,000 briefings is much work): their workers write them, so no page comes back
-    through a pipe."""
+def test_a_large_sites_few_pages_fork_when_made_from_nothing_not_when_rebuilt(
+        example, tmp_path, monkeypatch):
+    """On a large site `build` and the preview fork even for a few pages (the book, made
+    from nothing, is much work; workers write them, so nothing comes back through a
+    pipe); a rebuild's few pages reuse their pieces and are rendered where they are."""
     from conftest import record_calls
     from sitegen import pipeline as build_module
     from sitegen.render import Renderer
 
     monkeypatch.setattr(build_module, "LARGE_SITE", 0)  # every site is large
+    monkeypatch.setattr(build_module, "fork_map", counting := _Counting(build_module.fork_map))
     builder = IncrementalBuilder(example, tmp_path / "serve", workers=2)
     builder.build()
-    build(example, workers=2)
+    assert counting.few == [2]
     log = tmp_path / "rendered"
     record_calls(monkeypatch, Renderer, "stream", log, lambda _self, _page: os.getpid())
     edit(example, BRIEFING, "title: ", "title: Updated ")
     assert 0 < builder.build().rendered < 200
-    assert str(os.getpid()) not in set(log.read_text().split())
+    assert set(log.read_text().split()) == {str(os.getpid())}
     log.unlink()
-    build(example, workers=2)
-    assert str(os.getpid()) not in set(log.read_text().split())
+    shutil.rmtree(tmp_path / "serve")
+    assert counting.few == [2]  # the rebuild did not fork for its few pages
+    builder.build()  # its folder gone: every page made again, in workers
+    assert str(os.getpid()) not in set(log.read_text().split()) and counting.few == [2, 2]
+
+
+class _Counting:
+    """fork_map, noting the `min_items` of each call that renders pages."""
+
+    def __init__(self, fork_map):
+        self.fork_map, self.few = fork_map, []
+
+    def __call__(self, fn, items, workers, min_items=None, label=""):
+        if label == "rendering pages" and min_items:
+            self.few.append(min_items)
+        return self.fork_map(fn, items, workers, min_items=min_items, label=label)
 
 
 def test_a_restarted_preview_starts_warm_from_the_store(example, tmp_path):

@@ -3,10 +3,13 @@ bylines and revision histories (briefing page, book, feed)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import xml.etree.ElementTree as ET
 
-from conftest import edit
+import pytest
+
+from conftest import REPO, edit
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -242,7 +245,7 @@ def test_an_svg_with_a_script_is_not_published(small, cli):
     edit(root, "content/briefings/port/index.md", "(map.png", "(map.svg")
     code, out, err = cli("build", "--root", root)
     assert code == 1
-    assert "image 'map.svg' is an SVG with scripts or event handlers" in out + err
+    assert "'map.svg' is an SVG that is not static drawing (it has an event handler" in out + err
 
 
 def test_a_pdf_seed_is_cited_with_its_page(small, cli):
@@ -278,3 +281,133 @@ def test_a_pdf_seed_is_cited_with_its_page(small, cli):
     assert "<h1>Port authority report</h1>" in source
     assert "p2 · page 2</a>" in _page(small, "briefings/harbour-reopens/index.html")
     assert (small / "public/sources/harbour/harbour.pdf").read_bytes() == buf.getvalue()
+
+
+# -- what a body may publish, and how ---------------------------------------------------------
+
+def test_a_page_like_file_beside_a_briefing_is_published_as_text(small, cli):
+    root = _media_site(small)
+    (root / "content/briefings/port/index.html").write_text("<script>alert(1)</script>")
+    (root / "content/briefings/port/notes.xml").write_text("<notes/>")
+    edit(root, "content/briefings/port/index.md", "## Background",
+         "## Background\n\n[old page](index.html) and [notes](notes.xml)")
+    code, _out, err = cli("build", "--root", root)
+    assert code == 0, err
+    out = root / "public/briefings/port"
+    assert "<script>alert(1)" not in (out / "index.html").read_text()  # the page is ours
+    assert (out / "index.html.txt").read_text() == "<script>alert(1)</script>"
+    assert (out / "notes.xml.txt").is_file() and not (out / "notes.xml").exists()
+    assert 'href="../../briefings/port/index.html.txt"' in (out / "index.html").read_text()
+
+
+UNSAFE_SVGS = {
+    "script": '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    "handler": '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+    "foreign": '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><iframe xmlns='
+               '"http://www.w3.org/1999/xhtml" srcdoc="&lt;script&gt;x()&lt;/script&gt;"/>'
+               '</foreignObject></svg>',
+    "link": '<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
+            '<a x:href="&#106;avascript:alert(1)"><rect width="1" height="1"/></a></svg>',
+    "animation": '<svg xmlns="http://www.w3.org/2000/svg"><a href="#a"><set attributeName='
+                 '"href" to="javascript:alert(1)"/></a></svg>',
+    "entity": '<!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg"/>',
+    "remote": '<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(https://e.x/a)"/>'
+              '</svg>',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNSAFE_SVGS))
+def test_only_static_svg_drawings_are_published(tmp_path, kind):
+    from sitegen.load.svg import static_svg
+
+    path = tmp_path / "x.svg"
+    path.write_text(UNSAFE_SVGS[kind], encoding="utf-8")
+    assert static_svg(path) != ""
+    path.write_text(UNSAFE_SVGS["handler"], encoding="utf-16")
+    assert static_svg(path) == "it is not UTF-8"
+    example = REPO / "content/briefings/russian-demands-on-nato/demands.svg"
+    assert static_svg(example) == ""  # text, shapes, groups and a title pass
+
+
+def test_a_link_to_an_unsafe_svg_is_an_error_too(small, cli):
+    root = _media_site(small)
+    (root / "content/media/evil.svg").write_text(UNSAFE_SVGS["script"])
+    edit(root, "content/briefings/port/index.md", "## Background",
+         "## Background\n\n[drawing](../../media/evil.svg)")
+    code, out, err = cli("build", "--root", root)
+    assert code == 1 and "'../../media/evil.svg' is an SVG that is not static drawing (it " \
+                         "has a <script> element)" in out + err
+    assert not (root / "public/media/evil.svg").exists()
+
+
+def test_media_reached_through_a_link_out_of_the_site_are_refused(small, cli, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("SECRET")
+    (small / "content").mkdir(exist_ok=True)
+    os.symlink(outside, small / "content/media")
+    edit(small, "content/briefings/harbour-reopens.md", "The [[harbour-town]] story.",
+         "The [[harbour-town]] story and [s](../media/secret.txt).")
+    code, out, err = cli("build", "--root", small)
+    assert code == 1 and "content/media/: error: leads to " in out + err
+    assert not (small / "public").exists()
+
+
+def test_an_authors_own_site_link_is_dropped_not_followed(small, cli):
+    edit(small, "content/briefings/harbour-reopens.md", "The [[harbour-town]] story.",
+         "The [[harbour-town]] story; [d](sitegen:root/../../../etc/passwd).")
+    assert cli("build", "--root", small)[0] == 0
+    page = _page(small, "briefings/harbour-reopens/index.html")
+    assert "etc/passwd" not in page and 'href="../../topics/harbour-town/index.html"' in page
+
+
+def test_a_link_to_a_draft_is_a_warning_and_shows_as_text(small, cli):
+    root = _media_site(small)
+    edit(root, "content/briefings/port/index.md", "bottom_line:", "draft: true\nbottom_line:")
+    edit(root, "content/briefings/harbour-reopens.md", "The [[harbour-town]] story.",
+         "The [[harbour-town]] story, and [the port](port/index.md).")
+    code, out, err = cli("build", "--root", root)
+    assert code == 0, err
+    assert ("content/briefings/harbour-reopens.md:17: warning: link 'port/index.md' goes to a "
+            "draft, which is not built: it shows as text") in out + err
+    assert "<a>the port</a>" in _page(root, "briefings/harbour-reopens/index.html")
+    assert "map.png" not in out + err  # the draft's own media are no unused files
+
+
+def test_names_with_spaces_topic_descriptions_output_paths_and_seeds(small, cli):
+    root = _media_site(small)
+    (root / "content/briefings/port/my map.png").write_bytes(png(3, 2))
+    edit(root, "content/briefings/port/index.md", "## Background",
+         "## Background\n\n![Small map](my%20map.png) and [topic](../../topics/harbour-town/"
+         "index.html) and [seed](../../../seeds/harbour.txt)")
+    edit(root, "content/topics/harbour-town.yaml", "kind: place",
+         "kind: place\ndescription: 'See [the port](../briefings/port/index.md#kp-1) and "
+         "![a chart](../media/chart.png)'")
+    code, _out, err = cli("build", "--root", root)
+    assert code == 0, err
+    page = _page(root, "briefings/port/index.html")
+    assert 'src="../../briefings/port/my%20map.png"' in page and 'width="3"' in page
+    assert (root / "public/briefings/port/my map.png").is_file()
+    assert 'href="../../topics/harbour-town/index.html">topic' in page
+    assert 'href="../../sources/harbour/index.html">seed' in page
+    topic = _page(root, "topics/harbour-town/index.html")
+    assert 'href="../../briefings/port/index.html#kp-1"' in topic
+    assert 'src="../../media/chart.png"' in topic
+
+
+def test_a_briefing_folder_may_take_any_slug(small, cli):
+    root = small
+    (root / "content/briefings/briefings").mkdir(parents=True)
+    (root / "content/briefings/briefings/index.md").write_text(
+        PORT.split("## Background")[0] + "Body.\n", encoding="utf-8")
+    code, out, err = cli("build", "--root", root)
+    assert code == 0, err
+    assert (root / "public/briefings/briefings/index.html").is_file()
+    assert "unused-file" not in out + err
+
+
+def test_new_does_not_shadow_a_briefing_folder(small, cli):
+    _media_site(small)
+    code, _out, err = cli("new", "harbour", "--root", small, "--slug", "port")
+    assert code == 1 and "content/briefings/port/index.md: error: already exists" in err
+    assert not (small / "content/briefings/port.md").exists()

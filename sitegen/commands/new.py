@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import Collector, Problem, SiteError
 from ..load.config import load_config
 from ..extract import mentioned_topics, rank_sentences
-from ..load.content import BRIEFINGS_DIR, TopicSource, load_topics
+from ..load.content import BRIEFINGS_DIR, BUNDLE_INDEX, TopicSource, load_topics
 from ..load.fields import SLUG_RE, suggest
 from ..load.seeds import FORMATS, SIDECAR_EXTS, Seed, load_seed_file
 
@@ -160,9 +160,11 @@ def run_new(root: Path, args) -> int:
             raise ScaffoldError(rel, f"'{slug}' is already a topic's slug; choose another with "
                                      f"--slug, e.g. --slug {slug}-briefing", "duplicate-slug")
         target = root / rel
-        if target.exists() or target.is_symlink():
-            raise ScaffoldError(rel, "already exists; not overwritten (choose another name "
-                                     "with --slug)", "file-exists")
+        folder = f"{BRIEFINGS_DIR}/{slug}/{BUNDLE_INDEX}"  # the same briefing, as a folder
+        for taken in (rel, folder):
+            if (root / taken).exists() or (root / taken).is_symlink():
+                raise ScaffoldError(taken, "already exists; not overwritten (choose another "
+                                           "name with --slug)", "file-exists")
         if any(p.is_symlink() for p in (root / "content", target.parent)):
             raise ScaffoldError(rel, "content/ or content/briefings/ is a symbolic link; "
                                      "sitegen does not write through links", "bad-link")

@@ -80,6 +80,7 @@ class IncrementalBuilder:
         self.fingerprints = Fingerprints()
         self.compiled = CompiledTemplates()
         self.outputs: dict[str, tuple[str, bytes]] = {}  # what the last build wrote (PageReuse)
+        self.holds: frozenset[str] = frozenset()  # the files the folder holds since
         self.config: Config | None = None  # of the latest build that read config.yaml
         self._succeeded = False  # the latest build
 
@@ -99,16 +100,16 @@ class IncrementalBuilder:
         config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
         collector = Collector()
         site = load_site(self.root, config, collector, memo=self.cache, workers=self.workers)
-        writer = OutputWriter(self.out)
-        # What the last build wrote stands only while the folder holds it: one made anew
-        # (or by someone else) is written whole.
-        reuse = PageReuse(self.outputs if writer.holds_file(MARKER) else {}, self.cache,
-                          writer.holds_file)
+        # The folder is private: what the last build left in it is known (a folder made
+        # anew, or by someone else, is written whole).
+        known = (self.out / MARKER).is_file() and self.outputs
+        writer = OutputWriter(self.out, self.holds if known else None)
+        reuse = PageReuse(self.outputs if known else {}, self.cache, writer.holds_file)
         pages, files = writer.write(
             iter_files(self.root, site, self._renderer, self.workers, reuse, writer.put,
                        self.cache),
             before_change=self.outputs.clear)  # from here, the folder is no longer known
-        self.outputs = reuse.current
+        self.outputs, self.holds = reuse.current, writer.produced
         self.cache.save()
         self.cache.prune()
         self._succeeded = True

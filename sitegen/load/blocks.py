@@ -25,7 +25,7 @@ class Block:
     level: int = 2  # heading level 1-6 (.txt section headings are 2)
     line: int = 0  # 1-based line where the block starts in the source (0: unknown)
     preformatted: bool = False  # code/pre block: keep its newlines
-    page: int = 0  # printed page the block starts on (PDF seeds); 0: the format has no pages
+    page: int = 0  # page the block starts on (PDF seeds: from the file's first page); 0: no pages
 
 
 class Blocks(Sequence):

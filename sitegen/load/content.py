@@ -292,10 +292,10 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
     where it can)."""
     result, seen = [], {}
     files = _files(root, folder, suffixes, out, bundles=folder == BRIEFINGS_DIR)
-    inputs = InputFiles(memo)
+    inputs, base = InputFiles(memo), root / folder
     jobs = {}
     for path in files:
-        bundle = path.name == BUNDLE_INDEX and path.parent.name != Path(folder).name
+        bundle = path.name == BUNDLE_INDEX and path.parent != base
         relpath = f"{folder}/{path.parent.name}/{path.name}" if bundle else f"{folder}/{path.name}"
         slug = _slug(path.parent if bundle else path, relpath, out)
         if slug is None:

@@ -19,7 +19,7 @@ class Chunk(NamedTuple):
     level: int = 2
     line: int = 0
     pre: bool = False
-    page: int = 0  # printed page it starts on (PDF seeds); 0: the format has no pages
+    page: int = 0  # page it starts on (PDF seeds: from the file's first page); 0: no pages
 
 
 class Document(NamedTuple):

@@ -90,9 +90,9 @@ class InputFiles:
     def _digest(self, path: Path, rel: str) -> tuple[str, int]:
         st = os.stat(path)
         if unsettled(st, self.settled_before):
-            return _sha256(path.read_bytes()), st.st_size
+            return _file_sha256(path), st.st_size
         state = (rel, *metadata(st), st.st_dev)
-        return self.memo("file-digest", state, lambda _out: _sha256(path.read_bytes()),
+        return self.memo("file-digest", state, lambda _out: _file_sha256(path),
                          Collector()), st.st_size
 
     @staticmethod
@@ -108,6 +108,15 @@ class InputFiles:
             raise SiteError.at(rel, None, "the file changed while the site was being built; "
                                           "build again", code="read-error")
         return data
+
+
+def _file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read a megabyte at a time (a medium may be large)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _sha256(data: bytes) -> str:

@@ -2,26 +2,30 @@
 folder (`content/briefings/<slug>/index.md` and its images, PDFs …) and the site's shared
 ones in `content/media/`.
 
-Rules: media are listed here, not read; a file a body refers to is published at its path
-below `content/` (`content/media/map.png` → `media/map.png`), so a link written relative
-to the Markdown file works in an editor's preview and in the site alike. An image's
-width and height are read from its header when a body shows it. An SVG with scripts or
-event handlers is not published: opened on its own, it would run as a page of the site.
+Rules: a file a body refers to is published at its path below `content/`
+(`content/media/map.png` → `media/map.png`), so a link written relative to the Markdown
+file works in an editor's preview and in the site alike; a file a browser would run as a
+page of the site (.html, .xml …) is published as text (see urls.published). An image's
+width and height are read from its header. An SVG is published only when it is static
+drawing (`static_svg`): opened on its own, any other would run as a page of the site.
+A medium is at most MAX_BYTES.
 """
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Collector
-from .files import InputFiles, link_problem, passed_over
+from .. import urls
+from .files import InputFiles, folder_problem, link_problem, passed_over
+from .svg import static_svg
 
 MEDIA_DIR = "content/media"
 MAX_FILES = 20_000  # in one media folder, subfolders included
+MAX_BYTES = 200 << 20  # one file
+MAX_SVG_BYTES = 5 << 20
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
-_ACTIVE_SVG = re.compile(rb"<script|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +35,13 @@ class MediaFile:
     sha256: str  # of its bytes
     width: int = 0  # images: in pixels, from the file's header (0: it cannot tell)
     height: int = 0
-    active: bool = False  # an SVG with scripts or event handlers (never published)
+    unsafe: str = ""  # an SVG that is not static drawing: why (it is never published)
 
     @property
     def site_path(self) -> str:
-        """Where it is published: its path below content/."""
-        return self.path.split("/", 1)[1]
+        """Where it is published: its path below content/ (see the module's rules)."""
+        below = self.path.split("/", 1)[1]
+        return below if self.is_image else urls.published(below)
 
     @property
     def is_image(self) -> bool:
@@ -51,6 +56,10 @@ def list_media(root: Path, folder: str, out: Collector, files: InputFiles
     found: dict[str, MediaFile] = {}
     base = root / folder
     if not base.is_dir():
+        return found
+    problem = folder_problem(base, root)
+    if problem:
+        out.error(f"{folder}/", None, problem, code="bad-link")
         return found
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = sorted(d for d in dirnames if not passed_over(d))
@@ -68,6 +77,11 @@ def list_media(root: Path, folder: str, out: Collector, files: InputFiles
                                               "into the briefings' own folders", code="too-many")
                 return found
             try:
+                if path.stat().st_size > MAX_BYTES:
+                    out.error(rel, None, f"{path.stat().st_size >> 20} MB: a medium is at most "
+                                         f"{MAX_BYTES >> 20} MB; link a large file where it "
+                                         "is hosted instead", code="too-large")
+                    continue
                 found[rel] = _medium(path, rel, files)
             except OSError as exc:
                 out.error(rel, None, f"cannot read file: {exc.strerror or exc}",
@@ -84,5 +98,5 @@ def _medium(path: Path, rel: str, files: InputFiles) -> MediaFile:
             width, height = (max(0, int(n)) for n in imagesize.get(str(path)))
         except (ValueError, TypeError):
             pass
-    active = rel.lower().endswith(".svg") and _ACTIVE_SVG.search(path.read_bytes()) is not None
-    return MediaFile(rel, files.size(path), digest, width, height, active)
+    unsafe = static_svg(path) if rel.lower().endswith(".svg") else ""
+    return MediaFile(rel, files.size(path), digest, width, height, unsafe)

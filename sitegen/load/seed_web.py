@@ -1,8 +1,9 @@
 """Saved web pages → the article's blocks only, with the page's own title, author and date.
 
 A page saved from a browser holds its site's navigation, menus, cookie banners, comments
-and footers around the article. Rule: an HTML seed with page chrome (a nav, header,
-footer, aside or menu element, or such an ARIA role) is read through a main-content
+and footers around the article. Rule: an HTML seed with site navigation (a nav, aside or
+menu element, or the ARIA role navigation or complementary: a document's own header or
+footer is no sign of it) is read through a main-content
 extractor (trafilatura: maintained, Apache-2.0), whose article HTML is then read as any
 HTML seed is (see seed_html); a page without chrome is a document and is read whole. The
 sidecar's `extract: true|false` overrides the rule for one page.
@@ -15,8 +16,8 @@ import re
 from .document import Document, Unreadable
 from .seed_html import extract, html_chunks, locate
 
-_CHROME = re.compile(r"<(?:nav|header|footer|aside|menu)\b|\brole\s*=\s*[\"']?"
-                     r"(?:navigation|banner|contentinfo|complementary)\b", re.IGNORECASE)
+_CHROME = re.compile(r"<(?:nav|aside|menu)\b|\brole\s*=\s*[\"']?"
+                     r"(?:navigation|complementary)\b", re.IGNORECASE)
 
 
 def has_chrome(text: str) -> bool:

@@ -169,18 +169,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
             authors=b.authors, updated=b.updated, revisions=b.revisions)
 
     topics_of = {s: b.topics for s, b in briefings.items()}
-    explicit = {s: tuple(r for r in all_briefings[s].related if r in published)
-                for s in briefings}
-    related = memo("related", (tuple(topics_of.items()), tuple(explicit.items()),
-                               tuple(order.items())),
-                   lambda _: rel.related_briefings(topics_of, explicit, order), out)
-    by_date = list(reversed(kept))  # oldest first
-    for i, b in enumerate(by_date):
-        briefings[b.slug] = replace(
-            briefings[b.slug], related=related[b.slug],
-            backlinks=tuple(sorted(backlinks.get(b.slug, ()), key=order.get)),
-            previous=by_date[i - 1].slug if i > 0 else None,
-            next=by_date[i + 1].slug if i + 1 < len(by_date) else None)
+    briefings = _related(briefings, kept, all_briefings, published, order, backlinks, memo, out)
     topics = _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, published,
                      known_seeds, out)
     briefings, topics, used = hrefs.resolve_bodies(
@@ -193,6 +182,26 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
                             key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
     return Site(config, briefings, topics, sources, timeline,
                 tuple(sorted(used.values(), key=lambda m: m.path)))
+
+
+def _related(briefings: dict[str, Briefing], kept: list[BriefingSource],
+             all_briefings: dict[str, BriefingSource], published: set[str],
+             order: dict[str, int], backlinks: dict[str, list[str]], memo, out: Collector
+             ) -> dict[str, Briefing]:
+    """The briefings with their related lists, backlinks and neighbours in time."""
+    topics_of = {s: b.topics for s, b in briefings.items()}
+    explicit = {s: tuple(r for r in all_briefings[s].related if r in published)
+                for s in briefings}
+    related = memo("related", (tuple(topics_of.items()), tuple(explicit.items()),
+                               tuple(order.items())),
+                   lambda _: rel.related_briefings(topics_of, explicit, order), out)
+    by_date = list(reversed(kept))  # oldest first
+    return {**briefings, **{b.slug: replace(
+        briefings[b.slug], related=related[b.slug],
+        backlinks=tuple(sorted(backlinks.get(b.slug, ()), key=order.get)),
+        previous=by_date[i - 1].slug if i > 0 else None,
+        next=by_date[i + 1].slug if i + 1 < len(by_date) else None)
+        for i, b in enumerate(by_date)}}
 
 
 def _kept(config: Config, sources: list[BriefingSource], unreadable_seeds: frozenset[str]
@@ -350,6 +359,6 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing],
 
     return {sid: Source(seeds[sid], tuple(citing[sid]),
                         {p: tuple(c) for p, c in cites[sid].items()},
-                        urls.original(seeds[sid].path)
+                        urls.original(sid, seeds[sid].file_name)
                         if originals and seeds[sid].meta.original else None)
             for sid in sorted(seeds, key=joined)}

@@ -22,12 +22,15 @@ import posixpath
 import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
+from urllib.parse import quote, unquote
 
 from ..errors import Collector
 from ..load.media import IMAGE_TYPES, MediaFile
+from .. import urls
 from ..urls import ROOT_MARK, output_file
 
-_RELATIVE = re.compile(r'(?:href|src)="(?![a-zA-Z][a-zA-Z0-9+.-]*:|//)')
+_SCHEME = r"[a-zA-Z][a-zA-Z0-9+.-]*:|//"  # a URL with a scheme (or another host): not ours
+_RELATIVE = re.compile(rf'(?:href|src)="(?!{_SCHEME})')
 _TAG = re.compile(r'<(a|img)\b([^>]*)>')
 _ATTR = re.compile(r'\s([a-z-]+)="([^"]*)"')
 _IDS = re.compile(r'\sid="([^"]*)"')
@@ -41,6 +44,8 @@ class Targets:
     pages: dict[str, str]  # root-relative content file or seed -> its page's site path
     anchors: dict[str, Callable[[str], bool]]  # site path -> whether an id is on that page
     media: dict[str, MediaFile]  # root-relative path -> medium
+    unbuilt: dict[str, bool] = field(default_factory=dict)  # briefings not built: path ->
+    # whether it failed (has errors of its own: a link to it is no error of the linker's)
     used: dict[str, MediaFile] = field(default_factory=dict)  # media some body refers to
 
     def page_at(self, site_path: str) -> str | None:
@@ -49,8 +54,39 @@ class Targets:
         return path if path in self.anchors else None
 
 
+def _relative_links(html: str) -> bool:
+    """Whether `html` has a relative link or image (site links alone are the common case:
+    counted first, which is several times faster than the search)."""
+    marks = html.count('href="' + ROOT_MARK) + html.count('src="' + ROOT_MARK)
+    return html.count('href="') + html.count('src="') != marks \
+        and _RELATIVE.search(html) is not None
+
+
 def page_ids(html: str) -> set[str]:
     return set(_IDS.findall(html))
+
+
+@dataclass
+class _Body:
+    """One body being resolved: where it is, and its problems (each link's once)."""
+
+    source: str  # its file, relative to the root
+    site_path: str  # the page that shows it
+    text: str  # its Markdown, for line numbers
+    first_line: int
+    own_ids: set[str]
+    out: Collector
+    used: dict[str, MediaFile]  # where the media it uses are noted (Targets.used)
+    reported: set[str] = field(default_factory=set)
+
+    def fail(self, value: str, message: str, code: str = "broken-link") -> None:
+        if value not in self.reported:
+            self.reported.add(value)
+            line = _line(self.text, value, self.first_line)
+            if code == "broken-link":
+                self.out.error(self.source, line, message, code=code)
+            else:
+                self.out.warning(self.source, line, message, code=code)
 
 
 def resolve(html: str, source: str, site_path: str, text: str, first_line: int,
@@ -58,28 +94,24 @@ def resolve(html: str, source: str, site_path: str, text: str, first_line: int,
     """`html` (a body rendered from `text`, which starts at `first_line` of the file
     `source`, shown at `site_path`) with every relative link and image checked and made a
     site link; problems go to `out`, each broken link once."""
-    if not _RELATIVE.search(html):
+    if not _relative_links(html):
         return html
-    reported: set[str] = set()
-    own_ids = page_ids(html)
-
-    def fail(value: str, message: str) -> None:
-        if value not in reported:
-            reported.add(value)
-            out.error(source, _line(text, value, first_line), message, code="broken-link")
+    body = _Body(source, site_path, text, first_line, page_ids(html), out, targets.used)
 
     def tag(m: re.Match) -> str:
         name, attrs = m.group(1), dict(_ATTR.findall(m.group(2)))
         key = "href" if name == "a" else "src"
-        if key not in attrs or re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:|//", attrs[key]):
+        if key not in attrs or re.match(_SCHEME, attrs[key]):
             return m.group(0)
         value = htmllib.unescape(attrs[key])
-        link = _target(value, source, site_path, targets, name == "img", fail, own_ids)
+        link, medium = _target(value, body, targets, image=name == "img")
         if link is None:
             return m.group(0)
-        attrs[key] = link
-        if name == "img" and not _image(attrs, targets.used[_resolved(value, source)],
-                                        value, fail):
+        if link:
+            attrs[key] = link
+        else:
+            del attrs[key]  # a link to a draft: its text stays, as a [[link]]'s does
+        if medium is not None and not _medium_ok(attrs, medium, value, body, name == "img"):
             return m.group(0)
         return f"<{name}" + "".join(f' {k}="{htmllib.escape(v)}"' for k, v in attrs.items()) + ">"
 
@@ -88,48 +120,57 @@ def resolve(html: str, source: str, site_path: str, text: str, first_line: int,
                                  "</figure>", html)
 
 
-def _target(value: str, source: str, site_path: str, targets: Targets, image: bool,
-            fail: Callable[[str, str], None], own_ids: set[str]) -> str | None:
-    """The site link (a mark, or '#id' on the same page) for a relative link, or None."""
+def _target(value: str, body: _Body, targets: Targets, image: bool
+            ) -> tuple[str | None, MediaFile | None]:
+    """(the site link for a relative link — a mark, '#id' on the same page, '' to drop it
+    — or None to leave it as it is, and the medium it names, if any)."""
     path, _, fragment = value.partition("#")
-    path = path.split("?", 1)[0]
+    path, query, _ = path.partition("?")
+    query = "?" + query if query else ""
     if not path:
         if image:
-            fail(value, f"image '{value}' names no file")
-            return None
-        ident = _anchor(fragment, site_path, targets)
-        if ident is None:
-            fail(value, f"link '{value}': no anchor '{fragment}' on this page")
-            return None
-        # An id of the body itself stays '#id' (the book gives the body's ids a prefix);
-        # one of the page (a key point's) becomes a site link, which works in the book too.
-        if ident in own_ids:
-            return None if ident == fragment else "#" + ident
-        return f"{ROOT_MARK}{site_path}#{ident}"
-    resolved = _resolved(path, source)
-    page = targets.pages.get(resolved) or targets.page_at(
-        posixpath.normpath(posixpath.join(posixpath.dirname(output_file(site_path)), path))
-        + ("/" if path.endswith("/") else ""))
-    if page is not None and not image:
-        if not fragment:
-            return ROOT_MARK + page
-        ident = _anchor(fragment, page, targets)
-        if ident is None:
-            fail(value, f"link '{value}': no anchor '{fragment}' on that page")
-            return None
-        return f"{ROOT_MARK}{page}#{ident}"
+            body.fail(value, f"image '{value}' names no file")
+            return None, None
+        return _same_page(value, fragment, body, targets), None
+    resolved = _resolved(path, body.source)
+    if resolved in targets.unbuilt and not image:
+        if not targets.unbuilt[resolved]:
+            body.fail(value, f"link '{value}' goes to a draft, which is not built: it shows "
+                             "as text", code="draft-link")
+        return "", None
     medium = targets.media.get(resolved)
+    page = targets.pages.get(resolved) or (None if medium else targets.page_at(
+        posixpath.normpath(posixpath.join(posixpath.dirname(output_file(body.site_path)),
+                                          unquote(path))) + ("/" if path.endswith("/") else "")))
+    if page is not None and not image:
+        ident = _anchor(fragment, page, targets) if fragment else ""
+        if ident is None:
+            body.fail(value, f"link '{value}': no anchor '{fragment}' on that page")
+            return None, None
+        return f"{ROOT_MARK}{page}{query}{'#' + ident if ident else ''}", None
     if medium is not None and (medium.is_image or not image):
-        targets.used[resolved] = medium
-        return ROOT_MARK + medium.site_path + (f"#{fragment}" if fragment else "")
+        return (ROOT_MARK + quote(medium.site_path) + query
+                + (f"#{fragment}" if fragment else "")), medium
     what = "image" if image else "link"
     kind = "an image" if image and medium else "no file"
     names = [p for p in (*targets.media, *targets.pages)
-             if p != source and (not image or p.lower().endswith(IMAGE_TYPES))]
+             if p != body.source and (not image or p.lower().endswith(IMAGE_TYPES))]
     close = _closest(resolved, names)
-    fail(value, f"{what} '{value}' leads to nothing: {resolved} is {kind}"
-                f"{f'; did you mean {close!r}?' if close else _where_hint(image)}")
-    return None
+    body.fail(value, f"{what} '{value}' leads to nothing: {resolved} is {kind}"
+                     f"{f'; did you mean {close!r}?' if close else _where_hint(image)}")
+    return None, None
+
+
+def _same_page(value: str, fragment: str, body: _Body, targets: Targets) -> str | None:
+    ident = _anchor(fragment, body.site_path, targets)
+    if ident is None:
+        body.fail(value, f"link '{value}': no anchor '{fragment}' on this page")
+        return None
+    # An id of the body itself stays '#id' (the book gives the body's ids a prefix);
+    # one of the page (a key point's) becomes a site link, which works in the book too.
+    if ident in body.own_ids:
+        return None if ident == fragment else "#" + ident
+    return f"{ROOT_MARK}{body.site_path}#{ident}"
 
 
 def _closest(path: str, names: list[str]) -> str | None:
@@ -143,10 +184,9 @@ def _closest(path: str, names: list[str]) -> str | None:
     return by_name[far[0]] if far else None
 
 
-def _resolved(value: str, source: str) -> str:
-    """A link's path read against the file it is written in (root-relative)."""
-    path = value.partition("#")[0].split("?", 1)[0]
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
+def _resolved(path: str, source: str) -> str:
+    """A link's path (percent-encoded) read against the file it is written in."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(path)))
 
 
 def _where_hint(image: bool) -> str:
@@ -167,20 +207,24 @@ def _anchor(fragment: str, site_path: str, targets: Targets) -> str | None:
     return None
 
 
-def _image(attrs: dict[str, str], medium: MediaFile, value: str,
-           fail: Callable[[str, str], None]) -> bool:
-    """Check an image and give it its size and lazy loading; False when it is an error."""
-    if not attrs.get("alt", "").strip():
-        fail(value, f"image '{value}' has no alt text: say what it shows, as "
-                    f"![what it shows]({value})")
+def _medium_ok(attrs: dict[str, str], medium: MediaFile, value: str, body: _Body,
+               image: bool) -> bool:
+    """Check a medium a body uses, and note it used; an image gets its size and lazy
+    loading. False when it is an error."""
+    if medium.unsafe:
+        body.fail(value, f"'{value}' is an SVG that is not static drawing ({medium.unsafe}), "
+                         "which sitegen does not publish: export it again without scripts, "
+                         "links or embedded HTML, or as PNG")
         return False
-    if medium.active:
-        fail(value, f"image '{value}' is an SVG with scripts or event handlers, which sitegen "
-                    "does not publish: export it without them (or as PNG)")
+    if image and not attrs.get("alt", "").strip():
+        body.fail(value, f"image '{value}' has no alt text: say what it shows, as "
+                         f"![what it shows]({value})")
         return False
-    if medium.width and medium.height and "width" not in attrs and "height" not in attrs:
-        attrs["width"], attrs["height"] = str(medium.width), str(medium.height)
-    attrs["loading"] = "lazy"
+    if image:
+        if medium.width and medium.height and "width" not in attrs and "height" not in attrs:
+            attrs["width"], attrs["height"] = str(medium.width), str(medium.height)
+        attrs["loading"] = "lazy"
+    body.used[medium.path] = medium
     return True
 
 
@@ -197,7 +241,12 @@ def resolve_bodies(briefings: dict, topics: dict, seeds: dict, media: dict[str, 
                    sources: dict, out: Collector) -> tuple[dict, dict, dict[str, MediaFile]]:
     """The briefings and topics (model records, by slug) with the links and images of
     their bodies resolved (see `resolve`), and the media they use. `sources`: the parsed
-    files by path (their Markdown text, for line numbers)."""
+    files by path (their Markdown text, for line numbers; a briefing among them that is
+    not in `briefings` is not built: a link to it is a draft-link)."""
+    if not media and not any(_relative_links(r.body_html) for r in briefings.values()) \
+            and not any(_relative_links(t.description_html) for t in topics.values()):
+        return briefings, topics, {}  # nothing to resolve (the common case: [[links]] only)
+
     def ids(html: str, more=()) -> Callable[[str], bool]:
         found = None
 
@@ -209,16 +258,22 @@ def resolve_bodies(briefings: dict, topics: dict, seeds: dict, media: dict[str, 
 
     pages = {**{b.path: b.site_path for b in briefings.values()},
              **{t.path: t.site_path for t in topics.values()},
-             **{s.path: f"sources/{s.id}/" for s in seeds.values()}}
+             **{s.path: urls.source(s.id) for s in seeds.values()}}
     anchors = {**{b.site_path: ids(b.body_html, [c.anchor for c in (*b.key_points, *b.timeline)])
                   for b in briefings.values()},
                **{t.site_path: ids(t.description_html) for t in topics.values()},
-               **{f"sources/{s.id}/": s.has_paragraph for s in seeds.values()}}
-    targets = Targets(pages, anchors, media)
-    briefings = {slug: replace(b, body_html=resolve(
-        b.body_html, b.path, b.site_path, sources[b.path].body, sources[b.path].body_line,
-        targets, out)) for slug, b in briefings.items()}
-    topics = {slug: replace(t, description_html=resolve(
-        t.description_html, t.path, t.site_path, sources[t.path].description,
-        sources[t.path].description_line, targets, out)) for slug, t in topics.items()}
+               **{urls.source(s.id): s.has_paragraph for s in seeds.values()}}
+    built = {b.path for b in briefings.values()}
+    unbuilt = {p: f.failed for p, f in sources.items()
+               if p.startswith("content/briefings/") and p not in built}
+    targets = Targets(pages, anchors, media, unbuilt)
+    def resolved(record, field_name: str, text: str, line: int):
+        html = getattr(record, field_name)
+        new = resolve(html, record.path, record.site_path, text, line, targets, out)
+        return record if new is html else replace(record, **{field_name: new})
+
+    briefings = {slug: resolved(b, "body_html", sources[b.path].body, sources[b.path].body_line)
+                 for slug, b in briefings.items()}
+    topics = {slug: resolved(t, "description_html", sources[t.path].description,
+                             sources[t.path].description_line) for slug, t in topics.items()}
     return briefings, topics, targets.used

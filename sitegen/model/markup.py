@@ -37,21 +37,27 @@ for _tag in ("code", "span", "div", "pre"):
 _SCHEMES = {"http", "https", "mailto", "sitegen"}
 
 
-def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    # Nothing may load from another host: a remote image keeps its alt text only.
-    if tag == "img" and attr == "src" and re.match(r"^(?:[a-z][a-z0-9+.-]*:|//)", value, re.I):
-        return None
-    return value
+def _attribute_filter(marks: frozenset[str]):
+    def keep(tag: str, attr: str, value: str) -> str | None:
+        # Nothing may load from another host: a remote image keeps its alt text only.
+        if tag == "img" and attr == "src" and re.match(r"^(?:[a-z][a-z0-9+.-]*:|//)", value,
+                                                       re.I):
+            return None
+        # A site link (sitegen:root/…) is one sitegen made: an author's is dropped.
+        if value.startswith(ROOT_MARK) and value not in marks:
+            return None
+        return value
+    return keep
 
 
 _IMG_WITHOUT_SRC = re.compile(r'<img(?![^>]*\ssrc=)(?:[^>]*\salt="([^"]*)")?[^>]*>')
 
 
-def sanitize(html: str) -> str:
-    """Drop scripts, event handlers, iframes, `javascript:` URLs and remote images
-    (a remote image is replaced by its alt text)."""
+def sanitize(html: str, marks: frozenset[str] = frozenset()) -> str:
+    """Drop scripts, event handlers, iframes, `javascript:` URLs, remote images (a
+    remote image is replaced by its alt text) and site links other than `marks`."""
     clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRS, url_schemes=_SCHEMES,
-                      link_rel=None, attribute_filter=_attribute_filter)
+                      link_rel=None, attribute_filter=_attribute_filter(marks))
     return _IMG_WITHOUT_SRC.sub(lambda m: m.group(1) or "", clean)
 
 
@@ -259,6 +265,7 @@ class MarkdownRenderer:
 
     def __init__(self, names: dict[str, str]):
         self.names = NameMatcher(names)
+        self._mentions = {f"{ROOT_MARK}topics/{slug}/" for slug in set(names.values())}
         self.links: dict[str, Link] = {}
         self.linked_topics: set[str] = set()
         self._md = markdown.Markdown(
@@ -268,8 +275,10 @@ class MarkdownRenderer:
         """Markdown → sanitised HTML; `links` maps each `[[target]]` to its resolution."""
         self.links = links
         self.linked_topics = {skip_topic} if skip_topic else set()
+        marks = self._mentions | {ROOT_MARK + link.site_path for link in links.values()
+                                  if link.site_path}
         try:
-            return sanitize(self._md.reset().convert(text))
+            return sanitize(self._md.reset().convert(text), frozenset(marks))
         finally:
             self.links, self.linked_topics = {}, set()
 

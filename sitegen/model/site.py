@@ -24,7 +24,7 @@ class Ref:
     para: str
     quote: str | None
     excerpt: str  # the quote when there is one, else the whole paragraph
-    page: int = 0  # the paragraph's printed page (PDF seeds); 0: none
+    page: int = 0  # the paragraph's page (PDF seeds); 0: none
 
     @property
     def site_path(self) -> str:
