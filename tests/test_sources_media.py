@@ -280,6 +280,8 @@ def test_a_pdf_seed_is_cited_with_its_page(small, cli):
     assert source.count("· page 2</a>") == 1 and "<p>2</p>" not in source
     assert "<h1>Port authority report</h1>" in source
     assert "p2 · page 2</a>" in _page(small, "briefings/harbour-reopens/index.html")
+    assert "paragraph 2, page 2</a>" in _page(small, "book/index.html")
+    assert "source p2 · page 2</a>" in _page(small, "timeline/index.html")
     assert (small / "public/sources/harbour/harbour.pdf").read_bytes() == buf.getvalue()
 
 

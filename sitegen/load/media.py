@@ -31,7 +31,6 @@ IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
 @dataclass(frozen=True, slots=True)
 class MediaFile:
     path: str  # relative to the site root, e.g. "content/media/map.png"
-    size: int
     sha256: str  # of its bytes
     width: int = 0  # images: in pixels, from the file's header (0: it cannot tell)
     height: int = 0
@@ -77,8 +76,9 @@ def list_media(root: Path, folder: str, out: Collector, files: InputFiles
                                               "into the briefings' own folders", code="too-many")
                 return found
             try:
-                if path.stat().st_size > MAX_BYTES:
-                    out.error(rel, None, f"{path.stat().st_size >> 20} MB: a medium is at most "
+                size = path.stat().st_size
+                if size > MAX_BYTES:
+                    out.error(rel, None, f"{size >> 20} MB: a medium is at most "
                                          f"{MAX_BYTES >> 20} MB; link a large file where it "
                                          "is hosted instead", code="too-large")
                     continue
@@ -99,4 +99,4 @@ def _medium(path: Path, rel: str, files: InputFiles) -> MediaFile:
         except (ValueError, TypeError):
             pass
     unsafe = static_svg(path) if rel.lower().endswith(".svg") else ""
-    return MediaFile(rel, files.size(path), digest, width, height, unsafe)
+    return MediaFile(rel, digest, width, height, unsafe)
