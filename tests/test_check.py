@@ -333,3 +333,25 @@ def test_unreadable_lock_line_is_a_warning(site, cli):
     code, found = problems(cli, site)
     assert code == 0
     assert [(p["path"], p["line"], p["code"]) for p in found] == [(LOCK, 2, "bad-lock")]
+
+
+def test_check_shares_the_builds_store_both_ways(small, monkeypatch, tmp_path):
+    """`check` runs on the engine `build` runs on: after a build it parses nothing again,
+    and a build after a check reuses the check's parses."""
+    from conftest import record_calls
+    from sitegen.commands.build import build
+    from sitegen.commands.check import collect_problems
+    from sitegen.load import content, files
+
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)  # files just written count as settled
+    log = tmp_path / "parsed"
+    record_calls(monkeypatch, content, "parse_briefing", log, lambda _t, slug, *_: slug)
+    build(small, workers=1)
+    assert log.read_text().split() == ["harbour-reopens"]
+    collect_problems(small)
+    assert log.read_text().split() == ["harbour-reopens"]  # check parsed nothing again
+    edit(small, B, "title: Harbour reopens", "title: Harbour reopened")
+    collect_problems(small)
+    assert log.read_text().split() == ["harbour-reopens"] * 2
+    build(small, workers=1)
+    assert log.read_text().split() == ["harbour-reopens"] * 2  # the build took check's parse

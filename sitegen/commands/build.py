@@ -58,7 +58,7 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
     theme = load_theme(root, config.theme)
     current = record.stamp(root, list(theme.chain),
                            (str(out_path.resolve()), config.drafts, config.clean_links))
-    store = _open_store(root, say) if cache else None
+    store = open_store(root, say) if cache else None
     if store is not None:
         warnings = record.up_to_date(store, out_path, current, MARKER)
         if warnings is not None:
@@ -69,7 +69,7 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
     memo = Memo(store, workers)
     memo.start()
     site = load_site(root, config, collector, memo=memo, workers=workers)
-    _saved(say, memo.settle, LOAD_STEPS)
+    saved(say, memo.settle, LOAD_STEPS)
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics in {time.perf_counter() - start:.2f} s")
     with write_errors(out_path), output_lock(out_path, say):
@@ -87,8 +87,8 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
                                    for suffix, what in ((".html", "page"), (".js", "script"))
                                    if suffix in largest))
         if store is not None:  # the record last: until it is written, the output is not trusted
-            _saved(say, memo.save)
-            _saved(say, store.commit_build, record.record(
+            saved(say, memo.save)
+            saved(say, store.commit_build, record.record(
                 out_path, MARKER, current, collector.warnings), reuse.current, memo.used())
             store.close()
     seconds = time.perf_counter() - start
@@ -96,7 +96,7 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
     return BuildResult(site, collector.warnings, pages, files, seconds, largest)
 
 
-def _open_store(root: Path, say: Callable[[str], None]) -> Store | None:
+def open_store(root: Path, say: Callable[[str], None]) -> Store | None:
     """The site's store, or None (and why) where there is no place for one."""
     try:
         return Store(root, say)
@@ -116,7 +116,7 @@ def _forget(store: Store) -> None:
                            "with --no-cache", code="write-error") from None
 
 
-def _saved(say: Callable[[str], None], write: Callable, *args) -> None:
+def saved(say: Callable[[str], None], write: Callable, *args) -> None:
     """Write to the store; one that cannot be written is reported and skipped: the build
     stands, and the next one does what this one could not keep."""
     try:

@@ -18,7 +18,10 @@ from ..errors import Collector, Problem, SiteError, shown
 from ..runtime.gcpause import paused_gc
 from ..load.config import load_config
 from ..model.site import Site
+from ..runtime.parallel import default_workers
+from ..engine.memo import LOAD_STEPS, Memo
 from ..write import check_output_dir
+from .build import open_store, saved
 
 
 @dataclass
@@ -41,9 +44,7 @@ def _collect(root: Path) -> CheckResult:
             check_output_dir(root, root / config.output_dir, "output_dir")
         except SiteError as exc:  # reported, but every other check still runs
             out.extend(exc.problems)
-        inputs = load_inputs(root, out)
-        lint.editor_warnings(inputs.seeds, inputs.briefings, inputs.topics, out)
-        site = load_site(root, config, out, inputs)
+        site = _load(root, config, out)
         render_site(root, site, index=False)  # templates' errors; the index has none
     except SiteError as exc:
         site = None
@@ -54,6 +55,24 @@ def _collect(root: Path) -> CheckResult:
     problems = list(dict.fromkeys(out.problems))  # once each, in the order found
     problems.sort(key=lambda p: (p.path, p.line or 0))
     return CheckResult(problems, site)
+
+
+def _load(root: Path, config, out: Collector) -> Site:
+    """Load and model the site with the engine's memo and store, as `build` does: a
+    check after a build parses nothing again, and keeps the parses it makes (those of a
+    site with errors too)."""
+    store = open_store(root, lambda _msg: None)
+    workers = default_workers()
+    memo = Memo(store, workers)
+    memo.start()
+    try:
+        inputs = load_inputs(root, out, memo)
+        lint.editor_warnings(inputs.seeds, inputs.briefings, inputs.topics, out)
+        return load_site(root, config, out, inputs, memo=memo, workers=workers)
+    finally:
+        if store is not None:
+            saved(lambda _msg: None, memo.settle, LOAD_STEPS)
+            store.close()
 
 
 def run_check(root: Path, args) -> int:
