@@ -63,6 +63,11 @@ def cmd_new(args) -> int:
     return run_new(_root(args), args)
 
 
+def cmd_verify(args) -> int:
+    from .commands.verify import run_verify
+    return run_verify(Path(args.folder))
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sitegen", description="Build a static briefing site from source documents "
@@ -131,6 +136,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--slug", help="the briefing's slug (default: from the seed's title)")
     p.add_argument("--title", help="the briefing's title (default: the seed's title)")
     p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("verify", help="check a copied site against its SHA256SUMS",
+                       description="Check a copy of a built site (a USB stick, a zip) "
+                       "against the SHA256SUMS its build wrote: list every file missing, "
+                       "changed or extra. Exit 1 unless the copy is exact.")
+    p.add_argument("folder", metavar="DIR", help="the copied site's folder")
+    p.set_defaults(func=cmd_verify)
     return parser
 
 

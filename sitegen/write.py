@@ -11,6 +11,7 @@ replaces a folder without it. One build at a time writes an output folder
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 import stat
@@ -25,6 +26,8 @@ except ImportError:  # not on a POSIX system: builds of one folder are not kept 
     fcntl = None
 
 from .errors import SiteError
+from .integrity import MANIFEST, manifest, read_manifest
+from .load.files import file_sha256
 
 MARKER = ".sitegen-output"
 MARKER_TEXT = "This folder was created by sitegen; every build rewrites what it holds.\n"
@@ -40,6 +43,7 @@ class Staged:
     """An output file `OutputWriter.put` has dealt with: staged, or already in place."""
 
     changed: bool
+    sha256: str  # of its bytes (for the integrity manifest)
 
 
 def regular_file(path: Path | str) -> bool:
@@ -171,6 +175,16 @@ class OutputWriter:
         self._linked = () if self.fresh or self._holds is not None else _linked_folders(out)
         self.changed: list[str] = []  # after `write`: the paths written or deleted
         self.produced: frozenset[str] = frozenset()  # after `write`: what `out` holds
+        self._sums: dict[str, str] | None = None  # the previous manifest, read when needed
+
+    def _kept_sum(self, rel: str) -> str:
+        """The digest of a file that stands: the previous manifest's, else its own."""
+        if self._sums is None:
+            try:
+                self._sums = read_manifest((self.out / MANIFEST).read_bytes())[0]
+            except OSError:
+                self._sums = {}
+        return self._sums.get(rel) or file_sha256(self.out / rel)
 
     def holds_file(self, rel: str) -> bool:
         """Whether `out` holds `rel` as a file of its own: not a link, and not inside a
@@ -183,9 +197,10 @@ class OutputWriter:
     def put(self, rel: str, data: bytes | Iterable[str]) -> Staged:
         """Stage one output file (its bytes, or its text in pieces), unless `out` already
         holds exactly these bytes."""
-        if isinstance(data, bytes) and not self.fresh and self.holds_file(rel) \
-                and _holds(self.out / rel, data):
-            return Staged(False)
+        if isinstance(data, bytes):
+            digest = hashlib.sha256(data).hexdigest()
+            if not self.fresh and self.holds_file(rel) and _holds(self.out / rel, data):
+                return Staged(False, digest)
         target = os.path.join(self.stage, rel)
         folder = os.path.dirname(target)
         if folder not in self._made:
@@ -194,14 +209,17 @@ class OutputWriter:
         with open(target, "wb") as f:
             if isinstance(data, bytes):
                 f.write(data)
-                return Staged(True)
+                return Staged(True, digest)
+            h = hashlib.sha256()
             for piece in data:
-                f.write(piece.encode("utf-8"))
+                block = piece.encode("utf-8")
+                h.update(block)
+                f.write(block)
         if not self.fresh and self.holds_file(rel) \
                 and _same_file(target, os.path.join(self.out, rel)):
             os.unlink(target)
-            return Staged(False)
-        return Staged(True)
+            return Staged(False, h.hexdigest())
+        return Staged(True, h.hexdigest())
 
     def write(self, files: Iterable[tuple[str, bytes | Iterable[str] | Path | Kept | Staged]],
               before_change: Callable[[], None] = lambda: None) -> tuple[int, int]:
@@ -209,17 +227,23 @@ class OutputWriter:
         a file to copy, `Kept`: the file in `out` stands, or what `put` returned),
         consumed one at a time. `before_change` is called just before `out` starts to change.
         Returns the number of HTML pages and of files."""
-        staged, produced = [], set()
+        staged, produced, sums = [], set(), {}
         try:
             for rel, content in files:
                 produced.add(rel)
                 if isinstance(content, Kept):
+                    sums[rel] = self._kept_sum(rel)
                     continue
                 if not isinstance(content, Staged):
                     content = self.put(rel, content.read_bytes() if isinstance(content, Path)
                                        else content)
+                sums[rel] = content.sha256
                 if content.changed:
                     staged.append(rel)
+            listed = self.put(MANIFEST, manifest(sums))
+            produced.add(MANIFEST)
+            if listed.changed:
+                staged.append(MANIFEST)
         except BaseException:
             shutil.rmtree(self.stage, ignore_errors=True)
             raise

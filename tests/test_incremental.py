@@ -263,15 +263,15 @@ def test_the_writer_says_which_files_it_wrote_or_deleted(tmp_path):
     out = tmp_path / "out"
     writer = OutputWriter(out)
     writer.write([("a/index.html", b"A"), ("b/c/index.html", b"C")])
-    assert writer.changed == ["a/index.html", "b/c/index.html"]
+    assert writer.changed == ["SHA256SUMS", "a/index.html", "b/c/index.html"]
     os.utime(out / "a/index.html", ns=(1, 1))
     writer = OutputWriter(out)
     writer.write([("a/index.html", b"A"), ("d.txt", b"D")])
-    assert writer.changed == ["b/c/index.html", "d.txt"]
+    assert writer.changed == ["SHA256SUMS", "b/c/index.html", "d.txt"]
     assert (out / "a/index.html").stat().st_mtime_ns == 1  # untouched
     assert not (out / "b").exists()  # emptied folders go too
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        ".sitegen-output", "a/index.html", "d.txt"]
+        ".sitegen-output", "SHA256SUMS", "a/index.html", "d.txt"]
 
 
 def test_themes_outside_the_site_are_fingerprinted_too(small, tmp_path):

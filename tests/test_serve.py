@@ -443,3 +443,22 @@ def test_the_preview_answers_like_a_web_server_and_only_for_loopback_hosts(small
             status, _headers, body = _raw(port, "GET", "/", host)
             assert status == 403 and b"loopback host" in body, host
             assert _raw(port, "GET", "/livereload.js", host)[0] == 403, host
+
+
+def test_a_stylesheet_edit_reloads_only_the_stylesheet(small, tmp_path):
+    """The manifest changes with every rebuild; no page shows it, so a stylesheet edit
+    still swaps the stylesheet alone, and an edit of a page reloads the page."""
+    theme = small / "themes/default"
+    (theme / "static").mkdir(parents=True)
+    (theme / "static/style.css").write_text("body { color: black }")
+    preview = serve_module.Preview(small, tmp_path / "preview")
+    try:
+        assert preview.rebuild() == "*"
+        (theme / "static/style.css").write_text("body { color: navy }")
+        assert preview.rebuild({"themes/default/static/style.css"}) == "assets/style.css"
+        assert preview.rebuild() is None  # nothing changed
+        path = small / "content/briefings/harbour-reopens.md"
+        path.write_text(path.read_text().replace("Monday", "Tuesday"))
+        assert preview.rebuild({"content/briefings/harbour-reopens.md"}) == "*"
+    finally:
+        preview.close()

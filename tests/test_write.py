@@ -2,6 +2,7 @@
 what changed, and only once everything new is staged."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 
@@ -9,6 +10,7 @@ import pytest
 
 from conftest import snapshot
 from sitegen.errors import SiteError
+from sitegen.integrity import MANIFEST, manifest, read_manifest
 from sitegen.write import MARKER, Kept, OutputWriter
 
 
@@ -21,11 +23,24 @@ def _stats(folder):
             for p in folder.rglob("*")}
 
 
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _site(out):
+    """The output's own files (not the marker), each listed in the manifest with its digest."""
+    files = {k: v for k, v in snapshot(out).items() if k not in (MARKER, MANIFEST)}
+    assert snapshot(out)[MARKER] and read_manifest(snapshot(out)[MANIFEST])[0] == {
+        k: sha256(v) for k, v in files.items()}
+    return files
+
+
 def test_a_new_output_is_written_whole_and_marked(tmp_path):
     out = tmp_path / "public"
-    assert write_site(out, iter([("index.html", b"home"), ("a/b.css", b"css")])) == (1, 2)
+    assert write_site(out, iter([("index.html", b"home"), ("a/b.css", b"css")])) == (1, 3)
     assert snapshot(out) == {MARKER: (out / MARKER).read_bytes(), "a/b.css": b"css",
-                             "index.html": b"home"}
+                             "index.html": b"home", "SHA256SUMS": manifest(
+                                 {"a/b.css": sha256(b"css"), "index.html": sha256(b"home")})}
     assert not list(tmp_path.glob(".public.sitegen-*"))
 
 
@@ -39,13 +54,13 @@ def test_only_changed_files_are_written_and_stale_ones_go(tmp_path):
     before = _stats(out)
     pages, files = write_site(out, [("same.html", b"S"), ("kept.html", Kept()),
                                     ("changed.html", b"C2"), ("dir/new.html", b"N")])
-    assert (pages, files) == (4, 4)
+    assert (pages, files) == (4, 5)  # with the manifest
     now = _stats(out)
     assert now["same.html"] == before["same.html"]  # same bytes: not even its date changes
     assert now["kept.html"] == before["kept.html"]
     assert now["changed.html"] != before["changed.html"]
-    assert snapshot(out) == {MARKER: (out / MARKER).read_bytes(), "changed.html": b"C2",
-                             "dir/new.html": b"N", "kept.html": b"K", "same.html": b"S"}
+    assert _site(out) == {"changed.html": b"C2", "dir/new.html": b"N", "kept.html": b"K",
+                          "same.html": b"S"}
     assert not (out / "old").exists() and not (out / "deep").exists()  # emptied folders go too
     write_site(out, [("dir", b"a file again")])
     assert (out / "dir").read_bytes() == b"a file again"
@@ -97,8 +112,8 @@ def test_pages_written_in_pieces_are_compared_with_the_old_file_too(tmp_path):
     assert [p[1].changed for p in pieces] == [False, True, True]
     writer.write(pieces)
     assert (out / "same.html").stat().st_mtime_ns == 1
-    assert snapshot(out) == {MARKER: (out / MARKER).read_bytes(), "changed.html": b"abd",
-                             "new.html": "é".encode(), "same.html": b"abc"}
+    assert _site(out) == {"changed.html": b"abd", "new.html": "é".encode(),
+                          "same.html": b"abc"}
 
 
 def test_a_page_of_many_pieces_is_written_whole(tmp_path):

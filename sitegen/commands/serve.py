@@ -32,6 +32,7 @@ from livereload.watcher import Watcher as _LivereloadWatcher
 from tornado import httpserver, ioloop, netutil, web
 
 from ..runtime.buildprocess import BuildProcess
+from ..integrity import MANIFEST
 from ..errors import Problem, SiteError
 from ..engine.rebuild import Rebuilt
 from .overlay import error_page, inject, render_overlay
@@ -103,10 +104,11 @@ class Preview:
             f"{len(result.changed)} files changed)")
         if before:
             return "*"
-        if not result.changed:
+        shown = [p for p in result.changed if p != MANIFEST]  # no page shows the manifest
+        if not shown:
             return None
-        if all(p.endswith(".css") for p in result.changed):
-            return result.changed[0]
+        if all(p.endswith(".css") for p in shown):
+            return shown[0]
         return "*"
 
 

@@ -90,9 +90,9 @@ class InputFiles:
     def _digest(self, path: Path, rel: str) -> tuple[str, int]:
         st = os.stat(path)
         if unsettled(st, self.settled_before):
-            return _file_sha256(path), st.st_size
+            return file_sha256(path), st.st_size
         state = (rel, *metadata(st), st.st_dev)
-        return self.memo("file-digest", state, lambda _out: _file_sha256(path),
+        return self.memo("file-digest", state, lambda _out: file_sha256(path),
                          Collector()), st.st_size
 
     @staticmethod
@@ -110,7 +110,7 @@ class InputFiles:
         return data
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     """sha256 of a file's bytes, read a megabyte at a time (a medium may be large)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:

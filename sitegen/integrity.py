@@ -1,0 +1,92 @@
+"""The output's integrity manifest: `SHA256SUMS`, the SHA-256 of every file of the site, in
+the format of coreutils' `sha256sum`, so a copy (a USB stick, a zip) can be checked offline
+with `sha256sum -c SHA256SUMS` or `sitegen verify DIR`, which also names extra files.
+
+The writer (sitegen.write) builds it as it writes: each file's digest is taken from the
+bytes it writes, or, for a file that stands from the previous build, from the previous
+manifest. The manifest does not list itself, nor the output folder's marker file.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .load.files import file_sha256
+
+MANIFEST = "SHA256SUMS"
+_HEX = frozenset("0123456789abcdef")
+
+
+def manifest(digests: dict[str, str]) -> bytes:
+    """The manifest's bytes: one `<sha256>  <path>` line per file, sorted by path. A path
+    holding a backslash or a newline is escaped as sha256sum does (a leading backslash)."""
+    lines = []
+    for rel in sorted(digests):
+        if "\\" in rel or "\n" in rel:
+            lines.append("\\" + digests[rel] + "  " + rel.replace("\\", "\\\\")
+                         .replace("\n", "\\n"))
+        else:
+            lines.append(f"{digests[rel]}  {rel}")
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape") if lines else b""
+
+
+def read_manifest(data: bytes) -> tuple[dict[str, str], list[int]]:
+    """(path -> digest, the numbers of lines that are not manifest lines)."""
+    found, bad = {}, []
+    for number, line in enumerate(data.decode("utf-8", "surrogateescape").splitlines(), 1):
+        escaped = line.startswith("\\")
+        digest, sep, rel = line[escaped:].partition("  ")
+        if escaped:
+            rel = rel.replace("\\n", "\n").replace("\\\\", "\\")
+        if not sep or len(digest) != 64 or not _HEX.issuperset(digest) or not _safe(rel):
+            bad.append(number)
+        else:
+            found[rel] = digest
+    return found, bad
+
+
+def _safe(rel: str) -> bool:
+    """A relative path that stays inside the folder."""
+    parts = rel.split("/")
+    return bool(rel) and not rel.startswith("/") and ".." not in parts and "" not in parts
+
+
+@dataclass
+class Report:
+    """What `verify` found; `ok` when the copy is exactly what the manifest lists."""
+
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    bad_lines: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.changed or self.extra or self.bad_lines)
+
+
+def verify(folder: Path, ignore: frozenset[str] = frozenset()) -> Report:
+    """Check a copied site against its manifest. A symbolic link counts as changed (the
+    site has none); `ignore`: files that are not listed by design (the marker file).
+    Raises FileNotFoundError when there is no manifest."""
+    listed, bad = read_manifest((folder / MANIFEST).read_bytes())
+    report = Report(bad_lines=bad)
+    for rel, digest in sorted(listed.items()):
+        path = folder / rel
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            report.changed.append(rel)
+        elif not path.exists():
+            report.missing.append(rel)
+        elif file_sha256(path) != digest:
+            report.changed.append(rel)
+        report.checked += 1
+    top = str(folder)
+    for dirpath, _dirnames, filenames in os.walk(top):
+        for name in filenames:
+            rel = os.path.relpath(os.path.join(dirpath, name), top).replace(os.sep, "/")
+            if rel not in listed and rel != MANIFEST and rel not in ignore:
+                report.extra.append(rel)
+    report.extra.sort()
+    return report
