@@ -68,34 +68,41 @@ def cmd_verify(args) -> int:
     return run_verify(Path(args.folder))
 
 
+def _whole(low: int, high: int):
+    """An argparse type: a whole number from `low` to `high`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {low} to {high}, not {text!r}")
+        return value
+    return parse
+
+
+def _common(p) -> None:
+    p.add_argument("--root", default=".", metavar="DIR",
+                   help="the site folder (with config.yaml); default: current folder")
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sitegen", description="Build a static briefing site from source documents "
                                     "(seeds/) and briefings (content/).")
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_build_and_serve(sub)
+    _add_check_new_and_verify(sub)
+    return parser
 
-    def whole(low: int, high: int):
-        """An argparse type: a whole number from `low` to `high`."""
-        def parse(text: str) -> int:
-            try:
-                value = int(text)
-            except ValueError:
-                value = None
-            if value is None or not low <= value <= high:
-                raise argparse.ArgumentTypeError(
-                    f"must be a whole number from {low} to {high}, not {text!r}")
-            return value
-        return parse
 
-    def common(p):
-        p.add_argument("--root", default=".", metavar="DIR",
-                       help="the site folder (with config.yaml); default: current folder")
-
+def _add_build_and_serve(sub) -> None:
     p = sub.add_parser("build", help="build the site", description="Build the site into "
                        "output_dir (default public/). The previous output is replaced only "
                        "when the whole build succeeds.")
-    common(p)
+    _common(p)
     p.add_argument("--out", metavar="DIR", help="output folder (overrides output_dir)")
     p.add_argument("--drafts", action="store_true", help="include briefings with draft: true")
     p.add_argument("--clean-links", action="store_true",
@@ -103,23 +110,25 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
     p.add_argument("--no-cache", action="store_true",
                    help="build everything afresh: neither read nor write .sitegen-cache/")
-    p.add_argument("-j", "--jobs", type=whole(1, 1024), metavar="N",
+    p.add_argument("-j", "--jobs", type=_whole(1, 1024), metavar="N",
                    help="processes that render (default: one per core)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="build, serve and rebuild on change with live reload")
-    common(p)
+    _common(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=whole(1, 65535), default=8000,
+    p.add_argument("--port", type=_whole(1, 65535), default=8000,
                    help="port (default 8000)")
     p.add_argument("--no-open", action="store_true", help="do not open a browser")
     p.add_argument("--drafts", action="store_true", help="include drafts")
     p.set_defaults(func=cmd_serve)
 
+
+def _add_check_new_and_verify(sub) -> None:
     p = sub.add_parser("check", help="validate everything, write nothing", description=(
         "Run every validation of the build (drafts included) plus editor warnings, and "
         "write nothing but sitegen.lock with --update-lock. Exit 1 on any error."))
-    common(p)
+    _common(p)
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="text: 'path:line: severity: message' lines; json: a list of "
                         "{path, line, severity, code, message}")
@@ -131,7 +140,7 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new", help="start a briefing for a seed", description=(
         "Write content/briefings/<slug>.md for a seed, prefilled with its topics, candidate "
         "key points and paragraphs; never overwrites a file."))
-    common(p)
+    _common(p)
     p.add_argument("seed", metavar="SEED", help="the seed's id or path")
     p.add_argument("--slug", help="the briefing's slug (default: from the seed's title)")
     p.add_argument("--title", help="the briefing's title (default: the seed's title)")
@@ -143,7 +152,6 @@ def make_parser() -> argparse.ArgumentParser:
                        "changed or extra. Exit 1 unless the copy is exact.")
     p.add_argument("folder", metavar="DIR", help="the copied site's folder")
     p.set_defaults(func=cmd_verify)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
