@@ -1,6 +1,7 @@
 """Editor warnings of `sitegen check`: things that build fine but a careful editor wants
 to know (uncited key points, orphan seeds, unused topics, shared aliases, ambiguous quotes,
-links to drafts, briefings older than their sources). Each has a stable `code`.
+links to drafts, briefings older than their sources, sources left ungraded in a site that
+grades them, high confidence resting on weak sources). Each has a stable `code`.
 
 Works on what `load` read, so it runs even when other files have errors.
 """
@@ -28,6 +29,7 @@ def editor_warnings(seeds: dict[str, Seed], briefings: list[BriefingSource],
     _ambiguous_quotes(seeds, ok, out)
     _draft_links(ok, topics, out)
     _before_source(seeds, ok, out)
+    _grades(seeds, ok, out)
 
 
 _UNSOURCED = (  # claims with neither cite nor quote: (field, what, advice, code)
@@ -154,6 +156,30 @@ def _before_source(seeds: dict[str, Seed], briefings: list[BriefingSource],
                             f"published {seeds[sid].meta.published} ({seeds[sid].path}): is the "
                             "date right?",
                             code="before-source")
+
+
+WEAK = frozenset("DEF")  # reliability grades no high-confidence judgment should rest on alone
+
+
+def _grades(seeds: dict[str, Seed], briefings: list[BriefingSource], out: Collector) -> None:
+    """Source grading (the Admiralty code): once a site grades its sources, every cited
+    source is graded; a high-confidence briefing rests on at least one source graded
+    A–C."""
+    if not any(s.meta.reliability for s in seeds.values()):
+        return
+    cited = sorted({sid for b in briefings for sid in b.seeds if sid in seeds})
+    for sid in cited:
+        if not seeds[sid].meta.reliability:
+            out.warning(seeds[sid].path, None, "no 'reliability' grade, while other sources "
+                        "have one: add 'reliability: A'…'F' to its sidecar (F: cannot be "
+                        "judged)", code="ungraded-source")
+    for b in briefings:
+        grades = [seeds[s].meta.reliability for s in b.seeds if s in seeds]
+        if b.confidence == "high" and grades and all(g in WEAK for g in grades):
+            out.warning(b.path, b.doc.line("confidence"), f"high confidence resting only on "
+                        f"sources graded {', '.join(sorted(set(grades)))} (D–F: not usually "
+                        "reliable, unreliable, cannot be judged): lower the confidence or "
+                        "cite a better source", code="weak-sources")
 
 
 def _short(text: str, limit: int = 60) -> str:

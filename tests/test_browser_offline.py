@@ -129,6 +129,18 @@ def test_a_briefings_figure_shows_on_its_page_and_in_the_book_offline_and_on_a_s
     page.close()
 
 
+def test_grades_show_beside_citations_in_the_browser(browser, sites):
+    page = browser.new_page()
+    for where in (FALSE_FLAG, "book/index.html", "sources/000_533b14a5b1547bde/index.html"):
+        page.goto((sites["default"] / where).as_uri())
+        grade = page.locator("abbr.grade").first
+        assert grade.is_visible() and grade.inner_text() in ("C", "C2", "C3"), where
+        assert grade.get_attribute("title").startswith(("source fairly reliable", "Admiralty"))
+    page.goto((sites["default"] / FALSE_FLAG).as_uri())
+    assert page.locator("#kp-1 abbr.grade").inner_text() == "C3"
+    page.close()
+
+
 def _search_docs(out: Path) -> list[list]:
     """Every document of the search index (briefings, then source paragraphs)."""
     docs = []

@@ -372,15 +372,16 @@ def test_sidecar_errors_name_the_line(tmp_path):
     seeds, problems = load_seeds(root)
     errors = messages(problems)
     assert ("seeds/x.yaml:3: error: unknown key 'auther'; did you mean 'author'? (valid keys: "
-            "archived_url, author, extract, language, original, published, retrieved, source, "
-            "title, url)") in errors
+            "archived_url, author, extract, language, original, published, reliability, "
+            "retrieved, source, title, url)") in errors
     assert any(e.startswith("seeds/x.yaml:4: error: 'url' must be an http") for e in errors)
     assert any(e.startswith("seeds/x.yaml:5: error: 'published' is not a real date: '2022-02-30'")
                for e in errors)
     assert any(e.startswith("seeds/y.yaml:1: error: 'published' must be a date like")
                for e in errors)
     assert ("seeds/y.yaml:2: error: unknown key 'zzz' (valid keys: archived_url, author, "
-            "extract, language, original, published, retrieved, source, title, url)") in errors
+            "extract, language, original, published, reliability, retrieved, source, title, "
+            "url)") in errors
     assert any(e.startswith("seeds/z.yaml:2: error: invalid YAML: ") for e in errors)
     assert any(e.startswith("seeds/orphan.yaml: error: sidecar without a seed document")
                for e in errors)

@@ -26,8 +26,12 @@ BRIEFING_KEYS = ("title", "date", "seeds", "topics", "bottom_line", "confidence"
                  "key_points", "timeline", "related", "draft", "author", "authors", "updated",
                  "revisions")
 BRIEFING_REQUIRED = ("title", "date", "seeds", "topics", "bottom_line")
-KEY_POINT_KEYS = ("text", "cite", "quote")
-EVENT_KEYS = ("date", "event", "cite", "quote")
+KEY_POINT_KEYS = ("text", "cite", "quote", "credibility")
+EVENT_KEYS = ("date", "event", "cite", "quote", "credibility")
+# The Admiralty (NATO) code: an item of information's credibility, judged apart from its
+# source's reliability (load.seed_meta.RELIABILITY).
+CREDIBILITY = {1: "confirmed by other sources", 2: "probably true", 3: "possibly true",
+               4: "doubtful", 5: "improbable", 6: "truth cannot be judged"}
 REVISION_KEYS = ("date", "change")
 TOPIC_KEYS = ("title", "kind", "aliases", "parent", "description")
 CONFIDENCE = ("low", "moderate", "high")
@@ -45,6 +49,7 @@ class Claim:
     date: PartialDate | None = None  # timeline events only
     cite_line: int = 0
     quote_line: int = 0
+    credibility: int | None = None  # 1–6 (CREDIBILITY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +151,16 @@ def _claims(f: Fields, key: str, keys: tuple[str, ...], with_date: bool) -> tupl
             if date is None:
                 item.error(("date",), f"timeline date must be YYYY, YYYY-MM or YYYY-MM-DD and "
                                       f"a real date, got '{item.data['date']}'", "bad-date")
-        text = item.text(text_key)
+        text, credibility = item.text(text_key), item.data.get("credibility")
+        if credibility is not None and (isinstance(credibility, bool)
+                                        or credibility not in CREDIBILITY):
+            item.error(("credibility",), f"'credibility' must be a number from 1 to 6 (1 "
+                                         f"confirmed by other sources … 5 improbable, 6 cannot "
+                                         f"be judged), got {credibility!r}", "bad-value")
+            credibility = None
         if text and (not with_date or date):
             claims.append(Claim(text, item.text("cite"), item.text("quote"), item.line(), date,
-                                item.line("cite"), item.line("quote")))
+                                item.line("cite"), item.line("quote"), credibility))
     return tuple(claims)
 
 

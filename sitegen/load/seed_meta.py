@@ -16,7 +16,12 @@ from .fields import LANGUAGE_TAG, PartialDate, parse_partial_date
 from .seed_html import collapse
 
 META_KEYS = ("archived_url", "author", "extract", "language", "original", "published",
-             "retrieved", "source", "title", "url")
+             "reliability", "retrieved", "source", "title", "url")
+# The Admiralty (NATO) code: a source's reliability, judged apart from any one item's
+# credibility (load.content.CREDIBILITY).
+RELIABILITY = {"A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
+               "D": "not usually reliable", "E": "unreliable",
+               "F": "reliability cannot be judged"}
 _DATES = ("published", "retrieved")
 _URLS = ("url", "archived_url")
 _FLAGS = ("extract", "original")
@@ -35,6 +40,7 @@ class SeedMeta:
     language: str | None = None  # BCP 47 tag of the document's language
     extract: bool | None = None  # web pages: article text only (None: when it has page chrome)
     original: bool = True  # offer the file for download (config `originals` too)
+    reliability: str | None = None  # A–F (RELIABILITY)
 
     def over(self, found: "SeedMeta") -> "SeedMeta":
         """These values, each unset one taken from `found` (what the file says itself)."""
@@ -118,6 +124,11 @@ def _meta_value(key: str, node: yaml.Node) -> tuple[object, str | None]:
             parts = None
         if not parts or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
             return None, f"'{key}' must be an http:// or https:// address, got '{raw}'"
+    if key == "reliability":
+        if raw.upper() not in RELIABILITY:
+            return None, (f"'reliability' must be a grade from A to F (A completely reliable … "
+                          f"E unreliable, F cannot be judged), got '{raw}'")
+        return raw.upper(), None
     if key == "language" and not LANGUAGE_TAG.match(raw):
         return None, f"'language' must be a language tag like en or pt-BR, got '{raw}'"
     return raw, None

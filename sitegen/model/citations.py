@@ -107,7 +107,7 @@ def resolve_claim(b: BriefingSource, c: ClaimSource, anchor: str, index: SeedInd
                               f"cite '{c.cite}': seed '{seed.id}' has no paragraph {para}; "
                               f"it has p1 to p{seed.paragraph_count}", code="unknown-paragraph")
                 else:
-                    cited = (seed.id, para, block.text, block.page)
+                    cited = (seed.id, para, block.text, block.page, seed.meta.reliability)
     if c.quote:
         paragraphs = index.paragraphs(seeds)
         if cited:
@@ -116,12 +116,13 @@ def resolve_claim(b: BriefingSource, c: ClaimSource, anchor: str, index: SeedInd
         if hits:
             seed_id, para = hits[0]
             found = index.paragraph(seed_id, para)
-            ref = Ref(seed_id, para, c.quote, c.quote, found.page if found else 0)
+            ref = Ref(seed_id, para, c.quote, c.quote, found.page if found else 0,
+                      index.seeds[seed_id].meta.reliability)
         elif seeds and (c.cite is None or cited):
             where = f"paragraph {cited[1]} of '{cited[0]}'" if cited else "the briefing's seeds"
             out.error(b.path, c.quote_line, f"quote \"{_short(c.quote)}\" not found in {where}"
                       f"{_not_found_hint(c.quote, cited, seeds, paragraphs, index)}",
                       code="quote-not-found")
     elif cited:
-        ref = Ref(cited[0], cited[1], None, cited[2], cited[3])
-    return Claim(b.slug, anchor, c.text, ref, c.date)
+        ref = Ref(*cited[:2], None, *cited[2:])
+    return Claim(b.slug, anchor, c.text, ref, c.date, c.credibility)

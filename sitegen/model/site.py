@@ -10,9 +10,10 @@ from dataclasses import dataclass, field, fields
 
 from .. import urls
 from ..load.config import Config
-from ..load.content import Revision
+from ..load.content import CREDIBILITY, Revision
 from ..load.fields import PartialDate
 from ..load.media import MediaFile
+from ..load.seed_meta import RELIABILITY
 from ..load.seeds import Seed
 
 
@@ -25,6 +26,7 @@ class Ref:
     quote: str | None
     excerpt: str  # the quote when there is one, else the whole paragraph
     page: int = 0  # the paragraph's page (PDF seeds); 0: none
+    reliability: str | None = None  # the source's grade, A–F (see load.seed_meta)
 
     @property
     def site_path(self) -> str:
@@ -40,9 +42,26 @@ class Claim:
     text: str
     ref: Ref | None
     date: PartialDate | None = None
+    credibility: int | None = None  # 1–6 (see load.content.CREDIBILITY)
     # A digest of the other fields' values (their repr), worked out once where the claim
     # is proven and kept with it in the memo; not part of the value itself.
     proof: str = field(default="", compare=False, repr=False)
+
+    @property
+    def grade(self) -> str:
+        """The Admiralty grade shown beside the citation: source reliability and information
+        credibility ("B2"), either alone, or '' when neither is given."""
+        reliability = self.ref.reliability if self.ref else None
+        return f"{reliability or ''}{self.credibility or ''}"
+
+    @property
+    def grade_label(self) -> str:
+        """The grade in words, for its tooltip."""
+        reliability = self.ref.reliability if self.ref else None
+        parts = ([f"source {RELIABILITY[reliability]} ({reliability})"] if reliability else []) \
+            + ([f"information {CREDIBILITY[self.credibility]} ({self.credibility})"]
+               if self.credibility else [])
+        return "; ".join(parts)
 
     def __fingerprint__(self) -> tuple:
         """With a proof, the proof stands for every field (see sitegen.engine.digest): a page
@@ -138,6 +157,11 @@ class Source:
     @property
     def site_path(self) -> str:
         return urls.source(self.seed.id)
+
+    @property
+    def reliability_label(self) -> str:
+        """The source's reliability grade in words ('' when it has none)."""
+        return RELIABILITY.get(self.seed.meta.reliability or "", "")
 
 
 @dataclass(frozen=True, slots=True)
