@@ -20,7 +20,8 @@ Files (links in them are relative to the search page and follow `clean_links`):
                            index, …], bottom line, [key point, …], analysis, [source title,
                            …]], …])   # briefings, oldest first: doc 2k is the k-th
     search/d/p<n>.js       SITEGEN_SEARCH_SHARD("p<n>", [[source title, link to the
-                           paragraph, paragraph id, text], …])   # doc 2k+1 is the k-th
+                           paragraph, paragraph id, text, the source's reliability grade
+                           or ""], …])   # doc 2k+1 is the k-th
 
 Ranking is BM25F, worked out here but for the idf, which the browser takes from the
 document frequency: a posting's score is the term's idf times the posting's weight, its
@@ -341,7 +342,8 @@ class _Documents:
                 return
             if j >= start:
                 postings.add(2 * j + 1, [text])
-                yield [source.seed.title, self.link(f"{source.site_path}#{pid}"), pid, text]
+                yield [source.seed.title, self.link(f"{source.site_path}#{pid}"), pid, text,
+                       source.seed.meta.reliability or ""]
             j += 1
 
 

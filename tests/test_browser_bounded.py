@@ -174,7 +174,7 @@ def test_a_source_paragraph_hit_links_to_its_paragraph(browser, sites, where):
     docs = [d for p in sorted((out / "search/d").glob("*.js")) for d in _js_data(p)]
     in_briefings = {t for d in docs if len(d) == 8
                     for t in search.terms(" ".join([d[0], d[4], *d[5], d[6], *d[7]]))}
-    only_source = sorted(t for d in docs if len(d) == 4 for t in search.terms(d[3])
+    only_source = sorted(t for d in docs if len(d) == 5 for t in search.terms(d[3])
                          if t not in in_briefings and len(t) > 6 and t.isalpha())
     term = only_source[0]
     page = browser.new_page()

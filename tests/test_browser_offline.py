@@ -138,6 +138,9 @@ def test_grades_show_beside_citations_in_the_browser(browser, sites):
         assert grade.get_attribute("title").startswith(("source fairly reliable", "Admiralty"))
     page.goto((sites["default"] / FALSE_FLAG).as_uri())
     assert page.locator("#kp-1 abbr.grade").inner_text() == "C3"
+    page.goto((sites["default"] / "search/index.html").as_uri() + "?q=misinformation")
+    hit = page.locator("#search-results li", has_text="Source paragraph").first
+    assert "reliability C" in hit.inner_text()
     page.close()
 
 
@@ -155,7 +158,7 @@ def test_key_point_word_is_only_in_one_key_point(sites):
     (no other field of a briefing, no source paragraph)."""
     hits = []
     for d in _search_docs(sites["default"]):
-        if len(d) == 4:  # a source paragraph: [source title, link, id, text]
+        if len(d) == 5:  # a source paragraph: [source title, link, id, text, reliability]
             hits += [("paragraph", d[2])] if KEY_POINT_ONLY in d[3].lower() else []
             continue
         fields = [d[0], d[4], d[6], *d[7]]

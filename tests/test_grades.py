@@ -28,6 +28,8 @@ def test_grades_show_beside_citations_on_every_page_that_cites(small, cli):
     assert ">B2</abbr></li>" in source  # beside the claim that cites p1
     assert ">B2</abbr>" in (out / "book/index.html").read_text()
     assert ">B</abbr>" in (out / "timeline/index.html").read_text()
+    shards = "".join(p.read_text() for p in (out / "search/d").glob("p*.js"))
+    assert shards.count('"B"]') == 3  # each of the source's paragraphs, in search results
 
 
 def test_bad_grades_are_errors_at_their_line(small, cli):

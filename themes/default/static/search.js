@@ -237,8 +237,9 @@
     return li;
   }
   function docResult(kind, d, q) {
-    if (kind === 1) {  // [source title, link, paragraph id, text]
-      return result(d[1], d[0], "Source paragraph " + d[2].slice(1), d[3], q);
+    if (kind === 1) {  // [source title, link, paragraph id, text, reliability grade]
+      return result(d[1], d[0], "Source paragraph " + d[2].slice(1) +
+                    (d[4] ? " · reliability " + d[4] : ""), d[3], q);
     }
     // [title, link, date, [topics], bottom line, [key points], analysis, [sources]]
     var fields = [d[4]].concat(d[5], [d[6]]), snippet = d[4];
