@@ -51,7 +51,7 @@ class SiteError(Exception):
 WARNING_CODES = ("uncited-key-point", "orphan-seed", "unused-topic", "shared-alias",
                  "ambiguous-quote", "draft-link", "before-source", "source-drift",
                  "unsourced-event", "no-base-url", "ignored-file", "seed-encoding", "bad-lock",
-                 "unused-file", "ungraded-source", "weak-sources")
+                 "unused-file", "ungraded-source", "weak-sources", "single-source")
 
 
 class Collector:

@@ -162,19 +162,21 @@ WEAK = frozenset("DEF")  # reliability grades no high-confidence judgment should
 
 
 def _grades(seeds: dict[str, Seed], briefings: list[BriefingSource], out: Collector) -> None:
-    """Source grading (the Admiralty code): once a site grades its sources, every cited
-    source is graded; a high-confidence briefing rests on at least one source graded
-    A–C."""
-    if not any(s.meta.reliability for s in seeds.values()):
-        return
-    cited = sorted({sid for b in briefings for sid in b.seeds if sid in seeds})
-    for sid in cited:
+    """Sourcing of judgments: a high-confidence briefing rests on more than one source,
+    and (the Admiralty code) on at least one graded A–C; once a site grades its sources,
+    every cited source is graded."""
+    graded = any(s.meta.reliability for s in seeds.values())
+    for sid in sorted({s for b in briefings for s in b.seeds if s in seeds} if graded else ()):
         if not seeds[sid].meta.reliability:
             out.warning(seeds[sid].path, None, "no 'reliability' grade, while other sources "
                         "have one: add 'reliability: A'…'F' to its sidecar (F: cannot be "
                         "judged)", code="ungraded-source")
     for b in briefings:
         grades = [seeds[s].meta.reliability for s in b.seeds if s in seeds]
+        if b.confidence == "high" and len(grades) == 1:
+            out.warning(b.path, b.doc.line("confidence"), "high confidence resting on a "
+                        "single source: corroborate it with another, or lower the "
+                        "confidence", code="single-source")
         if b.confidence == "high" and grades and all(g in WEAK for g in grades):
             out.warning(b.path, b.doc.line("confidence"), f"high confidence resting only on "
                         f"sources graded {', '.join(sorted(set(grades)))} (D–F: not usually "

@@ -63,3 +63,16 @@ def test_an_ungraded_source_in_a_graded_site_and_weak_high_confidence_are_warned
 def test_a_site_that_grades_nothing_is_not_asked_to(small, cli):
     code, out, _err = cli("check", "--root", small, "--format", "json")
     assert not any(p["code"] in ("ungraded-source", "weak-sources") for p in json.loads(out))
+
+
+def test_high_confidence_on_a_single_source_is_warned(small, cli):
+    edit(small, B, "bottom_line:", "confidence: high\nbottom_line:")
+    code, out, _err = cli("check", "--root", small, "--format", "json")
+    assert [(p["path"], p["line"]) for p in json.loads(out) if p["code"] == "single-source"] \
+        == [(B, 6)]
+    (small / "seeds/other.txt").write_text("Other\n\nAnother paragraph of text here.\n")
+    edit(small, B, "seeds: [harbour]", "seeds: [harbour, other]")
+    edit(small, B, "    cite: p1\n", "    cite: harbour#p1\n")
+    edit(small, B, "    cite: p3\n", "    cite: harbour#p3\n")
+    code, out, _err = cli("check", "--root", small, "--format", "json")
+    assert not any(p["code"] == "single-source" for p in json.loads(out))
