@@ -217,7 +217,8 @@ def load_seed_file(root: Path, path: Path, memo=no_memo, files: InputFiles | Non
     if fmt is None:
         col.error(rel, None, f"unsupported seed type '{path.suffix}' ({_SUPPORTED})"
                   if path.suffix else f"a seed needs an extension that says its format: "
-                  f"rename it {path.name}.txt (plain text), .md, .html, .pdf or .docx", code="seed-type")
+                  f"rename it {path.name}{_NAMED[0]} (plain text), {_LISTED[len(_NAMED[0]) + 2:]}",
+                  code="seed-type")
         return None, col.problems
     if not ID_RE.fullmatch(seed_id):
         col.error(rel, None, _bad_id(seed_id, path.suffix), code="seed-id")
@@ -260,7 +261,9 @@ def _sidecar(root: Path, path: Path, sidecars: list[Path] | None, memo, files: I
 
 
 _EMPTY = hashlib.sha256(b"").hexdigest()
-_SUPPORTED = "seeds are .txt, .md, .html, .pdf or .docx files; convert other formats to one"
+_NAMED = [ext for ext in FORMATS if ext != ".htm"]  # the formats, as messages name them
+_LISTED = f"{', '.join(_NAMED[:-1])} or {_NAMED[-1]}"  # ".txt, .md, .html, .pdf or .docx"
+_SUPPORTED = f"seeds are {_LISTED} files; convert other formats to one"
 
 
 def _file_digest(files: InputFiles, path: Path, rel: str, col: Collector) -> str | None:
@@ -333,7 +336,7 @@ def load_seeds(root: Path, seeds_dir: str = "seeds",
     for p in files:
         if p.suffix in SIDECAR_EXTS and p.stem not in stems:
             col.error(_rel(root, p), None, f"sidecar without a seed document (expected {seeds_dir}/"
-                      f"{p.stem}.txt, .md, .html, .pdf or .docx)", code="sidecar-orphan")
+                      f"{p.stem}{_LISTED})", code="sidecar-orphan")
     return dict(sorted(seeds.items())), col.problems
 
 
