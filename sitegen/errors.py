@@ -51,7 +51,9 @@ class SiteError(Exception):
 WARNING_CODES = ("uncited-key-point", "orphan-seed", "unused-topic", "shared-alias",
                  "ambiguous-quote", "draft-link", "before-source", "source-drift",
                  "unsourced-event", "no-base-url", "ignored-file", "seed-encoding", "bad-lock",
-                 "unused-file", "ungraded-source", "weak-sources", "single-source")
+                 "unused-file", "ungraded-source", "weak-sources", "single-source",
+                 "vague-likelihood", "mixed-scales", "confidence-with-likelihood",
+                 "uncited-likelihood")
 
 
 class Collector:

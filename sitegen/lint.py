@@ -1,28 +1,34 @@
 """Editor warnings of `sitegen check`: things that build fine but a careful editor wants
 to know (uncited key points, orphan seeds, unused topics, shared aliases, ambiguous quotes,
 links to drafts, briefings older than their sources, sources left ungraded in a site that
-grades them, high confidence resting on weak sources). Each has a stable `code`.
+grades them, high confidence resting on weak sources, estimative language outside the
+site's table). Each has a stable `code`.
 
 Works on what `load` read, so it runs even when other files have errors.
 """
 from __future__ import annotations
 
 
+import re
+
 from .errors import Collector
+from .load.estimative import Scales
 from .load.content import BriefingSource, TopicSource
 from .load.seeds import Seed
-from .model import quotes
+from .model import estimative, quotes
 from .model.citations import SeedIndex
 from .model.markup import wikilinks
 
 
 def editor_warnings(seeds: dict[str, Seed], briefings: list[BriefingSource],
-                    topics: list[TopicSource], out: Collector) -> None:
+                    topics: list[TopicSource], scales: Scales, out: Collector) -> None:
     """Report every editor warning into `out`. A file with errors (`failed`) gets none: its
     errors come first; its seeds and topics still count as used."""
     ok = [b for b in briefings if not b.failed]
     ok_topics = [t for t in topics if not t.failed]
-    _unsourced(ok, out)
+    _unsourced(ok, scales, out)
+    for b in ok:
+        _estimative(b, scales, out)
     _orphan_seeds(seeds, briefings, out)
     _unused_topics(ok_topics, briefings, out)
     _shared_aliases(ok_topics, out)
@@ -39,11 +45,18 @@ _UNSOURCED = (  # claims with neither cite nor quote: (field, what, advice, code
      "unsourced until then", "unsourced-event"))
 
 
-def _unsourced(briefings: list[BriefingSource], out: Collector) -> None:
+def _unsourced(briefings: list[BriefingSource], scales: Scales, out: Collector) -> None:
     for b in briefings:
         for field, what, advice, code in _UNSOURCED:
             for i, c in enumerate(getattr(b, field), 1):
-                if not c.cite and not c.quote:
+                if c.cite or c.quote:
+                    continue
+                said = [h for h in estimative.find(scales, c.text) if h.kind == "likelihood"]
+                if said and field == "key_points":
+                    out.warning(b.path, c.line, f"key point {i} says '{said[0].words}' "
+                                f"({said[0].term.range}) with no source: add 'cite: pN' for "
+                                "the paragraph that judgment rests on", code="uncited-likelihood")
+                else:
                     out.warning(b.path, c.line, f"{what} {i} has neither 'cite' nor 'quote': "
                                                 f"{advice}", code=code)
 
@@ -182,6 +195,77 @@ def _grades(seeds: dict[str, Seed], briefings: list[BriefingSource], out: Collec
                         f"sources graded {', '.join(sorted(set(grades)))} (D–F: not usually "
                         "reliable, unreliable, cannot be judged): lower the confidence or "
                         "cite a better source", code="weak-sources")
+
+
+def _estimative(b: BriefingSource, scales: Scales, out: Collector) -> None:
+    """The briefing's own words (not its quotes) against the table: hedges that say no
+    likelihood, words of two scales, confidence and likelihood in one sentence."""
+    first: estimative.Hit | None = None  # the first likelihood word: its scale is the one
+    for text, line in _judgment_texts(b):
+        hits = estimative.find(scales, text)
+        for h in hits:
+            at = line + text.count("\n", 0, h.start)
+            if h.kind == "hedge":
+                out.warning(b.path, at, f"'{h.words}' says neither how likely nor how sure: "
+                            f"say how likely with a word of {scales.name} "
+                            f"({_scale_words(scales, first)}), or leave it out",
+                            code="vague-likelihood")
+            elif h.kind == "likelihood" and first is None:
+                first = h
+            elif h.kind == "likelihood" and h.term.scale != first.term.scale:
+                out.warning(b.path, at, f"'{h.words}' is a word of the {h.term.scale} scale, "
+                            f"'{first.words}' earlier of the {first.term.scale} scale: keep to "
+                            f"one scale in a briefing ({_scale_words(scales, first)})",
+                            code="mixed-scales")
+        for start, end in estimative.sentences(text):
+            inside = [h for h in hits if start <= h.start < end]
+            sure = next((h for h in inside if h.kind == "confidence"), None)
+            likely = next((h for h in inside if h.kind == "likelihood"), None)
+            if sure and likely:
+                out.warning(b.path, line + text.count("\n", 0, start),
+                            f"'{sure.words}' and '{likely.words}' in one sentence: say how "
+                            "likely in one, how confident in another (confidence is about the "
+                            "evidence, likelihood about the event)",
+                            code="confidence-with-likelihood")
+
+
+def _scale_words(scales: Scales, first: "estimative.Hit | None") -> str:
+    """The words of the briefing's scale (else the first), the first word of each range."""
+    scale = first.term.scale if first else scales.terms[0].scale if scales.terms else ""
+    return ", ".join(scales.scale_words(scale))
+
+
+def _judgment_texts(b: BriefingSource) -> list[tuple[str, int]]:
+    """The analyst's own text of a briefing with the line each piece starts on."""
+    texts = [(b.bottom_line, b.doc.line("bottom_line"))]
+    texts += [(c.text, c.line) for c in (*b.key_points, *b.timeline)]
+    return texts + _prose(b.body, b.body_line)
+
+
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_QUOTE_LINE = re.compile(r"^ {0,3}>")
+_NOT_PROSE = re.compile(r"`[^`\n]*`|\]\([^)\n]*\)|<[^>\n]*>|\[\[[^\]|\n]*\|?")
+
+
+def _prose(body: str, first_line: int) -> list[tuple[str, int]]:
+    """The paragraphs of a Markdown body as text, with their first lines: code, block
+    quotes, link targets, HTML tags and `[[link` targets left out (blanked, so columns
+    and lines stay where they were)."""
+    found, lines, fenced = [], [], False
+    for no, line in enumerate(body.split("\n"), first_line):
+        if _FENCE.match(line):
+            fenced = not fenced
+            line = ""
+        if fenced or _QUOTE_LINE.match(line):
+            line = ""
+        if line.strip():
+            lines.append((no, _NOT_PROSE.sub(lambda m: " " * len(m.group(0)), line)))
+        elif lines:
+            found.append(("\n".join(t for _, t in lines), lines[0][0]))
+            lines = []
+    if lines:
+        found.append(("\n".join(t for _, t in lines), lines[0][0]))
+    return found
 
 
 def _short(text: str, limit: int = 60) -> str:

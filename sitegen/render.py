@@ -7,11 +7,12 @@ from itertools import islice
 from typing import Iterator
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import __version__, urls
 from .errors import SiteError
 from .load.fields import PartialDate
+from .model import estimative
 from .model.site import Site
 from .pages import Page
 from .theme import Theme
@@ -42,6 +43,25 @@ def _css_string(text: str) -> Markup:
                                 else f"\\{ord(c):x} " for c in str(text)) + '"')
 
 
+@jinja2.pass_context
+def _likelihood(ctx, value) -> Markup:
+    """Text (escaped first) or HTML with each likelihood word marked with its range."""
+    scales = ctx["config"].estimative
+    html = str(value if isinstance(value, Markup) else escape(value))
+    return Markup(estimative.mark(scales, html) if scales else html)
+
+
+@jinja2.pass_context
+def _likelihood_terms(ctx, b) -> tuple:
+    """The likelihood words a briefing's judgments use, with their ranges (see `_likelihood`)."""
+    scales = ctx["config"].estimative
+    if not scales:
+        return ()
+    texts = [escape(t) for t in (b.bottom_line, *(c.text for c in (*b.key_points,
+                                                                  *b.timeline)))]
+    return estimative.terms_used(scales, [*texts, b.body_html])
+
+
 def _date(value, fmt: str = "long") -> str:
     """A day as "1 May 2024" (`long`) or 2024-05-01 (`iso`); a month or year (a
     PartialDate) as "May 2024" or "2024", or 2024-05 (both valid in `<time datetime>`)."""
@@ -66,8 +86,10 @@ class Renderer:
             autoescape=True, trim_blocks=True, lstrip_blocks=True,
             undefined=jinja2.StrictUndefined, auto_reload=False)
         self.env.globals.update(site=site, config=site.config, canonical=_canonical,
-                                part=self._part, generator=f"sitegen {__version__}")
-        self.env.filters.update(links=_links, date=_date, css_string=_css_string)
+                                part=self._part, generator=f"sitegen {__version__}",
+                                likelihood_terms=_likelihood_terms)
+        self.env.filters.update(links=_links, date=_date, css_string=_css_string,
+                                likelihood=_likelihood)
 
     def render(self, page: Page) -> str:
         return "".join(self.stream(page))

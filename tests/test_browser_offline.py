@@ -144,6 +144,18 @@ def test_grades_show_beside_citations_in_the_browser(browser, sites):
     page.close()
 
 
+def test_likelihood_words_show_their_range_in_the_browser(browser, sites):
+    page = browser.new_page()
+    for where in (TALKS, "book/index.html"):
+        page.goto((sites["default"] / where).as_uri())
+        word = page.locator("abbr.likelihood", has_text="unlikely").first
+        assert word.is_visible() and word.get_attribute("title") == "20–45 % (ICD 203)"
+        assert word.evaluate("e => getComputedStyle(e).cursor") == "help"
+        note = page.locator(".likelihood-note").first
+        assert note.is_visible() and "unlikely 20–45 %" in note.inner_text(), where
+    page.close()
+
+
 def _search_docs(out: Path) -> list[list]:
     """Every document of the search index (briefings, then source paragraphs)."""
     docs = []

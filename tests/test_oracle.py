@@ -215,6 +215,18 @@ class EditSeries:
             encoding="utf-8")
         return f"config {key}"
 
+    def edit_estimative(self) -> str:
+        """The site's own estimative.yaml: the range of 'unlikely' (a word the example
+        uses) changed, or the file removed."""
+        table = self.path("estimative.yaml")
+        if table.exists() and self.rng.random() < 0.4:
+            table.unlink()
+            return "estimative table removed"
+        self.counter += 1
+        table.write_text("scales:\n  chance:\n    - {words: [unlikely], range: "
+                         f"\"{self.counter}–45 %\"}}\n", encoding="utf-8")
+        return "estimative table written"
+
     def edit_image(self) -> str:
         """The example's figure redrawn at another size, or a shared image shown or not."""
         self.counter += 1

@@ -67,7 +67,8 @@ def _load(root: Path, config, out: Collector) -> Site:
     memo.start()
     try:
         inputs = load_inputs(root, out, memo)
-        lint.editor_warnings(inputs.seeds, inputs.briefings, inputs.topics, out)
+        lint.editor_warnings(inputs.seeds, inputs.briefings, inputs.topics,
+                            config.estimative, out)
         return load_site(root, config, out, inputs, memo=memo, workers=workers)
     finally:
         if store is not None:

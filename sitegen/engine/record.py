@@ -2,7 +2,7 @@
 successful build in the store, so a no-change rebuild costs a walk over file metadata and
 the pages of the last build can stand while their keys are unchanged.
 
-The stamp covers config.yaml, sitegen.lock, everything under content/ and seeds/, the
+The stamp covers the files at the site root (config.SITE_FILES), everything under content/ and seeds/, the
 theme's folders (the site's and the bundled ones), the build options and sitegen's own
 code. The record also notes the identity of the output folder's marker file, so an
 output replaced or removed since is noticed.
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import Problem
 from ..load import files
+from ..load.config import SITE_FILES
 from .digest import code_digest
 from .store import Store
 
@@ -59,7 +60,7 @@ def stamp(root: Path, theme_dirs: list[Path], options: tuple) -> str:
     ends in UNSETTLED is never taken for "nothing changed" (see _Stamp)."""
     s = _Stamp()
     s.h.update(repr((code_digest(), options)).encode())
-    for name in ("config.yaml", "sitegen.lock"):
+    for name in SITE_FILES:
         if (root / name).is_file():
             s.file(name, str(root / name))
     for folder in (root / "content", root / "seeds", *theme_dirs):

@@ -1,4 +1,5 @@
-"""`config.yaml`: the site's settings, validated, with paths kept inside the root."""
+"""`config.yaml`: the site's settings, validated, with paths kept inside the root, and
+with them the site's estimative table (see load.estimative)."""
 from __future__ import annotations
 
 import re
@@ -7,10 +8,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import WARNING_CODES, Collector, SiteError
+from .estimative import Scales, load_scales
 from .fields import LANGUAGE_TAG, Fields, suggest
 from .yamlsrc import parse_yaml
 
 CONFIG_FILE = "config.yaml"
+# The inputs at the site root: the settings, the estimative table, the citations' lock.
+SITE_FILES = (CONFIG_FILE, "estimative.yaml", "sitegen.lock")
 KEYS = ("title", "description", "base_url", "language", "theme", "output_dir",
         "clean_links", "marking", "ignore_warnings", "originals")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -29,6 +33,7 @@ class Config:
     ignore_warnings: tuple[str, ...] = ()  # warning codes (errors.WARNING_CODES) not shown
     originals: bool = True  # publish each seed's file on its source page, for download
     drafts: bool = False  # from the command line, not the file
+    estimative: Scales | None = None  # from estimative.yaml (see load.estimative)
 
     def with_options(self, **changes) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -108,4 +113,4 @@ def load_config(root: Path) -> Config:
                                    f"https://example.org/briefings/ ({why}), got '{url}'")
         values["base_url"] = url.rstrip("/") + "/"
     out.raise_if_errors()
-    return Config(**values)
+    return Config(**values, estimative=load_scales(root))

@@ -6,8 +6,9 @@ by the metadata and settle rule of `load.files`: a file changed within the settl
 also compared by content, so two saves within one tick of the file system clock, with the
 same size, are not missed. When to scan:
 as soon as the operating system reports a change to an input (`watchfiles`: inotify,
-FSEvents, ReadDirectoryChangesW; it watches `config.yaml`, `content/`, `seeds/` and
-`themes/`, anew when one appears or is replaced), and every `longest` seconds anyway;
+FSEvents, ReadDirectoryChangesW; it watches the files at the site root
+(`config.SITE_FILES`), `content/`, `seeds/` and `themes/`, anew when one appears or is
+replaced), and every `longest` seconds anyway;
 where it cannot watch (too many folders for the system's limit, say), by polling.
 """
 from __future__ import annotations
@@ -23,9 +24,10 @@ from typing import Callable, Iterable, Iterator
 import watchfiles
 
 from ..load import files
+from ..load.config import SITE_FILES
 from ..load.files import passed_over
 
-WATCHED = ("config.yaml", "content", "seeds", "themes")
+WATCHED = (*SITE_FILES, "content", "seeds", "themes")
 TICK_MS = 50  # how often a wait for the operating system's news looks at its deadline
 
 
