@@ -15,11 +15,9 @@ from dataclasses import dataclass
 
 from .load.content import TopicSource
 from .load.seeds import Seed
+from .model.sentences import spans as sentence_spans
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
-_ABBREVIATIONS = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Col|Lt|Sgt|Gov|Sen|Rep|vs|etc|"
-                            r"No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])\.$")
 STOPWORDS = frozenset("""
 a about above after again against all also although am an and any are as at be because been
 before being below between both but by can could did do does doing down during each either
@@ -47,15 +45,8 @@ def sentences(seed: Seed) -> list[Sentence]:
     for block in seed.paragraphs:
         if block.preformatted:
             continue
-        pieces, start = [], 0
-        for m in _SENTENCE_END.finditer(block.text):
-            if _ABBREVIATIONS.search(block.text[start:m.end()]):
-                continue  # "Mr. Smith", "J. Smith": not a sentence end
-            pieces.append(block.text[start:m.end()])
-            start = m.end()
-        pieces.append(block.text[start:])
-        for piece in pieces:
-            piece = piece.strip()
+        for start, end in sentence_spans(block.text):
+            piece = block.text[start:end].strip()
             if piece:
                 found.append(Sentence(piece, block.id, len(found)))
     return found

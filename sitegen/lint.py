@@ -18,6 +18,7 @@ from .load.seeds import Seed
 from .model import estimative, quotes
 from .model.citations import SeedIndex
 from .model.markup import wikilinks
+from .model.sentences import spans as sentence_spans
 
 
 def editor_warnings(seeds: dict[str, Seed], briefings: list[BriefingSource],
@@ -217,7 +218,7 @@ def _estimative(b: BriefingSource, scales: Scales, out: Collector) -> None:
                             f"'{first.words}' earlier of the {first.term.scale} scale: keep to "
                             f"one scale in a briefing ({_scale_words(scales, first)})",
                             code="mixed-scales")
-        for start, end in estimative.sentences(text):
+        for start, end in sentence_spans(text):
             inside = [h for h in hits if start <= h.start < end]
             sure = next((h for h in inside if h.kind == "confidence"), None)
             likely = next((h for h in inside if h.kind == "likelihood"), None)
@@ -236,9 +237,11 @@ def _scale_words(scales: Scales, first: "estimative.Hit | None") -> str:
 
 
 def _judgment_texts(b: BriefingSource) -> list[tuple[str, int]]:
-    """The analyst's own text of a briefing with the line each piece starts on."""
+    """The analyst's own text of a briefing with the line each piece starts on; in a claim,
+    the words it quotes from its source (its `quote:`) are blanked."""
     texts = [(b.bottom_line, b.doc.line("bottom_line"))]
-    texts += [(c.text, c.line) for c in (*b.key_points, *b.timeline)]
+    texts += [(c.text.replace(c.quote, " " * len(c.quote)) if c.quote else c.text, c.line)
+              for c in (*b.key_points, *b.timeline)]
     return texts + _prose(b.body, b.body_line)
 
 

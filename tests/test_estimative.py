@@ -87,6 +87,17 @@ def test_a_key_point_stating_a_likelihood_needs_a_citation(site, cli):
     assert [w["code"] for w in warnings(cli, site)] == ["uncited-key-point"]
 
 
+def test_a_claims_own_quote_is_the_sources_words(site, cli):
+    edit(site, B, "The mayor promises a new pier.", "The mayor says we will rebuild the pier, "
+         "maybe.")
+    assert [w["code"] for w in warnings(cli, site)] == ["vague-likelihood"]
+    edit(site, B, "rebuild the pier, maybe.", "rebuild the pier.")
+    edit(site, "seeds/harbour.txt", "we will rebuild the pier.", "we might rebuild the pier.")
+    edit(site, B, 'quote: "we will rebuild the pier"', 'quote: "we might rebuild the pier"')
+    edit(site, B, "The mayor says we will rebuild", "The mayor says we might rebuild")
+    assert warnings(cli, site) == []
+
+
 def test_judgments_outside_the_body_are_checked_too(site, cli):
     edit(site, B, "bottom_line: The harbour is open again.",
          "bottom_line: The harbour might stay open.")

@@ -21,9 +21,6 @@ _TAG_NAME = re.compile(r"</?([a-zA-Z0-9]+)")
 _SKIP_TAGS = frozenset({"a", "abbr", "blockquote", "code", "pre", "q", "script", "style"})
 _BLOCK_TAGS = frozenset({"p", "li", "td", "th", "dd", "dt", "h1", "h2", "h3", "h4", "h5",
                          "h6", "figcaption", "div", "br", "ul", "ol", "table", "tr"})
-# A full stop that ends a sentence: not after a title or a single capital ("U.S.", "J.")
-_SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\bMr)(?<!\bMrs)(?<!\bDr)(?<!\bSt)(?<!\bGen)"
-                           r"(?<!\bCol)(?<!\bNo)[.!?]+[\"”’)]*(?=\s+[\"“‘(]*[A-Z0-9]|\s*$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,17 +88,6 @@ def _quoted_spans(text: str, quoted: bool) -> tuple[list[tuple[int, int]], bool]
 def find(scales: Scales, text: str) -> list[Hit]:
     """Every estimative word of a plain text outside quotation marks, in order."""
     return _finder(scales).hits(text)[0]
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of a plain text."""
-    found, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        found.append((start, m.end()))
-        start = m.end()
-    if text[start:].strip():
-        found.append((start, len(text)))
-    return found
 
 
 def _html_hits(scales: Scales, pieces: list[str]):
