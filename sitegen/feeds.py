@@ -1,4 +1,5 @@
-"""Files for feed readers and crawlers: `feed.xml` (Atom), `sitemap.xml` and `robots.txt`.
+"""Files for feed readers and crawlers: `feed.xml` and `changes/feed.xml` (Atom),
+`sitemap.xml` and `robots.txt`.
 
 Feed and sitemap need absolute URLs, so they are written only when `config.base_url`
 is set; without it `base_url_warning` gives the one warning a build prints. XML is
@@ -12,6 +13,7 @@ import xml.etree.ElementTree as ET
 from . import __version__, urls
 from .errors import Problem
 from .load.config import CONFIG_FILE, Config
+from .changes import CHANGES_FEED, CHANGES_PAGE, Changes, site_changes
 from .model.site import Site
 
 FEED_FILE = "feed.xml"
@@ -43,44 +45,84 @@ def _xml(root: ET.Element) -> bytes:
     return f'<?xml version="1.0" encoding="utf-8"?>\n{text}\n'.encode("utf-8")
 
 
+def _sub(parent, tag, text=None, **attrs):
+    el = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _feed(config: Config, title: str, path: str, page: str, updated: dt.date) -> ET.Element:
+    """An Atom feed's head: `path` is the feed's own output path, `page` the site path of
+    the page it follows."""
+    base, clean = config.base_url, config.clean_links
+    ET.register_namespace("", ATOM_NS)
+    feed = ET.Element(f"{{{ATOM_NS}}}feed", {XML_LANG: config.language})
+    _sub(feed, "title", title)
+    if config.description:
+        _sub(feed, "subtitle", config.description)
+    _sub(feed, "id", base + page)
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=base + path)
+    _sub(feed, "link", rel="alternate", type="text/html", href=urls.absolute(base, page, clean))
+    _sub(feed, "updated", _timestamp(updated))
+    _sub(_sub(feed, "author"), "name", config.title)
+    _sub(feed, "generator", "sitegen", version=__version__)
+    return feed
+
+
 def atom_feed(site: Site) -> bytes:
     """The newest FEED_LIMIT briefings as an Atom 1.0 feed (site.config.base_url must be set)."""
     config = site.config
     base, clean = config.base_url, config.clean_links
     newest = list(site.briefings.values())[:FEED_LIMIT]  # the site keeps them newest first
-    ET.register_namespace("", ATOM_NS)
-
-    def sub(parent, tag, text=None, **attrs):
-        el = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
-        if text is not None:
-            el.text = text
-        return el
-
-    feed = ET.Element(f"{{{ATOM_NS}}}feed", {XML_LANG: config.language})
-    sub(feed, "title", config.title)
-    if config.description:
-        sub(feed, "subtitle", config.description)
-    sub(feed, "id", base)
-    sub(feed, "link", rel="self", type="application/atom+xml", href=base + FEED_FILE)
-    sub(feed, "link", rel="alternate", type="text/html", href=urls.absolute(base, "", clean))
-    sub(feed, "updated", _timestamp(max((b.updated or b.date for b in newest), default=_EPOCH)))
-    sub(sub(feed, "author"), "name", config.title)
-    sub(feed, "generator", "sitegen", version=__version__)
+    feed = _feed(config, config.title, FEED_FILE, "",
+                 max((b.updated or b.date for b in newest), default=_EPOCH))
     for b in newest:
-        entry = sub(feed, "entry")
-        sub(entry, "title", b.title)
-        sub(entry, "link", rel="alternate", type="text/html",
-            href=urls.absolute(base, b.site_path, clean))
-        sub(entry, "id", base + b.site_path)  # permanent, whatever clean_links says
-        sub(entry, "published", _timestamp(b.date))
-        sub(entry, "updated", _timestamp(b.updated or b.date))
+        entry = _sub(feed, "entry")
+        _sub(entry, "title", b.title)
+        _sub(entry, "link", rel="alternate", type="text/html",
+             href=urls.absolute(base, b.site_path, clean))
+        _sub(entry, "id", base + b.site_path)  # permanent, whatever clean_links says
+        _sub(entry, "published", _timestamp(b.date))
+        _sub(entry, "updated", _timestamp(b.updated or b.date))
         for name in b.authors:
-            sub(sub(entry, "author"), "name", name)
-        sub(entry, "summary", b.bottom_line)
+            _sub(_sub(entry, "author"), "name", name)
+        _sub(entry, "summary", b.bottom_line)
         for slug in b.topics:
             topic = site.topics.get(slug)
             if topic:
-                sub(entry, "category", term=slug, label=topic.title)
+                _sub(entry, "category", term=slug, label=topic.title)
+    return _xml(feed)
+
+
+def changes_feed(site: Site, changes: Changes) -> bytes:
+    """The changes page's entries as an Atom feed, newest first, at most FEED_LIMIT."""
+    config, br = site.config, site.briefings
+    base, clean = config.base_url, config.clean_links
+    undated = changes.since or _EPOCH  # what changed since the lock: the lock's day
+    items = [(br[s].date, f"New briefing: {br[s].title}", br[s].site_path, br[s].bottom_line,
+              f"added-{s}") for s in changes.added]
+    items += [(j.day or undated, f"Judgment changed: {br[j.briefing].title}",
+               br[j.briefing].site_path, "; ".join(f"{p.label}: was “{p.old}”, now “{p.new}”"
+                                                   for p in j.parts) or br[j.briefing].bottom_line,
+               f"judgment-{j.briefing}-{j.day or 'pending'}") for j in changes.judgments]
+    items += [(r.date, f"Revised: {br[s].title}", br[s].site_path, r.change,
+               f"revision-{s}-{r.date}") for s, r in changes.revisions]
+    items += [(undated, f"Source changed under {d.label} of {br[d.claim.briefing].title}",
+               d.claim.site_path, f"{d.seed}#{d.para} was “{d.old}”, now “{d.new}”",
+               f"drift-{d.claim.briefing}-{d.claim.anchor}") for d in changes.drifts]
+    items.sort(key=lambda item: item[0], reverse=True)
+    items = items[:FEED_LIMIT]
+    feed = _feed(config, f"What changed · {config.title}", CHANGES_FEED, CHANGES_PAGE,
+                 max((item[0] for item in items), default=_EPOCH))
+    for day, title, path, summary, key in items:
+        entry = _sub(feed, "entry")
+        _sub(entry, "title", title)
+        _sub(entry, "link", rel="alternate", type="text/html",
+             href=urls.absolute(base, path, clean))
+        _sub(entry, "id", f"{base}{CHANGES_PAGE}#{key}")
+        _sub(entry, "updated", _timestamp(day))
+        _sub(entry, "summary", summary)
     return _xml(feed)
 
 
@@ -110,9 +152,11 @@ def robots(config: Config) -> bytes:
 
 
 def feed_files(site: Site, site_paths: list[str]) -> dict[str, bytes]:
-    """feed.xml and sitemap.xml (only with base_url) and robots.txt, by output path."""
+    """feed.xml, the changes feed and sitemap.xml (only with base_url) and robots.txt, by
+    output path."""
     files = {ROBOTS_FILE: robots(site.config)}
     if site.config.base_url:
         files[FEED_FILE] = atom_feed(site)
+        files[CHANGES_FEED] = changes_feed(site, site_changes(site))
         files[SITEMAP_FILE] = sitemap(site, site_paths)
     return files

@@ -1,53 +1,31 @@
 """`sitegen.lock`: a fingerprint of every cited source paragraph, to notice *source drift*
-(a seed edited under a briefing that cites it).
+(a seed edited under a briefing that cites it), and of every briefing's judgment, to tell
+what changed and when (load.lockfile has the format and reads it).
 
-Plain text, meant to be committed, one line per claim in a stable order:
-
-    <briefing> <anchor> <seed>#<para> <sha256, 12 hex> <normalised paragraph text>
-
-Only `sitegen check --update-lock` writes it; every build and check compares the cited
-paragraphs with it and warns (`source-drift`) with the old and the new text.
+Meant to be committed. Only `sitegen check --update-lock` writes it; every build and
+check compares the cited paragraphs with it and warns (`source-drift`) with the old and
+the new text. Rules: a judgment's `@changed` day is the day of the update that saw it
+differ; `@written` moves only when an update changes something, so an update with
+nothing new leaves the file as it was.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problem
 from .load.content import BriefingSource
+from .load.lockfile import LOCK_FILE, Entry, Judgment
 from .model.citations import SeedIndex
 from .model.quotes import normalize
-from .model.site import Site
+from .model.site import Briefing, Site
 
-LOCK_FILE = "sitegen.lock"
 HEADER = (
-    "# sitegen.lock: fingerprints of the source paragraphs the briefings cite.\n"
-    "# Written by `sitegen check --update-lock`; commit it. `sitegen build` and `sitegen check`\n"
-    "# warn (source-drift) when a cited paragraph no longer matches its line here.\n"
-    "# briefing  claim  seed#paragraph  sha256  paragraph text\n")
-_LINE_RE = re.compile(r"^(\S+) ((?:kp|ev)-\d+) (\S+)#(p\d+) ([0-9a-f]{12}) ?(.*)$")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One cited paragraph as it was when the lock was written."""
-
-    briefing: str
-    anchor: str  # "kp-2", "ev-1"
-    seed: str
-    para: str
-    digest: str
-    text: str  # normalised paragraph text
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.briefing, self.anchor)
-
-    def line(self) -> str:
-        return f"{self.briefing} {self.anchor} {self.seed}#{self.para} {self.digest} {self.text}"
+    "# sitegen.lock: fingerprints of the source paragraphs the briefings cite, and of their\n"
+    "# judgments. Written by `sitegen check --update-lock`; commit it. `sitegen build` and\n"
+    "# `sitegen check` warn (source-drift) when a cited paragraph no longer matches its line.\n")
 
 
 def fingerprint(text: str) -> str:
@@ -75,63 +53,73 @@ def current_entries(site: Site) -> list[Entry]:
     return sorted(entries, key=_order)
 
 
-def format_lock(entries: list[Entry]) -> str:
-    return HEADER + "".join(e.line() + "\n" for e in sorted(entries, key=_order))
+def judgment_parts(b: Briefing) -> tuple[tuple[str, str, str], ...]:
+    """The parts of a briefing's judgment as the lock records them: (name, digest, text)."""
+    texts = [("bottom-line", b.bottom_line)] + [("confidence", b.confidence)] * bool(b.confidence)
+    texts += [(kp.anchor, kp.text) for kp in b.key_points]
+    return tuple((name, fingerprint(text), normalize(text)) for name, text in texts)
 
 
-def write_lock(root: Path, site: Site) -> int:
-    """Record every citation of `site` in `root/sitegen.lock`; the number of entries."""
-    entries = current_entries(site)
+def current_judgments(site: Site, today: dt.date) -> list[Judgment]:
+    """Every briefing's judgment now; one that differs from the lock's changed `today`."""
+    was = site.lock.judgments if site.lock else {}
+    found = []
+    for slug in sorted(site.briefings):
+        parts, old = judgment_parts(site.briefings[slug]), was.get(slug)
+        changed = old.changed if old else None
+        if old and [p[:2] for p in old.parts] != [p[:2] for p in parts]:
+            changed = today
+        found.append(Judgment(slug, parts, changed))
+    return found
+
+
+def format_lock(written: dt.date, entries: list[Entry], judgments: list[Judgment]) -> str:
+    body = [line for j in judgments for line in j.lines()]
+    body += [e.line() for e in sorted(entries, key=_order)]
+    return HEADER + f"@written {written}\n" + "".join(line + "\n" for line in body)
+
+
+def write_lock(root: Path, site: Site, today: dt.date | None = None) -> int:
+    """Record every citation and judgment of `site` (read with its lock, `site.lock`) in
+    `root/sitegen.lock`; the number of citations."""
+    today = today or dt.date.today()
+    entries, judgments = current_entries(site), current_judgments(site, today)
+    old = site.lock
+    if old and old.written and format_lock(old.written, entries, judgments) == format_lock(
+            old.written, list(old.citations.values()), list(old.judgments.values())):
+        today = old.written  # nothing new: the file stays as it is
     # A new file moved into place: a link at sitegen.lock is replaced, never written through.
     tmp = root / f".{LOCK_FILE}.sitegen-tmp"
     tmp.unlink(missing_ok=True)
     with open(tmp, "x", encoding="utf-8", newline="\n") as f:
-        f.write(format_lock(entries))
+        f.write(format_lock(today, entries, judgments))
     os.replace(tmp, root / LOCK_FILE)
     return len(entries)
 
 
-def read_lock(root: Path) -> tuple[dict[tuple[str, str], Entry], list[Problem]] | None:
-    """The entries of `root/sitegen.lock` by (briefing, anchor) and any malformed lines;
-    None when there is no lock file."""
-    path = root / LOCK_FILE
-    if not path.is_file():
-        return None
-    entries, problems = {}, []
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    for no, raw in enumerate(text.split("\n"), 1):
-        line = raw.rstrip("\r")
-        if not line.strip() or line.startswith("#"):
-            continue
-        m = _LINE_RE.match(line)
-        if m is None:
-            problems.append(Problem(LOCK_FILE, no, "unreadable line: expected '<briefing> "
-                                    "<kp-N|ev-N> <seed>#<pN> <sha256> <text>'; rewrite the file "
-                                    "with `sitegen check --update-lock`", "warning", "bad-lock"))
-            continue
-        e = Entry(*m.groups())
-        entries[e.key] = e
-    return entries, problems
-
-
-def drift_warnings(root: Path, site: Site, sources: list[BriefingSource] = ()) -> list[Problem]:
-    """A `source-drift` warning for every citation whose paragraph text differs from the
-    lock's; nothing when there is no lock. `sources` give the line of each claim."""
-    locked = read_lock(root)
-    if locked is None:
+def drifted(site: Site) -> list[tuple[Entry, Entry]]:
+    """(as locked, now) for every citation whose paragraph changed since the lock."""
+    if site.lock is None:
         return []
-    entries, problems = locked
+    was = site.lock.citations
+    return [(was[now.key], now) for now in current_entries(site)
+            if now.key in was and was[now.key].digest != now.digest]
+
+
+def drift_warnings(site: Site, sources: list[BriefingSource] = ()) -> list[Problem]:
+    """The lock's unreadable lines, and a `source-drift` warning for every citation whose
+    paragraph text differs from the lock's. `sources` give the line of each claim."""
+    if site.lock is None:
+        return []
+    problems = list(site.lock.problems)
     by_slug = {b.slug: b for b in sources}
-    for now in current_entries(site):
-        was = entries.get(now.key)
-        if was is None or was.digest == now.digest:
-            continue
+    for was, now in drifted(site):
         b = site.briefings[now.briefing]
         moved = (f"now cites {now.seed}#{now.para} instead of {was.seed}#{was.para}, whose"
                  if (was.seed, was.para) != (now.seed, now.para) else
                  f"cites {now.seed}#{now.para}, whose")
         old, new = changed_excerpts(was.text, now.text)
-        message = (f"source drift: {_claim_name(now.anchor)} {moved} text changed since "
+        message = (f"source drift: {claim_name(now.anchor)} {moved} text changed since "
                    f"{LOCK_FILE}: was “{old}”, now “{new}”; check the claim still holds, "
                    "then run `sitegen check --update-lock`")
         line = _claim_line(by_slug.get(now.briefing), now.anchor)
@@ -139,7 +127,7 @@ def drift_warnings(root: Path, site: Site, sources: list[BriefingSource] = ()) -
     return problems
 
 
-def _claim_name(anchor: str) -> str:
+def claim_name(anchor: str) -> str:
     kind, _, number = anchor.partition("-")
     return f"{'key point' if kind == 'kp' else 'timeline event'} {number}"
 

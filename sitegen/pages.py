@@ -10,6 +10,7 @@ from typing import Any
 
 from . import urls
 from .book import book_pages
+from .changes import CHANGES_PAGE, LIMIT, judgment_changed, site_changes
 from .load.content import TOPIC_KINDS
 from .model.site import Site
 from .paging import PER_PAGE, PageLink, paginate
@@ -39,7 +40,18 @@ def _briefing_page(site: Site, b) -> Page:
         related=[br[s] for s in b.related],
         backlinks=[br[s] for s in b.backlinks],
         previous=br.get(b.previous), next=br.get(b.next),
+        judgment_changed=judgment_changed(site, b),
     ))
+
+
+def _changes_page(site: Site) -> Page:
+    """What changed (see sitegen.changes), each list cut at LIMIT entries."""
+    c, br = site_changes(site), site.briefings
+    return Page(CHANGES_PAGE, "changes.html", "What changed", dict(
+        changes=c, limit=LIMIT, added=[br[s] for s in c.added[:LIMIT]],
+        judgments=[(j, br[j.briefing]) for j in c.judgments[:LIMIT]],
+        revisions=[(br[s], r) for s, r in c.revisions[:LIMIT]],
+        drifts=[(d, br[d.claim.briefing]) for d in c.drifts[:LIMIT]]))
 
 
 def _topic_pages(site: Site, t) -> list[Page]:
@@ -138,6 +150,7 @@ def site_pages(site: Site) -> list[Page]:
     pages += _list_pages("sources/", "sources.html", "Sources", "sources",
                          list(site.sources.values()), _number_span)
     pages += timeline_pages(site)
+    pages.append(_changes_page(site))
     pages += [Page(*spec) for spec in book_pages(site)]
     pages += [_briefing_page(site, b) for b in briefings]
     pages += [p for t in site.topics.values() for p in _topic_pages(site, t)]

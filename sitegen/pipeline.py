@@ -14,6 +14,7 @@ from .load.config import Config
 from .load.content import (BUNDLE_INDEX, BriefingSource, TopicSource, load_briefings,
                            load_topics)
 from .load.files import InputFiles
+from .load.lockfile import Lock, read_lock
 from .load.media import MEDIA_DIR, MediaFile, list_media
 from .load.seeds import Seed, load_seeds
 from .memo import no_memo
@@ -39,11 +40,12 @@ class Inputs:
     topics: list[TopicSource]  # likewise
     unreadable_seeds: frozenset[str]  # ids of seed files with errors that left no seed
     media: dict[str, MediaFile]  # the files beside briefings and in content/media/
+    lock: Lock | None  # sitegen.lock, when there is one
 
 
 def load_inputs(root: Path, out: Collector, memo=no_memo) -> Inputs:
-    """Read seeds, briefings and topics, list media; problems go to `out`. `memo`: see
-    sitegen.memo (one that works ahead parses on several cores)."""
+    """Read seeds, briefings, topics and the lock, list media; problems go to `out`.
+    `memo`: see sitegen.memo (one that works ahead parses on several cores)."""
     seeds, problems = load_seeds(root, memo=memo)
     out.extend(problems)
     unreadable = frozenset(Path(p.path).stem for p in problems if p.severity == "error"
@@ -53,7 +55,8 @@ def load_inputs(root: Path, out: Collector, memo=no_memo) -> Inputs:
     for folder in (MEDIA_DIR, *(b.path.rsplit("/", 1)[0] for b in briefings
                                 if b.path.endswith(f"/{BUNDLE_INDEX}"))):
         media.update(list_media(root, folder, out, files))
-    return Inputs(seeds, briefings, load_topics(root, out, memo), unreadable, media)
+    return Inputs(seeds, briefings, load_topics(root, out, memo), unreadable, media,
+                  read_lock(root))
 
 
 def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None = None,
@@ -64,7 +67,7 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
     renders Markdown on several cores."""
     inputs = inputs or load_inputs(root, out, memo)
     site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo, workers,
-                      inputs.unreadable_seeds, inputs.media)
+                      inputs.unreadable_seeds, inputs.media, inputs.lock)
     no_feeds = feeds.base_url_warning(config)
     if no_feeds:
         out.extend([no_feeds])
@@ -77,7 +80,7 @@ def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None 
             continue
         out.warning(path, None, "no briefing or topic shows or links this file, so it is not "
                                 "published: link it, or remove it", code="unused-file")
-    out.extend(lock.drift_warnings(root, site, inputs.briefings))
+    out.extend(lock.drift_warnings(site, inputs.briefings))
     out.drop_warnings(config.ignore_warnings)
     return site
 

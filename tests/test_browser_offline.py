@@ -15,6 +15,10 @@ from browser_tools import (Watch, axe_violations, launch, require_tools, static_
                            vnu_errors)
 from conftest import copy_example
 from sitegen.commands.build import build
+from sitegen.errors import Collector
+from sitegen.load.config import load_config
+from sitegen.lock import write_lock
+from sitegen.pipeline import load_site
 
 TALKS = "briefings/talks-with-russia-break-down/index.html"
 FALSE_FLAG = "briefings/donbas-false-flag-allegations/index.html"
@@ -23,7 +27,7 @@ KEY_POINT_ONLY = "cornered"  # in one key point of TALKS, nowhere else in the in
 PAGE_TYPES = ["index.html", "briefings/index.html", TALKS, DEMANDS, "topics/index.html",
               "topics/nato/index.html", "sources/index.html",
               "sources/000_533b14a5b1547bde/index.html", "timeline/index.html",
-              "search/index.html?q=russia", "book/index.html"]
+              "search/index.html?q=russia", "book/index.html", "changes/index.html"]
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +41,25 @@ def sites(tmp_path_factory) -> dict[str, Path]:
     shutil.copytree(root, nobase)
     config = nobase / "config.yaml"
     config.write_text(re.sub(r"(?m)^base_url:.*\n", "", config.read_text()))
+    _review_then_edit(nobase)
     out = {"default": base / "out-default", "clean": base / "out-clean",
            "nobase": base / "out-nobase"}
     build(root, out_dir=str(out["default"]))
     build(root, out_dir=str(out["clean"]), clean_links=True)
     build(nobase, out_dir=str(out["nobase"]))
     return out
+
+
+def _review_then_edit(root: Path) -> None:
+    """A lock, then a changed judgment and a changed source paragraph: the changes page
+    shows old and new side by side, and the briefing says its judgment changed."""
+    write_lock(root, load_site(root, load_config(root), Collector()))
+    seed = root / "seeds/000_533b14a5b1547bde.txt"
+    seed.write_text(seed.read_text().replace("Russia has upped the stakes",
+                                             "Russia has raised the stakes"))
+    talks = root / "content/briefings/talks-with-russia-break-down.md"
+    talks.write_text(re.sub(r"(?m)^bottom_line: >-\n", "bottom_line: >-\n  Reviewed: ",
+                            talks.read_text(), 1))
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +170,25 @@ def test_likelihood_words_show_their_range_in_the_browser(browser, sites):
         assert word.evaluate("e => getComputedStyle(e).cursor") == "help"
         note = page.locator(".likelihood-note").first
         assert note.is_visible() and "unlikely 20–45 %" in note.inner_text(), where
+    page.close()
+
+
+def test_what_changed_shows_old_and_new_in_the_browser(browser, sites):
+    page = browser.new_page()
+    page.goto((sites["nobase"] / TALKS).as_uri())
+    note = page.locator("a.judgment-changed")
+    assert note.is_visible() and note.inner_text().startswith("Judgment changed since")
+    note.click()
+    page.wait_for_url("**/changes/index.html#judgment-talks-with-russia-break-down")
+    judgment = page.locator("#judgment-talks-with-russia-break-down tbody tr").first
+    assert judgment.is_visible()
+    was, now = judgment.locator("td").all_inner_texts()
+    assert now == "Reviewed: " + was
+    drift = page.locator("article[id^=drift-talks-with-russia-break-down] td")
+    assert [t[:28] for t in drift.all_inner_texts()] == ["Russia has upped the stakes ",
+                                                         "Russia has raised the stakes"]
+    boxes = [drift.nth(i).bounding_box() for i in range(2)]
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"]  # side by side
     page.close()
 
 
@@ -305,7 +341,7 @@ def test_no_accessibility_violations_on_any_page_type(browser, sites, scheme):
     problems = []
     urls = [(sites["default"] / p.split("?")[0]).as_uri() + ("?" + p.split("?")[1] if "?" in p
                                                              else "") for p in PAGE_TYPES]
-    urls.append((sites["nobase"] / "404.html").as_uri())
+    urls += [(sites["nobase"] / p).as_uri() for p in ("404.html", "changes/index.html", TALKS)]
     for url in urls:
         page.goto(url)
         if "search" in url:

@@ -2,6 +2,7 @@
 drift against `sitegen.lock` (written only by --update-lock)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -247,6 +248,10 @@ def test_lock_is_written_only_by_update_lock(site, cli):
     text = (site / LOCK).read_text(encoding="utf-8")
     entries = [line for line in text.splitlines() if not line.startswith("#")]
     assert entries == [
+        f"@written {dt.date.today()}",
+        "harbour-reopens @bottom-line " + _sha("The harbour is open again."),
+        "harbour-reopens @kp-1 " + _sha("It reopened on Monday."),
+        "harbour-reopens @kp-2 " + _sha("The mayor promises a new pier."),
         "harbour-reopens kp-1 harbour#p1 " + _sha("The first paragraph says that the harbour "
                                                    "reopened on Monday."),
         "harbour-reopens kp-2 harbour#p2 " + _sha('The second paragraph quotes the mayor: '

@@ -227,6 +227,13 @@ class EditSeries:
                          f"\"{self.counter}–45 %\"}}\n", encoding="utf-8")
         return "estimative table written"
 
+    def edit_lock(self) -> str:
+        """A review: `check --update-lock` records the citations and judgments as they are
+        (the changes page and the briefings' "judgment changed" follow it)."""
+        done = run("check", "--root", str(self.root), "--update-lock")
+        assert "wrote sitegen.lock" in done.stderr, done.stdout + done.stderr
+        return "lock updated"
+
     def edit_image(self) -> str:
         """The example's figure redrawn at another size, or a shared image shown or not."""
         self.counter += 1

@@ -2,6 +2,7 @@
 with them the site's estimative table (see load.estimative)."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -9,14 +10,14 @@ from urllib.parse import urlsplit
 
 from ..errors import WARNING_CODES, Collector, SiteError
 from .estimative import Scales, load_scales
-from .fields import LANGUAGE_TAG, Fields, suggest
+from .fields import LANGUAGE_TAG, Fields, parse_partial_date, suggest
 from .yamlsrc import parse_yaml
 
 CONFIG_FILE = "config.yaml"
 # The inputs at the site root: the settings, the estimative table, the citations' lock.
 SITE_FILES = (CONFIG_FILE, "estimative.yaml", "sitegen.lock")
 KEYS = ("title", "description", "base_url", "language", "theme", "output_dir",
-        "clean_links", "marking", "ignore_warnings", "originals")
+        "clean_links", "marking", "ignore_warnings", "originals", "changes_since")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -32,6 +33,7 @@ class Config:
     marking: str | None = None
     ignore_warnings: tuple[str, ...] = ()  # warning codes (errors.WARNING_CODES) not shown
     originals: bool = True  # publish each seed's file on its source page, for download
+    changes_since: dt.date | None = None  # the changes page's point; None: the lock's update
     drafts: bool = False  # from the command line, not the file
     estimative: Scales | None = None  # from estimative.yaml (see load.estimative)
 
@@ -65,6 +67,22 @@ def _base_url_problem(url: str) -> str | None:
     return None
 
 
+def _changes_since(f: Fields) -> dt.date | None:
+    """`changes_since`: `lock` (the default: the last update of sitegen.lock) or a day."""
+    value = f.data.get("changes_since")
+    if value is None or value == "lock":
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    day = parse_partial_date(value) if isinstance(value, (str, int)) else None
+    if day and day.day:
+        return dt.date(day.year, day.month, day.day)
+    f.error(("changes_since",), "'changes_since' must be 'lock' (changes since the last "
+                               "`sitegen check --update-lock`) or a day written YYYY-MM-DD, "
+                               f"got '{value}'")
+    return None
+
+
 def load_config(root: Path) -> Config:
     path = root / CONFIG_FILE
     if not path.is_file():
@@ -91,6 +109,7 @@ def load_config(root: Path) -> Config:
         base_url=f.text("base_url") or None,
         ignore_warnings=f.text_list("ignore_warnings"),
         originals=f.flag("originals", True),
+        changes_since=_changes_since(f),
     )
     for i, code in enumerate(values["ignore_warnings"]):
         if code not in WARNING_CODES:

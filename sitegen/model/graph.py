@@ -10,6 +10,7 @@ from dataclasses import replace
 from ..memo import no_memo
 from ..errors import Collector
 from ..load.config import Config
+from ..load.lockfile import Lock
 from ..load.content import BriefingSource, TopicSource
 from ..load.fields import suggest
 from ..load.media import MediaFile
@@ -114,12 +115,12 @@ def _resolve_links(found, path: str, topics, briefings, published: set, seeds,
 def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[BriefingSource],
                topic_sources: list[TopicSource], out: Collector, memo=no_memo,
                workers: int = 1, unreadable_seeds: frozenset[str] = frozenset(),
-               media: dict[str, MediaFile] | None = None) -> Site:
+               media: dict[str, MediaFile] | None = None, lock: Lock | None = None) -> Site:
     """The resolved site graph; problems go to `out` (the caller raises on errors).
     `memo` (see sitegen.memo) may reuse rendered Markdown, proven claims, related lists;
     `workers` > 1 renders the briefings' Markdown on several cores, for a memo that
     keeps what it is handed (`keep`); `media`: the files bodies may show or link (see
-    load.media; the site keeps those they do).
+    load.media; the site keeps those they do); `lock`: sitegen.lock as read.
 
     Rule: a file with errors of its own (a `failed` briefing or topic, a seed in
     `unreadable_seeds`) still names something: other files may refer to it without an
@@ -181,7 +182,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
                             key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
     return Site(config, briefings, topics, sources, timeline,
-                tuple(sorted(used.values(), key=lambda m: m.path)))
+                tuple(sorted(used.values(), key=lambda m: m.path)), lock)
 
 
 def _related(briefings: dict[str, Briefing], kept: list[BriefingSource],

@@ -12,6 +12,7 @@ from .. import urls
 from ..load.config import Config
 from ..load.content import CREDIBILITY, Revision
 from ..load.fields import PartialDate
+from ..load.lockfile import Lock
 from ..load.media import MediaFile
 from ..load.seed_meta import RELIABILITY
 from ..load.seeds import Seed
@@ -172,6 +173,7 @@ class Site:
     sources: dict[str, Source]  # in the order they joined the site (see graph._sources)
     timeline: tuple[Claim, ...]  # every event, oldest first
     media: tuple[MediaFile, ...] = ()  # the media files bodies show or link (published)
+    lock: Lock | None = None  # sitegen.lock as it was read (see sitegen.lock)
 
 
 _BRIEFING_FIELDS = tuple(f.name for f in fields(Briefing) if f.name != "body_text")

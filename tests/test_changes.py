@@ -1,0 +1,162 @@
+"""What changed: since the last `check --update-lock` (the default) or a day
+(`changes_since`), the changes page and its feed list briefings added, judgments changed
+(old and new), revisions recorded and citations whose paragraph drifted (old and new),
+and a briefing page says when its judgment changed."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import BRIEFING, edit, write_site
+from sitegen.lock import write_lock
+from sitegen.pipeline import load_site
+from sitegen.errors import Collector
+from sitegen.load.config import load_config
+
+B = "content/briefings/harbour-reopens.md"
+PAGE = "public/changes/index.html"
+BRIEFING_PAGE = "public/briefings/harbour-reopens/index.html"
+TODAY = dt.date.today()
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def site(small):
+    edit(small, "config.yaml", "title: Small site", "title: Small site\n"
+                                                     "base_url: https://example.org/")
+    return small
+
+
+def _text(html: str) -> str:
+    """The visible text: a space where a block starts or ends."""
+    html = re.sub(r"</?(?:p|li|h\d|td|th|tr|ul|table|caption|section|article)\b[^>]*>", " ",
+                  html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()
+
+
+def _main(root) -> str:
+    html = (root / PAGE).read_text(encoding="utf-8")
+    return html[html.index("<main"):html.index("</main>")]
+
+
+def _update_lock(root, day: dt.date) -> None:
+    """`check --update-lock`, as on `day`."""
+    write_lock(root, load_site(root, load_config(root), Collector()), today=day)
+
+
+def _edit_everything(root) -> None:
+    edit(root, B, "bottom_line: The harbour is open again.",
+         "bottom_line: The harbour is open again, for now.")
+    edit(root, B, "It reopened on Monday.", "It reopened on Tuesday.")
+    edit(root, "seeds/harbour.txt", "reopened on Monday", "reopened on Tuesday")
+    edit(root, B, "timeline:", "revisions:\n  - date: 2030-01-02\n    change: Monday was "
+                               "Tuesday.\ntimeline:")
+    write_site(root, {"content/briefings/storm-warning.md": BRIEFING.replace(
+        "Harbour reopens", "Storm warning")})
+
+
+def test_changes_since_the_lock_list_everything_with_old_and_new(site, cli):
+    _update_lock(site, dt.date(2030, 1, 1))
+    _edit_everything(site)
+    assert cli("build", "--root", site, "-q")[0] == 0
+    main = _main(site)
+    text = _text(main)
+    assert "Since the last review of the sources, recorded in sitegen.lock on 1 January " \
+           "2030: 4 changes." in text
+    assert re.search(r"New briefings .*Storm warning", text)
+    assert "Harbour reopens Changed since the last review, not yet recorded" in text
+    assert ("<tr><th scope=\"row\">Bottom line</th><td>The harbour is open again.</td>"
+            "<td>The harbour is open again, for now.</td></tr>") in main
+    assert ("<tr><th scope=\"row\">Key point 1</th><td>It reopened on Monday.</td>"
+            "<td>It reopened on Tuesday.</td></tr>") in main
+    assert "2 January 2030: Harbour reopens — Monday was Tuesday." in text
+    assert ("<td>The first paragraph says that the harbour reopened on Monday.</td>"
+            "<td>The first paragraph says that the harbour reopened on Tuesday.</td>") in main
+    assert "Harbour reopens, key point 1" in text
+    page = _text((site / BRIEFING_PAGE).read_text(encoding="utf-8"))
+    assert "Judgment changed since 1 January 2030" in page
+
+    _update_lock(site, dt.date(2030, 1, 3))  # reviewed: recorded, nothing new since
+    assert cli("build", "--root", site, "-q")[0] == 0
+    text = _text(_main(site))
+    assert "recorded in sitegen.lock on 3 January 2030: 0 changes. " in text
+    assert "Nothing has changed." in text
+    page = _text((site / BRIEFING_PAGE).read_text(encoding="utf-8"))
+    assert "Judgment changed on 3 January 2030" in page
+    assert "@changed 2030-01-03" in (site / "sitegen.lock").read_text()
+    assert "storm-warning @changed" not in (site / "sitegen.lock").read_text()  # only added
+
+
+def test_an_update_with_nothing_new_leaves_the_lock_as_it_was(site):
+    _update_lock(site, dt.date(2030, 1, 1))
+    before = (site / "sitegen.lock").read_bytes()
+    _update_lock(site, dt.date(2030, 2, 1))
+    assert (site / "sitegen.lock").read_bytes() == before
+    edit(site, B, "bottom_line:", "confidence: low\nbottom_line:")
+    _update_lock(site, dt.date(2030, 2, 1))
+    text = (site / "sitegen.lock").read_text()
+    assert "@written 2030-02-01" in text and "harbour-reopens @changed 2030-02-01" in text
+
+
+def test_changes_since_a_day(site, cli):
+    _update_lock(site, dt.date(2030, 1, 1))
+    edit(site, B, "It reopened on Monday.", "It reopened on Tuesday.")
+    _update_lock(site, dt.date(2030, 3, 1))  # the change is recorded on 1 March
+    edit(site, "config.yaml", "title: Small site", "title: Small site\n"
+                                                    "changes_since: 2030-02-01")
+    assert cli("build", "--root", site, "-q")[0] == 0
+    text = _text(_main(site))
+    assert "Since 1 February 2030: 1 change." in text
+    assert "Harbour reopens Changed on 1 March 2030" in text
+    assert "New briefings" not in text  # dated 2024
+    edit(site, "config.yaml", "changes_since: 2030-02-01", "changes_since: 2024-01-01")
+    assert cli("build", "--root", site, "-q")[0] == 0
+    assert "Since 1 January 2024: 2 changes. " in _text(_main(site))
+    assert "New briefings Harbour reopens" in _text(_main(site))
+    edit(site, "config.yaml", "changes_since: 2024-01-01", "changes_since: soon")
+    code, out, _err = cli("check", "--root", site)
+    assert code == 1 and "config.yaml:2: error: 'changes_since' must be 'lock'" in out
+
+
+def test_without_a_lock_the_page_says_how_to_make_one(site, cli):
+    assert cli("build", "--root", site, "-q")[0] == 0
+    assert "No point to count changes from yet: sitegen check --update-lock" in \
+           _text(_main(site))
+    assert "Judgment changed" not in (site / BRIEFING_PAGE).read_text(encoding="utf-8")
+
+
+def test_the_changes_feed(site, cli):
+    _update_lock(site, dt.date(2030, 1, 1))
+    _edit_everything(site)
+    assert cli("build", "--root", site, "-q")[0] == 0
+    feed = ET.parse(site / "public/changes/feed.xml").getroot()
+    entries = [(e.find(f"{ATOM}title").text, e.find(f"{ATOM}updated").text,
+                e.find(f"{ATOM}id").text) for e in feed.iter(f"{ATOM}entry")]
+    assert entries == [
+        ("Revised: Harbour reopens", "2030-01-02T00:00:00Z",
+         "https://example.org/changes/#revision-harbour-reopens-2030-01-02"),
+        ("Judgment changed: Harbour reopens", "2030-01-01T00:00:00Z",
+         "https://example.org/changes/#judgment-harbour-reopens-pending"),
+        ("Source changed under key point 1 of Harbour reopens", "2030-01-01T00:00:00Z",
+         "https://example.org/changes/#drift-harbour-reopens-kp-1"),
+        ("New briefing: Storm warning", "2024-03-01T00:00:00Z",
+         "https://example.org/changes/#added-storm-warning")]
+    summary = next(feed.iter(f"{ATOM}entry")).find(f"{ATOM}summary").text
+    assert summary == "Monday was Tuesday."
+    html = (site / PAGE).read_text(encoding="utf-8")
+    assert 'rel="alternate" type="application/atom+xml" title="What changed' in html
+
+
+def test_incremental_changes_equal_a_clean_build(site, tmp_path):
+    from conftest import snapshot
+    from sitegen.commands.build import build
+    build(site)
+    _update_lock(site, dt.date(2030, 1, 1))
+    build(site)
+    _edit_everything(site)
+    build(site)
+    build(site, out_dir=str(tmp_path / "clean"), workers=1, cache=False)
+    assert snapshot(site / "public") == snapshot(tmp_path / "clean")
