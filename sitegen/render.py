@@ -53,12 +53,13 @@ def _likelihood(ctx, value) -> Markup:
 
 @jinja2.pass_context
 def _likelihood_terms(ctx, b) -> tuple:
-    """The likelihood words a briefing's judgments use, with their ranges (see `_likelihood`)."""
+    """The likelihood words a briefing's judgments use, with their ranges: those of its
+    texts (see `_likelihood`) and of its body (marked when its Markdown was rendered)."""
     scales = ctx["config"].estimative
     if not scales:
         return ()
-    texts = [escape(t) for t in (b.bottom_line, *(c.text for c in (*b.key_points,
-                                                                  *b.timeline)))]
+    texts = [estimative.mark(scales, escape(t))
+             for t in (b.bottom_line, *(c.text for c in (*b.key_points, *b.timeline)))]
     return estimative.terms_used(scales, [*texts, b.body_html])
 
 

@@ -137,7 +137,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     kept = _kept(config, briefing_sources, unreadable_seeds)
     published = {b.slug for b in kept}
     order = {b.slug: i for i, b in enumerate(kept)}
-    md = _CachedMarkdown(_topic_names(topic_src), memo, out)
+    md = _CachedMarkdown(_topic_names(topic_src), config.estimative, memo, out)
     index = SeedIndex(seeds)
     seed_ids = _hash("\n".join(seeds))
 
@@ -259,13 +259,14 @@ def _hash(text: str) -> str:
 
 class _CachedMarkdown:
     """`MarkdownRenderer.render` through the memo: the HTML depends only on the text, its
-    resolved links, the topic names (title/alias -> slug) and the topic being described."""
+    resolved links, the topic names (title/alias -> slug), the estimative table and the
+    topic being described."""
 
-    def __init__(self, names: dict[str, str], memo, out: Collector):
-        self.md, self.memo, self.out = MarkdownRenderer(names), memo, out
+    def __init__(self, names: dict[str, str], scales, memo, out: Collector):
+        self.md, self.memo, self.out = MarkdownRenderer(names, scales), memo, out
         # A digest stands for the names in every key: hashing a tuple of thousands of
         # names for each of a hundred thousand keys would grow with topics x briefings.
-        self.names = _hash(repr(tuple(names.items())))
+        self.names = _hash(repr((tuple(names.items()), scales)))
 
     def key(self, text: str, links: dict[str, Link], skip_topic: str | None = None) -> tuple:
         return self.names, text, tuple(links.items()), skip_topic

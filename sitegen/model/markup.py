@@ -1,5 +1,6 @@
 """Markdown for briefing bodies and topic descriptions: `[[links]]`, first-mention
-topic links, sanitising of untrusted HTML, and the plain text of the result (for search).
+topic links, sanitising of untrusted HTML, likelihood words marked (model.estimative),
+and the plain text of the result (for search).
 
 Links to site pages are written as `sitegen:root/<site path>` and made relative per
 page by `urls.resolve_marks`, so each body is rendered once whatever page shows it.
@@ -20,7 +21,9 @@ from markdown.util import HTML_PLACEHOLDER_RE
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
+from ..load.estimative import Scales
 from ..urls import ROOT_MARK
+from . import estimative
 
 WIKILINK_RE = re.compile(r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]")
 _SKIP_TAGS = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style"}
@@ -261,9 +264,11 @@ class _Extension(Extension):
 
 
 class MarkdownRenderer:
-    """One reusable Markdown instance for a site: `render(text, links, skip_topic)`."""
+    """One reusable Markdown instance for a site: `render(text, links, skip_topic)`.
+    With `scales` (see load.estimative), likelihood words are marked with their ranges."""
 
-    def __init__(self, names: dict[str, str]):
+    def __init__(self, names: dict[str, str], scales: Scales | None = None):
+        self.scales = scales
         self.names = NameMatcher(names)
         self._mentions = {f"{ROOT_MARK}topics/{slug}/" for slug in set(names.values())}
         self.links: dict[str, Link] = {}
@@ -278,7 +283,8 @@ class MarkdownRenderer:
         marks = self._mentions | {ROOT_MARK + link.site_path for link in links.values()
                                   if link.site_path}
         try:
-            return sanitize(self._md.reset().convert(text), frozenset(marks))
+            html = sanitize(self._md.reset().convert(text), frozenset(marks))
+            return estimative.mark(self.scales, html) if self.scales else html
         finally:
             self.links, self.linked_topics = {}, set()
 
