@@ -99,18 +99,18 @@ def changes_feed(site: Site, changes: Changes) -> bytes:
     """The changes page's entries as an Atom feed, newest first, at most FEED_LIMIT."""
     config, br = site.config, site.briefings
     base, clean = config.base_url, config.clean_links
-    undated = changes.since or _EPOCH  # what changed since the lock: the lock's day
+    undated = changes.reviewed or _EPOCH  # a drift: since the lock's last update
     items = [(br[s].date, f"New briefing: {br[s].title}", br[s].site_path, br[s].bottom_line,
               f"added-{s}") for s in changes.added]
-    items += [(j.day or undated, f"Judgment changed: {br[j.briefing].title}",
-               br[j.briefing].site_path, "; ".join(f"{p.label}: was “{p.old}”, now “{p.new}”"
-                                                   for p in j.parts) or br[j.briefing].bottom_line,
-               f"judgment-{j.briefing}-{j.day or 'pending'}") for j in changes.judgments]
+    items += [(j.day, f"Judgment changed: {br[j.briefing].title}", br[j.briefing].site_path,
+               "; ".join(f"{p.label}: was “{p.old}”, now “{p.new}”" for p in j.parts)
+               or br[j.briefing].bottom_line, f"judgment-{j.briefing}-{j.key}")
+              for j in changes.judgments]
     items += [(r.date, f"Revised: {br[s].title}", br[s].site_path, r.change,
-               f"revision-{s}-{r.date}") for s, r in changes.revisions]
+               f"revision-{s}-{r.date}-{i}") for s, r, i in _numbered(changes.revisions)]
     items += [(undated, f"Source changed under {d.label} of {br[d.claim.briefing].title}",
                d.claim.site_path, f"{d.seed}#{d.para} was “{d.old}”, now “{d.new}”",
-               f"drift-{d.claim.briefing}-{d.claim.anchor}") for d in changes.drifts]
+               f"drift-{d.claim.briefing}-{d.claim.anchor}-{d.digest}") for d in changes.drifts]
     items.sort(key=lambda item: item[0], reverse=True)
     items = items[:FEED_LIMIT]
     feed = _feed(config, f"What changed · {config.title}", CHANGES_FEED, CHANGES_PAGE,
@@ -124,6 +124,14 @@ def changes_feed(site: Site, changes: Changes) -> bytes:
         _sub(entry, "updated", _timestamp(day))
         _sub(entry, "summary", summary)
     return _xml(feed)
+
+
+def _numbered(revisions):
+    """(briefing, revision, n): n tells apart a briefing's revisions of one day (oldest 1)."""
+    seen: dict[tuple, int] = {}
+    for s, r in reversed(revisions):
+        seen[s, r.date] = seen.get((s, r.date), 0) + 1
+        yield s, r, seen[s, r.date]
 
 
 def sitemap(site: Site, site_paths: list[str]) -> bytes:
@@ -151,12 +159,13 @@ def robots(config: Config) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def feed_files(site: Site, site_paths: list[str]) -> dict[str, bytes]:
+def feed_files(site: Site, site_paths: list[str], changes: Changes | None = None
+               ) -> dict[str, bytes]:
     """feed.xml, the changes feed and sitemap.xml (only with base_url) and robots.txt, by
-    output path."""
+    output path; `changes`: `site_changes(site)`, when the caller has it already."""
     files = {ROBOTS_FILE: robots(site.config)}
     if site.config.base_url:
         files[FEED_FILE] = atom_feed(site)
-        files[CHANGES_FEED] = changes_feed(site, site_changes(site))
+        files[CHANGES_FEED] = changes_feed(site, changes or site_changes(site))
         files[SITEMAP_FILE] = sitemap(site, site_paths)
     return files

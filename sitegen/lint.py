@@ -245,21 +245,29 @@ def _judgment_texts(b: BriefingSource) -> list[tuple[str, int]]:
     return texts + _prose(b.body, b.body_line)
 
 
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_QUOTE_LINE = re.compile(r"^ {0,3}>")
-_NOT_PROSE = re.compile(r"`[^`\n]*`|\]\([^)\n]*\)|<[^>\n]*>|\[\[[^\]|\n]*\|?")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_QUOTE_LINE = re.compile(r"^ {0,3}(?:(?:[-*+]|\d+[.)]) +)?>")  # "> …", also in a list item
+# Not the analyst's prose: code spans, link targets, <q>uotes, comments, tags, [[targets|
+_NOT_PROSE = re.compile(r"`[^`\n]*`|\]\([^)\n]*\)|<q\b[^>]*>.*?</q>|<!--.*?-->|<[^>\n]*>"
+                        r"|\[\[[^\]|\n]*\|?", re.IGNORECASE)
 
 
 def _prose(body: str, first_line: int) -> list[tuple[str, int]]:
-    """The paragraphs of a Markdown body as text, with their first lines: code, block
-    quotes, link targets, HTML tags and `[[link` targets left out (blanked, so columns
-    and lines stay where they were)."""
-    found, lines, fenced = [], [], False
+    """The paragraphs of a Markdown body as text, with their first lines: fenced code,
+    block quotes (with their lazy continuation lines), and inline code, link targets,
+    `<q>` quotations, comments, HTML tags and `[[link` targets left out (blanked, so
+    columns and lines stay where they were)."""
+    found, lines, fence, quoting = [], [], None, False
     for no, line in enumerate(body.split("\n"), first_line):
-        if _FENCE.match(line):
-            fenced = not fenced
+        m = _FENCE.match(line)
+        if fence is None and m:
+            fence, line = m.group(1), ""
+        elif fence is not None:  # closed by a fence of its kind, as long or longer
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = None
             line = ""
-        if fenced or _QUOTE_LINE.match(line):
+        quoting = bool(line.strip()) and (bool(_QUOTE_LINE.match(line)) or quoting)
+        if quoting:
             line = ""
         if line.strip():
             lines.append((no, _NOT_PROSE.sub(lambda m: " " * len(m.group(0)), line)))

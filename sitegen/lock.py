@@ -61,10 +61,11 @@ def judgment_parts(b: Briefing) -> tuple[tuple[str, str, str], ...]:
 
 
 def current_judgments(site: Site, today: dt.date) -> list[Judgment]:
-    """Every briefing's judgment now; one that differs from the lock's changed `today`."""
+    """Every published briefing's judgment now (a draft's is not yet a judgment: once
+    published, it is new); one that differs from the lock's changed `today`."""
     was = site.lock.judgments if site.lock else {}
     found = []
-    for slug in sorted(site.briefings):
+    for slug in sorted(s for s, b in site.briefings.items() if not b.draft):
         parts, old = judgment_parts(site.briefings[slug]), was.get(slug)
         changed = old.changed if old else None
         if old and [p[:2] for p in old.parts] != [p[:2] for p in parts]:

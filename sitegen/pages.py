@@ -10,7 +10,7 @@ from typing import Any
 
 from . import urls
 from .book import book_pages
-from .changes import CHANGES_PAGE, LIMIT, judgment_changed, site_changes
+from .changes import CHANGES_PAGE, LIMIT, Changes, site_changes
 from .load.content import TOPIC_KINDS
 from .model.site import Site
 from .paging import PER_PAGE, PageLink, paginate
@@ -31,7 +31,7 @@ class Page:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def _briefing_page(site: Site, b) -> Page:
+def _briefing_page(site: Site, b, changes: Changes, listed: set[str]) -> Page:
     br, tp, src = site.briefings, site.topics, site.sources
     return Page(b.site_path, "briefing.html", b.title, dict(
         briefing=b,
@@ -40,13 +40,13 @@ def _briefing_page(site: Site, b) -> Page:
         related=[br[s] for s in b.related],
         backlinks=[br[s] for s in b.backlinks],
         previous=br.get(b.previous), next=br.get(b.next),
-        judgment_changed=judgment_changed(site, b),
+        judgment=changes.judged.get(b.slug), judgment_listed=b.slug in listed,
     ))
 
 
-def _changes_page(site: Site) -> Page:
+def _changes_page(site: Site, c: Changes) -> Page:
     """What changed (see sitegen.changes), each list cut at LIMIT entries."""
-    c, br = site_changes(site), site.briefings
+    br = site.briefings
     return Page(CHANGES_PAGE, "changes.html", "What changed", dict(
         changes=c, limit=LIMIT, added=[br[s] for s in c.added[:LIMIT]],
         judgments=[(j, br[j.briefing]) for j in c.judgments[:LIMIT]],
@@ -129,8 +129,11 @@ def topic_groups(site: Site) -> list[tuple[str, list]]:
     return [(KIND_LABELS[k], groups[k]) for k in (*TOPIC_KINDS, None) if groups.get(k)]
 
 
-def site_pages(site: Site) -> list[Page]:
-    """Every HTML page of the site, in a stable order."""
+def site_pages(site: Site, changes: Changes | None = None) -> list[Page]:
+    """Every HTML page of the site, in a stable order; `changes`: `site_changes(site)`,
+    when the caller has it already."""
+    changes = changes or site_changes(site)
+    listed = {j.briefing for j in changes.judgments[:LIMIT]}
     briefings = list(site.briefings.values())
     popular = sorted(site.topics.values(), key=lambda t: (-len(t.briefings), t.title.lower()))
     pages = [
@@ -150,9 +153,9 @@ def site_pages(site: Site) -> list[Page]:
     pages += _list_pages("sources/", "sources.html", "Sources", "sources",
                          list(site.sources.values()), _number_span)
     pages += timeline_pages(site)
-    pages.append(_changes_page(site))
+    pages.append(_changes_page(site, changes))
     pages += [Page(*spec) for spec in book_pages(site)]
-    pages += [_briefing_page(site, b) for b in briefings]
+    pages += [_briefing_page(site, b, changes, listed) for b in briefings]
     pages += [p for t in site.topics.values() for p in _topic_pages(site, t)]
     pages += [_source_page(site, s) for s in site.sources.values()]
     return pages

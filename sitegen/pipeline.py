@@ -20,6 +20,7 @@ from .load.seeds import Seed, load_seeds
 from .memo import no_memo
 from .model.graph import build_site
 from .model.site import Site
+from .changes import site_changes
 from .pages import Page, site_pages
 from .render import Renderer
 from .runtime.parallel import fork_map
@@ -100,7 +101,8 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     what the search index works out (see search.index_files); `index`: make the search
     index (`check`, which renders only to find template errors, does not)."""
     theme = load_theme(root, site.config.theme)
-    pages = site_pages(site)
+    changes = site_changes(site)
+    pages = site_pages(site, changes)
     page_renderer = renderer(theme, site)
     fresh = pages
     if reuse is not None:
@@ -141,7 +143,7 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
               for s in site.sources.values() if s.original]
     for rel, path, digest in copies + [(m.site_path, m.path, m.sha256) for m in site.media]:
         yield rel, reuse.copy(rel, root / path, digest) if reuse else root / path
-    yield from feeds.feed_files(site, [page.site_path for page in pages]).items()
+    yield from feeds.feed_files(site, [page.site_path for page in pages], changes).items()
 
 
 def render_site(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,

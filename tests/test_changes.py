@@ -82,10 +82,13 @@ def test_changes_since_the_lock_list_everything_with_old_and_new(site, cli):
     _update_lock(site, dt.date(2030, 1, 3))  # reviewed: recorded, nothing new since
     assert cli("build", "--root", site, "-q")[0] == 0
     text = _text(_main(site))
-    assert "recorded in sitegen.lock on 3 January 2030: 0 changes. " in text
-    assert "Nothing has changed." in text
-    page = _text((site / BRIEFING_PAGE).read_text(encoding="utf-8"))
-    assert "Judgment changed on 3 January 2030" in page
+    assert "recorded in sitegen.lock on 3 January 2030: 1 change. " in text
+    assert "Judgments changed Harbour reopens Changed on 3 January 2030" in text
+    page = (site / BRIEFING_PAGE).read_text(encoding="utf-8")
+    assert ('<a class="judgment-changed" href="../../changes/index.html#judgment-harbour-'
+            'reopens">Judgment changed on <time datetime="2030-01-03">3 January 2030</time>'
+            '</a>') in page
+    assert 'id="judgment-harbour-reopens"' in _main(site)
     assert "@changed 2030-01-03" in (site / "sitegen.lock").read_text()
     assert "storm-warning @changed" not in (site / "sitegen.lock").read_text()  # only added
 
@@ -135,15 +138,22 @@ def test_the_changes_feed(site, cli):
     feed = ET.parse(site / "public/changes/feed.xml").getroot()
     entries = [(e.find(f"{ATOM}title").text, e.find(f"{ATOM}updated").text,
                 e.find(f"{ATOM}id").text) for e in feed.iter(f"{ATOM}entry")]
-    assert entries == [
-        ("Revised: Harbour reopens", "2030-01-02T00:00:00Z",
-         "https://example.org/changes/#revision-harbour-reopens-2030-01-02"),
-        ("Judgment changed: Harbour reopens", "2030-01-01T00:00:00Z",
-         "https://example.org/changes/#judgment-harbour-reopens-pending"),
-        ("Source changed under key point 1 of Harbour reopens", "2030-01-01T00:00:00Z",
-         "https://example.org/changes/#drift-harbour-reopens-kp-1"),
-        ("New briefing: Storm warning", "2024-03-01T00:00:00Z",
-         "https://example.org/changes/#added-storm-warning")]
+    ids = [re.sub(r"-[0-9a-f]{12}$", "-<digest>", i) for _t, _u, i in entries]
+    assert [(t, u) for t, u, _i in entries] == [
+        ("Revised: Harbour reopens", "2030-01-02T00:00:00Z"),
+        ("Judgment changed: Harbour reopens", "2030-01-01T00:00:00Z"),
+        ("Source changed under key point 1 of Harbour reopens", "2030-01-01T00:00:00Z"),
+        ("New briefing: Storm warning", "2024-03-01T00:00:00Z")]
+    assert ids == ["https://example.org/changes/#revision-harbour-reopens-2030-01-02-1",
+                   "https://example.org/changes/#judgment-harbour-reopens-<digest>",
+                   "https://example.org/changes/#drift-harbour-reopens-kp-1-<digest>",
+                   "https://example.org/changes/#added-storm-warning"]
+    first_judgment_id = entries[1][2]
+    edit(site, B, "for now.", "for now, at least.")  # a second change: a new entry id
+    assert cli("build", "--root", site, "-q")[0] == 0
+    feed = ET.parse(site / "public/changes/feed.xml").getroot()
+    again = [e.find(f"{ATOM}id").text for e in feed.iter(f"{ATOM}entry")]
+    assert first_judgment_id not in again and len(set(again)) == len(again) == 4
     summary = next(feed.iter(f"{ATOM}entry")).find(f"{ATOM}summary").text
     assert summary == "Monday was Tuesday."
     html = (site / PAGE).read_text(encoding="utf-8")
@@ -160,3 +170,46 @@ def test_incremental_changes_equal_a_clean_build(site, tmp_path):
     build(site)
     build(site, out_dir=str(tmp_path / "clean"), workers=1, cache=False)
     assert snapshot(site / "public") == snapshot(tmp_path / "clean")
+
+
+def test_two_revisions_of_one_day_are_two_entries(site, cli):
+    edit(site, B, "timeline:", "revisions:\n  - date: 2030-01-02\n    change: One.\n"
+                               "  - date: 2030-01-02\n    change: Two.\ntimeline:")
+    edit(site, "config.yaml", "title: Small site", "title: Small site\n"
+                                                    "changes_since: 2030-01-01")
+    assert cli("build", "--root", site, "-q")[0] == 0
+    feed = ET.parse(site / "public/changes/feed.xml").getroot()
+    ids = [e.find(f"{ATOM}id").text for e in feed.iter(f"{ATOM}entry")]
+    assert len(ids) == len(set(ids)) == 2
+
+
+def test_a_draft_is_not_recorded_and_is_new_once_published(site, cli):
+    edit(site, B, "bottom_line:", "draft: true\nbottom_line:")
+    assert cli("check", "--root", site, "--update-lock")[0] == 0
+    assert "@bottom-line" not in (site / "sitegen.lock").read_text()
+    edit(site, B, "draft: true\n", "")
+    assert cli("build", "--root", site, "-q")[0] == 0
+    assert "New briefings Harbour reopens" in _text(_main(site))
+
+
+def test_a_change_the_page_does_not_list_is_named_without_a_link(site, cli):
+    _update_lock(site, dt.date(2030, 1, 1))
+    edit(site, B, "It reopened on Monday.", "It reopened on Tuesday.")
+    _update_lock(site, dt.date(2030, 3, 1))
+    edit(site, "config.yaml", "title: Small site", "title: Small site\n"
+                                                    "changes_since: 2030-04-01")
+    assert cli("build", "--root", site, "-q")[0] == 0
+    page = (site / BRIEFING_PAGE).read_text(encoding="utf-8")
+    assert '<span class="judgment-changed">Judgment changed on <time' in page
+    assert "Judgments changed" not in _main(site)
+
+
+def test_a_lock_without_its_day_records_no_judgments(site, cli):
+    _update_lock(site, dt.date(2030, 1, 1))
+    lock = site / "sitegen.lock"
+    lock.write_text(lock.read_text().replace("@written 2030-01-01\n", "  # a comment\n"))
+    edit(site, B, "It reopened on Monday.", "It reopened on Tuesday.")
+    code, out, _err = cli("check", "--root", site, "--format", "json")
+    assert "bad-lock" not in out  # an indented comment is a comment
+    assert cli("build", "--root", site, "-q")[0] == 0
+    assert "Judgment changed" not in (site / BRIEFING_PAGE).read_text(encoding="utf-8")

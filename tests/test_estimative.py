@@ -53,6 +53,14 @@ QUIET = [
     "A new pier is unlikely; a ferry is very likely.",  # one scale
     "We have high confidence in the reports. A new pier is likely.",  # two sentences
     "The [mayor spoke](https://example.org/may-be) today.",  # a link's target
+    "The mayor said <q>it may fail</q>.",  # an HTML quotation
+    "Text. <!-- it may change -->",  # a comment
+    "> The council thinks\nit may be rebuilt.",  # a block quote's lazy continuation
+    "- > it may be rebuilt",  # a block quote in a list item
+    "````\n```\nit may\n```\n````",  # a fence holding a shorter one
+    "Sie sagte „es ist likely“, and «très likely» and »likely«.",  # other quotation marks
+    "The army could not hold the town.",  # past inability
+    "## MAY 2024",  # the month, in capitals
 ]
 
 
@@ -70,6 +78,12 @@ def test_estimative_warnings_at_their_line(site, cli, body, code, line, message)
 def test_estimative_words_that_are_not_the_analysts_judgment_are_not_warned(site, cli, body):
     edit(site, B, BODY, body)
     assert warnings(cli, site) == []
+
+
+def test_what_follows_a_stray_mark_is_still_checked(site, cli):
+    edit(site, B, BODY, 'The 6" guns may fire.\n\n~~~\n```\n~~~\nIt might rain.')
+    assert [(w["code"], w["line"]) for w in warnings(cli, site)] == [
+        ("vague-likelihood", BODY_LINE), ("vague-likelihood", BODY_LINE + 5)]
 
 
 def test_a_link_text_is_still_the_analysts_words(site, cli):
@@ -120,6 +134,31 @@ def test_the_site_table_replaces_and_extends_the_default(site, cli):
     assert ">likely</abbr>" not in page  # not a word of this table
 
 
+@pytest.mark.parametrize("table,line,message", [
+    ("scales:\n  a:\n    - {words: [likely], range: \"5 %\"}\n", 1,
+     "scales of your own need a 'name'"),
+    ("name: ''\n", 1, "'name' is empty"),
+    ("name: X\nscales: {}\n", 2, "'scales' has no scale"),
+    ("name: X\nscales:\n  a:\n    - {words: [likely], range: \"5 %\"}\n  b:\n"
+     "    - {words: [likely], range: \"9 %\"}\n", 6,
+     "'likely' is already a word of scale 'a' (5 %)"),
+    ("more_hedges: [likely]\n", 1, "'likely' is a likelihood word of a scale"),
+])
+def test_a_table_that_cannot_mean_one_thing_is_an_error(site, cli, table, line, message):
+    (site / "estimative.yaml").write_text(table)
+    code, out, _err = cli("check", "--root", site)
+    assert code == 1
+    assert f"estimative.yaml:{line}: error: {message}" in out, out
+
+
+def test_a_word_split_by_emphasis_gets_no_wrong_range(site, cli):
+    edit(site, B, BODY, "Un*likely*, very *likely*, but likely.")
+    assert cli("build", "--root", site, "-q")[0] == 0
+    page = (site / "public/briefings/harbour-reopens/index.html").read_text()
+    assert page.count('<abbr class="likelihood"') == 1
+    assert "but <abbr" in page
+
+
 def test_a_bad_table_is_an_error_at_its_line(site, cli):
     (site / "estimative.yaml").write_text("scales:\n  a:\n    - {words: [likely]}\n"
                                           "colour: red\n")
@@ -152,7 +191,7 @@ def test_an_edited_table_rebuilds_what_shows_it(site, tmp_path, monkeypatch):
     build(site)
     assert build(site).site is None  # nothing changed
     (site / "estimative.yaml").write_text(
-        "scales:\n  chance:\n    - {words: [unlikely], range: \"10–40 %\"}\n")
+        "name: Test\nscales:\n  chance:\n    - {words: [unlikely], range: \"10–40 %\"}\n")
     build(site)  # with the store of the first build
     build(site, out_dir=str(tmp_path / "clean"), workers=1, cache=False)
     assert snapshot(site / "public") == snapshot(tmp_path / "clean")

@@ -148,10 +148,11 @@ def key_digest(step: str, key) -> bytes:
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """Digest of sitegen's version and every source file of the package (read once)."""
+    """Digest of sitegen's version and every source and data file of the package (read
+    once): the code, and tables such as load/estimative.yaml."""
     h = hashlib.blake2b(__version__.encode(), digest_size=16)
     package = Path(__file__).resolve().parent.parent
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.yaml")]):
         h.update(path.relative_to(package).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()

@@ -50,7 +50,8 @@ def _words(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _read(path: Path, shown: str) -> dict:
+def _read(path: Path, shown: str, terms: tuple[Term, ...] = ()) -> dict:
+    """The keys a table file sets; `terms`: the scales' words if it sets none."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -62,31 +63,47 @@ def _read(path: Path, shown: str) -> dict:
     values: dict = {}
     if "name" in f.data:
         values["name"] = f.text("name") or ""
+        if not values["name"]:
+            f.error(("name",), "'name' is empty: say whose words these are (it is shown "
+                               "beside each range), e.g. name: ICD 203")
     for key in ("confidence", "hedges", "more_hedges"):
         if key in f.data:
             values[key] = tuple(_words(w) for w in f.text_list(key) if w.strip())
     if "scales" in f.data:
         values["scales"] = _scales(f)
+        if "name" not in f.data:
+            f.error(("scales",), "scales of your own need a 'name' (shown beside each "
+                                 "range), e.g. name: Kent")
+    for key in ("hedges", "more_hedges"):
+        for i, word in enumerate(values.get(key, ())):
+            if any(t.words == word for t in values.get("scales", terms)):
+                f.error((key, i), f"'{word}' is a likelihood word of a scale: a hedge is a "
+                                  "word that says no likelihood")
     out.raise_if_errors()
     return values
 
 
+
 def _scales(f: Fields) -> tuple[Term, ...]:
+    """The terms of every scale, each word once (the same word twice is an error at the
+    row of its second use)."""
     scales = Fields(f.doc, f.relpath, f.out, ("scales",), what="'scales'")
-    terms: list[Term] = []
-    for name in scales.data:
-        for row in scales.records(name, "row"):
-            row.check_keys(("words", "range"), required=("words", "range"))
-            terms += [Term(_words(w), str(name), row.text("range") or "")
-                      for w in row.text_list("words") if w.strip()]
+    if not scales.data:
+        scales.error((), "'scales' has no scale: give at least one, each a list of rows "
+                         "like {words: [likely], range: \"55–80 %\"}", "empty-key")
     seen: dict[str, Term] = {}
-    for t in terms:
-        if t.words in seen and seen[t.words] != t:
-            scales.error((), f"'{t.words}' is in scale '{seen[t.words].scale}' "
-                             f"({seen[t.words].range}) and in '{t.scale}' ({t.range}): a word "
-                             "has one meaning")
-        seen.setdefault(t.words, t)
-    return tuple(terms)
+    for name in scales.data:
+        for i, row in enumerate(scales.records(name, "row")):
+            row.check_keys(("words", "range"), required=("words", "range"))
+            for word in (_words(w) for w in row.text_list("words") if w.strip()):
+                t, first = Term(word, str(name), row.text("range") or ""), seen.get(word)
+                if first is not None:
+                    where = (f"scale '{first.scale}'" if first.scale != t.scale
+                             else "this scale")
+                    scales.error((name, i), f"'{word}' is already a word of {where} "
+                                            f"({first.range}): a word has one meaning")
+                seen.setdefault(word, t)
+    return tuple(seen.values())
 
 
 @functools.cache
@@ -98,7 +115,7 @@ def load_scales(root: Path) -> Scales:
     """The site's table: the default, with what the site's estimative.yaml sets."""
     values = dict(_default())
     if (root / ESTIMATIVE_FILE).is_file():
-        values.update(_read(root / ESTIMATIVE_FILE, ESTIMATIVE_FILE))
+        values.update(_read(root / ESTIMATIVE_FILE, ESTIMATIVE_FILE, values["scales"]))
     hedges = values.get("hedges", ()) + values.get("more_hedges", ())
     return Scales(values["name"], values["scales"], values["confidence"],
                   tuple(dict.fromkeys(hedges)))

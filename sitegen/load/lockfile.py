@@ -64,7 +64,7 @@ class Judgment:
 class Lock:
     written: dt.date | None  # None: a lock from before judgments were recorded
     citations: dict[tuple[str, str], Entry]  # by (briefing, anchor)
-    judgments: dict[str, Judgment]  # by briefing
+    judgments: dict[str, Judgment]  # by briefing (none without `written`)
     problems: tuple[Problem, ...] = field(default=(), compare=False)
 
 
@@ -85,7 +85,7 @@ def read_lock(root: Path) -> Lock | None:
     text = path.read_bytes().decode("utf-8", errors="replace")
     for no, raw in enumerate(text.split("\n"), 1):
         line = raw.rstrip("\r")
-        if not line.strip() or line.startswith("#"):
+        if not line.strip() or line.lstrip().startswith("#"):
             continue
         if m := _CITATION.match(line):
             e = Entry(*m.groups())
@@ -101,5 +101,7 @@ def read_lock(root: Path) -> Lock | None:
                                     "<kp-N|ev-N> <seed>#<pN> <sha256> <text>' or a judgment's "
                                     "'@' line; rewrite the file with `sitegen check "
                                     "--update-lock`", "warning", "bad-lock"))
-    judgments = {slug: Judgment(slug, tuple(p), changed.get(slug)) for slug, p in parts.items()}
+    # Judgments count from the day they were recorded: without it they are not read.
+    judgments = {slug: Judgment(slug, tuple(p), changed.get(slug))
+                 for slug, p in parts.items()} if written else {}
     return Lock(written, citations, judgments, tuple(problems))

@@ -1,9 +1,11 @@
 """Estimative words in an analyst's text (see load.estimative for the table): finding
 them, and marking each likelihood word with its probability range.
 
-Rules: words inside quotation marks (“…”, «…», "…") are a source's, not the analyst's
-judgment, and are passed over, as is text in code, links, block quotes and `<q>`;
-a quotation ends with its paragraph. "May" with a capital is the month.
+Rules: words inside quotation marks (“…”, „…“, «…», »…«, "…"; not a " after a digit)
+are a source's, not the analyst's judgment, and are passed over, as is text in code,
+links, block quotes and `<q>`; a quotation ends with its paragraph. "May" with a capital
+is the month; "could not" says what was not possible. In HTML, a word that touches an
+inline tag (`un<em>likely</em>`) is not marked: it may be part of a longer phrase.
 
 One regular expression finds tags, quotation marks and words in one pass over a text:
 a text costs a scan in C plus a step per tag, mark and word found. Bodies are marked
@@ -18,12 +20,16 @@ from html import escape
 
 from ..load.estimative import Scales, Term
 
-_OPEN, _CLOSE = "“«„", "”»"
+# Each opening quotation mark, and the marks that close it.
+_CLOSERS = {"“": "”", "„": "“”", "«": "»", "»": "«", '"': '"'}
 _QUOTES = r'&quot;|&#34;|["“”«»„]'
 _TAG = r"<(/?)([a-z0-9]*)[^>]*>"
 _SKIP_TAGS = frozenset({"a", "abbr", "blockquote", "code", "pre", "q", "script", "style"})
 _BLOCK_TAGS = frozenset({"p", "li", "td", "th", "dd", "dt", "h1", "h2", "h3", "h4", "h5",
                          "h6", "figcaption", "div", "br", "ul", "ol", "table", "tr"})
+_INLINE_TAGS = frozenset({"em", "strong", "b", "i", "u", "s", "span", "mark", "sup", "sub",
+                          "small", "del", "ins", "a", "abbr", "code", "q"})
+_NEXT_TAG = re.compile(r"</?([a-z0-9]+)")
 _MARKED = re.compile(r'<abbr class="likelihood" title="[^"]*">([^<]*)</abbr>')
 
 
@@ -63,22 +69,47 @@ class _Finder:
             scan = (self.html if html else self.text).finditer(low)
         else:  # a letter whose lower case is longer ("İ"): offsets would shift
             scan = (self.html_any_case if html else self.text_any_case).finditer(text)
-        skipped, quoted = 0, False
+        skipped, closer, inline_end = 0, None, -1
         for m in scan:
             quote = m.group("q")
             if m.group("w"):
                 written = text[m.start():m.end()]
-                if not (skipped or quoted or written == "May"):
-                    kind, term = self.kinds[" ".join(m.group("w").lower().split())]
-                    yield Hit(m.start(), m.end(), kind, written, term)
+                words = " ".join(m.group("w").lower().split())
+                if skipped or closer or _passed_over(words, written, low, m.end()) or (
+                        html and _split_by_tag(low, m.start(), m.end(), inline_end)):
+                    continue
+                kind, term = self.kinds[words]
+                yield Hit(m.start(), m.end(), kind, written, term)
             elif quote:
-                quoted = quote in _OPEN or (quote not in _CLOSE and not quoted)
+                quote = '"' if quote.startswith("&") else quote
+                if quote == '"' and low[m.start() - 1:m.start()].isdigit():
+                    continue  # 6" guns, 48°30'15": inches and seconds
+                if closer:
+                    closer = None if quote in closer else closer
+                else:
+                    closer = _CLOSERS.get(quote)  # a closing mark alone opens nothing
             else:  # a tag
-                name = m.group(2).lower()
+                name = m.group(2)
                 if name in _SKIP_TAGS and not m.group(0).endswith("/>"):
                     skipped = max(0, skipped + (-1 if m.group(1) else 1))
                 if name in _BLOCK_TAGS:
-                    quoted = False
+                    closer = None
+                inline_end = m.end() if name in _INLINE_TAGS else -1
+
+
+def _passed_over(words: str, written: str, low: str, end: int) -> bool:
+    """"May" with a capital is the month; "could not" is past inability, not a hedge."""
+    return (words == "may" and written[0] == "M") or (
+        words == "could" and low.startswith(" not", end))
+
+
+def _split_by_tag(low: str, start: int, end: int, inline_end: int) -> bool:
+    """Whether a word touches an inline tag: "un<em>likely</em>", "very <em>likely</em>"
+    are one phrase the scan sees in pieces, so such a word is left unmarked."""
+    if start == inline_end:
+        return True
+    after = _NEXT_TAG.match(low, end)
+    return bool(after and after.group(1) in _INLINE_TAGS)
 
 
 def _alternatives(phrases) -> str:
