@@ -1,14 +1,15 @@
 """What changed since a chosen point: the last update of `sitegen.lock` (the default) or
-a day (config `changes_since`). Briefings added, judgments (bottom line, confidence, key
-points) changed, revisions recorded, and every citation whose source paragraph drifted,
-old and new side by side; for the changes page, its feed and each briefing's
-"judgment changed" line.
+a day (config `changes_since`). Briefings added and withdrawn, judgments (bottom line,
+confidence, key points) changed, revisions recorded, and every citation whose source
+paragraph drifted, old and new side by side; for the changes page, its feed and each
+briefing's "judgment changed" line.
 
 Rules: a judgment that differs from the lock's changed since the lock's last update, not
 yet recorded (its old and new parts are known); one the lock records as changed
 (`@changed`) is dated, its old text gone. "Since the lock" counts from its last update,
 so the changes that update recorded are listed too. Without a lock, only a day names a
-point. Drafts are not in the lock (sitegen.lock): a published draft is new.
+point. Drafts are not in the lock (sitegen.lock): a published draft is new. A briefing
+the lock has and the site does not (deleted, renamed, made a draft) is withdrawn.
 """
 from __future__ import annotations
 
@@ -60,6 +61,7 @@ class Changes:
     by_lock: bool  # the day is the lock's last update
     reviewed: dt.date | None  # the lock's last update
     added: tuple[str, ...]  # briefings, newest first
+    withdrawn: tuple[str, ...]  # briefings the lock has and the site no longer does
     judgments: tuple[JudgmentChange, ...]  # not yet recorded first, then newest first
     revisions: tuple[tuple[str, Revision], ...]  # (briefing, revision), newest first
     drifts: tuple[Drift, ...]
@@ -67,7 +69,8 @@ class Changes:
 
     @property
     def count(self) -> int:
-        return len(self.added) + len(self.judgments) + len(self.revisions) + len(self.drifts)
+        return (len(self.added) + len(self.withdrawn) + len(self.judgments)
+                + len(self.revisions) + len(self.drifts))
 
 
 _LABELS = {"bottom-line": "Bottom line", "confidence": "Confidence"}
@@ -107,6 +110,7 @@ def site_changes(site: Site) -> Changes:
     briefings = list(site.briefings.values())  # newest first
     judged = {b.slug: j for b in briefings if lock and (j := _last_change(lock, b))}
     added, judgments, revisions = (), (), ()
+    withdrawn = tuple(sorted(lock.judgments.keys() - site.briefings.keys())) if lock else ()
     if since is not None:
         added = tuple(b.slug for b in briefings if (b.slug not in lock.judgments if by_lock
                                                      else b.date >= since))
@@ -117,7 +121,8 @@ def site_changes(site: Site) -> Changes:
     drifts = tuple(Drift(_claim(site, now.briefing, now.anchor), claim_name(now.anchor),
                          now.seed, now.para, was.text, now.text, now.digest)
                    for was, now in drifted(site))
-    return Changes(since, by_lock, reviewed, added, judgments, revisions, drifts, judged)
+    return Changes(since, by_lock, reviewed, added, withdrawn, judgments, revisions, drifts,
+                   judged)
 
 
 def _claim(site: Site, slug: str, anchor: str) -> Claim:

@@ -99,9 +99,11 @@ def changes_feed(site: Site, changes: Changes) -> bytes:
     """The changes page's entries as an Atom feed, newest first, at most FEED_LIMIT."""
     config, br = site.config, site.briefings
     base, clean = config.base_url, config.clean_links
-    undated = changes.reviewed or _EPOCH  # a drift: since the lock's last update
+    undated = changes.reviewed or _EPOCH  # a drift, a withdrawal: since the lock's update
     items = [(br[s].date, f"New briefing: {br[s].title}", br[s].site_path, br[s].bottom_line,
               f"added-{s}") for s in changes.added]
+    items += [(undated, f"Withdrawn: {s}", CHANGES_PAGE, f"The briefing '{s}' is no longer "
+               "published.", f"withdrawn-{s}") for s in changes.withdrawn]
     items += [(j.day, f"Judgment changed: {br[j.briefing].title}", br[j.briefing].site_path,
                "; ".join(f"{p.label}: was “{p.old}”, now “{p.new}”" for p in j.parts)
                or br[j.briefing].bottom_line, f"judgment-{j.briefing}-{j.key}")

@@ -49,6 +49,7 @@ def _changes_page(site: Site, c: Changes) -> Page:
     br = site.briefings
     return Page(CHANGES_PAGE, "changes.html", "What changed", dict(
         changes=c, limit=LIMIT, added=[br[s] for s in c.added[:LIMIT]],
+        withdrawn=list(c.withdrawn[:LIMIT]),
         judgments=[(j, br[j.briefing]) for j in c.judgments[:LIMIT]],
         revisions=[(br[s], r) for s, r in c.revisions[:LIMIT]],
         drifts=[(d, br[d.claim.briefing]) for d in c.drifts[:LIMIT]]))

@@ -213,3 +213,15 @@ def test_a_lock_without_its_day_records_no_judgments(site, cli):
     assert "bad-lock" not in out  # an indented comment is a comment
     assert cli("build", "--root", site, "-q")[0] == 0
     assert "Judgment changed" not in (site / BRIEFING_PAGE).read_text(encoding="utf-8")
+
+
+def test_a_briefing_gone_since_the_lock_is_withdrawn(site, cli):
+    write_site(site, {"content/briefings/storm-warning.md": BRIEFING.replace(
+        "Harbour reopens", "Storm warning")})
+    _update_lock(site, dt.date(2030, 1, 1))
+    (site / "content/briefings/storm-warning.md").unlink()
+    assert cli("build", "--root", site, "-q")[0] == 0
+    assert "Briefings withdrawn In sitegen.lock, no longer published (deleted, renamed or " \
+           "made a draft): storm-warning" in _text(_main(site))
+    feed = (site / "public/changes/feed.xml").read_text(encoding="utf-8")
+    assert "<title>Withdrawn: storm-warning</title>" in feed
