@@ -8,23 +8,19 @@ import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..engine import record
-from ..engine.memo import LOAD_STEPS, Memo
-from ..engine.reuse import PageReuse, PartCachingRenderer
 from ..engine.store import CACHE_DIR, Store
 from ..errors import Problem, SiteError, Collector
-from ..load.config import load_config
-from ..model.site import Site
-from ..pipeline import iter_files, load_site
-from ..render import Renderer
+from ..load.config import Config, load_config
 from ..runtime import progress
 from ..runtime.gcpause import paused_gc
-from ..runtime.parallel import default_workers
 from ..theme import load_theme
-from ..write import (MARKER, OutputWriter, check_output_dir, largest_files, output_lock,
-                     write_errors)
+from ..write import MARKER, check_output_dir
+
+if TYPE_CHECKING:
+    from ..model.site import Site
 
 
 @dataclass
@@ -64,6 +60,20 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
         if warnings is not None:
             say(f"nothing changed: {out_path} is up to date")
             return BuildResult(None, warnings, seconds=time.perf_counter() - start)
+    return _run_stages(root, config, out_path, store, current, say, workers, start)
+
+
+def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None, current: str,
+                say: Callable[[str], None], workers: int | None, start: float) -> BuildResult:
+    """The stages, with the engine's memo and store. Rule: the stages are imported here,
+    not with this module: a build that stops at "nothing changed" loads none of them
+    (0.2 s of a no-change build's 0.5 s went to importing them)."""
+    from ..engine.memo import LOAD_STEPS, Memo
+    from ..engine.reuse import PageReuse, PartCachingRenderer
+    from ..pipeline import iter_files, load_site
+    from ..render import Renderer
+    from ..runtime.parallel import default_workers
+    from ..write import OutputWriter, largest_files, output_lock, write_errors
     collector = Collector()
     workers = default_workers() if workers is None else workers
     memo = Memo(store, workers)

@@ -30,29 +30,43 @@ class _Stamp:
     def __init__(self) -> None:
         self.h = hashlib.blake2b(digest_size=16)
         self.since = time.time_ns() - files.SETTLE_NS
-        self.settled = True
+        self.newest = 0  # the latest modification or change time seen, in ns
+
+    @property
+    def settled(self) -> bool:
+        return self.newest < self.since
 
     def file(self, shown: str, path: str) -> None:
+        self._add([(shown, self._stat(path, None))])
+
+    def _stat(self, path: str, entry: os.DirEntry | None) -> os.stat_result:
         try:
-            st = os.stat(path)
+            return entry.stat() if entry else os.stat(path)
         except FileNotFoundError:  # a link to nothing: the load reports it
-            st = os.lstat(path)
-        self.settled = self.settled and not files.unsettled(st, self.since)
-        self.h.update(f"{shown}\0{files.metadata(st)}\n".encode("utf-8", "surrogateescape"))
+            return os.lstat(path)
+
+    def _add(self, found: list[tuple[str, os.stat_result]]) -> None:
+        """One update for many files: a folder of thousands costs a stat each, little more."""
+        metadata = [(shown, files.metadata(st)) for shown, st in found]
+        self.newest = max(self.newest, *(max(m[1], m[2]) for _, m in metadata), 0)
+        self.h.update(repr(metadata).encode("utf-8", "surrogateescape"))
 
     def folder(self, folder: Path) -> None:
-        if not folder.is_dir():
-            return
-        seen = set()
-        for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
-            # Links inside the site are inputs too (see load.files); each folder once.
-            seen.add(os.path.realpath(dirpath))
-            dirnames[:] = sorted(d for d in dirnames
-                                 if os.path.realpath(os.path.join(dirpath, d)) not in seen)
-            for name in sorted(filenames):
-                if not files.passed_over(name):  # an editor's lock link comes and goes
-                    path = os.path.join(dirpath, name)
-                    self.file(path, path)
+        if folder.is_dir():
+            self._walk(str(folder), set())
+
+    def _walk(self, path: str, seen: set[str]) -> None:
+        """Files in name order, then each folder's. Links inside the site are inputs too
+        (see load.files); each folder once."""
+        seen.add(os.path.realpath(path))
+        with os.scandir(path) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+        folders = [e.path for e in entries if e.is_dir()]
+        self._add([(e.path, self._stat(e.path, e)) for e in entries
+                   if not e.is_dir() and not files.passed_over(e.name)])  # editors' lock links
+        for sub in folders:
+            if os.path.realpath(sub) not in seen:
+                self._walk(sub, seen)
 
 
 def stamp(root: Path, theme_dirs: list[Path], options: tuple) -> str:
