@@ -90,6 +90,14 @@ def small(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def site(small: Path) -> Path:
+    """The small site with a base_url, so that a clean check has no warning at all."""
+    edit(small, "config.yaml", "title: Small site", "title: Small site\n"
+                                                     "base_url: https://example.org/")
+    return small
+
+
+@pytest.fixture
 def cli(capsys):
     """Run the CLI in-process: returns (exit code, stdout, stderr)."""
     def run(*args: str):

@@ -8,8 +8,6 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 
-import pytest
-
 from conftest import BRIEFING, edit, write_site
 from sitegen.lock import write_lock
 from sitegen.pipeline import load_site
@@ -21,13 +19,6 @@ PAGE = "public/changes/index.html"
 BRIEFING_PAGE = "public/briefings/harbour-reopens/index.html"
 TODAY = dt.date.today()
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-@pytest.fixture
-def site(small):
-    edit(small, "config.yaml", "title: Small site", "title: Small site\n"
-                                                     "base_url: https://example.org/")
-    return small
 
 
 def _text(html: str) -> str:

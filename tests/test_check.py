@@ -16,14 +16,6 @@ T = "content/topics/harbour-town.yaml"
 LOCK = "sitegen.lock"
 
 
-@pytest.fixture
-def site(small):
-    """The small site with a base_url, so that a clean check has no warning at all."""
-    edit(small, "config.yaml", "title: Small site", "title: Small site\n"
-                                                     "base_url: https://example.org/")
-    return small
-
-
 def problems(cli, root, *extra):
     code, out, err = cli("check", "--root", root, "--format", "json", *extra)
     assert "Traceback" not in err

@@ -16,13 +16,6 @@ BODY = "The [[harbour-town]] story."
 BODY_LINE = 17
 
 
-@pytest.fixture
-def site(small):
-    edit(small, "config.yaml", "title: Small site", "title: Small site\n"
-                                                     "base_url: https://example.org/")
-    return small
-
-
 def warnings(cli, root) -> list[dict]:
     code, out, err = cli("check", "--root", root, "--format", "json")
     assert code == 0 and "Traceback" not in err, out
