@@ -126,7 +126,8 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     # Before the pages: the index forks workers of its own, from this process while it is
     # at its smallest, and no two pools of workers run at once.
     if index:
-        yield from search.index_files(site, workers, memo)
+        yield from search.index_files(site, workers, memo,
+                                      reuse.stands if reuse else search.nothing_stands)
     page_renderer.prepare()
     try:
         for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,

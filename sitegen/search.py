@@ -44,10 +44,11 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from functools import partial
 from itertools import accumulate, chain, islice, repeat
-from typing import Iterator
+from typing import Callable, Iterator
 
 from . import urls
 from .memo import no_memo
+from .write import Kept
 from .errors import Collector, SiteError
 from .model.site import Site
 from .runtime.parallel import fork_map
@@ -63,6 +64,7 @@ BRIEFING_FIELDS = (("title", 5.0), ("topics", 3.0), ("bottom line", 2.0),
                    ("key points", 1.5), ("sources", 1.5), ("analysis", 1.0))
 PARAGRAPH_FIELDS = (("paragraph", 1.0),)
 
+Stands = Callable[[str, str], bool]  # (output path, digest of what makes it): see index_files
 _SHIFT = 25  # a packed posting: weight << _SHIFT | doc, in 32 bits (see _Postings)
 _DOC = (1 << _SHIFT) - 1  # 33 million documents at most: 16 million source paragraphs
 _WORD = re.compile(r"[^\W_]+")
@@ -162,37 +164,51 @@ def _row(flat: array) -> str:
     return _json(row)
 
 
-def _term_shards(postings: dict[str, array], firsts: list[str], memo=no_memo
-                 ) -> Iterator[tuple[str, bytes]]:
-    """The term shards, words in order; each shard's first word goes to `firsts`.
+def _term_shards(postings: dict[str, array], firsts: list[str], highest: int, stands: Stands
+                 ) -> Iterator[tuple[str, bytes | Kept]]:
+    """The term shards, words in order; each shard's first word goes to `firsts`. A shard
+    whose words and postings are those the output's file was made from (`stands`, by
+    their digest) is not rendered again: it comes as `Kept`.
 
     Where a shard ends depends on its words, not on the sizes before it (content-defined,
     as rsync cuts files): a shard starts at a word whose hash is 0 modulo `every`, sized
-    so shards hold about SHARD_BYTES, at least a quarter and at most twice that. Words
-    gaining documents then change their own shard only, and `every`, a power of two,
-    changes only when the index doubles or halves."""
+    so shards hold about SHARD_BYTES (by `_typical` sizes), at least a quarter of that and
+    at most twice (by `_most`: no row is larger). Words gaining documents then change
+    their own shard only, and `every`, a power of two, changes only when the index
+    doubles or halves. Sizes come from the postings alone (`highest`: the highest doc
+    number), so a shard's words are known before any of its rows is written."""
     words = sorted(postings, key=_utf16)  # the order the browser compares strings in
-    estimate = sum(len(w) + 8 + 7 * min(len(p), CAP) for w, p in postings.items())
+    estimate = sum(_typical(w, p) for w, p in postings.items())
     per_shard = SHARD_BYTES * len(words) / max(1, estimate)
     every = 2 ** max(0, round(math.log2(max(1.0, per_shard))))
+    digits = len(str(highest)) + 1  # a doc difference's, with its sign
     shard: list[str] = []
-    size = 0
-    out = Collector()
+    size = most = 0
     for word in words:
-        flat = postings.pop(word)
-        entry = memo("search-row", (word, hashlib.blake2b(flat, digest_size=16).digest()),
-                     lambda _out: f"{_json(word)}:{_row(flat)}", out)
-        cut = size + len(entry) > 2 * SHARD_BYTES or (
+        typical, largest = _typical(word, postings[word]), _most(word, postings[word], digits)
+        cut = most + largest > 2 * SHARD_BYTES or (
             size >= SHARD_BYTES // 4 and zlib.crc32(word.encode("utf-8")) % every == 0)
         if shard and cut:
-            yield _term_shard(firsts[-1], shard)
-            shard, size = [], 0
+            yield _term_shard(shard, postings, stands)
+            shard, size, most = [], 0, 0
         if not shard:
             firsts.append(word)
-        shard.append(entry)
-        size += len(entry) + 1
+        shard.append(word)
+        size, most = size + typical, most + largest
     if shard:
-        yield _term_shard(firsts[-1], shard)
+        yield _term_shard(shard, postings, stands)
+
+
+def _typical(word: str, flat: array) -> int:
+    """About the bytes of a word's row in a shard: its postings' doc differences are
+    mostly short."""
+    return len(word) + 8 + 7 * min(len(flat), CAP)
+
+
+def _most(word: str, flat: array, digits: int) -> int:
+    """At least the bytes of a word's row in a shard, whatever its postings (`digits`:
+    the most a doc difference, with its sign, can have)."""
+    return 4 * len(word) + 9 + len(str(len(flat))) + (digits + 4) * min(len(flat), CAP)
 
 
 def _utf16(word: str) -> bytes:
@@ -214,22 +230,43 @@ def shard_name(first: str) -> str:
     return "t" + hashlib.blake2b(first.encode("utf-8"), digest_size=5).hexdigest()
 
 
-def _term_shard(first: str, entries: list[str]) -> tuple[str, bytes]:
-    name = shard_name(first)
-    return f"search/t/{name}.js", (f'SITEGEN_SEARCH_SHARD("{name}",{{'
-                                   + ",".join(entries) + "});\n").encode("utf-8")
+def _term_shard(words: list[str], postings: dict[str, array], stands: Stands
+                ) -> tuple[str, bytes | Kept]:
+    """One term shard's file; its postings leave `postings` (the index is large)."""
+    name = shard_name(words[0])
+    rel = f"search/t/{name}.js"
+    h = hashlib.blake2b(f"{CAP}:{_SHIFT}".encode(), digest_size=16)
+    for word in words:
+        h.update(f"\0{word}\0{len(postings[word])}\0".encode("utf-8", "surrogatepass"))
+        h.update(postings[word])
+    if stands(rel, h.hexdigest()):
+        for word in words:
+            del postings[word]
+        return rel, Kept()
+    rows = [f"{_json(word)}:{_row(postings.pop(word))}" for word in words]
+    return rel, (f'SITEGEN_SEARCH_SHARD("{name}",{{' + ",".join(rows) + "});\n"
+                 ).encode("utf-8")
+
+
+def nothing_stands(_rel: str, _digest: str) -> bool:
+    """A clean build's `stands`: every file is made anew."""
+    return False
 
 
 GROUP = 32  # document shards indexed together: by one worker, kept as one memo entry
 
 
-def index_files(site: Site, workers: int | None = 1, memo=no_memo
-                ) -> Iterator[tuple[str, bytes]]:
-    """Every file of the search index, as (output path, bytes): the document shards,
-    then the term shards and last the manifest (`INDEX_FILE`). `workers` > 1 indexes
-    the documents on several cores. `memo` (see sitegen.memo; the live preview's) keeps
-    each group of documents' shards and postings, and each word's row, so a rebuild
-    indexes only the groups, and writes only the rows, that changed.
+def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stands = nothing_stands
+                ) -> Iterator[tuple[str, bytes | Kept]]:
+    """Every file of the search index, as (output path, bytes, or `Kept`: the output's
+    file stands): the document shards, then the term shards and last the manifest
+    (`INDEX_FILE`). `workers` > 1 indexes the documents on several cores.
+
+    `stands(path, digest)` says whether the output holds the file as made from what
+    `digest` names (the engine's reuse: see engine.reuse.PageReuse.stands; by default
+    nothing stands). `memo` (see sitegen.memo) keeps each group of documents' postings,
+    so a rebuild indexes only the groups that changed, and renders only the document
+    shards of those and the term shards whose postings changed.
 
     Documents are numbered in the order they joined the site (briefings oldest first,
     the sources' paragraphs in the sources' order), briefings even and paragraphs odd, so
@@ -238,18 +275,21 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo
     docs = _Documents(site)
     groups = docs.groups()
     keys = [docs.key(g) for g in groups]
-    missing = [g for g, key in zip(groups, keys) if not memo.has("search", key)]
+    standing = [_all_stand(docs.shard_files(g), _key_digest(key), stands)
+                for g, key in zip(groups, keys)]
+    missing = [g for g, key, stood in zip(groups, keys, standing)
+               if not stood or not memo.has("search", key)]
     fresh = fork_map(docs.group, missing, workers, min_items=2, label="indexing for search")
     missing_set, out = set(missing), Collector()
     postings: defaultdict[str, array] = defaultdict(partial(array, "I"))
-    for g, key in zip(groups, keys):  # in order: what the memo holds, what workers made
-        done = next(fresh) if g in missing_set else None
-        files, packed = memo("search", key, lambda _out: done or docs.group(g), out)
-        yield from files
-        _unpack(packed, postings)
+    for g, key, stood in zip(groups, keys, standing):  # in order: kept, made by workers
+        files, packed = next(fresh) if g in missing_set else ([], None)
+        _unpack(memo("search", key, lambda _out: packed or docs.group(g)[1], out), postings)
+        yield from ((rel, Kept()) for rel in docs.shard_files(g)) if stood else files
+    highest = 2 * max(len(docs.briefings), docs.paragraph_count) + 1
     docs = fresh = None  # let go of the documents' text before the term shards
     firsts: list[str] = []
-    yield from _term_shards(postings, firsts, memo)
+    yield from _term_shards(postings, firsts, highest, stands)
     link = urls.linker(SEARCH_PAGE, site.config.clean_links)
     topics = [[t.title, link(t.site_path), list(t.aliases), len(t.within)]
               for t in site.topics.values()]
@@ -258,6 +298,18 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo
                     paragraphs=sum(s.seed.paragraph_count for s in site.sources.values()),
                     per=list(PER_SHARD), topics=topics)
     yield INDEX_FILE, f"window.SITEGEN_SEARCH={_json(manifest)};\n".encode("utf-8")
+
+
+def _key_digest(key: tuple) -> str:
+    """A group's key as a digest (its parts are str, numbers and tuples of them)."""
+    return hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
+
+
+def _all_stand(files: list[str], digest: str, stands: Stands) -> bool:
+    """Whether every one of a group's document shards stands (each is asked: the engine
+    notes what each output file is made from)."""
+    return all([stands(rel, f"{digest}:{i}") for i, rel in enumerate(files)])
 
 
 class _Documents:
@@ -290,6 +342,14 @@ class _Documents:
                                  ("p", self.paragraph_count, PER_SHARD[1])):
             out += [(kind, start) for start in range(0, count, per * GROUP)]
         return out
+
+    def shard_files(self, g: tuple[str, int]) -> list[str]:
+        """The output paths of group `g`'s document shards."""
+        kind, start = g
+        per = PER_SHARD[kind == "p"]
+        count = len(self.briefings) if kind == "b" else self.paragraph_count
+        end = min(count, start + per * GROUP)
+        return [f"search/d/{kind}{n}.js" for n in range(start // per, -(-end // per))]
 
     def key(self, g: tuple[str, int]) -> tuple:
         """Everything group `g`'s shards and postings follow from (for the memo)."""

@@ -258,24 +258,56 @@ def test_the_search_index_is_the_same_on_one_core_or_several(generated, monkeypa
     assert one == [(rel, (generated / "public" / rel).read_bytes()) for rel, _ in one]
 
 
-def test_the_previews_memo_indexes_again_only_the_group_that_changed(small, tmp_path):
-    """The live preview keeps each group of documents' shards and postings: after an edit
-    it indexes that group alone, and the index is still the one a clean build makes."""
+class _Output:
+    """What an output folder holds, as the engine's `stands` sees it: path -> (digest of
+    what made the file, its bytes)."""
+
+    def __init__(self):
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self.asked: dict[str, str] = {}
+
+    def stands(self, rel, digest):
+        self.asked[rel] = digest
+        return rel in self.files and self.files[rel][0] == digest
+
+    def write(self, produced):
+        """Take a build's files; returns the paths made anew (not `Kept`)."""
+        produced = list(produced)
+        made = {rel for rel, data in produced if isinstance(data, bytes)}
+        self.files = {rel: (self.asked.get(rel, ""), data if isinstance(data, bytes)
+                            else self.files[rel][1]) for rel, data in produced}
+        return made
+
+
+def test_a_rebuild_indexes_again_only_the_group_and_shards_that_changed(tmp_path):
+    """The engine keeps each group of documents' postings: after an edit the index
+    indexes that group alone, renders only its document shards and the term shards whose
+    postings changed (the others stand), and is still the one a clean build makes."""
     from sitegen.pipeline import load_site
     from sitegen.engine.memo import Memo
     from sitegen.errors import Collector
     from sitegen.load.config import load_config
     root = generate(tmp_path / "site", 300, seed=4)  # 5 briefing groups, 6 paragraph groups
-    memo = Memo(warm=True)
-    list(search.index_files(load_site(root, load_config(root), Collector()), 1, memo))
+    memo, output = Memo(warm=True), _Output()
+    site = load_site(root, load_config(root), Collector())
+    first = output.write(search.index_files(site, 1, memo, output.stands))
+    assert first == {rel for rel, _ in search.index_files(site)}
     path = root / "content/briefings/briefing-00042.md"
     path.write_text(path.read_text().replace("title: \"Briefing 42:", "title: \"Edited 42:"))
     site = load_site(root, load_config(root), Collector())
     memo.start()
-    again = list(search.index_files(site, 1, memo))
+    made = output.write(search.index_files(site, 1, memo, output.stands))
     assert memo.misses("search") == 1 and memo.hits("search") == 10
-    assert again == list(search.index_files(site, 1))
-    assert any(b"Edited 42:" in data for _, data in again)
+    clean = dict(search.index_files(site, 1))
+    assert {rel: data for rel, (_, data) in output.files.items()} == clean
+    documents = {rel for rel in made if rel.startswith("search/d/")}
+    edited, = (int(rel[len("search/d/b"):-3]) for rel, data in clean.items()
+               if rel.startswith("search/d/b") and b"Edited 42:" in data)
+    group = edited // search.GROUP * search.GROUP
+    assert documents == {f"search/d/b{n}.js" for n in range(group, group + search.GROUP)}
+    terms = {rel for rel in made if rel.startswith("search/t/")}
+    assert 0 < len(terms) < len([rel for rel in clean if rel.startswith("search/t/")]) / 4
+    assert any(b"edited" in clean[rel] for rel in terms)
 
 
 def test_term_shards_are_in_the_order_the_browser_compares_strings(tmp_path, monkeypatch, cli):

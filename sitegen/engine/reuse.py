@@ -231,12 +231,18 @@ class PageReuse:
         return (None if rel in self.current else self.key(renderer.keys, page),
                 renderer.take_reads())
 
-    def copy(self, rel: str, path: Path, digest: str) -> Path | Kept:
-        """A file copied into the output as it is (a seed's original, a medium): it stands
-        when the last build wrote these very bytes (by `digest`) and the output holds it."""
+    def stands(self, rel: str, digest: str) -> bool:
+        """Whether the output's file `rel` stands: the last build made it from what
+        `digest` names (a copied file's bytes, a search shard's postings …) and the
+        output holds it. Notes `digest` as what the file is now made from, either way."""
         before = self.previous.get(rel)
         self.current[rel] = (digest, b"")
-        return Kept() if before and before[0] == digest and self.present(rel) else path
+        return bool(before) and before[0] == digest and self.present(rel)
+
+    def copy(self, rel: str, path: Path, digest: str) -> Path | Kept:
+        """A file copied into the output as it is (a seed's original, a medium): it stands
+        when the last build wrote these very bytes (by `digest`)."""
+        return Kept() if self.stands(rel, digest) else path
 
     def rendered(self, rel: str, record: tuple[str | None, bytes]) -> None:
         """Note what `key_after` gave for a page (in this process)."""
