@@ -319,6 +319,17 @@ def test_a_settled_step_is_stored_and_let_go_of(tmp_path):
     assert again("briefing", "b1", lambda _o: "computed", Collector()) == parsed
 
 
+def test_a_prefetched_step_hands_out_each_entry_and_reads_again_what_it_let_go_of(tmp_path):
+    store = Store(tmp_path)
+    store.put([("seed", bytes([i]) * 16, f"seed {i}", ()) for i in range(3)])
+    store.prefetch("seed")
+    assert store.get("seed", bytes([0]) * 16) == ("seed 0", ())
+    assert store.get("seed", bytes([0]) * 16) == ("seed 0", ())  # handed out again
+    store.release(["seed"])
+    assert store.get("seed", bytes([1]) * 16) == ("seed 1", ())
+    assert store.get("seed", bytes([9]) * 16) is None and not store.has("seed", bytes([9]) * 16)
+
+
 def test_pages_render_after_the_load_stage_let_go_of_its_entries(example, monkeypatch):
     # what the memo held for loading (parsed briefings above all) is not carried into
     # the processes forked to render pages

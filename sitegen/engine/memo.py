@@ -9,6 +9,8 @@ Rules:
 - Call `start()` before each build. An entry used since then is *used*; `prune()` lets go
   of the others once they are a fifth of the memory or more (forgetting walks them all),
   and `collect()` deletes the unused ones from the store.
+- In the first build of a memo (nothing in memory yet), a load step's entries are read
+  from the store at once, when the step is first asked for (see Store.prefetch).
 - `run` works out a step's misses ahead on several cores (when there are enough to pay
   for the forks); the stage then asks as usual and gets those values, problems and all.
 """
@@ -50,6 +52,7 @@ class Memo:
         self.generation = 0
         self.stats: Counter = Counter()
         self._fresh = 0  # entries used since `start()`
+        self._prefetched: set[str] = set()  # steps read from the store at once
 
     def start(self) -> None:
         self.generation += 1
@@ -116,6 +119,7 @@ class Memo:
     def _stored(self, step: str, digest: bytes | None) -> tuple[object, tuple, bytes] | None:
         if digest is None:
             return None
+        self._prefetch(step)
         found = self.store.get(step, digest)
         return None if found is None else (*found, digest)
 
@@ -126,11 +130,18 @@ class Memo:
         if not self.warm and step not in PERSISTED:
             return False
         digest = self.digest(step, key)
+        if digest is not None:
+            self._prefetch(step)
         if digest is not None and self.store.has(step, digest):
             return True
         if digest is not None:
             self._unknown[(step, key)] = digest  # for the call that computes it
         return False
+
+    def _prefetch(self, step: str) -> None:
+        if self.generation == 1 and step in LOAD_STEPS and step not in self._prefetched:
+            self._prefetched.add(step)
+            self.store.prefetch(step)
 
     def touch(self, step: str, key: Hashable) -> None:
         """Count as used an entry another process (a worker) used."""
@@ -163,11 +174,15 @@ class Memo:
         stage that is done (loading), whose values the site graph does not hold (parsed
         briefings, above all). The processes forked afterwards start smaller."""
         steps = set(steps)
+        if self.store is not None:
+            self.store.release(steps)
         self._save(lambda step: step in steps)
         self._entries = {k: e for k, e in self._entries.items() if k[0] not in steps}
 
     def save(self) -> None:
         """Store every new entry."""
+        if self.store is not None:
+            self.store.release(self._prefetched)
         self._save(lambda _step: True)
 
     def _save(self, chosen) -> None:
