@@ -44,6 +44,7 @@ class Staged:
 
     changed: bool
     sha256: str  # of its bytes (for the integrity manifest)
+    size: int  # of its bytes (for the build's report of its largest files)
 
 
 def regular_file(path: Path | str) -> bool:
@@ -153,7 +154,8 @@ class OutputWriter:
     itself, renamed. Any failure before that point leaves `out` as it was.
 
     `holds`: the files `out` holds, when the caller knows (the preview's private folder,
-    as its previous write left it: `produced`), so the folder is not searched."""
+    as its previous write left it: `produced`), so the folder is not searched; else it
+    is walked once (see `_Found`)."""
 
     def __init__(self, out: Path, holds: frozenset[str] | None = None):
         self.out = out = out.resolve()
@@ -171,11 +173,12 @@ class OutputWriter:
         self.stage.mkdir()
         (self.stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         self._made: set[str] = set()
-        self._holds = None if self.fresh or holds is None else holds
-        self._linked = () if self.fresh or self._holds is not None else _linked_folders(out)
+        self._found = None if self.fresh or holds is not None else _Found(out)
+        self._holds = self._found.regular.keys() if self._found else holds
         self.changed: list[str] = []  # after `write`: the paths written or deleted
         self.produced: frozenset[str] = frozenset()  # after `write`: what `out` holds
         self._sums: dict[str, str] | None = None  # the previous manifest, read when needed
+        self.sizes: dict[str, int] = {}  # after `write`: each file's size, where known
 
     def _kept_sum(self, rel: str) -> str:
         """The digest of a file that stands: the previous manifest's, else its own."""
@@ -189,10 +192,7 @@ class OutputWriter:
     def holds_file(self, rel: str) -> bool:
         """Whether `out` holds `rel` as a file of its own: not a link, and not inside a
         linked folder (which the commit removes)."""
-        if self._holds is not None:
-            return rel in self._holds
-        return regular_file(self.out / rel) and not any(
-            rel.startswith(folder) for folder in self._linked)
+        return self._holds is not None and rel in self._holds
 
     def put(self, rel: str, data: bytes | Iterable[str]) -> Staged:
         """Stage one output file (its bytes, or its text in pieces), unless `out` already
@@ -200,7 +200,7 @@ class OutputWriter:
         if isinstance(data, bytes):
             digest = hashlib.sha256(data).hexdigest()
             if not self.fresh and self.holds_file(rel) and _holds(self.out / rel, data):
-                return Staged(False, digest)
+                return Staged(False, digest, len(data))
         target = os.path.join(self.stage, rel)
         folder = os.path.dirname(target)
         if folder not in self._made:
@@ -209,17 +209,18 @@ class OutputWriter:
         with open(target, "wb") as f:
             if isinstance(data, bytes):
                 f.write(data)
-                return Staged(True, digest)
+                return Staged(True, digest, len(data))
             h = hashlib.sha256()
             for piece in data:
                 block = piece.encode("utf-8")
                 h.update(block)
                 f.write(block)
+            size = f.tell()
         if not self.fresh and self.holds_file(rel) \
                 and _same_file(target, os.path.join(self.out, rel)):
             os.unlink(target)
-            return Staged(False, h.hexdigest())
-        return Staged(True, h.hexdigest())
+            return Staged(False, h.hexdigest(), size)
+        return Staged(True, h.hexdigest(), size)
 
     def write(self, files: Iterable[tuple[str, bytes | Iterable[str] | Path | Kept | Staged]],
               before_change: Callable[[], None] = lambda: None) -> tuple[int, int]:
@@ -227,17 +228,20 @@ class OutputWriter:
         a file to copy, `Kept`: the file in `out` stands, or what `put` returned),
         consumed one at a time. `before_change` is called just before `out` starts to change.
         Returns the number of HTML pages and of files."""
-        staged, produced, sums = [], set(), {}
+        staged, produced, sums, sizes = [], set(), {}, self.sizes
+        known = self._found.regular if self._found else {}
         try:
             for rel, content in files:
                 produced.add(rel)
                 if isinstance(content, Kept):
                     sums[rel] = self._kept_sum(rel)
+                    if rel in known:
+                        sizes[rel] = known[rel]
                     continue
                 if not isinstance(content, Staged):
                     content = self.put(rel, content.read_bytes() if isinstance(content, Path)
                                        else content)
-                sums[rel] = content.sha256
+                sums[rel], sizes[rel] = content.sha256, content.size
                 if content.changed:
                     staged.append(rel)
             listed = self.put(MANIFEST, manifest(sums))
@@ -277,28 +281,16 @@ class OutputWriter:
         shutil.rmtree(self.stage, ignore_errors=True)
 
     def _remove_stale(self, produced: set[str], done: dict) -> list[str]:
-        """Delete the files of `out` not produced; returns their paths."""
-        if self._holds is not None:
-            return self._remove_known(self._holds - produced, done)
-        top, gone = str(self.out), []
-        for dirpath, dirnames, filenames in os.walk(top, topdown=False):
-            # Plain strings: this visits every file of a large site on every build.
-            base = dirpath[len(top) + 1:].replace(os.sep, "/")
-            prefix = f"{base}/" if base else ""
-            removed = False
-            for name in dirnames:  # a link to a folder is no folder of ours: files could
-                path = os.path.join(dirpath, name)  # be moved in through it
-                if os.path.islink(path):
-                    os.unlink(path)
-                    removed = True
-            for name in filenames:
-                if prefix + name not in produced:
-                    os.unlink(os.path.join(dirpath, name))
-                    done["removed"] += 1
-                    gone.append(prefix + name)
-                    removed = True
-            if base and (removed or not filenames) and not os.listdir(dirpath):
-                os.rmdir(dirpath)
+        """Delete the files of `out` not produced, links to folders in it (files could be
+        moved in through them) and its empty folders; returns the paths deleted."""
+        found = self._found
+        if found is None:
+            return self._remove_known(frozenset(self._holds - produced), done)
+        for link in found.linked:
+            os.unlink(self.out / link)
+        gone = self._remove_known(frozenset(found.files - produced), done)
+        for folder in found.empty:
+            self._drop_empty(self.out / folder)
         return gone
 
     def _remove_known(self, stale: frozenset[str], done: dict) -> list[str]:
@@ -306,11 +298,16 @@ class OutputWriter:
             target = self.out / rel
             target.unlink(missing_ok=True)
             done["removed"] += 1
-            for folder in target.parents:  # drop the folders this left empty
-                if folder == self.out or any(folder.iterdir()):
-                    break
-                folder.rmdir()
+            self._drop_empty(target.parent)
         return sorted(stale)
+
+    def _drop_empty(self, folder: Path) -> None:
+        """Remove `folder` and the folders above it inside `out` while they are empty."""
+        for folder in (folder, *folder.parents):
+            if folder == self.out or not folder.is_relative_to(self.out) \
+                    or not folder.is_dir() or any(folder.iterdir()):
+                break
+            folder.rmdir()
 
     def _move_in(self, staged: list[str], done: dict) -> None:
         out = self.out
@@ -328,30 +325,45 @@ class OutputWriter:
             os.replace(self.stage / MARKER, out / MARKER)
 
 
-def _linked_folders(out: Path) -> tuple[str, ...]:
-    """The folders inside `out` that are symbolic links, as "rel/" prefixes."""
-    found, top = [], str(out)
-    for dirpath, dirnames, _filenames in os.walk(top):
-        base = dirpath[len(top) + 1:].replace(os.sep, "/")
-        for name in dirnames:
-            if os.path.islink(os.path.join(dirpath, name)):
-                found.append(f"{base}/{name}/" if base else f"{name}/")
-    return tuple(found)
+class _Found:
+    """What the folder `out` holds, by one walk that follows no link: its own files with
+    their sizes (`regular`), every other path that is no folder (`files`: those and links,
+    sockets …), the links to folders (`linked`) and the empty folders, deepest first."""
+
+    def __init__(self, out: Path):
+        self.regular: dict[str, int] = {}
+        self.files: set[str] = set()
+        self.linked: list[str] = []
+        self.empty: list[str] = []
+        self._walk(str(out), "")
+
+    def _walk(self, path: str, prefix: str) -> None:
+        with os.scandir(path) as listing:
+            entries = list(listing)
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                self._walk(entry.path, rel + "/")
+            elif entry.is_symlink() and entry.is_dir():
+                self.linked.append(rel)
+            else:
+                self.files.add(rel)
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(st.st_mode):
+                    self.regular[rel] = st.st_size
+        if not entries and prefix:
+            self.empty.append(prefix[:-1])
 
 
-def largest_files(out: Path, suffixes: tuple[str, ...] = (".html", ".js")) -> dict:
-    """Suffix -> (relative path, size in bytes) of the largest such file in `out`: the
-    build's report names them, so a site that outgrows its pages shows it."""
+def largest_files(sizes: dict[str, int], suffixes: tuple[str, ...] = (".html", ".js")
+                  ) -> dict:
+    """Suffix -> (relative path, size in bytes) of the largest such file of `sizes` (a
+    writer's): the build's report names them, so a site that outgrows its pages shows it."""
     found: dict[str, tuple[str, int]] = {}
-    top = str(out)
-    for dirpath, _dirnames, filenames in os.walk(top):
-        for name in filenames:
-            suffix = os.path.splitext(name)[1]
-            if suffix in suffixes:
-                size = os.stat(os.path.join(dirpath, name)).st_size
-                if size > found.get(suffix, ("", -1))[1]:
-                    rel = os.path.relpath(os.path.join(dirpath, name), top)
-                    found[suffix] = (rel.replace(os.sep, "/"), size)
+    for rel, size in sizes.items():
+        suffix = os.path.splitext(rel)[1]
+        if suffix in suffixes and size > found.get(suffix, ("", -1))[1]:
+            found[suffix] = (rel, size)
     return found
 
 

@@ -67,6 +67,18 @@ def test_only_changed_files_are_written_and_stale_ones_go(tmp_path):
     assert not list(tmp_path.glob(".public.sitegen-*"))
 
 
+def test_empty_folders_go_and_every_files_size_is_known_without_a_walk(tmp_path):
+    from sitegen.write import largest_files
+    out = tmp_path / "public"
+    write_site(out, [("big.html", b"B" * 100), ("a/small.html", b"s"), ("s.js", b"js")])
+    (out / "empty/deeper").mkdir(parents=True)
+    writer = OutputWriter(out)
+    writer.write([("big.html", Kept()), ("a/small.html", b"s" * 10), ("s.js", iter(["j"]))])
+    assert not (out / "empty").exists()
+    assert writer.sizes == {"big.html": 100, "a/small.html": 10, "s.js": 1}
+    assert largest_files(writer.sizes) == {".html": ("big.html", 100), ".js": ("s.js", 1)}
+
+
 def test_a_failure_before_everything_is_staged_changes_nothing(tmp_path):
     out = tmp_path / "public"
     write_site(out, [("a.html", b"A"), ("b.html", b"B")])
