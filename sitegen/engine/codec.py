@@ -121,6 +121,9 @@ def _register(cls: type) -> tuple[str, tuple[str, ...]]:
     return _FIELDS[cls]
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _value(v: Any, attached: list[bytes]) -> Any:
     if type(v) is not list:
         if type(v) is dict:
@@ -128,16 +131,16 @@ def _value(v: Any, attached: list[bytes]) -> Any:
         return v
     tag = v[0]
     if tag == "T":
-        return tuple(_value(x, attached) for x in v[1:])
+        return tuple(_items(v, 1, attached))
     if tag == "D":
-        return _dataclass(v[1])(*(_value(x, attached) for x in v[2:]))
+        return _dataclass(v[1])(*_items(v, 2, attached))
     if tag == "L":
-        return [_value(x, attached) for x in v[1:]]
+        return _items(v, 1, attached)
     if tag == "M":
-        items = [_value(x, attached) for x in v[1:]]
+        items = _items(v, 1, attached)
         return dict(zip(items[::2], items[1::2]))
     if tag == "S":
-        return frozenset(_value(x, attached) for x in v[1:])
+        return frozenset(_items(v, 1, attached))
     if tag == "d":
         return dt.date.fromisoformat(v[1])
     if tag == "m":
@@ -147,6 +150,13 @@ def _value(v: Any, attached: list[bytes]) -> Any:
     if tag == "y":
         return attached[v[1]]
     raise Undecodable(f"unknown tag {tag!r}")
+
+
+def _items(v: list, start: int, attached: list[bytes]) -> list:
+    """The values of a tagged array's elements from `start`. Rule: a plain value stands
+    for itself without a call (most are: this is the hot loop of a rebuild's load)."""
+    scalars = _SCALARS
+    return [x if type(x) in scalars else _value(x, attached) for x in v[start:]]
 
 
 def _dataclass(name: str) -> type:

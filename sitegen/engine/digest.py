@@ -141,9 +141,15 @@ def _other(obj: Any, parts: list[str]) -> bool:
 
 def key_digest(step: str, key) -> bytes:
     """16 bytes naming a memo entry (see the module doc for what a key holds)."""
-    h = hashlib.blake2b(code_digest().encode(), digest_size=16, person=step.encode()[:16])
-    h.update(repr(key).encode("utf-8", "surrogatepass"))  # (the code: see engine.store)
+    h = _step_hash(step).copy()
+    h.update(repr(key).encode("utf-8", "surrogatepass"))
     return h.digest()
+
+
+@lru_cache(maxsize=None)
+def _step_hash(step: str):
+    """The hash every key of `step` starts from: the code's digest (see engine.store)."""
+    return hashlib.blake2b(code_digest().encode(), digest_size=16, person=step.encode()[:16])
 
 
 @lru_cache(maxsize=1)
