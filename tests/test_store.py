@@ -323,6 +323,11 @@ def test_a_prefetched_step_hands_out_each_entry_and_reads_again_what_it_let_go_o
     store = Store(tmp_path)
     store.put([("seed", bytes([i]) * 16, f"seed {i}", ()) for i in range(3)])
     store.prefetch("seed")
+    other = sqlite3.connect(store.path)  # the entries go from the file: only what was
+    with other:                          # read at once can still be handed out
+        other.execute("DELETE FROM memo WHERE key = ?", (bytes([2]) * 16,))
+    other.close()
+    assert store.get("seed", bytes([2]) * 16) == ("seed 2", ())
     assert store.get("seed", bytes([0]) * 16) == ("seed 0", ())
     assert store.get("seed", bytes([0]) * 16) == ("seed 0", ())  # handed out again
     store.release(["seed"])

@@ -130,12 +130,12 @@ class Memo:
         if not self.warm and step not in PERSISTED:
             return False
         digest = self.digest(step, key)
-        if digest is not None:
-            self._prefetch(step)
-        if digest is not None and self.store.has(step, digest):
+        if digest is None:
+            return False
+        self._prefetch(step)
+        if self.store.has(step, digest):
             return True
-        if digest is not None:
-            self._unknown[(step, key)] = digest  # for the call that computes it
+        self._unknown[(step, key)] = digest  # for the call that computes it
         return False
 
     def _prefetch(self, step: str) -> None:

@@ -182,8 +182,8 @@ class Store:
 
     def prefetch(self, step: str) -> None:
         """Read every entry of `step` in one query, for a build that will ask for nearly
-        all of them (a query a key cost a rebuild of 10,000 briefings 2 s). `get` hands
-        each out once; `release` lets go of those not asked for."""
+        all of them (rather than a query a key). `get` hands each out once; `release`
+        lets go of those not asked for."""
         try:
             rows = {key: (value, problems) for key, value, problems in self._read().execute(
                 "SELECT key, value, problems FROM memo WHERE step = ?", (step,))}
