@@ -15,6 +15,7 @@ import pytest
 from conftest import REPO, snapshot, write_site
 from linkcheck import check_site
 from sitegen import search
+from sitegen.search import termshards
 from sitegen.book import VOLUME_LIMIT
 from sitegen.paging import PER_PAGE, paginate
 
@@ -188,12 +189,12 @@ def test_the_search_index_is_in_bounded_shards(generated, monkeypatch, tmp_path)
                           .rstrip().rstrip(";"))
     assert len(manifest["terms"]) > 3 and manifest["paragraphs"] == 2500
     sizes = [p.stat().st_size for p in (out / "search").rglob("*.js")]
-    assert max(sizes) < 3 * search.SHARD_BYTES
+    assert max(sizes) < 3 * termshards.SHARD_BYTES
     assert (out / "search/index.js").stat().st_size < 20_000
 
 
 def test_a_very_common_term_keeps_its_best_postings_only(small, monkeypatch):
-    monkeypatch.setattr(search, "CAP", 2)
+    monkeypatch.setattr(termshards, "CAP", 2)
     from sitegen.pipeline import load_site
     from sitegen.errors import Collector
     from sitegen.load.config import load_config
@@ -321,7 +322,7 @@ def test_term_shards_are_in_the_order_the_browser_compares_strings(tmp_path, mon
         "config.yaml": "title: Scripts\n",
         "seeds/mixed.txt": "Mixed scripts\n\n" + text + "\n",
     })
-    monkeypatch.setattr(search, "SHARD_BYTES", 400)
+    monkeypatch.setattr(termshards, "SHARD_BYTES", 400)
     assert cli("build", "--root", root)[0] == 0
     out = root / "public/search"
     manifest = json.loads((out / "index.js").read_text()[len("window.SITEGEN_SEARCH="):]

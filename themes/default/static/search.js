@@ -2,7 +2,7 @@
    file:// too. search/index.js (window.SITEGEN_SEARCH) names the shards; a query loads
    only the term shards its words fall in and the document shards of the results shown,
    each with a plain <script> element (no fetch, no modules). The index format and the
-   ranking (BM25F, scored at build time) are described in sitegen/search.py.
+   ranking (BM25F, scored at build time) are described in sitegen/search/ (its package doc).
    Every word of the query must match: exactly or as the start of a longer word; a word
    that matches nothing is taken for a typo (one letter wrong in words of 4 to 8 letters,
    two from 9). Topics whose name or

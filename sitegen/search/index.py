@@ -1,0 +1,78 @@
+"""The search index's files, end to end: the document shards, the term shards and the
+manifest, remade only where what they follow from changed."""
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections import defaultdict
+from functools import partial
+from typing import Iterator
+
+from .. import urls
+from ..errors import Collector
+from ..memo import no_memo
+from ..model.site import Site
+from ..runtime.parallel import fork_map
+from ..write import Kept
+from .documents import PER_SHARD, Documents
+from .postings import unpack
+from .scripts import INDEX_FILE, SEARCH_PAGE, json_text
+from .termshards import Stands, shard_name, term_shards
+
+
+def nothing_stands(_rel: str, _digest: str) -> bool:
+    """A clean build's `stands`: every file is made anew."""
+    return False
+
+
+def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stands = nothing_stands
+                ) -> Iterator[tuple[str, bytes | Kept]]:
+    """Every file of the search index, as (output path, bytes, or `Kept`: the output's
+    file stands): the document shards, then the term shards and last the manifest
+    (`INDEX_FILE`). `workers` > 1 indexes the documents on several cores.
+
+    `stands(path, digest)` says whether the output holds the file as made from what
+    `digest` names (the engine's reuse: see engine.reuse.PageReuse.stands; by default
+    nothing stands). `memo` (see sitegen.memo) keeps each group of documents' postings,
+    so a rebuild indexes only the groups that changed, and renders only the document
+    shards of those and the term shards whose postings changed."""
+    docs = Documents(site)
+    groups = docs.groups()
+    keys = [docs.key(g) for g in groups]
+    standing = [_all_stand(docs.shard_files(g), _key_digest(key), stands)
+                for g, key in zip(groups, keys)]
+    missing = [g for g, key, stood in zip(groups, keys, standing)
+               if not stood or not memo.has("search", key)]
+    fresh = fork_map(docs.group, missing, workers, min_items=2, label="indexing for search")
+    missing_set, out = set(missing), Collector()
+    postings: defaultdict[str, array] = defaultdict(partial(array, "I"))
+    for g, key, stood in zip(groups, keys, standing):  # in order: kept, made by workers
+        files, packed = next(fresh) if g in missing_set else ([], None)
+        for word, data in unpack(memo("search", key, lambda _out: packed or docs.group(g)[1],
+                                      out)):
+            postings[word].frombytes(data)
+        yield from ((rel, Kept()) for rel in docs.shard_files(g)) if stood else files
+    highest = docs.highest
+    docs = fresh = None  # let go of the documents' text before the term shards
+    firsts: list[str] = []
+    yield from term_shards(postings, firsts, highest, stands)
+    link = urls.linker(SEARCH_PAGE, site.config.clean_links)
+    topics = [[t.title, link(t.site_path), list(t.aliases), len(t.within)]
+              for t in site.topics.values()]
+    manifest = dict(v=2, terms=firsts, files=[shard_name(w) for w in firsts],
+                    briefings=len(site.briefings),
+                    paragraphs=sum(s.seed.paragraph_count for s in site.sources.values()),
+                    per=list(PER_SHARD), topics=topics)
+    yield INDEX_FILE, f"window.SITEGEN_SEARCH={json_text(manifest)};\n".encode("utf-8")
+
+
+def _key_digest(key: tuple) -> str:
+    """A group's key as a digest (its parts are str, numbers and tuples of them)."""
+    return hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
+
+
+def _all_stand(files: list[str], digest: str, stands: Stands) -> bool:
+    """Whether every one of a group's document shards stands (each is asked: the engine
+    notes what each output file is made from)."""
+    return all([stands(rel, f"{digest}:{i}") for i, rel in enumerate(files)])

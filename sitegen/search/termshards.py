@@ -1,0 +1,108 @@
+"""The term shards: the index's terms in the order the browser compares strings, cut
+into files of about SHARD_BYTES, each term's row capped at CAP postings."""
+from __future__ import annotations
+
+import hashlib
+import math
+import operator
+import zlib
+from array import array
+from itertools import chain, repeat
+from typing import Callable, Iterator
+
+from ..write import Kept
+from .postings import DOC, SHIFT
+from .scripts import json_text
+
+SHARD_BYTES = 32_000  # a term shard holds terms in order up to about this much JSON
+CAP = 2_500  # postings kept for one term
+
+Stands = Callable[[str, str], bool]  # (output path, digest of what makes it): see index_files
+
+
+def term_shards(postings: dict[str, array], firsts: list[str], highest: int, stands: Stands
+                ) -> Iterator[tuple[str, bytes | Kept]]:
+    """The term shards, words in order; each shard's first word goes to `firsts`. A shard
+    whose words and postings are those the output's file was made from (`stands`, by
+    their digest) is not rendered again: it comes as `Kept`.
+
+    Where a shard ends depends on its words, not on the sizes before it (content-defined,
+    as rsync cuts files): a shard starts at a word whose hash is 0 modulo `every`, sized
+    so shards hold about SHARD_BYTES (by `_typical` sizes), at least a quarter of that and
+    at most twice (by `_most`: no row is larger). Words gaining documents then change
+    their own shard only, and `every`, a power of two, changes only when the index
+    doubles or halves. Sizes come from the postings alone (`highest`: the highest doc
+    number), so a shard's words are known before any of its rows is written."""
+    words = sorted(postings, key=_utf16)  # the order the browser compares strings in
+    estimate = sum(_typical(w, p) for w, p in postings.items())
+    per_shard = SHARD_BYTES * len(words) / max(1, estimate)
+    every = 2 ** max(0, round(math.log2(max(1.0, per_shard))))
+    digits = len(str(highest)) + 1  # a doc difference's, with its sign
+    shard: list[str] = []
+    size = most = 0
+    for word in words:
+        typical, largest = _typical(word, postings[word]), _most(word, postings[word], digits)
+        cut = most + largest > 2 * SHARD_BYTES or (
+            size >= SHARD_BYTES // 4 and zlib.crc32(word.encode("utf-8")) % every == 0)
+        if shard and cut:
+            yield _term_shard(shard, postings, stands)
+            shard, size, most = [], 0, 0
+        if not shard:
+            firsts.append(word)
+        shard.append(word)
+        size, most = size + typical, most + largest
+    if shard:
+        yield _term_shard(shard, postings, stands)
+
+
+def _typical(word: str, flat: array) -> int:
+    """About the bytes of a word's row in a shard: its postings' doc differences are
+    mostly short."""
+    return len(word) + 8 + 7 * min(len(flat), CAP)
+
+
+def _most(word: str, flat: array, digits: int) -> int:
+    """At least the bytes of a word's row in a shard, whatever its postings (`digits`:
+    the most a doc difference, with its sign, can have)."""
+    return 4 * len(word) + 9 + len(str(len(flat))) + (digits + 4) * min(len(flat), CAP)
+
+
+def _utf16(word: str) -> bytes:
+    return word.encode("utf-16-be", "surrogatepass")
+
+
+def shard_name(first: str) -> str:
+    """A term shard's name: a digest of its first word (stable while the shard is)."""
+    return "t" + hashlib.blake2b(first.encode("utf-8"), digest_size=5).hexdigest()
+
+
+def _term_shard(words: list[str], postings: dict[str, array], stands: Stands
+                ) -> tuple[str, bytes | Kept]:
+    """One term shard's file; its postings leave `postings` (the index is large)."""
+    name = shard_name(words[0])
+    rel = f"search/t/{name}.js"
+    h = hashlib.blake2b(f"{CAP}:{SHIFT}".encode(), digest_size=16)
+    for word in words:
+        h.update(f"\0{word}\0{len(postings[word])}\0".encode("utf-8", "surrogatepass"))
+        h.update(postings[word])
+    if stands(rel, h.hexdigest()):
+        for word in words:
+            del postings[word]
+        return rel, Kept()
+    rows = [f"{json_text(word)}:{_row(postings.pop(word))}" for word in words]
+    return rel, (f'SITEGEN_SEARCH_SHARD("{name}",{{' + ",".join(rows) + "});\n"
+                 ).encode("utf-8")
+
+
+def _row(flat: array) -> str:
+    """One term's postings as the JSON the browser reads: [capped, document frequency,
+    doc, weight, doc (as the difference to the previous one), weight, …], at most CAP."""
+    df = len(flat)
+    if df > CAP:  # keep the heaviest (a sort of the packed values, in C), in doc order
+        flat = sorted(sorted(flat, reverse=True)[:CAP], key=DOC.__and__)
+    ids = list(map(operator.and_, flat, repeat(DOC)))
+    row = [0] * (2 * len(ids) + 2)
+    row[0], row[1] = int(df > CAP), df
+    row[2::2] = list(map(operator.sub, ids, chain((0,), ids)))
+    row[3::2] = list(map(operator.rshift, flat, repeat(SHIFT)))
+    return json_text(row)
