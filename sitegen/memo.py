@@ -13,6 +13,11 @@ Three more calls let a stage spread work over cores without knowing what is reme
 cores, what the stage will then ask for one by one; `keep(step, key, value)` hands over
 a value worked out elsewhere.
 
+And two for a value a stage can bring up to date more cheaply than make anew (the
+search index, from its groups' postings): `carry(step, value)` keeps it for the next
+build of this process; `carried(step)` hands it over, once, to the stage, which owns it
+from then on (may change it in place) and must check what it was made from.
+
 `no_memo` computes every time (a clean build); the engine (sitegen.engine.memo) remembers.
 The stages know only this protocol.
 """
@@ -41,6 +46,12 @@ class _NoMemo:
 
     def keep(self, step: str, key: Hashable, value) -> None:
         """Nothing is kept."""
+
+    def carry(self, step: str, value) -> None:
+        """Nothing is carried: there is no next build."""
+
+    def carried(self, step: str) -> None:
+        return None
 
 
 no_memo = _NoMemo()

@@ -11,6 +11,8 @@ Rules:
   and `collect()` deletes the unused ones from the store.
 - In the first build of a memo (nothing in memory yet), a load step's entries are read
   from the store at once, when the step is first asked for (see Store.prefetch).
+- A warm memo carries one value a step (`carry`) to the next build, which takes it
+  (`carried`): the memo holds no other reference to it, so the stage may change it.
 - `run` works out a step's misses ahead on several cores (when there are enough to pay
   for the forks); the stage then asks as usual and gets those values, problems and all.
 """
@@ -53,6 +55,7 @@ class Memo:
         self.stats: Counter = Counter()
         self._fresh = 0  # entries used since `start()`
         self._prefetched: set[str] = set()  # steps read from the store at once
+        self._carried: dict[str, object] = {}  # step -> value (see `carry`)
 
     def start(self) -> None:
         self.generation += 1
@@ -166,6 +169,13 @@ class Memo:
 
     def keep(self, step: str, key: Hashable, value) -> None:
         self._ready[step, key] = (value, ())
+
+    def carry(self, step: str, value) -> None:
+        if self.warm:
+            self._carried[step] = value
+
+    def carried(self, step: str):
+        return self._carried.pop(step, None)
 
     # -- between builds ------------------------------------------------------------------
 

@@ -31,8 +31,9 @@ A term found in more than `CAP` documents keeps the `CAP` where it scores highes
 marked capped (the browser then does not require it), so no shard grows with the site.
 
 The modules, in the order an index is made: `documents` (what is indexed, in groups
-of document shards), `postings` (words and their weighted postings), `termshards`
-(the groups' postings, merged, cut into shards), `index` (the files, end to end); `scripts` says how a file is written.
+of document shards), `postings` (words and their weighted postings), `merge` (the
+groups' postings as one index), `termshards` (that index cut into shards), `index`
+(the files, end to end); `scripts` says how a file is written.
 """
 from .documents import GROUP
 from .index import index_files, nothing_stands

@@ -3,9 +3,6 @@ manifest, remade only where what they follow from changed."""
 from __future__ import annotations
 
 import hashlib
-from array import array
-from collections import defaultdict
-from functools import partial
 from typing import Iterator
 
 from .. import urls
@@ -15,9 +12,11 @@ from ..model.site import Site
 from ..runtime.parallel import fork_map
 from ..write import Kept
 from .documents import PER_SHARD, Documents
-from .postings import unpack
+from .merge import Index
 from .scripts import INDEX_FILE, SEARCH_PAGE, json_text
 from .termshards import Stands, shard_name, term_shards
+
+CARRIED = "search-index"  # the memo carries the index from one build to the next
 
 
 def nothing_stands(_rel: str, _digest: str) -> bool:
@@ -35,27 +34,28 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     `digest` names (the engine's reuse: see engine.reuse.PageReuse.stands; by default
     nothing stands). `memo` (see sitegen.memo) keeps each group of documents' postings,
     so a rebuild indexes only the groups that changed, and renders only the document
-    shards of those and the term shards whose postings changed."""
+    shards of those and the term shards whose postings changed; a memo that carries
+    values from build to build carries the merged index too (see merge.Index)."""
     docs = Documents(site)
     groups = docs.groups()
     keys = [docs.key(g) for g in groups]
-    standing = [_all_stand(docs.shard_files(g), _key_digest(key), stands)
-                for g, key in zip(groups, keys)]
+    digests = [_key_digest(key) for key in keys]
+    standing = [_all_stand(docs.shard_files(g), digest, stands)
+                for g, digest in zip(groups, digests)]
     missing = [g for g, key, stood in zip(groups, keys, standing)
                if not stood or not memo.has("search", key)]
     fresh = fork_map(docs.group, missing, workers, min_items=2, label="indexing for search")
     missing_set, out = set(missing), Collector()
-    postings: defaultdict[str, array] = defaultdict(partial(array, "I"))
-    for g, key, stood in zip(groups, keys, standing):  # in order: kept, made by workers
+    index = Index.anew(memo.carried(CARRIED), groups, digests)
+    for i, (g, key, stood) in enumerate(zip(groups, keys, standing)):  # in order
         files, packed = next(fresh) if g in missing_set else ([], None)
-        for word, data in unpack(memo("search", key, lambda _out: packed or docs.group(g)[1],
-                                      out)):
-            postings[word].frombytes(data)
+        index.add(i, memo("search", key, lambda _out: packed or docs.group(g)[1], out))
         yield from ((rel, Kept()) for rel in docs.shard_files(g)) if stood else files
     highest = docs.highest
     docs = fresh = None  # let go of the documents' text before the term shards
     firsts: list[str] = []
-    yield from term_shards(postings, firsts, highest, stands)
+    yield from term_shards(index, firsts, highest, stands)
+    memo.carry(CARRIED, index)
     link = urls.linker(SEARCH_PAGE, site.config.clean_links)
     topics = [[t.title, link(t.site_path), list(t.aliases), len(t.within)]
               for t in site.topics.values()]

@@ -82,6 +82,11 @@ def coarse(length: float) -> float:
     return 2 ** (round(4 * math.log2(max(1.0, length))) / 4)
 
 
+def browser_order(word: str) -> bytes:
+    """The key words sort by in the order the browser compares strings (UTF-16 units)."""
+    return word.encode("utf-16-be", "surrogatepass")
+
+
 def pack(lists: dict[str, array]) -> Packed:
     """Postings as three values, whatever their number: the words joined by newlines
     (which no word holds), each word's posting count and all postings, as 32-bit arrays."""

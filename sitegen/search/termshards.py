@@ -11,6 +11,7 @@ from itertools import chain, repeat
 from typing import Callable, Iterator
 
 from ..write import Kept
+from .merge import Index
 from .postings import DOC, SHIFT
 from .scripts import json_text
 
@@ -20,11 +21,11 @@ CAP = 2_500  # postings kept for one term
 Stands = Callable[[str, str], bool]  # (output path, digest of what makes it): see index_files
 
 
-def term_shards(postings: dict[str, array], firsts: list[str], highest: int, stands: Stands
+def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands
                 ) -> Iterator[tuple[str, bytes | Kept]]:
-    """The term shards, words in order; each shard's first word goes to `firsts`. A shard
-    whose words and postings are those the output's file was made from (`stands`, by
-    their digest) is not rendered again: it comes as `Kept`.
+    """The term shards of `index`, words in order; each shard's first word goes to
+    `firsts`. A shard whose words and postings are those the output's file was made from
+    (`stands`, by their digest) is not rendered again: it comes as `Kept`.
 
     Where a shard ends depends on its words, not on the sizes before it (content-defined,
     as rsync cuts files): a shard starts at a word whose hash is 0 modulo `every`, sized
@@ -33,11 +34,12 @@ def term_shards(postings: dict[str, array], firsts: list[str], highest: int, sta
     their own shard only, and `every`, a power of two, changes only when the index
     doubles or halves. Sizes come from the postings alone (`highest`: the highest doc
     number), so a shard's words are known before any of its rows is written."""
-    words = sorted(postings, key=_utf16)  # the order the browser compares strings in
+    postings, words = index.postings, index.words()
     estimate = sum(_typical(w, p) for w, p in postings.items())
     per_shard = SHARD_BYTES * len(words) / max(1, estimate)
     every = 2 ** max(0, round(math.log2(max(1.0, per_shard))))
     digits = len(str(highest)) + 1  # a doc difference's, with its sign
+    digests, index.shard_digests = index.shard_digests, {}
     shard: list[str] = []
     size = most = 0
     for word in words:
@@ -45,14 +47,14 @@ def term_shards(postings: dict[str, array], firsts: list[str], highest: int, sta
         cut = most + largest > 2 * SHARD_BYTES or (
             size >= SHARD_BYTES // 4 and zlib.crc32(word.encode("utf-8")) % every == 0)
         if shard and cut:
-            yield _term_shard(shard, postings, stands)
+            yield _term_shard(shard, index, digests, stands)
             shard, size, most = [], 0, 0
         if not shard:
             firsts.append(word)
         shard.append(word)
         size, most = size + typical, most + largest
     if shard:
-        yield _term_shard(shard, postings, stands)
+        yield _term_shard(shard, index, digests, stands)
 
 
 def _typical(word: str, flat: array) -> int:
@@ -67,31 +69,38 @@ def _most(word: str, flat: array, digits: int) -> int:
     return 4 * len(word) + 9 + len(str(len(flat))) + (digits + 4) * min(len(flat), CAP)
 
 
-def _utf16(word: str) -> bytes:
-    return word.encode("utf-16-be", "surrogatepass")
-
-
 def shard_name(first: str) -> str:
     """A term shard's name: a digest of its first word (stable while the shard is)."""
     return "t" + hashlib.blake2b(first.encode("utf-8"), digest_size=5).hexdigest()
 
 
-def _term_shard(words: list[str], postings: dict[str, array], stands: Stands
-                ) -> tuple[str, bytes | Kept]:
-    """One term shard's file; its postings leave `postings` (the index is large)."""
+def _term_shard(words: list[str], index: Index, digests: dict[str, tuple[list[str], str]],
+                stands: Stands) -> tuple[str, bytes | Kept]:
+    """One term shard's file. Its digest is the one the index kept (`digests`, the
+    previous pass's) while its words are the same and none of them changed."""
     name = shard_name(words[0])
     rel = f"search/t/{name}.js"
+    before = digests.get(words[0])
+    if before and index.changed is not None and before[0] == words \
+            and index.changed.isdisjoint(words):
+        digest = before[1]
+    else:
+        digest = _digest(words, index.postings)
+    index.shard_digests[words[0]] = (words, digest)
+    if stands(rel, digest):
+        return rel, Kept()
+    rows = [f"{json_text(word)}:{_row(index.postings[word])}" for word in words]
+    return rel, (f'SITEGEN_SEARCH_SHARD("{name}",{{' + ",".join(rows) + "});\n"
+                 ).encode("utf-8")
+
+
+def _digest(words: list[str], postings: dict[str, array]) -> str:
+    """What a term shard is made from: its words, their postings and the row format."""
     h = hashlib.blake2b(f"{CAP}:{SHIFT}".encode(), digest_size=16)
     for word in words:
         h.update(f"\0{word}\0{len(postings[word])}\0".encode("utf-8", "surrogatepass"))
         h.update(postings[word])
-    if stands(rel, h.hexdigest()):
-        for word in words:
-            del postings[word]
-        return rel, Kept()
-    rows = [f"{json_text(word)}:{_row(postings.pop(word))}" for word in words]
-    return rel, (f'SITEGEN_SEARCH_SHARD("{name}",{{' + ",".join(rows) + "});\n"
-                 ).encode("utf-8")
+    return h.hexdigest()
 
 
 def _row(flat: array) -> str:

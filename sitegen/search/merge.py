@@ -1,0 +1,99 @@
+"""The index: every group's postings merged, word -> array of postings in doc order (the
+groups' one after another), with what it was made from. A rebuild in the same process
+starts from the previous build's index and replaces the postings of the groups whose
+key changed, in each word they had or have; the result is the index a merge from
+nothing makes (the oracle tests hold it to that).
+"""
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, insort
+from typing import Sequence
+
+from .documents import GROUP, PER_SHARD, Group
+from .postings import DOC, SHIFT, Packed, browser_order, unpack
+
+
+def _order(posting: int) -> int:
+    """A posting's place in a word's array: the briefings' docs (even) in order, then the
+    paragraphs' (odd)."""
+    return (posting & 1) << SHIFT | (posting & DOC)
+
+
+def _bounds(g: Group) -> tuple[int, int]:
+    """The places (see `_order`) of group `g`'s first document and of the next group's."""
+    kind, start = g
+    end = start + PER_SHARD[kind == "p"] * GROUP
+    if kind == "b":
+        return 2 * start, 2 * end
+    return 1 << SHIFT | 2 * start + 1, 1 << SHIFT | 2 * end + 1
+
+
+class Index:
+    """Word -> postings of every group (`postings`); `changed`: the words whose postings
+    the latest `add`s changed (None: all may have); `shard_digests`: the term shards'
+    digests, by first word, kept by termshards (valid while none of a shard's words
+    changed)."""
+
+    def __init__(self, groups: Sequence[Group], keys: Sequence[str]):
+        self.groups, self.keys = list(groups), list(keys)
+        self.postings: dict[str, array] = {}
+        self.changed: set[str] | None = None
+        self.shard_digests: dict[str, tuple[list[str], str]] = {}
+        self._words: list[str] = [""] * len(self.groups)  # each group's, as packed
+        self._pending: set[int] | None = None  # the groups to replace; None: merge all
+        self._sorted: list[str] | None = None  # the words, in the browser's order
+
+    @classmethod
+    def anew(cls, previous: "Index | None", groups: Sequence[Group], keys: Sequence[str]
+             ) -> "Index":
+        """The index to `add` every group's postings to: the previous one, when it has
+        the same groups and most of their keys (then only the groups whose key changed
+        are taken in), else an empty one."""
+        if previous is None or previous.groups != list(groups):
+            return cls(groups, keys)
+        pending = {i for i, (old, new) in enumerate(zip(previous.keys, keys)) if old != new}
+        if 2 * len(pending) > len(keys):
+            return cls(groups, keys)
+        previous.keys, previous._pending, previous.changed = list(keys), pending, set()
+        return previous
+
+    def add(self, i: int, packed: Packed) -> None:
+        """Take in group `i`'s postings (groups in order, each once)."""
+        if self._pending is None:
+            for word, data in unpack(packed):
+                flat = self.postings.get(word)
+                if flat is None:
+                    flat = self.postings[word] = array("I")
+                flat.frombytes(data)
+        elif i in self._pending:
+            self._replace(i, packed)
+        self._words[i] = packed[0]
+
+    def _replace(self, i: int, packed: Packed) -> None:
+        lo, hi = _bounds(self.groups[i])
+        new = dict(unpack(packed))
+        old = self._words[i].split("\n") if self._words[i] else []
+        for word in {*old, *new}:
+            flat = self.postings.get(word)
+            if flat is None:
+                flat = self.postings[word] = array("I")
+                if self._sorted is not None:
+                    insort(self._sorted, word, key=browser_order)
+            start = bisect_left(flat, lo, key=_order)
+            segment = array("I")
+            if word in new:
+                segment.frombytes(new[word])
+            flat[start:bisect_left(flat, hi, start, key=_order)] = segment
+            if not flat:
+                del self.postings[word]
+                if self._sorted is not None:
+                    del self._sorted[bisect_left(self._sorted, browser_order(word),
+                                                 key=browser_order)]
+            self.changed.add(word)
+
+    def words(self) -> list[str]:
+        """Every word, in the order the browser compares strings in (UTF-16 code units)."""
+        if self._sorted is None:
+            self._sorted = sorted(self.postings, key=browser_order)
+        return self._sorted

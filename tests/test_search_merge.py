@@ -1,0 +1,89 @@
+"""The search index a rebuild brings up to date (search.merge.Index, carried from the
+previous build) must be the index made from nothing, and its term shards the same
+files with the same digests."""
+from __future__ import annotations
+
+import random
+from array import array
+
+import pytest
+
+from sitegen.memo import no_memo
+from sitegen.engine.memo import Memo
+from sitegen.search.documents import GROUP, PER_SHARD
+from sitegen.search.merge import Index
+from sitegen.search.postings import SHIFT, pack
+from sitegen.search import termshards
+
+GROUPS = [("b", 0), ("b", PER_SHARD[0] * GROUP), ("b", 2 * PER_SHARD[0] * GROUP),
+          ("p", 0), ("p", PER_SHARD[1] * GROUP)]
+
+
+def _group_postings(rng: random.Random, g: tuple[str, int], vocabulary: list[str]):
+    """Random postings of group `g`: some of `vocabulary` in some of its documents."""
+    kind, start = g
+    docs = [2 * i + (kind == "p") for i in range(start, start + PER_SHARD[kind == "p"] * GROUP)]
+    lists: dict[str, array] = {}
+    for word in rng.sample(vocabulary, rng.randint(0, len(vocabulary) // 2)):
+        chosen = sorted(rng.sample(docs, rng.randint(1, 6)))
+        lists[word] = array("I", [rng.randint(1, 99) << SHIFT | d for d in chosen])
+    return pack(lists)
+
+
+def _made(packs: list, keys: list[str], previous: Index | None = None) -> Index:
+    index = Index.anew(previous, GROUPS, keys)
+    for i, packed in enumerate(packs):
+        index.add(i, packed)
+    return index
+
+
+def _shards(index: Index) -> list[tuple[str, str, bytes]]:
+    made: dict[str, str] = {}
+
+    def stands(rel: str, digest: str) -> bool:
+        made[rel] = digest
+        return False
+
+    files = list(termshards.term_shards(index, [], 10_000, stands))
+    return [(rel, made[rel], data) for rel, data in files]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_index_brought_up_to_date_is_the_one_made_from_nothing(seed, monkeypatch):
+    monkeypatch.setattr(termshards, "SHARD_BYTES", 300)  # many shards from few words
+    rng = random.Random(seed)
+    vocabulary = [f"w{n}" for n in range(60)] + ["é", "𝒜b", "ｱ", "zz"]
+    packs = [_group_postings(rng, g, vocabulary) for g in GROUPS]
+    keys = [f"k{i}" for i in range(len(GROUPS))]
+    index = _made(packs, keys)
+    _shards(index)  # as a build does: the index keeps its shards' digests
+    for step in range(8):
+        for i in rng.sample(range(len(GROUPS)), rng.randint(1, 2)):
+            packs[i] = _group_postings(rng, GROUPS[i], vocabulary + [f"new{step}"])
+            keys[i] = f"k{i}.{step}"
+        kept = index
+        index = _made(packs, keys, previous=kept)
+        assert index is kept  # brought up to date, not made anew
+        clean = _made(packs, keys)
+        assert index.words() == clean.words()
+        assert {w: list(p) for w, p in index.postings.items()} == \
+               {w: list(p) for w, p in clean.postings.items()}
+        assert _shards(index) == _shards(clean)
+
+
+def test_an_index_of_other_groups_or_mostly_new_keys_is_made_anew():
+    packs = [pack({"a": array("I", [1 << SHIFT | (g[0] == "p")])}) for g in GROUPS]
+    index = _made(packs, ["k"] * len(GROUPS))
+    assert _made(packs, ["x"] * len(GROUPS), previous=index) is not index
+    assert Index.anew(index, GROUPS[:-1], ["k"] * 4) is not index
+
+
+def test_a_warm_memo_carries_a_value_once_and_a_cold_one_none():
+    warm = Memo(warm=True)
+    warm.carry("step", value := object())
+    assert warm.carried("step") is value and warm.carried("step") is None
+    cold = Memo()
+    cold.carry("step", object())
+    assert cold.carried("step") is None
+    no_memo.carry("step", object())
+    assert no_memo.carried("step") is None
