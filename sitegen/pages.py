@@ -73,7 +73,7 @@ def _source_page(site: Site, s) -> Page:
         source=s, seed=s.seed,
         briefings=[site.briefings[b] for b in s.briefings],
         citations={p: [(c, site.briefings[c.claim.briefing]) for c in cs]
-                   for p, cs in s.citations.items()},
+                   for p, cs in s.citations},
     ))
 
 

@@ -178,7 +178,8 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
         {f.path: f for f in (*topic_sources, *briefing_sources)}, out)
     briefings = {b.slug: _interned(memo, "site-briefing", briefings[b.slug], out) for b in kept}
     topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
-    sources = _sources(seeds, briefings, config.originals)
+    sources = {sid: _interned(memo, "site-source", s, out)
+               for sid, s in _sources(seeds, briefings, config.originals).items()}
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
                             key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
     return Site(config, briefings, topics, sources, timeline,
@@ -224,9 +225,10 @@ def _topic_names(topics: dict[str, TopicSource]) -> dict[str, str]:
 
 
 def _interned(memo, step: str, value, out: Collector):
-    """`value`, or the equal value the previous build made: a briefing or topic that did not
-    change stays the same object from build to build, so what is worked out from it later
-    (its digest in sitegen.engine.digest, its search text) is worked out once."""
+    """`value`, or the equal value the previous build made: a briefing, topic or source
+    that did not change stays the same object from build to build, so what is worked out
+    from it later (its digest in sitegen.engine.digest, its search text) is worked out
+    once."""
     return memo(step, value, lambda _: value, out)
 
 
@@ -360,7 +362,7 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing],
         return (1, briefings[citing[sid][-1]].date, sid)
 
     return {sid: Source(seeds[sid], tuple(citing[sid]),
-                        {p: tuple(c) for p, c in cites[sid].items()},
+                        tuple((p, tuple(c)) for p, c in cites[sid].items()),
                         urls.original(sid, seeds[sid].file_name)
                         if originals and seeds[sid].meta.original else None)
             for sid in sorted(seeds, key=joined)}

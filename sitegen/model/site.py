@@ -148,7 +148,9 @@ class Citation:
 class Source:
     seed: Seed
     briefings: tuple[str, ...]  # newest first
-    citations: dict[str, tuple[Citation, ...]] = field(default_factory=dict)  # by paragraph id
+    # (paragraph id, its citations), in the order cited: a tuple, so a source that did not
+    # change can be the same object from build to build (see graph._interned)
+    citations: tuple[tuple[str, tuple[Citation, ...]], ...] = ()
     original: str | None = None  # site path of the seed's own file, when it is published
 
     @property
