@@ -463,3 +463,59 @@ def test_a_worker_process_never_writes_to_the_store(tmp_path):
     assert _steps(tmp_path) == before
     memo.save()
     assert _steps(tmp_path)["part"] == 40
+
+
+def test_an_entry_made_of_others_keeps_them_in_use(tmp_path):
+    """Using a value whose computation asked for others (its reads) uses those too: the
+    store keeps them while the value stands, and a memo that lets go of what it did not
+    use keeps them in memory."""
+    store = Store(tmp_path)
+    memo = Memo(store, warm=True)
+    memo.start()
+
+    def both(out):
+        return [memo("seed", name, lambda _o, n=name: f"parsed {n}", out) for name in "ab"]
+
+    assert memo("seeds", "folder", both, Collector()) == ["parsed a", "parsed b"]
+    memo.save()
+    for _ in range(2):  # the second time, the memo lets go of what it did not use
+        memo.start()
+        memo("seeds", "folder", both, Collector())
+        memo.prune()
+        memo.collect()
+    assert memo.misses("seed") == 0 and memo.hits("seed") == 0 and memo.hits("seeds") == 1
+    assert _steps(tmp_path) == {"seed": 2}
+    assert memo.has("seed", "a") and memo.has("seed", "b")
+
+
+def test_an_unchanged_seeds_folder_is_loaded_once_by_a_warm_memo(tmp_path, monkeypatch):
+    from sitegen.load.seeds import load_seeds
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)  # every file counts as settled
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds/one.txt").write_text("One\n\nA paragraph.\n")
+    (tmp_path / "seeds/one.yaml").write_text("title: [unclosed\n")  # a problem to replay
+    memo = Memo(warm=True)
+    memo.start()
+    seeds, problems = load_seeds(tmp_path, memo=memo)
+    assert problems and set(seeds) == {"one"}
+    memo.start()
+    assert load_seeds(tmp_path, memo=memo) == (seeds, problems)
+    assert memo.hits("seeds") == 1 and load_seeds(tmp_path, memo=memo)[0] is seeds
+    path = tmp_path / "seeds/one.txt"
+    st = path.stat()
+    path.write_text("Uno\n\nA paragraph.\n")  # same size, times put back: the change
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # time says it changed
+    memo.start()
+    again, _ = load_seeds(tmp_path, memo=memo)
+    assert memo.misses("seeds") == 1 and again["one"].title == "Uno"
+
+
+def test_a_seeds_folder_changed_just_now_is_loaded_file_by_file(tmp_path):
+    from sitegen.load.seeds import load_seeds
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds/one.txt").write_text("One\n\nA paragraph.\n")
+    memo = Memo(warm=True)
+    memo.start()
+    load_seeds(tmp_path, memo=memo)
+    load_seeds(tmp_path, memo=memo)
+    assert memo.hits("seeds") == memo.misses("seeds") == 0

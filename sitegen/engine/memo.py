@@ -6,6 +6,9 @@ Rules:
 - An entry lives in memory under the stage's own key. A persisted step's entry is also
   stored under the digest of that key (engine.digest), looked up there on a miss, and
   written to the store when the stage settles (`settle`) or the build ends (`save`).
+- An entry computed in this process notes the entries its computation asked for (its
+  *reads*); using it uses them too, so a value made of many (all the seeds) keeps those
+  it was made of in memory and in the store while it stands.
 - Call `start()` before each build. An entry used since then is *used*; `prune()` lets go
   of the others once they are a fifth of the memory or more (forgetting walks them all),
   and `collect()` deletes the unused ones from the store.
@@ -44,7 +47,8 @@ class Memo:
     def __init__(self, store: Store | None = None, workers: int = 1, warm: bool = False):
         self.store, self.workers, self.warm = store, workers, warm
         self._pid = os.getpid()
-        # (step, key) -> [value, problems, generation last used, digest or None]
+        # (step, key) -> [value, problems, generation last used, digest or None, reads]
+        # (reads: the [step, entry] pairs its computation asked for; see the module doc)
         self._entries: dict[tuple[str, Hashable], list] = {}
         self._ready: dict[tuple[str, Hashable], tuple] = {}  # worked out ahead: `run`, `keep`
         self._unknown: dict[tuple[str, Hashable], bytes] = {}  # digests `has` found nowhere
@@ -56,6 +60,7 @@ class Memo:
         self._fresh = 0  # entries used since `start()`
         self._prefetched: set[str] = set()  # steps read from the store at once
         self._carried: dict[str, object] = {}  # step -> value (see `carry`)
+        self._reading: list[list] = []  # the reads of the computations under way, innermost last
 
     def start(self) -> None:
         self.generation += 1
@@ -75,6 +80,8 @@ class Memo:
             self.stats[step, "hit"] += 1
             if entry[2] != self.generation:
                 self._use(step, entry)
+        if self._reading:
+            self._reading[-1].append((step, entry))
         out.extend(list(entry[1]))
         return entry[0]
 
@@ -83,15 +90,27 @@ class Memo:
         self._fresh += 1
         if entry[3] is not None:
             self._used[step].add(entry[3])
+        for read_step, read in entry[4]:
+            if read[2] != self.generation:
+                self._use(read_step, read)
+
+    def _computed(self, compute: Compute) -> tuple[object, tuple, tuple]:
+        """(value, problems, reads) of one computation (see the module doc)."""
+        collector = Collector()
+        self._reading.append([])
+        try:
+            value = compute(collector)
+        finally:
+            reads = tuple(self._reading.pop())
+        return value, tuple(collector.problems), reads
 
     def _miss(self, step: str, key: Hashable, compute: Compute) -> list:
         digest = self._unknown.pop((step, key), None) or self.digest(step, key)
         found = None if (step, key) in self._ready else self._stored(step, digest)
         if found is None:
-            ready = self._ready.pop((step, key), None)
+            ready, reads = self._ready.pop((step, key), None), ()
             if ready is None:
-                collector = Collector()
-                ready = (compute(collector), tuple(collector.problems))
+                *ready, reads = self._computed(compute)
                 self.stats[step, "miss"] += 1
             if digest is not None:
                 self._new.append((step, digest, *ready))
@@ -99,7 +118,8 @@ class Memo:
             found = (*ready, digest)
         else:
             self.stats[step, "hit"] += 1
-        entry = [found[0], tuple(found[1]), -1, found[2]]
+            reads = ()
+        entry = [found[0], tuple(found[1]), -1, found[2], reads]
         self._use(step, entry)
         if self.warm or step not in STREAMED:
             self._entries[(step, key)] = entry

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 from ..memo import no_memo
 from ..errors import Collector, Problem
 from .blocks import Block, Blocks
-from .files import InputFiles, folder_problem, link_problem, passed_over
+from .files import InputFiles, folder_problem, folder_state, link_problem, passed_over
 from .document import Chunk, Document, Unreadable
 from .seed_html import declared_charset, html_chunks, markdown_chunks
 from .seed_web import has_chrome, web_document
@@ -281,8 +281,27 @@ def _digest(document: str, sidecar: str) -> str:
 
 def load_seeds(root: Path, seeds_dir: str = "seeds",
                memo=no_memo) -> tuple[dict[str, Seed], list[Problem]]:
-    """Every seed in seeds/ (not in subfolders), sorted by id, and all problems found."""
-    root, col = Path(root).absolute(), Collector()  # listed paths then hold no relative root
+    """Every seed in seeds/ (not in subfolders), sorted by id, and all problems found.
+    A memo that keeps values from build to build hands out the same seeds again while
+    the folder's files are as they were (see files.folder_state)."""
+    root = Path(root).absolute()  # listed paths then hold no relative root
+    state = folder_state(root / seeds_dir)
+    if state is None:
+        return _load_seeds(root, seeds_dir, memo)
+    out = Collector()
+    seeds = memo("seeds", (str(root), seeds_dir, state),
+                 lambda col: _reported(col, *_load_seeds(root, seeds_dir, memo)), out)
+    return seeds, out.problems
+
+
+def _reported(out: Collector, seeds: dict[str, Seed], problems: list[Problem]
+              ) -> dict[str, Seed]:
+    out.extend(problems)
+    return seeds
+
+
+def _load_seeds(root: Path, seeds_dir: str, memo) -> tuple[dict[str, Seed], list[Problem]]:
+    col = Collector()
     folder = root / seeds_dir
     if not folder.exists():
         return {}, []
