@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, snapshot, write_site
 from linkcheck import check_site
 from sitegen import search
-from sitegen.search import termshards
+from sitegen.search import documents as search_documents, termshards
 from sitegen.book import VOLUME_LIMIT
 from sitegen.paging import PER_PAGE, paginate
 
@@ -254,7 +254,7 @@ def test_the_search_index_is_the_same_on_one_core_or_several(generated, monkeypa
     from sitegen.load.config import load_config
     site = load_site(generated, load_config(generated), Collector())
     one = list(search.index_files(site, workers=1))
-    monkeypatch.setattr(search, "GROUP", 3)  # 3 document shards a group: 95 groups
+    monkeypatch.setattr(search_documents, "GROUP", 3)  # 3 document shards a group: 95 groups
     assert list(search.index_files(site, workers=2)) == one
     assert one == [(rel, (generated / "public" / rel).read_bytes()) for rel, _ in one]
 
@@ -304,8 +304,9 @@ def test_a_rebuild_indexes_again_only_the_group_and_shards_that_changed(tmp_path
     documents = {rel for rel in made if rel.startswith("search/d/")}
     edited, = (int(rel[len("search/d/b"):-3]) for rel, data in clean.items()
                if rel.startswith("search/d/b") and b"Edited 42:" in data)
-    group = edited // search.GROUP * search.GROUP
-    assert documents == {f"search/d/b{n}.js" for n in range(group, group + search.GROUP)}
+    per = search_documents.GROUP
+    assert documents == {f"search/d/b{n}.js" for n in range(edited // per * per,
+                                                              edited // per * per + per)}
     terms = {rel for rel in made if rel.startswith("search/t/")}
     assert 0 < len(terms) < len([rel for rel in clean if rel.startswith("search/t/")]) / 4
     assert any(b"edited" in clean[rel] for rel in terms)

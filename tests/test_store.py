@@ -485,7 +485,7 @@ def test_an_entry_made_of_others_keeps_them_in_use(tmp_path):
         memo.collect()
     assert memo.misses("seed") == 0 and memo.hits("seed") == 0 and memo.hits("seeds") == 1
     assert _steps(tmp_path) == {"seed": 2}
-    assert memo.has("seed", "a") and memo.has("seed", "b")
+    assert memo.held("seed") == 2  # held in memory, not only in the store
 
 
 def test_an_unchanged_seeds_folder_is_loaded_once_by_a_warm_memo(tmp_path, monkeypatch):
@@ -519,3 +519,40 @@ def test_a_seeds_folder_changed_just_now_is_loaded_file_by_file(tmp_path):
     load_seeds(tmp_path, memo=memo)
     load_seeds(tmp_path, memo=memo)
     assert memo.hits("seeds") == memo.misses("seeds") == 0
+
+
+def test_a_seed_linked_from_inside_the_site_is_refused_once_it_leads_outside(tmp_path,
+                                                                            monkeypatch):
+    """A link whose target is the same file (same metadata) reached another way — a
+    folder on its path re-pointed outside the site — is judged again, not handed out."""
+    from sitegen.load.seeds import load_seeds
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)
+    root, outside = tmp_path / "site", tmp_path / "outside"
+    (root / "seeds").mkdir(parents=True)
+    (root / "real").mkdir()
+    outside.mkdir()
+    (outside / "a.txt").write_text("A\n\nA paragraph.\n")
+    os.link(outside / "a.txt", root / "real/a.txt")  # one file, inside and outside
+    (root / "via").symlink_to("real")
+    (root / "seeds/a.txt").symlink_to("../via/a.txt")
+    memo = Memo(warm=True)
+    memo.start()
+    assert set(load_seeds(root, memo=memo)[0]) == {"a"}
+    (root / "via").unlink()
+    (root / "via").symlink_to(outside)
+    memo.start()
+    seeds, problems = load_seeds(root, memo=memo)
+    assert not seeds and [p.code for p in problems] == ["bad-link"]
+
+
+def test_a_warm_memo_holds_only_the_latest_load_of_a_folder(tmp_path, monkeypatch):
+    from sitegen.load.seeds import load_seeds
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)
+    (tmp_path / "seeds").mkdir()
+    memo = Memo(warm=True)
+    for n in range(3):
+        (tmp_path / f"seeds/s{n}.txt").write_text(f"S{n}\n\nA paragraph.\n")
+        memo.start()
+        load_seeds(tmp_path, memo=memo)
+    assert memo.misses("seeds") == 1
+    assert memo.held("seeds") == 1

@@ -34,6 +34,7 @@ from .store import Store
 LOAD_STEPS = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims",
               "related", "body-text")  # the load and model stages' (see `settle`)
 STREAMED = ("search", "part")  # large values, each used once by a build (see `_miss`)
+LATEST_ONLY = ("seeds",)  # a whole folder's load: only the latest one is worth holding
 PERSISTED = (*LOAD_STEPS, "template-names", *STREAMED)
 _BATCH = 32  # streamed entries stored at a time
 
@@ -60,6 +61,7 @@ class Memo:
         self._fresh = 0  # entries used since `start()`
         self._prefetched: set[str] = set()  # steps read from the store at once
         self._carried: dict[str, object] = {}  # step -> value (see `carry`)
+        self._latest: dict[str, Hashable] = {}  # step of LATEST_ONLY -> its one entry's key
         self._reading: list[list] = []  # the reads of the computations under way, innermost last
 
     def start(self) -> None:
@@ -121,6 +123,9 @@ class Memo:
             reads = ()
         entry = [found[0], tuple(found[1]), -1, found[2], reads]
         self._use(step, entry)
+        if step in LATEST_ONLY:
+            self._entries.pop((step, self._latest.get(step)), None)
+            self._latest[step] = key
         if self.warm or step not in STREAMED:
             self._entries[(step, key)] = entry
         elif self._streamed >= _BATCH:
@@ -244,6 +249,10 @@ class Memo:
     def held_steps(self) -> set[str]:
         """The steps of the entries held in memory."""
         return {step for step, _key in self._entries}
+
+    def held(self, step: str) -> int:
+        """The entries of `step` held in memory."""
+        return sum(1 for held_step, _key in self._entries if held_step == step)
 
     def misses(self, step: str) -> int:
         """Values of `step` computed since `start()`."""

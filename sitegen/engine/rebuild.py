@@ -4,12 +4,15 @@ kept warm in memory between builds and the previous build's page keys at hand.
 
 What a rebuild reuses, and why the result equals a clean build byte for byte:
 - seeds, briefings and topics are read again only when their files' metadata changed,
-  and parsed again only when their bytes changed (see load.files);
+  and parsed again only when their bytes changed (see load.files); while no file in
+  seeds/ changed, the seeds are the previous build's (see load.seeds.load_seeds);
 - rendered Markdown, proven claims and related lists are recomputed only when their
   inputs changed (the memo keys in `model.graph` name every input);
 - the graph and the page list are rebuilt every time (cheap), so every cross-link is fresh;
-  a briefing or topic equal to the previous build's is that same object again (interned
-  in `model.graph`), so its digest and its search text are worked out once;
+  a briefing, topic or source equal to the previous build's is that same object again
+  (interned in `model.graph`), so its digest and its search text are worked out once;
+- the search index's merged postings are carried to the next build, which replaces
+  only the postings of the groups of documents that changed (see search.merge);
 - a page is rendered again only when its key changed (see pagekey): its path, template, title
   and data, every template file of the theme, the non-callable template globals (config,
   …) and, for templates that read the global `site`, the whole site; a piece of a page

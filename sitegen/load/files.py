@@ -83,7 +83,9 @@ def folder_state(folder: Path) -> tuple | None:
                 st = entry.stat()  # a link's target: what is read
                 if unsettled(st, since):
                     return None
-                found.append((entry.name, entry.is_symlink(), *metadata(st), st.st_dev))
+                # a link: where it leads too (the same file may now lie outside the site)
+                leads = os.path.realpath(entry.path) if entry.is_symlink() else ""
+                found.append((entry.name, leads, *metadata(st), st.st_dev))
         return (os.path.realpath(folder), *sorted(found))
     except OSError:
         return None

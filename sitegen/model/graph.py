@@ -178,7 +178,10 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
         {f.path: f for f in (*topic_sources, *briefing_sources)}, out)
     briefings = {b.slug: _interned(memo, "site-briefing", briefings[b.slug], out) for b in kept}
     topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
-    sources = {sid: _interned(memo, "site-source", s, out)
+    # Sources are interned by their seeds' fingerprints: a seed's hash unpacks its
+    # paragraphs (see load.blocks).
+    sources = {sid: memo("site-source", (s.seed.__fingerprint__(), s.briefings, s.citations,
+                                         s.original), lambda _, s=s: s, out)
                for sid, s in _sources(seeds, briefings, config.originals).items()}
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
                             key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
@@ -225,10 +228,10 @@ def _topic_names(topics: dict[str, TopicSource]) -> dict[str, str]:
 
 
 def _interned(memo, step: str, value, out: Collector):
-    """`value`, or the equal value the previous build made: a briefing, topic or source
-    that did not change stays the same object from build to build, so what is worked out
-    from it later (its digest in sitegen.engine.digest, its search text) is worked out
-    once."""
+    """`value`, or the equal value the previous build made: a briefing or topic (or, by
+    its key, a source) that did not change stays the same object from build to build, so
+    what is worked out from it later (its digest in sitegen.engine.digest, its search
+    text) is worked out once."""
     return memo(step, value, lambda _: value, out)
 
 

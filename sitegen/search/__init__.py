@@ -35,9 +35,8 @@ of document shards), `postings` (words and their weighted postings), `merge` (th
 groups' postings as one index), `termshards` (that index cut into shards), `index`
 (the files, end to end); `scripts` says how a file is written.
 """
-from .documents import GROUP
 from .index import index_files, nothing_stands
 from .postings import terms
 from .scripts import INDEX_FILE, SEARCH_PAGE
 
-__all__ = ["GROUP", "INDEX_FILE", "SEARCH_PAGE", "index_files", "nothing_stands", "terms"]
+__all__ = ["INDEX_FILE", "SEARCH_PAGE", "index_files", "nothing_stands", "terms"]

@@ -10,7 +10,7 @@ from array import array
 from bisect import bisect_left, insort
 from typing import Sequence
 
-from .documents import GROUP, PER_SHARD, Group
+from .documents import Group
 from .postings import DOC, SHIFT, Packed, browser_order, unpack
 
 
@@ -20,13 +20,16 @@ def _order(posting: int) -> int:
     return (posting & 1) << SHIFT | (posting & DOC)
 
 
-def _bounds(g: Group) -> tuple[int, int]:
-    """The places (see `_order`) of group `g`'s first document and of the next group's."""
-    kind, start = g
-    end = start + PER_SHARD[kind == "p"] * GROUP
-    if kind == "b":
-        return 2 * start, 2 * end
-    return 1 << SHIFT | 2 * start + 1, 1 << SHIFT | 2 * end + 1
+def _bounds(groups: list[Group], i: int) -> tuple[int, int | None]:
+    """The places (see `_order`) of group `i`'s first document and of the next group's of
+    its kind (None after the last group of paragraphs)."""
+    kind, start = groups[i]
+    odd = int(kind == "p")
+    first = odd << SHIFT | 2 * start + odd
+    after = groups[i + 1] if i + 1 < len(groups) else None
+    if after and after[0] == kind:
+        return first, odd << SHIFT | 2 * after[1] + odd
+    return first, None if odd else 1 << SHIFT  # a kind's last group: to its kind's end
 
 
 class Index:
@@ -71,7 +74,7 @@ class Index:
         self._words[i] = packed[0]
 
     def _replace(self, i: int, packed: Packed) -> None:
-        lo, hi = _bounds(self.groups[i])
+        lo, hi = _bounds(self.groups, i)
         new = dict(unpack(packed))
         old = self._words[i].split("\n") if self._words[i] else []
         for word in {*old, *new}:
@@ -84,7 +87,8 @@ class Index:
             segment = array("I")
             if word in new:
                 segment.frombytes(new[word])
-            flat[start:bisect_left(flat, hi, start, key=_order)] = segment
+            end = len(flat) if hi is None else bisect_left(flat, hi, start, key=_order)
+            flat[start:end] = segment
             if not flat:
                 del self.postings[word]
                 if self._sorted is not None:
