@@ -307,16 +307,17 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         coalescer = Coalescer(rebuild, quiet=QUIET).start()
         threading.Thread(target=_watch, args=(watcher, coalescer, stop), daemon=True,
                          name="sitegen-watch").start()
-        url = site_url(host, port, preview.base)
-        say(f"serving {root.name or root} at {url} (from {folder}); watching config.yaml, "
-            "content/, seeds/, themes/. Press Ctrl-C to stop.")
-        if open_browser:
-            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+        # Before saying it serves: from then on a SIGTERM must stop it cleanly.
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.asyncio_loop.add_signal_handler(sig, loop.stop)
             except (AttributeError, NotImplementedError, RuntimeError, ValueError):
                 pass  # not on this platform: Ctrl-C raises KeyboardInterrupt instead
+        url = site_url(host, port, preview.base)
+        say(f"serving {root.name or root} at {url} (from {folder}); watching config.yaml, "
+            "content/, seeds/, themes/. Press Ctrl-C to stop.")
+        if open_browser:
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         try:
             loop.start()
         except KeyboardInterrupt:
