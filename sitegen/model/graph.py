@@ -180,8 +180,8 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
     # Sources are interned by their seeds' fingerprints: a seed's hash unpacks its
     # paragraphs (see load.blocks).
-    sources = {sid: memo("site-source", (s.seed.__fingerprint__(), s.briefings, s.citations,
-                                         s.original), lambda _, s=s: s, out)
+    sources = {sid: _interned(memo, "site-source", s, out, key=(
+                   s.seed.__fingerprint__(), s.briefings, s.citations, s.original))
                for sid, s in _sources(seeds, briefings, config.originals).items()}
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
                             key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
@@ -227,12 +227,12 @@ def _topic_names(topics: dict[str, TopicSource]) -> dict[str, str]:
     return names
 
 
-def _interned(memo, step: str, value, out: Collector):
-    """`value`, or the equal value the previous build made: a briefing or topic (or, by
-    its key, a source) that did not change stays the same object from build to build, so
-    what is worked out from it later (its digest in sitegen.engine.digest, its search
-    text) is worked out once."""
-    return memo(step, value, lambda _: value, out)
+def _interned(memo, step: str, value, out: Collector, key=None):
+    """`value`, or the equal value the previous build made (by `key`, which names all of
+    it; by default the value itself): a briefing, topic or source that did not change
+    stays the same object from build to build, so what is worked out from it later (its
+    digest in sitegen.engine.digest, its search text) is worked out once."""
+    return memo(step, value if key is None else key, lambda _: value, out)
 
 
 def _claims_job(b: BriefingSource, seeds: dict[str, Seed], seed_ids: str, index: SeedIndex):
