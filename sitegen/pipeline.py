@@ -15,6 +15,7 @@ from .load.content import (BUNDLE_INDEX, BriefingSource, TopicSource, load_brief
                            load_topics)
 from .load.files import InputFiles
 from .load.lockfile import Lock, read_lock
+from .load.scan import Scan
 from .load.media import MEDIA_DIR, MediaFile, list_media
 from .load.seeds import Seed, load_seeds
 from .memo import no_memo
@@ -44,10 +45,11 @@ class Inputs:
     lock: Lock | None  # sitegen.lock, when there is one
 
 
-def load_inputs(root: Path, out: Collector, memo=no_memo) -> Inputs:
+def load_inputs(root: Path, out: Collector, memo=no_memo, scan: Scan | None = None) -> Inputs:
     """Read seeds, briefings, topics and the lock, list media; problems go to `out`.
-    `memo`: see sitegen.memo (one that works ahead parses on several cores)."""
-    seeds, problems = load_seeds(root, memo=memo)
+    `memo`: see sitegen.memo (one that works ahead parses on several cores); `scan`: the
+    build's scan of its inputs, if it made one (see load.scan)."""
+    seeds, problems = load_seeds(root, memo=memo, scan=scan)
     out.extend(problems)
     unreadable = frozenset(Path(p.path).stem for p in problems if p.severity == "error"
                            and p.path.startswith("seeds/")) - seeds.keys()
@@ -61,12 +63,12 @@ def load_inputs(root: Path, out: Collector, memo=no_memo) -> Inputs:
 
 
 def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None = None,
-              memo=no_memo, workers: int = 1) -> Site:
+              memo=no_memo, workers: int = 1, scan: Scan | None = None) -> Site:
     """Load every input (unless given) and resolve the graph; raises SiteError with all
     errors found. Warns about cited source paragraphs that changed since `sitegen.lock`.
     `memo` (see sitegen.memo) lets a rebuild reuse what did not change; `workers` > 1
-    renders Markdown on several cores."""
-    inputs = inputs or load_inputs(root, out, memo)
+    renders Markdown on several cores; `scan`: see load_inputs."""
+    inputs = inputs or load_inputs(root, out, memo, scan)
     site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo, workers,
                       inputs.unreadable_seeds, inputs.media, inputs.lock)
     no_feeds = feeds.base_url_warning(config)

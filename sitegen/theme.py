@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import Collector, SiteError
 from .load.fields import Fields, suggest
-from .load.files import folder_problem, link_problem
+from .load.files import folder_problem, link_problem, passed_over
 from .load.yamlsrc import parse_yaml
 
 THEME_KEYS = ("extends", "name", "description")
@@ -36,7 +36,8 @@ class Theme:
             static = d / "static"
             if static.is_dir():
                 for f in sorted(static.rglob("*")):
-                    if f.is_file() and not f.name.startswith("."):
+                    # an input by the rule of load.scan (which the no-change check uses)
+                    if f.is_file() and not any(map(passed_over, f.relative_to(static).parts)):
                         files[f.relative_to(static).as_posix()] = f
         return files
 

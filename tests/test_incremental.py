@@ -282,6 +282,19 @@ def test_themes_outside_the_site_are_fingerprinted_too(small, tmp_path):
     shutil.rmtree(tmp_path / "serve")
 
 
+def test_a_themes_static_files_are_its_inputs_by_the_rule_of_the_scan(small):
+    """What the no-change check looks at is what is published: no file in a hidden
+    folder, no editor's backup."""
+    static = small / "themes/default/static"
+    (static / ".git").mkdir(parents=True)
+    (static / ".git/config.css").write_text("a { }\n")
+    (static / "site.css~").write_text("a { }\n")
+    (static / "site.css").write_text("a { }\n")
+    build(small, workers=1)
+    assets = {p.name for p in (small / "public/assets").rglob("*") if p.is_file()}
+    assert "site.css" in assets and not {"config.css", "site.css~"} & assets
+
+
 def test_only_templates_that_read_site_depend_on_the_whole_site(example, tmp_path):
     from sitegen.pipeline import load_site
     from sitegen.engine.reuse import PartCachingRenderer

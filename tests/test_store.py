@@ -488,36 +488,41 @@ def test_an_entry_made_of_others_keeps_them_in_use(tmp_path):
     assert memo.held("seed") == 2  # held in memory, not only in the store
 
 
-def test_an_unchanged_seeds_folder_is_loaded_once_by_a_warm_memo(tmp_path, monkeypatch):
+def _seeds(root: Path, memo: Memo) -> tuple:
+    """The seeds of `root`, loaded as a build loads them: with a scan of the folder."""
+    from sitegen.load.scan import Scan
     from sitegen.load.seeds import load_seeds
+    return load_seeds(root, memo=memo, scan=Scan(root, ("seeds",)))
+
+
+def test_an_unchanged_seeds_folder_is_loaded_once_by_a_warm_memo(tmp_path, monkeypatch):
     monkeypatch.setattr(files, "SETTLE_NS", -10**12)  # every file counts as settled
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds/one.txt").write_text("One\n\nA paragraph.\n")
     (tmp_path / "seeds/one.yaml").write_text("title: [unclosed\n")  # a problem to replay
     memo = Memo(warm=True)
     memo.start()
-    seeds, problems = load_seeds(tmp_path, memo=memo)
+    seeds, problems = _seeds(tmp_path, memo)
     assert problems and set(seeds) == {"one"}
     memo.start()
-    assert load_seeds(tmp_path, memo=memo) == (seeds, problems)
-    assert memo.hits("seeds") == 1 and load_seeds(tmp_path, memo=memo)[0] is seeds
+    assert _seeds(tmp_path, memo) == (seeds, problems)
+    assert memo.hits("seeds") == 1 and _seeds(tmp_path, memo)[0] is seeds
     path = tmp_path / "seeds/one.txt"
     st = path.stat()
     path.write_text("Uno\n\nA paragraph.\n")  # same size, times put back: the change
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # time says it changed
     memo.start()
-    again, _ = load_seeds(tmp_path, memo=memo)
+    again, _ = _seeds(tmp_path, memo)
     assert memo.misses("seeds") == 1 and again["one"].title == "Uno"
 
 
 def test_a_seeds_folder_changed_just_now_is_loaded_file_by_file(tmp_path):
-    from sitegen.load.seeds import load_seeds
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds/one.txt").write_text("One\n\nA paragraph.\n")
     memo = Memo(warm=True)
     memo.start()
-    load_seeds(tmp_path, memo=memo)
-    load_seeds(tmp_path, memo=memo)
+    _seeds(tmp_path, memo)
+    _seeds(tmp_path, memo)
     assert memo.hits("seeds") == memo.misses("seeds") == 0
 
 
@@ -525,7 +530,6 @@ def test_a_seed_linked_from_inside_the_site_is_refused_once_it_leads_outside(tmp
                                                                             monkeypatch):
     """A link whose target is the same file (same metadata) reached another way — a
     folder on its path re-pointed outside the site — is judged again, not handed out."""
-    from sitegen.load.seeds import load_seeds
     monkeypatch.setattr(files, "SETTLE_NS", -10**12)
     root, outside = tmp_path / "site", tmp_path / "outside"
     (root / "seeds").mkdir(parents=True)
@@ -537,22 +541,21 @@ def test_a_seed_linked_from_inside_the_site_is_refused_once_it_leads_outside(tmp
     (root / "seeds/a.txt").symlink_to("../via/a.txt")
     memo = Memo(warm=True)
     memo.start()
-    assert set(load_seeds(root, memo=memo)[0]) == {"a"}
+    assert set(_seeds(root, memo)[0]) == {"a"}
     (root / "via").unlink()
     (root / "via").symlink_to(outside)
     memo.start()
-    seeds, problems = load_seeds(root, memo=memo)
+    seeds, problems = _seeds(root, memo)
     assert not seeds and [p.code for p in problems] == ["bad-link"]
 
 
 def test_a_warm_memo_holds_only_the_latest_load_of_a_folder(tmp_path, monkeypatch):
-    from sitegen.load.seeds import load_seeds
     monkeypatch.setattr(files, "SETTLE_NS", -10**12)
     (tmp_path / "seeds").mkdir()
     memo = Memo(warm=True)
     for n in range(3):
         (tmp_path / f"seeds/s{n}.txt").write_text(f"S{n}\n\nA paragraph.\n")
         memo.start()
-        load_seeds(tmp_path, memo=memo)
+        _seeds(tmp_path, memo)
     assert memo.misses("seeds") == 1
     assert memo.held("seeds") == 1

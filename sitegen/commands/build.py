@@ -20,6 +20,7 @@ from ..theme import load_theme
 from ..write import MARKER, check_output_dir
 
 if TYPE_CHECKING:
+    from ..load.scan import Scan
     from ..model.site import Site
 
 
@@ -52,19 +53,21 @@ def _build(root: Path, out_dir: str | None, drafts: bool, clean_links: bool | No
     out_path = Path(out_dir) if out_dir else root / config.output_dir
     check_output_dir(root, out_path, "--out" if out_dir else "output_dir")
     theme = load_theme(root, config.theme)
-    current = record.stamp(root, list(theme.chain),
-                           (str(out_path.resolve()), config.drafts, config.clean_links))
+    scan = record.inputs(root, list(theme.chain))
+    current = record.stamp(scan, (str(out_path.resolve()), config.drafts, config.clean_links))
     store = open_store(root, say) if cache else None
     if store is not None:
-        warnings = record.up_to_date(store, out_path, current, MARKER)
+        warnings = record.up_to_date(store, out_path, current, scan, MARKER)
         if warnings is not None:
             say(f"nothing changed: {out_path} is up to date")
             return BuildResult(None, warnings, seconds=time.perf_counter() - start)
-    return _run_stages(root, config, out_path, store, current, say, workers, start)
+    return _run_stages(root, config, out_path, store, scan, current, say, workers,
+                       start)
 
 
-def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None, current: str,
-                say: Callable[[str], None], workers: int | None, start: float) -> BuildResult:
+def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None,
+                scan: Scan, current: str, say: Callable[[str], None], workers: int | None,
+                start: float) -> BuildResult:
     """The stages, with the engine's memo and store. Rule: the stages are imported here,
     not with this module: a build that stops at "nothing changed" loads none of them
     (0.2 s of a no-change build's 0.5 s went to importing them)."""
@@ -78,7 +81,7 @@ def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None,
     workers = default_workers() if workers is None else workers
     memo = Memo(store, workers)
     memo.start()
-    site = load_site(root, config, collector, memo=memo, workers=workers)
+    site = load_site(root, config, collector, memo=memo, workers=workers, scan=scan)
     saved(say, memo.settle, LOAD_STEPS)
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics in {time.perf_counter() - start:.2f} s")
@@ -99,7 +102,7 @@ def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None,
         if store is not None:  # the record last: until it is written, the output is not trusted
             saved(say, memo.save)
             saved(say, store.commit_build, record.record(
-                out_path, MARKER, current, collector.warnings), reuse.current, memo.used())
+                out_path, MARKER, current, scan, collector.warnings), reuse.current, memo.used())
             store.close()
     seconds = time.perf_counter() - start
     say(f"built {out_path} in {seconds:.2f} s")

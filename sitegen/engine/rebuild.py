@@ -37,6 +37,7 @@ from ..pipeline import iter_files, load_site
 from ..errors import Collector, Problem
 from ..runtime.gcpause import paused_gc
 from ..load.config import Config, load_config
+from ..load.scan import Scan
 from ..model.site import Site
 from ..theme import Theme
 from ..write import MARKER, OutputWriter
@@ -102,7 +103,10 @@ class IncrementalBuilder:
         self.fingerprints.start()
         config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
         collector = Collector()
-        site = load_site(self.root, config, collector, memo=self.cache, workers=self.workers)
+        # The one folder loaded whole while it is as it was (the other inputs are checked
+        # file by file: see load.files).
+        site = load_site(self.root, config, collector, memo=self.cache, workers=self.workers,
+                         scan=Scan(self.root, ("seeds",)))
         # The folder is private: what the last build left in it is known (a folder made
         # anew, or by someone else, is written whole).
         known = (self.out / MARKER).is_file() and self.outputs

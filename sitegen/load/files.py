@@ -68,29 +68,6 @@ def passed_over(name: str) -> bool:
     return name.startswith(".") or name.endswith(_LEFTOVERS) or name in _LITTER
 
 
-def folder_state(folder: Path) -> tuple | None:
-    """The name and metadata of every input in `folder` (not in folders inside it), and
-    where the folder leads: while they are the same, so are its files (the rule of
-    `metadata`). None when the folder cannot be listed or one of them changed within
-    the settle time (see `unsettled`): then only its bytes tell."""
-    since = time.time_ns() - SETTLE_NS
-    found = []
-    try:
-        with os.scandir(folder) as listing:
-            for entry in listing:
-                if passed_over(entry.name):
-                    continue
-                st = entry.stat()  # a link's target: what is read
-                if unsettled(st, since):
-                    return None
-                # a link: where it leads too (the same file may now lie outside the site)
-                leads = os.path.realpath(entry.path) if entry.is_symlink() else ""
-                found.append((entry.name, leads, *metadata(st), st.st_dev))
-        return (os.path.realpath(folder), *sorted(found))
-    except OSError:
-        return None
-
-
 class InputFiles:
     """Digests and bytes of the input files of one load (each file is digested once);
     `memo` remembers digests by metadata between builds."""

@@ -22,7 +22,8 @@ from typing import Callable, Sequence
 from ..memo import no_memo
 from ..errors import Collector, Problem
 from .blocks import Block, Blocks
-from .files import InputFiles, folder_problem, folder_state, link_problem, passed_over
+from .files import InputFiles, folder_problem, link_problem, passed_over
+from .scan import Scan
 from .document import Chunk, Document, Unreadable
 from .seed_html import declared_charset, html_chunks, markdown_chunks
 from .seed_web import has_chrome, web_document
@@ -279,13 +280,13 @@ def _digest(document: str, sidecar: str) -> str:
     return hashlib.sha256(f"{document}\n{sidecar}".encode()).hexdigest()
 
 
-def load_seeds(root: Path, seeds_dir: str = "seeds",
-               memo=no_memo) -> tuple[dict[str, Seed], list[Problem]]:
+def load_seeds(root: Path, seeds_dir: str = "seeds", memo=no_memo,
+               scan: Scan | None = None) -> tuple[dict[str, Seed], list[Problem]]:
     """Every seed in seeds/ (not in subfolders), sorted by id, and all problems found.
     A memo that keeps values from build to build hands out the same seeds again while
-    the folder's files are as they were (see files.folder_state)."""
+    the folder's files are as they were in the build's `scan` (see Scan.folder)."""
     root = Path(root).absolute()  # listed paths then hold no relative root
-    state = folder_state(root / seeds_dir)
+    state = scan.folder(seeds_dir) if scan else None
     if state is None:
         return _load_seeds(root, seeds_dir, memo)
     out = Collector()

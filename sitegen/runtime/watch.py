@@ -1,10 +1,9 @@
 """From file changes to rebuilds: `Watcher` says which of the site's inputs changed;
 `Coalescer` turns bursts of changes into single rebuilds.
 
-What changed is always found by a scan (a `stat` per file) compared with the previous one,
-by the metadata and settle rule of `load.files`: a file changed within the settle time is
-also compared by content, so two saves within one tick of the file system clock, with the
-same size, are not missed. When to scan:
+What changed is always found by a scan (`load.scan`: a `stat` per file) compared with the
+previous one: a file changed within the settle time is also compared by content, so two
+saves within one tick of the file system clock, with the same size, are not missed. When to scan:
 as soon as the operating system reports a change to an input (`watchfiles`: inotify,
 FSEvents, ReadDirectoryChangesW; it watches the files at the site root
 (`config.SITE_FILES`), `content/`, `seeds/` and `themes/`, anew when one appears or is
@@ -13,7 +12,6 @@ where it cannot watch (too many folders for the system's limit, say), by polling
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
@@ -23,9 +21,9 @@ from typing import Callable, Iterable, Iterator
 
 import watchfiles
 
-from ..load import files
 from ..load.config import SITE_FILES
 from ..load.files import passed_over
+from ..load.scan import Scan
 
 WATCHED = (*SITE_FILES, "content", "seeds", "themes")
 TICK_MS = 50  # how often a wait for the operating system's news looks at its deadline
@@ -38,10 +36,9 @@ class Watcher:
 
     def __init__(self, root: Path, paths: Iterable[str] = WATCHED, notify: bool = True):
         self.root, self.paths = Path(root), tuple(paths)
-        self.scan_seconds = 0.0
         self._stop = threading.Event()
         self._events = self._reports() if notify else None
-        self.state = self.scan()
+        self.state = Scan(self.root, self.paths)
 
     def _reports(self) -> Iterator[set] | None:
         """The operating system's change reports for the inputs that exist now: a set of
@@ -74,10 +71,8 @@ class Watcher:
         return not any(map(passed_over, Path(os.path.relpath(path, self.root)).parts))
 
     def changes(self) -> set[str]:
-        new = self.scan()
-        old, self.state = self.state, new
-        return {rel for rel in old.keys() | new.keys()
-                if rel not in old or rel not in new or _differs(old[rel], new[rel])}
+        old, self.state = self.state, Scan(self.root, self.paths)
+        return self.state.changed_since(old)
 
     def wait(self, poll: float = 0.05, longest: float = 1.0) -> set[str]:
         """Wait until something may have changed (a change report; else `poll` seconds,
@@ -91,7 +86,7 @@ class Watcher:
             except Exception:  # noqa: BLE001 - watching broke (its folder went): poll
                 self._close_reports()
         else:
-            time.sleep(min(longest, max(poll, 4 * self.scan_seconds)))
+            time.sleep(min(longest, max(poll, 4 * self.state.seconds)))
         changed = self.changes()
         if self._events is not None and self._targets() != self._watching:
             self._close_reports()
@@ -106,57 +101,6 @@ class Watcher:
     def close(self) -> None:
         self._stop.set()
         self._close_reports()
-
-    def scan(self) -> dict[str, tuple]:
-        """relative path -> (its `files.metadata`, content digest or None): the content of
-        files changed within the settle time is digested (`files.unsettled`)."""
-        started = time.perf_counter()
-        found: dict[str, tuple] = {}
-        now = time.time_ns()
-        for top in self.paths:
-            path = self.root / top
-            try:
-                if path.is_file():
-                    self._add(found, top, os.stat(path), path, now)
-                elif path.is_dir():
-                    self._walk(found, path, top, now, set())
-            except OSError:
-                continue  # vanished while we looked: the next scan sees it
-        self.scan_seconds = time.perf_counter() - started
-        return found
-
-    def _walk(self, found: dict, folder: Path, rel: str, now: int, visited: set) -> None:
-        st = os.stat(folder)
-        if (st.st_dev, st.st_ino) in visited:  # a symlink loop
-            return
-        visited.add((st.st_dev, st.st_ino))
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if passed_over(entry.name):
-                    continue
-                sub = f"{rel}/{entry.name}"
-                try:
-                    if entry.is_dir():
-                        self._walk(found, Path(entry.path), sub, now, visited)
-                    elif entry.is_file():
-                        self._add(found, sub, entry.stat(), Path(entry.path), now)
-                except OSError:
-                    continue
-
-    def _add(self, found: dict, rel: str, st: os.stat_result, path: Path, now: int) -> None:
-        digest = None
-        if files.unsettled(st, now - files.SETTLE_NS):
-            try:
-                digest = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
-            except OSError:
-                pass
-        found[rel] = (files.metadata(st), digest)
-
-
-def _differs(a: tuple, b: tuple) -> bool:
-    if a[0] != b[0]:
-        return True
-    return a[1] is not None and b[1] is not None and a[1] != b[1]
 
 
 class Coalescer:
