@@ -32,4 +32,10 @@ def test_wheel_ships_the_default_theme(small, tmp_path):
     where = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                            capture_output=True, text=True).stdout
     assert str(target) in where
+    # Every package of the source tree is in the wheel (an editable install of this
+    # repository would otherwise quietly stand in for one the wheel lacks).
+    packages = {p.parent.relative_to(REPO).as_posix()
+                for p in (REPO / "sitegen").rglob("__init__.py")}
+    missing = sorted(p for p in packages if not (target / p / "__init__.py").is_file())
+    assert not missing, f"not in the wheel: {missing}"
     assert (small / "public/assets/style.css").is_file()
