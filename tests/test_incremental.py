@@ -59,6 +59,9 @@ def test_incremental_builds_equal_clean_builds_through_a_series_of_edits(example
         ("delete briefing", lambda: (example / "content/briefings/new-one.md").unlink()),
         ("topic title and alias", lambda: edit(example, "content/topics/nato.yaml",
                                                "title: NATO", "title: NATO alliance")),
+        ("a topic's alias that no text mentions (it is searched for, with its briefings)",
+         lambda: edit(example, "content/topics/nato.yaml", "aliases: [",
+                      "aliases: [Northern shield pact, ")),
         ("add topic", lambda: (example / "content/topics/baltic-states.yaml").write_text(
             "title: Baltic states\nkind: place\ndescription: Near [[russia]].\n")),
         ("use new topic", lambda: edit(example, BRIEFING, "topics: [", "topics: [baltic-states, ")),
@@ -313,16 +316,16 @@ def test_only_templates_that_read_site_depend_on_the_whole_site(example, tmp_pat
 
     pages = [p.name for p in templates.glob("*.html")
              if not p.name.startswith("_") and p.name not in ("base.html", "counted.html")]
-    assert pages and not any(renderer().keys._reads_site(name) for name in pages)
-    assert renderer().keys._reads_site("counted.html")
+    assert pages and not any(renderer().keys.reads_site(name) for name in pages)
+    assert renderer().keys.reads_site("counted.html")
     # A piece rendered with part("…") counts as read by the page that uses it.
     edit(example, "themes/default/templates/_book_chapter.html", "<section class=",
          "{{ site.topics|length }}<section class=")
-    assert renderer().keys._reads_site("book.html") and renderer().keys._reads_site("_book_chapter.html")
-    assert not renderer().keys._reads_site("briefing.html")
+    assert renderer().keys.reads_site("book.html") and renderer().keys.reads_site("_book_chapter.html")
+    assert not renderer().keys.reads_site("briefing.html")
     edit(example, "themes/default/templates/base.html", "</footer>",
          "{{ site.topics|length }}</footer>")
-    assert all(renderer().keys._reads_site(name) for name in pages)
+    assert all(renderer().keys.reads_site(name) for name in pages)
 
 
 def test_a_piece_sees_only_what_it_is_given_and_keeps_404_links_rooted(example, tmp_path):

@@ -559,3 +559,20 @@ def test_a_warm_memo_holds_only_the_latest_load_of_a_folder(tmp_path, monkeypatc
         _seeds(tmp_path, memo)
     assert memo.misses("seeds") == 1
     assert memo.held("seeds") == 1
+
+
+
+def test_what_templates_read_is_stored_by_a_cold_build_that_renders_in_workers(example,
+                                                                                 monkeypatch):
+    import sitegen.pipeline as build_module
+    from sitegen.engine.pagekey import PageKeys
+
+    monkeypatch.setattr(build_module, "LARGE_SITE", 0)  # the pages render in workers
+    build(example, workers=2)
+    analysed = []
+    real = PageKeys._names_read
+    monkeypatch.setattr(PageKeys, "_names_read",
+                        lambda self, template: analysed.append(template) or real(self, template))
+    edit(example, "config.yaml", "title:", "description: Edited.\ntitle:")
+    build(example, workers=1)  # a new build (new memo) after an edit renders every page
+    assert not analysed  # each template's analysis came from the store

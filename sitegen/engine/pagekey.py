@@ -57,13 +57,14 @@ class PageKeys:
 
     def _whole_site(self, template: str) -> str:
         """The digest of the whole site for a template that reads the global `site`, else ''."""
-        if not self._reads_site(template):
+        if not self.reads_site(template):
             return ""
         if self._site_digest is None:
             self._site_digest = self.fingerprints(self.site)
         return self._site_digest
 
-    def _reads_site(self, template: str) -> bool:
+    def reads_site(self, template: str) -> bool:
+        """Whether `template` (or one it uses) reads the global `site`."""
         if template not in self._reads:
             names = self.cache("template-names", (self.templates, template),
                                lambda _: self._names_read(template), Collector())

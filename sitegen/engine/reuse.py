@@ -199,10 +199,14 @@ class PageReuse:
         """(files that stand as they are, pages to render), by the pages' keys. With no
         previous output every page renders, and its key is worked out while rendering
         (`key_after`, on the rendering core)."""
+        keys = renderer.keys
         if not self.previous:
+            # Rule: what the templates read is worked out here, before workers fork, so
+            # it is kept in the store (a worker's values are not) and each worker has it.
+            for template in {page.template for page in pages}:
+                keys.reads_site(template)
             self.fresh = len(pages)
             return [], pages
-        keys = renderer.keys
         reused, fresh = [], []
         for done, page in enumerate(pages, 1):
             progress.tick("checking pages", done, len(pages))

@@ -3,15 +3,17 @@ shows them (the document shards) and as they are indexed (their fields' texts), 
 groups of GROUP document shards that are indexed, and remembered, together."""
 from __future__ import annotations
 
+import hashlib
 from bisect import bisect_right
 from itertools import accumulate, islice
 from typing import Iterator
 
 from .. import urls
-from ..errors import SiteError
+from ..errors import Collector, SiteError
+from ..memo import no_memo
 from ..model.site import Site
 from .postings import DOC, Packed, Postings, averages, coarse, pack
-from .scripts import SEARCH_PAGE, json_text, shard_script
+from .scripts import SEARCH_PAGE, shard_script
 
 PER_SHARD = (2, 16)  # briefings, source paragraphs per document shard (~10 kB each)
 GROUP = 32  # document shards indexed together: by one worker, kept as one memo entry
@@ -23,15 +25,29 @@ PARAGRAPH_FIELDS = (("paragraph", 1.0),)
 Group = tuple[str, int]  # (kind: "b" or "p", its first document of that kind)
 
 
-def _briefing_texts(site: Site, briefings: list) -> list[list[str]]:
-    """Each briefing's fields, in the order of BRIEFING_FIELDS."""
+def digest(value) -> str:
+    """The search stage's digest of a value made of str, numbers, lists and tuples (their
+    repr is unambiguous): a group's key stands for its documents by it, so the memo and
+    the output's record digest a short key, not a group's whole text."""
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
+
+
+def _briefing_texts(site: Site, b) -> list[str]:
+    """A briefing's fields, in the order of BRIEFING_FIELDS."""
     topics, sources = site.topics, site.sources
-    return [[b.title,
-             " ".join(n for t in b.topics if t in topics
-                      for n in (topics[t].title, *topics[t].aliases)),
-             b.bottom_line, " ".join(kp.text for kp in b.key_points),
-             " ".join(sources[s].seed.title for s in b.seeds if s in sources),
-             b.body_text] for b in briefings]
+    return [b.title,
+            " ".join(n for t in b.topics if t in topics
+                     for n in (topics[t].title, *topics[t].aliases)),
+            b.bottom_line, " ".join(kp.text for kp in b.key_points),
+            " ".join(sources[s].seed.title for s in b.seeds if s in sources),
+            b.body_text]
+
+
+def _lengths(source) -> tuple[int, int]:
+    """A source's paragraph count and their text's length (reads its paragraphs)."""
+    paragraphs = source.seed.paragraphs
+    return len(paragraphs), sum(len(block.text) for block in paragraphs)
 
 
 def _paragraphs(sources) -> Iterator[tuple[str, str]]:
@@ -50,23 +66,46 @@ class Documents:
     an added briefing or seed adds documents at the end and leaves the others' shards
     and numbers alone."""
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, memo=no_memo):
+        """`memo` (see sitegen.memo) keeps each briefing's document and each source's
+        paragraph lengths, so a rebuild in the same process works out only those of the
+        briefings and sources that changed."""
         self.site, self.link = site, urls.linker(SEARCH_PAGE, site.config.clean_links)
         self.briefings = list(site.briefings.values())[::-1]
-        self.texts = _briefing_texts(site, self.briefings)
-        self.topic_ids = {slug: i for i, slug in enumerate(site.topics)}
-        self.records = [self._record(b) for b in self.briefings]
+        topic_ids = {slug: i for i, slug in enumerate(site.topics)}
+        out = Collector()
+        docs = [memo("search-briefing", self._briefing_key(b, topic_ids),
+                     lambda _, b=b: self._document(b, topic_ids), out) for b in self.briefings]
+        self.records, self.texts, self.digests = (list(column) for column in zip(*docs)) \
+            if docs else ([], [], [])
         self.averages = averages(self.texts, len(BRIEFING_FIELDS))
-        lengths = [len(text) for _, text in _paragraphs(site.sources.values())]
-        self.paragraph_count = len(lengths)
+        self.sources = list(site.sources.values())
+        counts, lengths = zip(*[memo("search-source", (s.seed.id, s.seed.digest),
+                                     lambda _, s=s: _lengths(s), out) for s in self.sources]) \
+            if self.sources else ((), ())
+        self.paragraph_count = sum(counts)
         if 2 * max(self.paragraph_count, len(self.briefings)) >= DOC:
             raise SiteError.at("seeds", None, f"{self.paragraph_count:,} source paragraphs: "
                                f"the search index holds at most {DOC // 2:,}",
                                code="too-large")
-        self.paragraph_average = [coarse(sum(lengths) / max(1, len(lengths)))]
-        self.sources = list(site.sources.values())
-        self.first_paragraph = list(accumulate((s.seed.paragraph_count for s in self.sources),
-                                               initial=0))
+        self.paragraph_average = [coarse(sum(lengths) / max(1, self.paragraph_count))]
+        self.first_paragraph = list(accumulate(counts, initial=0))
+
+    def _briefing_key(self, b, topic_ids: dict[str, int]) -> tuple:
+        """Everything a briefing's document follows from: the briefing, the topics and
+        sources it names, how links are written."""
+        topics, sources = self.site.topics, self.site.sources
+        return (b, tuple((topic_ids[t], topics[t].title, topics[t].aliases)
+                         for t in b.topics if t in topics),
+                tuple(sources[s].seed.title for s in b.seeds if s in sources),
+                self.site.config.clean_links)
+
+    def _document(self, b, topic_ids: dict[str, int]) -> tuple[list, list[str], str]:
+        """A briefing's record (as the browser shows it), its fields' texts (in the order
+        of BRIEFING_FIELDS) and the digest of both (the body, the texts' last field, is
+        in the record too)."""
+        record, texts = self._record(b, topic_ids), _briefing_texts(self.site, b)
+        return record, texts, digest((record, texts[:-1]))
 
     @property
     def highest(self) -> int:
@@ -95,9 +134,7 @@ class Documents:
         per = PER_SHARD[kind == "p"]
         end = start + per * GROUP
         if kind == "b":
-            return (kind, start, tuple(self.averages),  # (a text's last field is the body,
-                    json_text([self.records[start:end],   # which its record holds too)
-                               [text[:-1] for text in self.texts[start:end]]]))
+            return kind, start, tuple(self.averages), digest(self.digests[start:end])
         first = bisect_right(self.first_paragraph, start) - 1
         last = bisect_right(self.first_paragraph, end - 1) - 1
         return (kind, start, tuple(self.paragraph_average), self.first_paragraph[first],
@@ -117,11 +154,11 @@ class Documents:
         files = list(_doc_shards(kind, records, per, start // per))
         return files, pack(postings.lists)
 
-    def _record(self, b) -> list:
+    def _record(self, b, topic_ids: dict[str, int]) -> list:
         """A briefing as the browser shows it (see the package doc)."""
         sources = self.site.sources
         return [b.title, self.link(b.site_path), b.date.isoformat(),
-                [self.topic_ids[t] for t in b.topics if t in self.topic_ids],
+                [topic_ids[t] for t in b.topics if t in topic_ids],
                 b.bottom_line, [kp.text for kp in b.key_points], b.body_text,
                 [sources[s].seed.title for s in b.seeds if s in sources]]
 

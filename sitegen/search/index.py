@@ -2,7 +2,6 @@
 manifest, remade only where what they follow from changed."""
 from __future__ import annotations
 
-import hashlib
 from typing import Iterator
 
 from .. import urls
@@ -11,7 +10,7 @@ from ..memo import no_memo
 from ..model.site import Site
 from ..runtime.parallel import fork_map
 from ..write import Kept
-from .documents import PER_SHARD, Documents
+from .documents import PER_SHARD, Documents, digest
 from .merge import Index
 from .scripts import INDEX_FILE, SEARCH_PAGE, json_text
 from .termshards import Stands, shard_name, term_shards
@@ -36,10 +35,10 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     so a rebuild indexes only the groups that changed, and renders only the document
     shards of those and the term shards whose postings changed; a memo that carries
     values from build to build carries the merged index too (see merge.Index)."""
-    docs = Documents(site)
+    docs = Documents(site, memo)
     groups = docs.groups()
     keys = [docs.key(g) for g in groups]
-    digests = [_key_digest(key) for key in keys]
+    digests = [digest(key) for key in keys]
     standing = [_all_stand(docs.shard_files(g), digest, stands)
                 for g, digest in zip(groups, digests)]
     missing = [g for g, key, stood in zip(groups, keys, standing)
@@ -64,12 +63,6 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
                     paragraphs=sum(s.seed.paragraph_count for s in site.sources.values()),
                     per=list(PER_SHARD), topics=topics)
     yield INDEX_FILE, f"window.SITEGEN_SEARCH={json_text(manifest)};\n".encode("utf-8")
-
-
-def _key_digest(key: tuple) -> str:
-    """A group's key as a digest (its parts are str, numbers and tuples of them)."""
-    return hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"),
-                           digest_size=16).hexdigest()
 
 
 def _all_stand(files: list[str], digest: str, stands: Stands) -> bool:
