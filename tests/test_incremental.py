@@ -206,6 +206,60 @@ def test_fingerprints_tell_values_apart():
     assert fp(data) != first
 
 
+def test_same_says_two_values_digest_alike_by_walking_them():
+    from dataclasses import dataclass
+
+    from sitegen.engine.digest import same
+
+    @dataclass(frozen=True)
+    class Record:
+        name: str
+        items: tuple
+
+    @dataclass
+    class Open:
+        items: list
+
+    record = Record("a", (1, 2))
+    assert same([record, {"a": (1, "x")}], [record, {"a": (1, "x")}])
+    assert same(Record("a", (1, 2)), Record("a", (1, 2)))  # other objects, equal fields
+    assert not same(Record("a", (1, 2)), Record("a", (1, 3)))
+    assert not same((1, "a"), (1.0, "a")) and not same([True], [1]) and not same((1,), [1])
+    assert not same({"a": 1, "b": 2}, {"b": 2, "a": 1})  # a page lays dicts out in order
+    assert not same([record], [record, record]) and not same({"a": 1}, {"b": 1})
+    thing = object()
+    assert not same([thing], [thing])  # a type Fingerprints does not know: never the same
+    items = [1]
+    opened = Open(items)
+    # An object that can change is never the same as itself: it may have changed since.
+    assert not same(opened, opened) and not same(items, items) and not same([items], [items])
+    assert same(Open([1, 2]), Open([1, 2])) and not same(Open([1]), Open([2]))
+    for a, b in (([record], [Record("a", (1, 2))]), ({"k": (1,)}, {"k": (1,)}),
+                 ([1, "x"], [1, "y"]), ({"k": Open([1])}, {"k": Open([2])})):
+        fp = Fingerprints()
+        assert same(a, b) == (fp(a) == fp(b)), (a, b)
+
+
+def test_a_warm_rebuild_digests_only_the_pages_not_the_same_as_before(example, tmp_path,
+                                                                     monkeypatch):
+    from sitegen.engine.reuse import PageReuse
+
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    first = builder.build()
+    digested = []
+    real = PageReuse.key
+    monkeypatch.setattr(PageReuse, "key", staticmethod(
+        lambda keys, page: digested.append(page.site_path) or real(keys, page)))
+    edit(example, BRIEFING, "## Assessment", "## Our assessment")  # the body only
+    result = builder.build()
+    # The edited briefing's page and those listing or showing it get new keys; every
+    # other page is the same as before, by identity of the records it shows.
+    assert "briefings/putins-red-lines/" in digested
+    assert result.rendered <= len(digested) < first.pages
+    assert "topics/" not in digested and "404.html" not in digested and "search/" not in digested
+    assert_same_as_clean(example, builder, tmp_path, "after the edit")
+
+
 def test_a_class_can_say_what_determines_its_fingerprint():
     from dataclasses import dataclass
 

@@ -122,6 +122,56 @@ class Fingerprints:
         return self._kinds[cls]
 
 
+def same(old: Any, new: Any) -> bool:
+    """Whether `new` digests (see `Fingerprints`) as `old` did when it was made, told by
+    walking both, without digesting. Rules: an instance of a frozen dataclass is the same
+    as itself (the site's records are made once and never changed); a list, dict or other
+    dataclass that is the very object it was is not (it may have changed since);
+    containers are compared item by item, in order; values of a type Fingerprints does
+    not know are never the same."""
+    cls = type(old)
+    if cls is not type(new):
+        return False
+    if cls in _ATOMS:
+        return old == new
+    if cls is tuple:
+        return len(old) == len(new) and _same_items(old, new)
+    fields = None if cls is list or cls is dict else _fields(cls)
+    if old is new:
+        return fields is not None and cls.__dataclass_params__.frozen
+    if cls is list:
+        return len(old) == len(new) and _same_items(old, new)
+    if cls is dict:
+        return len(old) == len(new) and _same_items(old, new) \
+            and _same_items(old.values(), new.values())
+    return fields is not None and _same_items(fields(old), fields(new))
+
+
+def _same_items(a, b) -> bool:
+    """Whether two collections of equal length hold the same items, in order. An item
+    that is the very object it was, of a type that never changes (an atom, or a frozen
+    dataclass `same` has met), is passed without a call: most items of a page are the
+    site's records, the same objects from build to build."""
+    for x, y in zip(a, b):
+        if (x is not y or type(x) not in _UNCHANGING) and not same(x, y):
+            return False
+    return True
+
+
+_UNCHANGING = set(_ATOMS)  # and the frozen dataclasses `_fields` has met
+
+
+@lru_cache(maxsize=None)
+def _fields(cls: type):
+    """A function giving a dataclass's fields as a tuple (None: not a dataclass)."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    if cls.__dataclass_params__.frozen:
+        _UNCHANGING.add(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    return lambda obj: tuple(getattr(obj, n) for n in names)
+
+
 def _hash(parts: list[str]) -> str:
     return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
                            digest_size=16).hexdigest()

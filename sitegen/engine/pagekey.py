@@ -48,7 +48,12 @@ class PageKeys:
         self._reads: dict[str, bool] = {}  # template -> whether it reads the global `site`
 
     def page(self, page: Page) -> tuple:
-        return (self.base, self._whole_site(page.template), self.fingerprints(page))
+        return (*self.prefix(page.template), self.fingerprints(page))
+
+    def prefix(self, template: str) -> tuple:
+        """What a page's key holds besides the page itself: sitegen's code, the theme's
+        templates, the globals and, for a template that reads `site`, the whole site."""
+        return self.base, self._whole_site(template)
 
     def part(self, page: Page, template: str, data: dict) -> tuple:
         fp = self.fingerprints  # the data's values were digested with the page already

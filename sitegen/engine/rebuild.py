@@ -13,6 +13,8 @@ What a rebuild reuses, and why the result equals a clean build byte for byte:
   (interned in `model.graph`), so its digest and its search text are worked out once;
 - the search index's merged postings are carried to the next build, which replaces
   only the postings of the groups of documents that changed (see search.merge);
+- a page the same as the previous build's (engine.digest.same: the same records, by
+  identity, in lists laid out alike) keeps its key without being digested again;
 - a page is rendered again only when its key changed (see pagekey): its path, template, title
   and data, every template file of the theme, the non-callable template globals (config,
   …) and, for templates that read the global `site`, the whole site; a piece of a page
@@ -84,6 +86,7 @@ class IncrementalBuilder:
         self.fingerprints = Fingerprints()
         self.compiled = CompiledTemplates()
         self.outputs: dict[str, tuple[str, bytes]] = {}  # what the last build wrote (PageReuse)
+        self.pages: dict = {}  # the last build's pages (PageReuse.pages)
         self.holds: frozenset[str] = frozenset()  # the files the folder holds since
         self.config: Config | None = None  # of the latest build that read config.yaml
         self._succeeded = False  # the latest build
@@ -111,12 +114,13 @@ class IncrementalBuilder:
         # anew, or by someone else, is written whole).
         known = (self.out / MARKER).is_file() and self.outputs
         writer = OutputWriter(self.out, self.holds if known else None)
-        reuse = PageReuse(self.outputs if known else {}, self.cache, writer.holds_file)
+        reuse = PageReuse(self.outputs if known else {}, self.cache, writer.holds_file,
+                          self.pages)
         pages, files = writer.write(
             iter_files(self.root, site, self._renderer, self.workers, reuse, writer.put,
                        self.cache),
             before_change=self.outputs.clear)  # from here, the folder is no longer known
-        self.outputs, self.holds = reuse.current, writer.produced
+        self.outputs, self.holds, self.pages = reuse.current, writer.produced, reuse.pages
         self.cache.save()
         self.cache.prune()
         self._succeeded = True

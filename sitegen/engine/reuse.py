@@ -26,7 +26,7 @@ from ..render import Renderer
 from ..theme import Theme
 from ..write import Kept
 from .codec import decode, encode
-from .digest import Fingerprints
+from .digest import Fingerprints, same
 from .pagekey import PageKeys
 
 T = TypeVar("T")
@@ -185,14 +185,22 @@ class PageReuse:
     keeps them for the day the page changes."""
 
     def __init__(self, previous: dict[str, tuple[str, bytes]], memo,
-                 present: Callable[[str], bool]):
+                 present: Callable[[str], bool],
+                 pages: dict[str, tuple[Page, tuple]] | None = None):
         """`previous`: what the last build wrote into this output, path -> (key, reads)
         (`build` has it from the store, while the output is the one the store's record
         describes; the preview from its previous build); `present(rel)`: whether the
-        output holds that file as its own (see write.OutputWriter.holds_file)."""
+        output holds that file as its own (see write.OutputWriter.holds_file); `pages`:
+        the previous build's pages with their keys' prefixes (see `pages`), when this
+        process made them (the preview)."""
         self.memo, self.present, self.previous = memo, present, previous
         self.current: dict[str, tuple[str, bytes]] = {}  # path -> (key, reads)
         self.fresh = 0  # pages this build renders
+        self.before = pages or {}
+        # This build's pages, path -> (page, its key's prefix): a page the same as the
+        # previous build's (see digest.same: by identity, mostly) has the key it had,
+        # without digesting it again (salsa's early cut-off, by equality).
+        self.pages: dict[str, tuple[Page, tuple]] = {}
 
     def split(self, pages: list[Page], renderer: PartCachingRenderer
               ) -> tuple[list[tuple[str, Kept]], list[Page]]:
@@ -205,14 +213,16 @@ class PageReuse:
             # it is kept in the store (a worker's values are not) and each worker has it.
             for template in {page.template for page in pages}:
                 keys.reads_site(template)
+            self.pages = {urls.output_file(p.site_path): (p, keys.prefix(p.template))
+                          for p in pages}
             self.fresh = len(pages)
             return [], pages
         reused, fresh = [], []
         for done, page in enumerate(pages, 1):
             progress.tick("checking pages", done, len(pages))
             rel = urls.output_file(page.site_path)
-            key = self.key(keys, page)
             before = self.previous.get(rel)
+            key = self._key(keys, page, rel, before)
             if before and before[0] == key and self.present(rel):
                 reused.append((rel, Kept()))
                 self.current[rel] = before
@@ -222,6 +232,16 @@ class PageReuse:
                 fresh.append(page)
         self.fresh = len(fresh)
         return reused, fresh
+
+    def _key(self, keys: PageKeys, page: Page, rel: str, before: tuple | None) -> str:
+        """The page's key: the one it had, when it and its prefix are the same as the
+        previous build's; else worked out (`key`)."""
+        prefix = keys.prefix(page.template)
+        made = self.before.get(rel)
+        self.pages[rel] = (page, prefix)
+        if before and made and made[1] == prefix and same(made[0], page):
+            return before[0]
+        return self.key(keys, page)
 
     @staticmethod
     def key(keys: PageKeys, page: Page) -> str:
