@@ -49,16 +49,17 @@ def load_inputs(root: Path, out: Collector, memo=no_memo, scan: Scan | None = No
     """Read seeds, briefings, topics and the lock, list media; problems go to `out`.
     `memo`: see sitegen.memo (one that works ahead parses on several cores); `scan`: the
     build's scan of its inputs, if it made one (see load.scan)."""
-    seeds, problems = load_seeds(root, memo=memo, scan=scan)
+    files = InputFiles(memo, scan)  # one for the whole load: each file is digested once
+    seeds, problems = load_seeds(root, memo=memo, scan=scan, files=files)
     out.extend(problems)
     unreadable = frozenset(Path(p.path).stem for p in problems if p.severity == "error"
                            and p.path.startswith("seeds/")) - seeds.keys()
-    briefings = load_briefings(root, out, memo)
-    files, media = InputFiles(memo), {}
+    briefings = load_briefings(root, out, memo, files)
+    media = {}
     for folder in (MEDIA_DIR, *(b.path.rsplit("/", 1)[0] for b in briefings
                                 if b.path.endswith(f"/{BUNDLE_INDEX}"))):
         media.update(list_media(root, folder, out, files))
-    return Inputs(seeds, briefings, load_topics(root, out, memo), unreadable, media,
+    return Inputs(seeds, briefings, load_topics(root, out, memo, files), unreadable, media,
                   read_lock(root))
 
 

@@ -280,6 +280,21 @@ def test_a_file_changed_just_now_is_read_whatever_its_metadata_says(tmp_path):
     assert files.InputFiles(memo).digest(path, "a.md") != digest
 
 
+def test_a_racy_file_in_the_scan_is_known_by_the_digest_the_scan_took(tmp_path):
+    from sitegen.load.scan import Scan
+
+    (tmp_path / "content").mkdir()
+    path = tmp_path / "content/a.md"
+    path.write_text("one")
+    memo, scan = Memo(warm=True), Scan(tmp_path, ("content",))
+    assert "content/a.md" in scan.racy  # written just now
+    digest = files.InputFiles(memo, scan).digest(path, "content/a.md")
+    assert digest == scan.racy["content/a.md"] and len(memo) == 0
+    path.write_text("two")  # same size, and maybe the same times: the next scan digests it
+    assert files.InputFiles(memo, Scan(tmp_path, ("content",))).digest(
+        path, "content/a.md") != digest
+
+
 def test_a_file_changed_during_the_build_is_an_error_not_a_wrong_parse(tmp_path):
     path = tmp_path / "a.md"
     path.write_text("one")
@@ -576,3 +591,17 @@ def test_what_templates_read_is_stored_by_a_cold_build_that_renders_in_workers(e
     edit(example, "config.yaml", "title:", "description: Edited.\ntitle:")
     build(example, workers=1)  # a new build (new memo) after an edit renders every page
     assert not analysed  # each template's analysis came from the store
+
+
+def test_the_load_takes_every_files_metadata_from_the_builds_scan(example, monkeypatch):
+    """One scan of the inputs: the loaders stat no file the scan saw (a stat of each of
+    them was a second walk over the site)."""
+    build(example, workers=1)
+    edit(example, "config.yaml", "title:", "description: Edited.\ntitle:")
+    statted = []
+    real = files.unsettled
+    monkeypatch.setattr(files, "unsettled", lambda st, since: statted.append(st) or real(st, since))
+    build(example, workers=1)
+    assert statted == []
+    build(example, out_dir=str(example / "clean"), workers=1, cache=False)
+    assert _pages(example / "public") == _pages(example / "clean")

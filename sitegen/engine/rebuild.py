@@ -39,10 +39,10 @@ from ..pipeline import iter_files, load_site
 from ..errors import Collector, Problem
 from ..runtime.gcpause import paused_gc
 from ..load.config import Config, load_config
-from ..load.scan import Scan
 from ..model.site import Site
-from ..theme import Theme
+from ..theme import Theme, load_theme
 from ..write import MARKER, OutputWriter
+from . import record
 from .digest import Fingerprints
 from .memo import Memo
 from .reuse import PageReuse, PartCachingRenderer
@@ -106,10 +106,11 @@ class IncrementalBuilder:
         self.fingerprints.start()
         config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
         collector = Collector()
-        # The one folder loaded whole while it is as it was (the other inputs are checked
-        # file by file: see load.files).
+        # One scan of every input: the load stats no file again (see load.files), and
+        # loads seeds/ whole while it is as it was.
         site = load_site(self.root, config, collector, memo=self.cache, workers=self.workers,
-                         scan=Scan(self.root, ("seeds",)))
+                         scan=record.inputs(self.root, list(load_theme(self.root,
+                                                                       config.theme).chain)))
         # The folder is private: what the last build left in it is known (a folder made
         # anew, or by someone else, is written whole).
         known = (self.out / MARKER).is_file() and self.outputs

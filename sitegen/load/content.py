@@ -272,7 +272,7 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector,
     for entry in entries:
         if passed_over(entry.name):
             continue
-        problem = link_problem(base / entry.name, root)
+        problem = link_problem(base / entry.name, root) if entry.is_symlink() else None
         if problem:
             out.error(f"{folder}/{entry.name}", None, problem, code="bad-link")
             continue
@@ -296,16 +296,15 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector,
 
 
 def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, failed,
-          out: Collector, memo) -> list:
+          out: Collector, memo, files: InputFiles | None) -> list:
     """Parse every file of a content folder (through the memo, by the digest of its bytes:
     see load.files); problems go to `out`, and a file that cannot be read at all stands as
     `failed(slug, path)`. The memo is first given every parse to do (to work out ahead,
-    where it can)."""
+    where it can). `files`: the load's InputFiles."""
     result, seen = [], {}
-    files = _files(root, folder, suffixes, out, bundles=folder == BRIEFINGS_DIR)
-    inputs, base = InputFiles(memo), root / folder
+    inputs, base = files or InputFiles(memo), root / folder
     jobs = {}
-    for path in files:
+    for path in _files(root, folder, suffixes, out, bundles=folder == BRIEFINGS_DIR):
         bundle = path.name == BUNDLE_INDEX and path.parent != base
         relpath = f"{folder}/{path.parent.name}/{path.name}" if bundle else f"{folder}/{path.name}"
         slug = _slug(path.parent if bundle else path, relpath, out)
@@ -353,15 +352,18 @@ def _strays(root: Path, out: Collector) -> None:
                         f"files in {MEDIA_DIR}/", code="ignored-file")
 
 
-def load_briefings(root: Path, out: Collector, memo=no_memo) -> list[BriefingSource]:
-    """Every briefing; `memo` (see sitegen.memo) may reuse the parse of unchanged text.
-    Also warns about files in content/ that are neither briefings nor topics."""
+def load_briefings(root: Path, out: Collector, memo=no_memo,
+                   files: InputFiles | None = None) -> list[BriefingSource]:
+    """Every briefing; `memo` (see sitegen.memo) may reuse the parse of unchanged text;
+    `files`: the load's InputFiles (see load.files). Also warns about files in content/
+    that are neither briefings nor topics."""
     _strays(root, out)
     return _load(root, BRIEFINGS_DIR, (".md",), "briefing", parse_briefing, failed_briefing,
-                 out, memo)
+                 out, memo, files)
 
 
-def load_topics(root: Path, out: Collector, memo=no_memo) -> list[TopicSource]:
-    """Every topic; `memo` (see sitegen.memo) may reuse the parse of unchanged text."""
+def load_topics(root: Path, out: Collector, memo=no_memo,
+                files: InputFiles | None = None) -> list[TopicSource]:
+    """Every topic; `memo` and `files`: see load_briefings."""
     return _load(root, TOPICS_DIR, (".yaml", ".yml", ".md"), "topic", parse_topic, failed_topic,
-                 out, memo)
+                 out, memo, files)

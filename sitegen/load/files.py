@@ -70,10 +70,12 @@ def passed_over(name: str) -> bool:
 
 class InputFiles:
     """Digests and bytes of the input files of one load (each file is digested once);
-    `memo` remembers digests by metadata between builds."""
+    `memo` remembers digests by metadata between builds. With the build's `scan` (see
+    load.scan), a file it found is known by the metadata it saw, and a racy one by the
+    digest it took: the load stats no file again."""
 
-    def __init__(self, memo) -> None:
-        self.memo = memo
+    def __init__(self, memo, scan=None) -> None:
+        self.memo, self.scan = memo, scan
         self.settled_before = time.time_ns() - SETTLE_NS
         self._known: dict[Path, tuple[str, int]] = {}
 
@@ -88,12 +90,18 @@ class InputFiles:
         return self._known[path][1]
 
     def _digest(self, path: Path, rel: str) -> tuple[str, int]:
-        st = os.stat(path)
-        if unsettled(st, self.settled_before):
-            return file_sha256(path), st.st_size
-        state = (rel, *metadata(st), st.st_dev)
+        seen = self.scan.files.get(rel) if self.scan is not None else None
+        if seen is not None and self.scan.racy.get(rel) != "":  # "": it could not read it
+            size, state = seen[0], (rel, *seen[:5])  # metadata and device, as below
+            racy = self.scan.racy.get(rel)
+        else:
+            st = os.stat(path)
+            size, state = st.st_size, (rel, *metadata(st), st.st_dev)
+            racy = file_sha256(path) if unsettled(st, self.settled_before) else None
+        if racy is not None:
+            return racy, size
         return self.memo("file-digest", state, lambda _out: file_sha256(path),
-                         Collector()), st.st_size
+                         Collector()), size
 
     @staticmethod
     def data(path: Path, rel: str, digest: str) -> bytes:

@@ -281,17 +281,20 @@ def _digest(document: str, sidecar: str) -> str:
 
 
 def load_seeds(root: Path, seeds_dir: str = "seeds", memo=no_memo,
-               scan: Scan | None = None) -> tuple[dict[str, Seed], list[Problem]]:
+               scan: Scan | None = None, files: InputFiles | None = None
+               ) -> tuple[dict[str, Seed], list[Problem]]:
     """Every seed in seeds/ (not in subfolders), sorted by id, and all problems found.
     A memo that keeps values from build to build hands out the same seeds again while
-    the folder's files are as they were in the build's `scan` (see Scan.folder)."""
+    the folder's files are as they were in the build's `scan` (see Scan.folder).
+    `files`: the load's InputFiles (see load.files)."""
     root = Path(root).absolute()  # listed paths then hold no relative root
+    files = files or InputFiles(memo, scan)
     state = scan.folder(seeds_dir) if scan else None
     if state is None:
-        return _load_seeds(root, seeds_dir, memo)
+        return _load_seeds(root, seeds_dir, memo, files)
     out = Collector()
     seeds = memo("seeds", (str(root), seeds_dir, state),
-                 lambda col: _reported(col, *_load_seeds(root, seeds_dir, memo)), out)
+                 lambda col: _reported(col, *_load_seeds(root, seeds_dir, memo, files)), out)
     return seeds, out.problems
 
 
@@ -301,7 +304,8 @@ def _reported(out: Collector, seeds: dict[str, Seed], problems: list[Problem]
     return seeds
 
 
-def _load_seeds(root: Path, seeds_dir: str, memo) -> tuple[dict[str, Seed], list[Problem]]:
+def _load_seeds(root: Path, seeds_dir: str, memo, inputs: InputFiles
+                ) -> tuple[dict[str, Seed], list[Problem]]:
     col = Collector()
     folder = root / seeds_dir
     if not folder.exists():
@@ -337,7 +341,7 @@ def _load_seeds(root: Path, seeds_dir: str, memo) -> tuple[dict[str, Seed], list
             col.warning(_rel(root, p), None, f"ignored: not a seed format ({_SUPPORTED})",
                         code="ignored-file")
     seeds: dict[str, Seed] = {}
-    inputs, listed = InputFiles(memo), set(files)
+    listed = set(files)
     _parse_ahead(root, docs, memo, inputs, listed)
     for paths in docs.values():
         if len(paths) > 1:
