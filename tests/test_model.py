@@ -158,3 +158,24 @@ def test_a_parsed_briefing_keeps_only_the_outline_of_its_front_matter():
     assert b.doc.line("topics", 1) == 7 and b.doc.line("date") == 3
     assert b.doc.line("key_points", 0, "cite") == 10  # deeper keys: their list item's line
     assert all(len(path) <= 2 for path in b.doc.lines)
+
+
+def test_records_hash_by_the_fields_that_tell_them_apart():
+    """Interning a build's records (graph._interned) hashes every briefing, topic and
+    claim: a record hashes by a few strings, not by each field and nested record."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from sitegen.model.site import Briefing, Claim, Topic
+
+    class Costly:  # a nested value that must not be hashed
+        def __hash__(self):
+            raise AssertionError("hashed a nested value")
+
+    claim = Claim("b", "kp-1", "A point.", Costly())
+    b = Briefing("b", "content/briefings/b.md", "B", dt.date(2024, 1, 1), ("s",), ("t",),
+                 "Bottom line.", None, (claim,), (), "<p>Body</p>", False)
+    topic = Topic("t", "content/topics/t.yaml", "T", None, (), None, "", events=(claim,))
+    assert {b: 1}[replace(b)] == 1 and {topic: 1}[replace(topic)] == 1
+    assert hash(claim) == hash(replace(claim))
+    assert replace(b, title="Other") != b and replace(claim, text="Other.") != claim

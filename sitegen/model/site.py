@@ -2,6 +2,10 @@
 
 Plain frozen dataclasses; relations are held as slugs/ids and looked up in `Site`.
 Built by `model.graph.build_site`; read by `pages`; never changed after that.
+
+Rule: a record compares by all its fields, and hashes by the few that tell it apart
+(`__hash__`): equal records hash alike all the same, and a dict of records (or a key
+holding them) costs a hash of three strings, not of every field and nested record.
 """
 from __future__ import annotations
 
@@ -64,6 +68,9 @@ class Claim:
                if self.credibility else [])
         return "; ".join(parts)
 
+    def __hash__(self) -> int:
+        return hash((self.briefing, self.anchor, self.text))
+
     def __fingerprint__(self) -> tuple:
         """With a proof, the proof stands for every field (see sitegen.engine.digest): a page
         key need not walk the citation."""
@@ -100,6 +107,9 @@ class Briefing:
     updated: dt.date | None = None  # last changed (see load.content.BriefingSource)
     revisions: tuple[Revision, ...] = ()  # newest first
 
+    def __hash__(self) -> int:
+        return hash((self.slug, self.title, self.body_html))
+
     def __fingerprint__(self) -> tuple:
         """Every field but `body_text`, which follows from `body_html` (see
         sitegen.engine.digest)."""
@@ -130,6 +140,9 @@ class Topic:
     within: tuple[str, ...] = ()  # briefings on this topic or one below it, newest first
     related: tuple[str, ...] = ()
     events: tuple[Claim, ...] = ()
+
+    def __hash__(self) -> int:
+        return hash((self.slug, self.title, self.description_html))
 
     @property
     def site_path(self) -> str:
