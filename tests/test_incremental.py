@@ -54,6 +54,9 @@ def test_incremental_builds_equal_clean_builds_through_a_series_of_edits(example
         ("briefing title", lambda: edit(example, BRIEFING, "title: Putin's red lines",
                                         "title: Putin's new red lines")),
         ("briefing body", lambda: edit(example, BRIEFING, "## Assessment", "## Our assessment")),
+        ("a key point's words: its source page quotes them beside the paragraph", lambda: edit(
+            example, BRIEFING, "installations in Ukraine, a red line.",
+            "installations in Ukraine, a bright red line.")),
         ("add briefing", lambda: (example / "content/briefings/new-one.md").write_text(
             NEW_BRIEFING, encoding="utf-8")),
         ("delete briefing", lambda: (example / "content/briefings/new-one.md").unlink()),

@@ -118,6 +118,14 @@ class EditSeries:
             f.write(extra)
         return f"body of {slug}" + (" with a link" if link else "")
 
+    def edit_key_point(self) -> str:
+        slug, word = self.any_briefing(), self.word()
+        text = self.path(self.briefing(slug)).read_text(encoding="utf-8")
+        self.path(self.briefing(slug)).write_text(  # the first key point's text: `- text: …`
+            re.sub(r"(?m)^(  - text: )(>-\n\s+)?", lambda m: f"{m.group(0)}{word.title()} says ",
+                   text, 1), encoding="utf-8")
+        return f"first key point of {slug}"
+
     def edit_topics(self) -> str:
         slug, topic = self.any_briefing(), self.rng.choice(LEAF_TOPICS)
         rel = self.briefing(slug)
@@ -223,7 +231,7 @@ class EditSeries:
             table.unlink()
             return "estimative table removed"
         self.counter += 1
-        table.write_text("scales:\n  chance:\n    - {words: [unlikely], range: "
+        table.write_text("name: Test\nscales:\n  chance:\n    - {words: [unlikely], range: "
                          f"\"{self.counter}–45 %\"}}\n", encoding="utf-8")
         return "estimative table written"
 

@@ -5,11 +5,11 @@ A seed's id is its file name without extension; paragraphs are numbered p1, p2, 
 order (headings are not numbered). An optional `<id>.yaml` sidecar adds metadata. `load_seeds`
 never raises for a problem in the user's files: it returns every problem found. `parse_seed` is
 the pure core; .txt is read in `seed_txt`, .md and .html in `seed_html` (a saved web page's
-article in `seed_web`), .pdf in `seed_pdf`, .docx in `seed_docx`, the sidecar in `seed_meta`.
+article in `seed_web`), .pdf in `seed_pdf`, .docx in `seed_docx`, the sidecar in `seed_meta`;
+`seed_charset` makes text of bytes.
 """
 from __future__ import annotations
 
-import codecs
 import hashlib
 import os
 import re
@@ -25,7 +25,8 @@ from .blocks import Block, Blocks
 from .files import InputFiles, folder_problem, link_problem, passed_over
 from .scan import Scan
 from .document import Chunk, Document, Unreadable
-from .seed_html import declared_charset, html_chunks, markdown_chunks
+from .seed_html import html_chunks, markdown_chunks
+from .seed_charset import decode
 from .seed_web import has_chrome, web_document
 from .seed_txt import txt_chunks
 from .seed_meta import SeedMeta, parse_meta
@@ -77,47 +78,6 @@ class Seed:
         number = pid[1:]
         return (pid[:1] == "p" and number.isdigit() and str(int(number)) == number
                 and 1 <= int(number) <= self.paragraph_count)
-
-
-# -- bytes to text --------------------------------------------------------------------------
-
-def decode(data: bytes, relpath: str, fmt: str, col: Collector) -> str | None:
-    """Bytes → text with "\\n" line ends, or None (and an error) for a binary file."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return _newlines(data.decode("utf-16"))
-        except UnicodeDecodeError:
-            pass
-    if b"\0" in data:
-        col.error(relpath, None, "binary file, not a text document (save text as UTF-8)",
-                  code="seed-binary")
-        return None
-    data = data.removeprefix(codecs.BOM_UTF8)
-    try:
-        return _newlines(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        return _newlines(_legacy_decode(data, exc.start, relpath, fmt, col))
-
-
-def _legacy_decode(data: bytes, pos: int, relpath: str, fmt: str, col: Collector) -> str:
-    declared = declared_charset(data) if fmt == "html" else None
-    if declared:
-        try:
-            return data.decode(declared)
-        except (UnicodeError, LookupError):  # LookupError: not a text codec (e.g. "rot13")
-            pass
-    try:
-        text, name = data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:  # bytes 0x81 0x8d 0x8f 0x90 0x9d are undefined in cp1252
-        text, name = data.decode("latin-1"), "Latin-1"
-    line = len(re.findall(rb"\r\n|\r|\n", data[:pos])) + 1
-    message = f"not valid UTF-8 (byte 0x{data[pos]:02x} at line {line}); read as {name}"
-    col.warning(relpath, line, message, code="seed-encoding")
-    return text
-
-
-def _newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 # -- all formats ---------------------------------------------------------------------------

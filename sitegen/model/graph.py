@@ -178,11 +178,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
         {f.path: f for f in (*topic_sources, *briefing_sources)}, out)
     briefings = {b.slug: _interned(memo, "site-briefing", briefings[b.slug], out) for b in kept}
     topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
-    # Sources are interned by their seeds' fingerprints: a seed's hash unpacks its
-    # paragraphs (see load.blocks).
-    sources = {sid: _interned(memo, "site-source", s, out, key=(
-                   s.seed.__fingerprint__(), s.briefings, s.citations, s.original))
-               for sid, s in _sources(seeds, briefings, config.originals).items()}
+    sources = _sources(seeds, briefings, config.originals, memo, out)
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
                             key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
     return Site(config, briefings, topics, sources, timeline,
@@ -227,12 +223,12 @@ def _topic_names(topics: dict[str, TopicSource]) -> dict[str, str]:
     return names
 
 
-def _interned(memo, step: str, value, out: Collector, key=None):
-    """`value`, or the equal value the previous build made (by `key`, which names all of
-    it; by default the value itself): a briefing, topic or source that did not change
-    stays the same object from build to build, so what is worked out from it later (its
-    digest in sitegen.engine.digest, its search text) is worked out once."""
-    return memo(step, value if key is None else key, lambda _: value, out)
+def _interned(memo, step: str, value, out: Collector):
+    """`value`, or the equal value the previous build made: a briefing or topic that did
+    not change stays the same object from build to build (sources likewise: see
+    `_sources`), so what is worked out from it later (its digest in sitegen.engine.digest,
+    its search document) is worked out once."""
+    return memo(step, value, lambda _: value, out)
 
 
 def _claims_job(b: BriefingSource, seeds: dict[str, Seed], seed_ids: str, index: SeedIndex):
@@ -344,10 +340,12 @@ def _with_subtopics(topics, children: dict, members: dict, rank: dict[str, int])
             for slug in topics}
 
 
-def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing],
-             originals: bool) -> dict[str, Source]:
+def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing], originals: bool,
+             memo, out: Collector) -> dict[str, Source]:
     """The source pages; `originals`: publish the seeds' own files (each unless its
-    sidecar says `original: false`)."""
+    sidecar says `original: false`). A source is interned (see `_interned`) by what it is
+    made of, its seed by its fingerprint (a seed's hash would unpack its paragraphs: see
+    load.blocks), and made only when that changed."""
     citing = defaultdict(list)
     cites = defaultdict(lambda: defaultdict(list))
     for b in briefings.values():  # newest first
@@ -355,7 +353,7 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing],
             citing[sid].append(b.slug)
         for claim in (*b.key_points, *b.timeline):
             if claim.ref:
-                cites[claim.ref.seed][claim.ref.para].append(Citation(claim.ref.para, claim))
+                cites[claim.ref.seed][claim.ref.para].append(claim)
     def joined(sid: str) -> tuple:
         """Sources in the order they joined the site, as far as it can be told: those no
         briefing cites by their `published` date, then the others by the date of the oldest
@@ -364,8 +362,14 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing],
             return (0, seeds[sid].meta.published_from or dt.date.min, sid)
         return (1, briefings[citing[sid][-1]].date, sid)
 
-    return {sid: Source(seeds[sid], tuple(citing[sid]),
-                        tuple((p, tuple(c)) for p, c in cites[sid].items()),
-                        urls.original(sid, seeds[sid].file_name)
-                        if originals and seeds[sid].meta.original else None)
-            for sid in sorted(seeds, key=joined)}
+    def source(sid: str) -> Source:
+        seed, claims = seeds[sid], tuple((p, tuple(cs)) for p, cs in cites[sid].items())
+        original = urls.original(sid, seed.file_name) if originals and seed.meta.original \
+            else None
+        return memo("site-source", (seed.__fingerprint__(), tuple(citing[sid]), claims,
+                                    original),
+                    lambda _: Source(seed, tuple(citing[sid]), tuple(
+                        (p, tuple(Citation(p, c) for c in cs)) for p, cs in claims), original),
+                    out)
+
+    return {sid: source(sid) for sid in sorted(seeds, key=joined)}
