@@ -518,3 +518,26 @@ def test_the_preview_collects_nothing_after_a_failed_build(example, tmp_path):
         builder.build()
     builder.idle()
     assert Store(example).steps() == before
+
+
+def test_a_rebuild_takes_the_watchers_scan_and_walks_nothing_itself(example, tmp_path,
+                                                                   monkeypatch):
+    from sitegen.engine import record
+    from sitegen.load.scan import Scan
+    from sitegen.runtime.watch import Watcher
+
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    watcher = Watcher(example, notify=False)
+    try:
+        edit(example, BRIEFING, "## Assessment", "## Our assessment")
+        assert watcher.changes() == {BRIEFING}
+        monkeypatch.setattr(record, "inputs", lambda *a: pytest.fail("a walk of its own"))
+        walks = []
+        monkeypatch.setattr(Scan, "_walk", lambda *a: walks.append(a) or pytest.fail("walked"))
+        result = builder.build(watcher.state)
+    finally:
+        watcher.close()
+    assert "briefings/putins-red-lines/index.html" in result.changed and walks == []
+    monkeypatch.undo()
+    assert_same_as_clean(example, builder, tmp_path, "after the edit")

@@ -37,6 +37,7 @@ from ..errors import Problem, SiteError
 from ..engine.rebuild import Rebuilt
 from .overlay import error_page, inject, render_overlay
 from ..urls import base_path
+from ..load.scan import Scan
 from ..runtime.watch import Coalescer, Watcher
 
 POLL = 0.05  # seconds between two looks at the inputs, where they cannot be watched
@@ -70,12 +71,13 @@ class Preview:
         self.closed = True
         self.builder.close()
 
-    def rebuild(self, changed: set[str] = frozenset()) -> str | None:
-        """Build; report in the terminal. Returns what the browser should reload
-        ('*' for everything, or one stylesheet's path), or None when nothing it shows changed."""
+    def rebuild(self, changed: set[str] = frozenset(), scan: Scan | None = None) -> str | None:
+        """Build (from the watcher's latest `scan`, when given); report in the terminal.
+        Returns what the browser should reload ('*' for everything, or one stylesheet's
+        path), or None when nothing it shows changed."""
         what = ", ".join(sorted(changed)[:3]) + (" …" if len(changed) > 3 else "")
         try:
-            result: Rebuilt | None = self.builder.build()
+            result: Rebuilt | None = self.builder.build(scan)
             problems = []
         except SiteError as exc:
             result, problems = None, exc.problems
@@ -291,14 +293,16 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
     try:
         preview = Preview(root, folder, drafts)
         watcher = Watcher(root)  # the baseline: anything changed from here on is seen
-        preview.rebuild()
+        preview.rebuild(scan=watcher.state)
         loop = ioloop.IOLoop.current()
         server = httpserver.HTTPServer(application(preview, is_loopback(host)))
         server.add_sockets(sockets)
 
         def rebuild(changed: set[str]) -> None:
             base = preview.base
-            path = preview.rebuild(changed)
+            # The watcher's scan saw these changes (or later ones): the build takes each
+            # file's metadata from it, with no walk of its own.
+            path = preview.rebuild(changed, watcher.state)
             if preview.base != base:
                 say(f"base_url changed: now serving at {site_url(host, port, preview.base)}")
             if path:

@@ -39,6 +39,7 @@ from ..pipeline import iter_files, load_site
 from ..errors import Collector, Problem
 from ..runtime.gcpause import paused_gc
 from ..load.config import Config, load_config
+from ..load.scan import Scan
 from ..model.site import Site
 from ..theme import Theme, load_theme
 from ..write import MARKER, OutputWriter
@@ -91,26 +92,28 @@ class IncrementalBuilder:
         self.config: Config | None = None  # of the latest build that read config.yaml
         self._succeeded = False  # the latest build
 
-    def build(self) -> Rebuilt:
+    def build(self, scan: Scan | None = None) -> Rebuilt:
         """Rebuild; raises SiteError (and leaves `out` as it was) when the site has errors.
+        `scan`: a scan of the inputs taken since the last change the build must see (the
+        preview's watcher has one: see load.scan); by default the build makes its own.
 
         The cyclic garbage collector is paused meanwhile: a build makes few cycles, and
         each collection would walk the large cache again (a quarter of a rebuild's time)."""
         with paused_gc():
-            return self._build()
+            return self._build(scan)
 
-    def _build(self) -> Rebuilt:
+    def _build(self, scan: Scan | None) -> Rebuilt:
         start = time.perf_counter()
         self._succeeded = False
         self.cache.start()
         self.fingerprints.start()
         config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
         collector = Collector()
-        # One scan of every input: the load stats no file again (see load.files), and
-        # loads seeds/ whole while it is as it was.
+        # One scan of the inputs: the load stats no file it saw again (see load.files),
+        # and loads seeds/ whole while it is as it was.
+        scan = scan or record.inputs(self.root, list(load_theme(self.root, config.theme).chain))
         site = load_site(self.root, config, collector, memo=self.cache, workers=self.workers,
-                         scan=record.inputs(self.root, list(load_theme(self.root,
-                                                                       config.theme).chain)))
+                         scan=scan)
         # The folder is private: what the last build left in it is known (a folder made
         # anew, or by someone else, is written whole).
         known = (self.out / MARKER).is_file() and self.outputs

@@ -30,6 +30,7 @@ from . import progress
 from ..errors import Problem, SiteError
 from ..engine.rebuild import IncrementalBuilder, Rebuilt
 from ..load.config import Config
+from ..load.scan import Scan
 from .parallel import default_workers
 from ..engine.reuse import remove_spool_folders
 
@@ -56,12 +57,13 @@ class BuildProcess:
         self._process.start()
         theirs.close()
 
-    def build(self) -> Rebuilt:
-        """Rebuild; raises SiteError when the site has errors (or sitegen crashed)."""
+    def build(self, scan: Scan | None = None) -> Rebuilt:
+        """Rebuild (from `scan`: see IncrementalBuilder.build); raises SiteError when the
+        site has errors (or sitegen crashed)."""
         if not self._process.is_alive() and not self._closed:
             self._conn.close()
             self._start()
-        outcome, value, self.config = self._ask("build")
+        outcome, value, self.config = self._ask(("build", scan))
         if outcome == "built":
             return value
         raise SiteError(value)
@@ -71,11 +73,11 @@ class BuildProcess:
         its builds use and the `threads` it runs."""
         return self._ask("status")
 
-    def _ask(self, request: str):
+    def _ask(self, request):
         with self._lock:
             return self._request(request)
 
-    def _request(self, request: str):
+    def _request(self, request):
         try:
             self._conn.send(request)
             return self._conn.recv()
@@ -128,7 +130,7 @@ def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
                            "workers": builder.workers, "threads": threading.active_count()})
                 continue
             with progress.reporting(log):
-                conn.send((*_built(builder), builder.config))
+                conn.send((*_built(builder, request[1]), builder.config))
             due = time.monotonic() + idle
     except (EOFError, OSError):
         return  # the preview is gone
@@ -145,9 +147,9 @@ def _exit(_signum, _frame) -> None:
     os._exit(0)
 
 
-def _built(builder: IncrementalBuilder) -> tuple[str, object]:
+def _built(builder: IncrementalBuilder, scan: Scan | None) -> tuple[str, object]:
     try:
-        return "built", builder.build()
+        return "built", builder.build(scan)
     except SiteError as exc:
         return "failed", exc.problems
     except Exception as exc:  # noqa: BLE001 - a bug: say so, the preview keeps serving
