@@ -18,6 +18,8 @@ from .model.site import Site
 
 FEED_FILE = "feed.xml"
 SITEMAP_FILE = "sitemap.xml"
+SITEMAP_URLS = 50_000  # the sitemap protocol's most URLs in one file (sitemaps.org)
+SITEMAP_PART = "sitemaps/{}.xml"  # a part of a larger site's sitemap
 ROBOTS_FILE = "robots.txt"
 FEED_LIMIT = 50
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -136,21 +138,33 @@ def _numbered(revisions):
         yield s, r, seen[s, r.date]
 
 
-def sitemap(site: Site, site_paths: list[str]) -> bytes:
-    """Every HTML page but 404.html, with absolute URLs; briefings carry their date."""
+def sitemaps(site: Site, site_paths: list[str]) -> dict[str, bytes]:
+    """The sitemap, by output path: every HTML page but 404.html, with absolute URLs;
+    briefings carry their date. Past SITEMAP_URLS pages (the protocol's limit for one
+    file), sitemap.xml is an index of parts (`sitemaps/1.xml`, …) of at most that many."""
     config = site.config
     dates = {b.site_path: b.updated or b.date for b in site.briefings.values()}
+    pages = [path for path in site_paths
+             if path != "404.html" and urls.output_file(path).endswith(".html")]
     ET.register_namespace("", SITEMAP_NS)
-    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
-    for path in site_paths:
-        if path == "404.html" or not urls.output_file(path).endswith(".html"):
-            continue
-        url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = urls.absolute(
-            config.base_url, path, config.clean_links)
-        if path in dates:
-            ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = dates[path].isoformat()
-    return _xml(root)
+    parts = {}
+    for start in range(0, len(pages), SITEMAP_URLS):
+        root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+        for path in pages[start:start + SITEMAP_URLS]:
+            url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
+            ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = urls.absolute(
+                config.base_url, path, config.clean_links)
+            if path in dates:
+                ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = dates[path].isoformat()
+        parts[SITEMAP_PART.format(len(parts) + 1)] = _xml(root)
+    if len(parts) <= 1:
+        return {SITEMAP_FILE: next(iter(parts.values()), _xml(ET.Element(
+            f"{{{SITEMAP_NS}}}urlset")))}
+    index = ET.Element(f"{{{SITEMAP_NS}}}sitemapindex")
+    for part in parts:
+        ET.SubElement(ET.SubElement(index, f"{{{SITEMAP_NS}}}sitemap"),
+                      f"{{{SITEMAP_NS}}}loc").text = f"{config.base_url}{part}"
+    return {SITEMAP_FILE: _xml(index), **parts}
 
 
 def robots(config: Config) -> bytes:
@@ -169,5 +183,5 @@ def feed_files(site: Site, site_paths: list[str], changes: Changes | None = None
     if site.config.base_url:
         files[FEED_FILE] = atom_feed(site)
         files[CHANGES_FEED] = changes_feed(site, changes or site_changes(site))
-        files[SITEMAP_FILE] = sitemap(site, site_paths)
+        files.update(sitemaps(site, site_paths))
     return files

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, edit
 from linkcheck import check_site, parse
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -139,6 +139,31 @@ def test_sitemap_lists_every_html_page_but_404_and_robots_points_at_it(built):
     assert lastmod[BASE + TALKS + "index.html"] == "2022-01-14"
     robots = (built / "robots.txt").read_text()
     assert robots.startswith("User-agent: *\n") and f"Sitemap: {BASE}sitemap.xml" in robots
+
+
+def test_a_sitemap_past_the_protocols_limit_is_an_index_of_parts(example, cli, monkeypatch):
+    from sitegen import feeds
+    from sitegen.commands.build import build
+
+    monkeypatch.setattr(feeds, "SITEMAP_URLS", 10)  # (the protocol's is 50,000)
+    build(example, workers=1)
+    out = example / "public"
+    index = ET.parse(out / "sitemap.xml").getroot()
+    assert index.tag == f"{SM}sitemapindex"
+    parts = [s.findtext(f"{SM}loc") for s in index.findall(f"{SM}sitemap")]
+    assert parts == [f"{BASE}sitemaps/{n}.xml" for n in range(1, len(parts) + 1)]
+    locs = []
+    for part in parts:
+        urlset = ET.parse(out / part.removeprefix(BASE)).getroot()
+        assert urlset.tag == f"{SM}urlset" and 0 < len(urlset) <= 10
+        locs += [u.findtext(f"{SM}loc") for u in urlset]
+    pages = {BASE + p.relative_to(out).as_posix() for p in out.rglob("*.html")}
+    assert sorted(locs) == sorted(pages - {BASE + "404.html"}) and len(parts) > 1
+    monkeypatch.setattr(feeds, "SITEMAP_URLS", 50_000)
+    edit(example, "config.yaml", "title:", "description: Edited.\ntitle:")
+    build(example, workers=1)  # one file again: the parts are gone
+    assert ET.parse(out / "sitemap.xml").getroot().tag == f"{SM}urlset"
+    assert not (out / "sitemaps").exists()
 
 
 def test_feed_and_sitemap_use_clean_urls_with_clean_links(example, cli):
