@@ -1,5 +1,5 @@
 """Files for feed readers and crawlers: `feed.xml` and `changes/feed.xml` (Atom),
-`sitemap.xml` and `robots.txt`.
+`sitemap.xml` (past 50,000 pages an index of `sitemap-1.xml`, …) and `robots.txt`.
 
 Feed and sitemap need absolute URLs, so they are written only when `config.base_url`
 is set; without it `base_url_warning` gives the one warning a build prints. XML is
@@ -19,7 +19,9 @@ from .model.site import Site
 FEED_FILE = "feed.xml"
 SITEMAP_FILE = "sitemap.xml"
 SITEMAP_URLS = 50_000  # the sitemap protocol's most URLs in one file (sitemaps.org)
-SITEMAP_PART = "sitemaps/{}.xml"  # a part of a larger site's sitemap
+# A part of a larger site's sitemap: beside sitemap.xml, as a sitemap may list only URLs
+# at or below its own folder (sitemaps.org, "sitemap file location").
+SITEMAP_PART = "sitemap-{}.xml"
 ROBOTS_FILE = "robots.txt"
 FEED_LIMIT = 50
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -141,7 +143,7 @@ def _numbered(revisions):
 def sitemaps(site: Site, site_paths: list[str]) -> dict[str, bytes]:
     """The sitemap, by output path: every HTML page but 404.html, with absolute URLs;
     briefings carry their date. Past SITEMAP_URLS pages (the protocol's limit for one
-    file), sitemap.xml is an index of parts (`sitemaps/1.xml`, …) of at most that many."""
+    file), sitemap.xml is an index of parts (`sitemap-1.xml`, …) of at most that many."""
     config = site.config
     dates = {b.site_path: b.updated or b.date for b in site.briefings.values()}
     pages = [path for path in site_paths

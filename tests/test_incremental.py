@@ -77,7 +77,15 @@ def test_incremental_builds_equal_clean_builds_through_a_series_of_edits(example
             (example / "seeds/extra.txt").write_text("Extra source\n\nOne paragraph here.\n"),
             (example / "seeds/extra.yaml").write_text("title: An extra source\n"))),
         ("sidecar", lambda: (example / "seeds/extra.yaml").write_text("title: Renamed source\n")),
-        ("delete seed", lambda: ((example / "seeds/extra.txt").unlink(),
+        ("the extra seed's format: the same bytes read as Markdown (its first line is a "
+         "paragraph now)", lambda: (example / "seeds/extra.txt").rename(
+             example / "seeds/extra.md")),
+        ("a cited seed's title (searched for with the briefings citing it)", lambda: edit(
+            example, f"seeds/{Path(seed).stem}.yaml", "title: Talks with Russia Break Down",
+            "title: Talks with Russia Break Down in Geneva")),
+        ("config: the seeds' originals not published", lambda: (
+            example / "config.yaml").open("a").write("originals: false\n")),
+        ("delete seed", lambda: ((example / "seeds/extra.md").unlink(),
                                  (example / "seeds/extra.yaml").unlink())),
         ("template", lambda: edit(example, "themes/default/templates/base.html", "</footer>",
                                   "<p>Preview footer</p></footer>")),
@@ -541,3 +549,34 @@ def test_a_rebuild_takes_the_watchers_scan_and_walks_nothing_itself(example, tmp
     assert "briefings/putins-red-lines/index.html" in result.changed and walks == []
     monkeypatch.undo()
     assert_same_as_clean(example, builder, tmp_path, "after the edit")
+
+
+def test_a_seed_that_came_and_went_after_the_watchers_scan_is_not_remembered(
+        example, tmp_path, monkeypatch):
+    """The watcher's scan can be older than the build's listing of seeds/: what the
+    listing found is not remembered under the scan's state of the folder."""
+    from sitegen.load import files
+    from sitegen.runtime.watch import Watcher
+
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)  # every file settled: seeds/ is remembered
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    extra = example / "seeds/extra.txt"
+    extra.write_text("An extra source\n\nOne paragraph.\n")
+    builder.build()
+    watcher = Watcher(example, notify=False)
+    try:
+        extra.unlink()
+        assert watcher.changes() == {"seeds/extra.txt"}
+        scan = watcher.state  # seeds/ as it is now: a state no build has seen
+        passing = example / "seeds/passing.txt"
+        passing.write_text("A passing source\n\nIt was here for a moment.\n")
+        builder.build(scan)  # the scan does not know the file the build lists
+        passing.unlink()
+        assert watcher.changes() == set()  # it came and went between two scans
+        edit(example, BRIEFING, "## Assessment", "## Our assessment")
+        assert watcher.changes() == {BRIEFING}
+        builder.build(watcher.state)
+    finally:
+        watcher.close()
+    clean = build(example, out_dir=str(tmp_path / "clean"), cache=False)
+    assert snapshot(builder.out) == snapshot(tmp_path / "clean") and clean.site is not None

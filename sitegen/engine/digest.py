@@ -132,8 +132,8 @@ def same(old: Any, new: Any) -> bool:
     cls = type(old)
     if cls is not type(new):
         return False
-    if cls in _ATOMS:
-        return old == new
+    if cls in _ATOMS:  # as Fingerprints tells them: 0.0 and -0.0, or two datetimes of
+        return old == new and (cls in _EXACT or repr(old) == repr(new))  # one instant, differ
     if cls is tuple:
         return len(old) == len(new) and _same_items(old, new)
     fields = None if cls is list or cls is dict else _fields(cls)
@@ -159,6 +159,7 @@ def _same_items(a, b) -> bool:
 
 
 _UNCHANGING = set(_ATOMS)  # and the frozen dataclasses `_fields` has met
+_EXACT = frozenset({str, int, bool, type(None), dt.date})  # equal values have equal reprs
 
 
 @lru_cache(maxsize=None)

@@ -109,7 +109,7 @@ class IncrementalBuilder:
         self.fingerprints.start()
         config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
         collector = Collector()
-        # One scan of the inputs: the load stats no file it saw again (see load.files),
+        # One scan of the inputs: the load knows each file it saw by it (see load.files),
         # and loads seeds/ whole while it is as it was.
         scan = scan or record.inputs(self.root, list(load_theme(self.root, config.theme).chain))
         site = load_site(self.root, config, collector, memo=self.cache, workers=self.workers,

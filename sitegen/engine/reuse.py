@@ -192,7 +192,7 @@ class PageReuse:
         describes; the preview from its previous build); `present(rel)`: whether the
         output holds that file as its own (see write.OutputWriter.holds_file); `pages`:
         the previous build's pages with their keys' prefixes (see `pages`), when this
-        process made them (the preview)."""
+        process made them (the preview; without it, this build's are not kept either)."""
         self.memo, self.present, self.previous = memo, present, previous
         self.current: dict[str, tuple[str, bytes]] = {}  # path -> (key, reads)
         self.fresh = 0  # pages this build renders
@@ -200,7 +200,7 @@ class PageReuse:
         # This build's pages, path -> (page, its key's prefix): a page the same as the
         # previous build's (see digest.same: by identity, mostly) has the key it had,
         # without digesting it again (salsa's early cut-off, by equality).
-        self.pages: dict[str, tuple[Page, tuple]] = {}
+        self.pages: dict[str, tuple[Page, tuple]] | None = None if pages is None else {}
 
     def split(self, pages: list[Page], renderer: PartCachingRenderer
               ) -> tuple[list[tuple[str, Kept]], list[Page]]:
@@ -213,8 +213,9 @@ class PageReuse:
             # it is kept in the store (a worker's values are not) and each worker has it.
             for template in {page.template for page in pages}:
                 keys.reads_site(template)
-            self.pages = {urls.output_file(p.site_path): (p, keys.prefix(p.template))
-                          for p in pages}
+            if self.pages is not None:
+                self.pages = {urls.output_file(p.site_path): (p, keys.prefix(p.template))
+                              for p in pages}
             self.fresh = len(pages)
             return [], pages
         reused, fresh = [], []
@@ -236,6 +237,8 @@ class PageReuse:
     def _key(self, keys: PageKeys, page: Page, rel: str, before: tuple | None) -> str:
         """The page's key: the one it had, when it and its prefix are the same as the
         previous build's; else worked out (`key`)."""
+        if self.pages is None:
+            return self.key(keys, page)
         prefix = keys.prefix(page.template)
         made = self.before.get(rel)
         self.pages[rel] = (page, prefix)

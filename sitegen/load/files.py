@@ -4,8 +4,9 @@ A parse is memoised under the digest of the file's bytes (see sitegen.memo). The
 of a file whose metadata (size, modification and change times, inode) is the same as when
 it was last digested is taken from the memo, so a rebuild neither reads nor hashes the
 thousands of files that did not change. A file changed less than `SETTLE_NS` before the
-build started is always read: within the file system's timestamp granularity, a second
-write could leave the metadata as it was (the "racy" case git guards against the same way).
+scan (or, without one, the load) is always read: within the file system's timestamp
+granularity, a second write could leave the metadata as it was (the "racy" case git
+guards against the same way).
 """
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ class InputFiles:
     """Digests and bytes of the input files of one load (each file is digested once);
     `memo` remembers digests by metadata between builds. With the build's `scan` (see
     load.scan), a file it found is known by the metadata it saw, and a racy one by the
-    digest it took: the load stats no file again."""
+    digest it took: no file is stat-ed again to be known by its digest."""
 
     def __init__(self, memo, scan=None) -> None:
         self.memo, self.scan = memo, scan

@@ -246,16 +246,37 @@ def load_seeds(root: Path, seeds_dir: str = "seeds", memo=no_memo,
     """Every seed in seeds/ (not in subfolders), sorted by id, and all problems found.
     A memo that keeps values from build to build hands out the same seeds again while
     the folder's files are as they were in the build's `scan` (see Scan.folder).
-    `files`: the load's InputFiles (see load.files)."""
+    `files`: the load's InputFiles (see load.files).
+
+    Rule: the seeds are remembered under the scan's state of the folder only when the
+    folder lists the very names the scan saw: a scan taken a while before (the preview's
+    watcher's) may not know a file that came, or went, since."""
     root = Path(root).absolute()  # listed paths then hold no relative root
     files = files or InputFiles(memo, scan)
     state = scan.folder(seeds_dir) if scan else None
-    if state is None:
-        return _load_seeds(root, seeds_dir, memo, files)
+    entries = _entries(root / seeds_dir)
+    if state is None or not _as_scanned(entries, state, seeds_dir):
+        return _load_seeds(root, seeds_dir, memo, files, entries)
     out = Collector()
-    seeds = memo("seeds", (str(root), seeds_dir, state),
-                 lambda col: _reported(col, *_load_seeds(root, seeds_dir, memo, files)), out)
+    seeds = memo("seeds", (str(root), seeds_dir, state), lambda col: _reported(
+        col, *_load_seeds(root, seeds_dir, memo, files, entries)), out)
     return seeds, out.problems
+
+
+def _as_scanned(entries: list[os.DirEntry] | OSError, state: tuple, folder: str) -> bool:
+    """Whether a listing of `folder` holds the very names its scanned `state` does."""
+    return not isinstance(entries, OSError) and {f"{folder}/{e.name}" for e in entries} \
+        == {name for name, _state in state[1]} | set(state[2])
+
+
+def _entries(folder: Path) -> list[os.DirEntry] | OSError:
+    """The folder's entries by name, without those passed over, or why it cannot be
+    listed. The entries know their type: no stat per file."""
+    try:
+        with os.scandir(folder) as listing:
+            return [e for e in sorted(listing, key=lambda e: e.name) if not passed_over(e.name)]
+    except OSError as exc:
+        return exc
 
 
 def _reported(out: Collector, seeds: dict[str, Seed], problems: list[Problem]
@@ -264,8 +285,9 @@ def _reported(out: Collector, seeds: dict[str, Seed], problems: list[Problem]
     return seeds
 
 
-def _load_seeds(root: Path, seeds_dir: str, memo, inputs: InputFiles
-                ) -> tuple[dict[str, Seed], list[Problem]]:
+def _load_seeds(root: Path, seeds_dir: str, memo, inputs: InputFiles,
+                entries: list[os.DirEntry] | OSError) -> tuple[dict[str, Seed], list[Problem]]:
+    """The seeds of the folder's `entries` (see `_entries`)."""
     col = Collector()
     folder = root / seeds_dir
     if not folder.exists():
@@ -274,13 +296,9 @@ def _load_seeds(root: Path, seeds_dir: str, memo, inputs: InputFiles
     if problem:
         col.error(f"{seeds_dir}/", None, problem, code="bad-link")
         return {}, col.problems
-    try:
-        with os.scandir(folder) as listing:  # the entries know their type: no stat per file
-            entries = [e for e in sorted(listing, key=lambda e: e.name)
-                       if not passed_over(e.name)]
-    except OSError as exc:
-        col.error(_rel(root, folder), None, f"cannot read folder: {exc.strerror or exc}",
-                  code="seed-read")
+    if isinstance(entries, OSError):
+        col.error(_rel(root, folder), None, "cannot read folder: "
+                  f"{entries.strerror or entries}", code="seed-read")
         return {}, col.problems
     files = []
     for e in entries:

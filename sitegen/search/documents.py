@@ -80,7 +80,7 @@ class Documents:
             if docs else ([], [], [])
         self.averages = averages(self.texts, len(BRIEFING_FIELDS))
         self.sources = list(site.sources.values())
-        counts, lengths = zip(*[memo("search-source", (s.seed.id, s.seed.digest),
+        counts, lengths = zip(*[memo("search-source", s.seed.__fingerprint__(),
                                      lambda _, s=s: _lengths(s), out) for s in self.sources]) \
             if self.sources else ((), ())
         self.paragraph_count = sum(counts)
@@ -138,7 +138,7 @@ class Documents:
         first = bisect_right(self.first_paragraph, start) - 1
         last = bisect_right(self.first_paragraph, end - 1) - 1
         return (kind, start, tuple(self.paragraph_average), self.first_paragraph[first],
-                tuple((s.seed.id, s.seed.digest, s.seed.title, self.link(s.site_path))
+                tuple((s.seed.__fingerprint__(), s.seed.title, self.link(s.site_path))
                       for s in self.sources[first:last + 1]))
 
     def group(self, g: Group) -> tuple[list[tuple[str, bytes]], Packed]:

@@ -50,7 +50,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
         files, packed = next(fresh) if g in missing_set else ([], None)
         index.add(i, memo("search", key, lambda _out: packed or docs.group(g)[1], out))
         yield from ((rel, Kept()) for rel in docs.shard_files(g)) if stood else files
-    highest = docs.highest
+    highest, paragraphs = docs.highest, docs.paragraph_count
     docs = fresh = None  # let go of the documents' text before the term shards
     firsts: list[str] = []
     yield from term_shards(index, firsts, highest, stands)
@@ -60,7 +60,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
               for t in site.topics.values()]
     manifest = dict(v=2, terms=firsts, files=[shard_name(w) for w in firsts],
                     briefings=len(site.briefings),
-                    paragraphs=sum(s.seed.paragraph_count for s in site.sources.values()),
+                    paragraphs=paragraphs,
                     per=list(PER_SHARD), topics=topics)
     yield INDEX_FILE, f"window.SITEGEN_SEARCH={json_text(manifest)};\n".encode("utf-8")
 
