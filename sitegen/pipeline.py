@@ -146,7 +146,10 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     copies = [(urls.output_file(s.original), s.seed.path, s.seed.sha256)
               for s in site.sources.values() if s.original]
     for rel, path, digest in copies + [(m.site_path, m.path, m.sha256) for m in site.media]:
-        yield rel, reuse.copy(rel, root / path, digest) if reuse else root / path
+        # Rule: a copy holds the bytes the load digested: a file changed since is an error
+        # of that file (build again), never published as if it were those bytes.
+        stands = reuse.stands(rel, digest) if reuse else False
+        yield rel, Kept() if stands else InputFiles.data(root / path, path, digest)
     yield from feeds.feed_files(site, [page.site_path for page in pages], changes).items()
 
 

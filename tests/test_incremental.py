@@ -580,3 +580,33 @@ def test_a_seed_that_came_and_went_after_the_watchers_scan_is_not_remembered(
         watcher.close()
     clean = build(example, out_dir=str(tmp_path / "clean"), cache=False)
     assert snapshot(builder.out) == snapshot(tmp_path / "clean") and clean.site is not None
+
+
+def test_a_copied_file_changed_after_its_digest_was_taken_is_never_published_as_it(
+        example, tmp_path):
+    """A seed's original is copied with the digest its load took: bytes that changed
+    since (here between the watcher's scan and the build) are an error of that file, not
+    published under the old digest, where they would stand for good."""
+    from sitegen.runtime.watch import Watcher
+
+    seed = example / "seeds/zz.txt"
+    first, second = ("A source\n\nThe first version of the paragraph.\n",
+                     "A source\n\nThe second version, of another length.\n")
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    seed.write_text(first)
+    builder.build()
+    seed.write_text(second)
+    builder.build()
+    seed.write_text(first)
+    watcher = Watcher(example, notify=False)  # its scan sees the first version …
+    try:
+        seed.write_text(second)  # … saved over again before the build runs
+        with pytest.raises(SiteError, match="seeds/zz.txt: .*changed while the site"):
+            builder.build(watcher.state)
+        seed.write_text(first)
+        watcher.changes()
+        builder.build(watcher.state)
+    finally:
+        watcher.close()
+    build(example, out_dir=str(tmp_path / "clean"), cache=False)
+    assert snapshot(builder.out) == snapshot(tmp_path / "clean")

@@ -266,11 +266,6 @@ class PageReuse:
         self.current[rel] = (digest, b"")
         return bool(before) and before[0] == digest and self.present(rel)
 
-    def copy(self, rel: str, path: Path, digest: str) -> Path | Kept:
-        """A file copied into the output as it is (a seed's original, a medium): it stands
-        when the last build wrote these very bytes (by `digest`)."""
-        return Kept() if self.stands(rel, digest) else path
-
     def rendered(self, rel: str, record: tuple[str | None, bytes]) -> None:
         """Note what `key_after` gave for a page (in this process)."""
         key, reads = record
