@@ -24,6 +24,7 @@ import threading
 import traceback
 import webbrowser
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
@@ -273,6 +274,30 @@ def _watch(watcher: Watcher, coalescer: Coalescer, stop: threading.Event) -> Non
         watcher.close()
 
 
+def _rebuilder(preview: Preview, watcher: Watcher, loop, host: str, port: int
+               ) -> Callable[[set[str]], None]:
+    """What the coalescer calls for a burst of changes: rebuild, then reload the browsers."""
+    def rebuild(changed: set[str]) -> None:
+        base = preview.base
+        # The watcher's scan saw these changes (or later ones): the build takes each
+        # file's metadata from it, with no walk of its own.
+        path = preview.rebuild(changed, watcher.state)
+        if preview.base != base:
+            say(f"base_url changed: now serving at {site_url(host, port, preview.base)}")
+        if path:
+            loop.add_callback(reload_browsers, path)
+    return rebuild
+
+
+def _stop_on_signals(loop) -> None:
+    """Ctrl-C and SIGTERM stop the server's loop (the preview then cleans up)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.asyncio_loop.add_signal_handler(sig, loop.stop)
+        except (AttributeError, NotImplementedError, RuntimeError, ValueError):
+            pass  # not on this platform: Ctrl-C raises KeyboardInterrupt instead
+
+
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = True,
           drafts: bool = False) -> int:
     """Run the live preview until Ctrl-C (or SIGTERM); returns the exit status."""
@@ -298,25 +323,10 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
         server = httpserver.HTTPServer(application(preview, is_loopback(host)))
         server.add_sockets(sockets)
 
-        def rebuild(changed: set[str]) -> None:
-            base = preview.base
-            # The watcher's scan saw these changes (or later ones): the build takes each
-            # file's metadata from it, with no walk of its own.
-            path = preview.rebuild(changed, watcher.state)
-            if preview.base != base:
-                say(f"base_url changed: now serving at {site_url(host, port, preview.base)}")
-            if path:
-                loop.add_callback(reload_browsers, path)
-
-        coalescer = Coalescer(rebuild, quiet=QUIET).start()
+        coalescer = Coalescer(_rebuilder(preview, watcher, loop, host, port), quiet=QUIET).start()
         threading.Thread(target=_watch, args=(watcher, coalescer, stop), daemon=True,
                          name="sitegen-watch").start()
-        # Before saying it serves: from then on a SIGTERM must stop it cleanly.
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.asyncio_loop.add_signal_handler(sig, loop.stop)
-            except (AttributeError, NotImplementedError, RuntimeError, ValueError):
-                pass  # not on this platform: Ctrl-C raises KeyboardInterrupt instead
+        _stop_on_signals(loop)  # before saying it serves: a SIGTERM must stop it cleanly
         url = site_url(host, port, preview.base)
         say(f"serving {root.name or root} at {url} (from {folder}); watching config.yaml, "
             "content/, seeds/, themes/. Press Ctrl-C to stop.")
