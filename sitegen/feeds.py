@@ -149,8 +149,8 @@ def sitemaps(site: Site, site_paths: list[str]) -> dict[str, bytes]:
     pages = [path for path in site_paths
              if path != "404.html" and urls.output_file(path).endswith(".html")]
     ET.register_namespace("", SITEMAP_NS)
-    parts = {}
-    for start in range(0, len(pages), SITEMAP_URLS):
+    parts = []  # (a site with no page still has one sitemap, empty)
+    for start in range(0, max(1, len(pages)), SITEMAP_URLS):
         root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
         for path in pages[start:start + SITEMAP_URLS]:
             url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
@@ -158,10 +158,10 @@ def sitemaps(site: Site, site_paths: list[str]) -> dict[str, bytes]:
                 config.base_url, path, config.clean_links)
             if path in dates:
                 ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = dates[path].isoformat()
-        parts[SITEMAP_PART.format(len(parts) + 1)] = _xml(root)
-    if len(parts) <= 1:
-        return {SITEMAP_FILE: next(iter(parts.values()), _xml(ET.Element(
-            f"{{{SITEMAP_NS}}}urlset")))}
+        parts.append(_xml(root))
+    if len(parts) == 1:
+        return {SITEMAP_FILE: parts[0]}
+    parts = {SITEMAP_PART.format(n): part for n, part in enumerate(parts, 1)}
     index = ET.Element(f"{{{SITEMAP_NS}}}sitemapindex")
     for part in parts:
         ET.SubElement(ET.SubElement(index, f"{{{SITEMAP_NS}}}sitemap"),

@@ -236,6 +236,7 @@ def test_same_says_two_values_digest_alike_by_walking_them():
     assert same(Record("a", (1, 2)), Record("a", (1, 2)))  # other objects, equal fields
     assert not same(Record("a", (1, 2)), Record("a", (1, 3)))
     assert not same((1, "a"), (1.0, "a")) and not same([True], [1]) and not same((1,), [1])
+    assert not same(0.0, -0.0) and same(1.5, 1.5)  # equal, but digested apart
     assert not same({"a": 1, "b": 2}, {"b": 2, "a": 1})  # a page lays dicts out in order
     assert not same([record], [record, record]) and not same({"a": 1}, {"b": 1})
     thing = object()

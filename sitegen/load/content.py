@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..memo import no_memo
 from ..errors import Collector, SiteError
-from .files import InputFiles, folder_problem, link_problem, passed_over
+from .files import InputFiles, folder_problem, link_problem, listing, passed_over
 from .media import MEDIA_DIR
 from .fields import SLUG_RE, Fields, PartialDate, parse_partial_date
 from .yamlsrc import YamlDoc, parse_yaml, split_front_matter
@@ -267,11 +267,7 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector,
         out.error(f"{folder}/", None, problem, code="bad-link")
         return []
     files = []
-    with os.scandir(base) as listing:  # the entries know their type: no stat per file
-        entries = sorted(listing, key=lambda e: e.name)
-    for entry in entries:
-        if passed_over(entry.name):
-            continue
+    for entry in listing(base):
         problem = link_problem(base / entry.name, root) if entry.is_symlink() else None
         if problem:
             out.error(f"{folder}/{entry.name}", None, problem, code="bad-link")

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import Collector, SiteError
 
 SETTLE_NS = 2_000_000_000
+UNREADABLE = ""  # the content digest of a racy file a scan could not read (see load.scan)
 _LEFTOVERS = ("~", ".bak", ".swp", ".swx", ".swo", ".tmp")  # editors' backups, swap files
 _LITTER = {"Thumbs.db", "desktop.ini", "4913"}  # file managers' files; vim's write probe
 
@@ -69,6 +70,14 @@ def passed_over(name: str) -> bool:
     return name.startswith(".") or name.endswith(_LEFTOVERS) or name in _LITTER
 
 
+def listing(folder: str | Path) -> list[os.DirEntry]:
+    """A folder's entries that may be inputs (none `passed_over`), by name; the entries
+    know their type, so telling files from folders and links needs no stat. Raises
+    OSError when the folder cannot be listed."""
+    with os.scandir(folder) as entries:
+        return sorted((e for e in entries if not passed_over(e.name)), key=lambda e: e.name)
+
+
 class InputFiles:
     """Digests and bytes of the input files of one load (each file is digested once);
     `memo` remembers digests by metadata between builds. With the build's `scan` (see
@@ -92,9 +101,9 @@ class InputFiles:
 
     def _digest(self, path: Path, rel: str) -> tuple[str, int]:
         seen = self.scan.files.get(rel) if self.scan is not None else None
-        if seen is not None and self.scan.racy.get(rel) != "":  # "": it could not read it
-            size, state = seen[0], (rel, *seen[:5])  # metadata and device, as below
-            racy = self.scan.racy.get(rel)
+        racy = self.scan.racy.get(rel) if seen is not None else None
+        if seen is not None and racy != UNREADABLE:  # (a file it could not read: why, below)
+            size, state = seen[0], (rel, *seen[:5])  # metadata and device (see Scan.files)
         else:
             st = os.stat(path)
             size, state = st.st_size, (rel, *metadata(st), st.st_dev)

@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Iterable
 
 from . import files
-from .files import file_sha256, passed_over, unsettled
+from .files import UNREADABLE, file_sha256, listing, unsettled
 
-UNREADABLE = ""  # the content digest of a racy file that could not be read
 
 
 class Scan:
@@ -57,11 +56,8 @@ class Scan:
             return
         visited.add((st.st_dev, st.st_ino))
         self.folders[shown] = os.path.realpath(folder)
-        with os.scandir(folder) as listing:
-            entries = sorted((e for e in listing if not passed_over(e.name)),
-                             key=lambda e: e.name)
         subfolders = []
-        for entry in entries:
+        for entry in listing(folder):
             try:
                 if entry.is_dir():
                     subfolders.append(entry)

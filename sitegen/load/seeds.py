@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 from ..memo import no_memo
 from ..errors import Collector, Problem
 from .blocks import Block, Blocks
-from .files import InputFiles, folder_problem, link_problem, passed_over
+from .files import InputFiles, folder_problem, link_problem, listing
 from .scan import Scan
 from .document import Chunk, Document, Unreadable
 from .seed_html import html_chunks, markdown_chunks
@@ -270,11 +270,9 @@ def _as_scanned(entries: list[os.DirEntry] | OSError, state: tuple, folder: str)
 
 
 def _entries(folder: Path) -> list[os.DirEntry] | OSError:
-    """The folder's entries by name, without those passed over, or why it cannot be
-    listed. The entries know their type: no stat per file."""
+    """The folder's entries (see files.listing), or why it cannot be listed."""
     try:
-        with os.scandir(folder) as listing:
-            return [e for e in sorted(listing, key=lambda e: e.name) if not passed_over(e.name)]
+        return listing(folder)
     except OSError as exc:
         return exc
 

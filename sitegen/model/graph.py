@@ -363,13 +363,12 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing], originals: 
         return (1, briefings[citing[sid][-1]].date, sid)
 
     def source(sid: str) -> Source:
-        seed, claims = seeds[sid], tuple((p, tuple(cs)) for p, cs in cites[sid].items())
+        seed, by, claims = seeds[sid], tuple(citing[sid]), tuple(
+            (p, tuple(cs)) for p, cs in cites[sid].items())
         original = urls.original(sid, seed.file_name) if originals and seed.meta.original \
             else None
-        return memo("site-source", (seed.__fingerprint__(), tuple(citing[sid]), claims,
-                                    original),
-                    lambda _: Source(seed, tuple(citing[sid]), tuple(
-                        (p, tuple(Citation(p, c) for c in cs)) for p, cs in claims), original),
-                    out)
+        return memo("site-source", (seed.__fingerprint__(), by, claims, original),
+                    lambda _: Source(seed, by, tuple((p, tuple(Citation(p, c) for c in cs))
+                                                     for p, cs in claims), original), out)
 
     return {sid: source(sid) for sid in sorted(seeds, key=joined)}

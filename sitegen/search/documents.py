@@ -33,17 +33,6 @@ def digest(value) -> str:
                            digest_size=16).hexdigest()
 
 
-def _briefing_texts(site: Site, b) -> list[str]:
-    """A briefing's fields, in the order of BRIEFING_FIELDS."""
-    topics, sources = site.topics, site.sources
-    return [b.title,
-            " ".join(n for t in b.topics if t in topics
-                     for n in (topics[t].title, *topics[t].aliases)),
-            b.bottom_line, " ".join(kp.text for kp in b.key_points),
-            " ".join(sources[s].seed.title for s in b.seeds if s in sources),
-            b.body_text]
-
-
 def _lengths(source) -> tuple[int, int]:
     """A source's paragraph count and their text's length (reads its paragraphs)."""
     paragraphs = source.seed.paragraphs
@@ -74,8 +63,8 @@ class Documents:
         self.briefings = list(site.briefings.values())[::-1]
         topic_ids = {slug: i for i, slug in enumerate(site.topics)}
         out = Collector()
-        docs = [memo("search-briefing", self._briefing_key(b, topic_ids),
-                     lambda _, b=b: self._document(b, topic_ids), out) for b in self.briefings]
+        docs = [memo("search-briefing", inputs, lambda _, inputs=inputs: self._document(*inputs),
+                     out) for inputs in (self._inputs(b, topic_ids) for b in self.briefings)]
         self.records, self.texts, self.digests = (list(column) for column in zip(*docs)) \
             if docs else ([], [], [])
         self.averages = averages(self.texts, len(BRIEFING_FIELDS))
@@ -91,20 +80,28 @@ class Documents:
         self.paragraph_average = [coarse(sum(lengths) / max(1, self.paragraph_count))]
         self.first_paragraph = list(accumulate(counts, initial=0))
 
-    def _briefing_key(self, b, topic_ids: dict[str, int]) -> tuple:
-        """Everything a briefing's document follows from: the briefing, the topics and
-        sources it names, how links are written."""
+    def _inputs(self, b, topic_ids: dict[str, int]) -> tuple:
+        """Everything a briefing's document follows from (`_document` reads nothing else,
+        so this is its memo key): the briefing, the (id, title, aliases) of the topics
+        and the titles of the sources it names, how links are written."""
         topics, sources = self.site.topics, self.site.sources
         return (b, tuple((topic_ids[t], topics[t].title, topics[t].aliases)
                          for t in b.topics if t in topics),
                 tuple(sources[s].seed.title for s in b.seeds if s in sources),
                 self.site.config.clean_links)
 
-    def _document(self, b, topic_ids: dict[str, int]) -> tuple[list, list[str], str]:
-        """A briefing's record (as the browser shows it), its fields' texts (in the order
-        of BRIEFING_FIELDS) and the digest of both (the body, the texts' last field, is
-        in the record too)."""
-        record, texts = self._record(b, topic_ids), _briefing_texts(self.site, b)
+    def _document(self, b, topics: tuple, seed_titles: tuple, _clean_links: bool
+                  ) -> tuple[list, list[str], str]:
+        """A briefing's record as the browser shows it (see the package doc), its fields'
+        texts in the order of BRIEFING_FIELDS, and the digest of both (the body, the
+        texts' last field, is in the record too). `_clean_links` is what `self.link`
+        follows."""
+        key_points = [kp.text for kp in b.key_points]
+        record = [b.title, self.link(b.site_path), b.date.isoformat(),
+                  [i for i, _title, _aliases in topics], b.bottom_line, key_points,
+                  b.body_text, list(seed_titles)]
+        texts = [b.title, " ".join(n for _i, title, aliases in topics for n in (title, *aliases)),
+                 b.bottom_line, " ".join(key_points), " ".join(seed_titles), b.body_text]
         return record, texts, digest((record, texts[:-1]))
 
     @property
@@ -153,14 +150,6 @@ class Documents:
             records = self._paragraphs(postings, start, start + per * GROUP)
         files = list(_doc_shards(kind, records, per, start // per))
         return files, pack(postings.lists)
-
-    def _record(self, b, topic_ids: dict[str, int]) -> list:
-        """A briefing as the browser shows it (see the package doc)."""
-        sources = self.site.sources
-        return [b.title, self.link(b.site_path), b.date.isoformat(),
-                [topic_ids[t] for t in b.topics if t in topic_ids],
-                b.bottom_line, [kp.text for kp in b.key_points], b.body_text,
-                [sources[s].seed.title for s in b.seeds if s in sources]]
 
     def _briefings(self, postings: Postings, start: int, end: int) -> Iterator[list]:
         for i in range(start, min(end, len(self.briefings))):
