@@ -48,7 +48,7 @@ def _likelihood(ctx, value) -> Markup:
     """Text (escaped first) or HTML with each likelihood word marked with its range."""
     scales = ctx["config"].estimative
     html = str(value if isinstance(value, Markup) else escape(value))
-    return Markup(estimative.mark(scales, html) if scales else html)
+    return Markup(_marked(scales, html) if scales else html)
 
 
 @jinja2.pass_context
@@ -58,9 +58,15 @@ def _likelihood_terms(ctx, b) -> tuple:
     scales = ctx["config"].estimative
     if not scales:
         return ()
-    texts = [estimative.mark(scales, escape(t))
+    texts = [_marked(scales, str(escape(t)))
              for t in (b.bottom_line, *(c.text for c in (*b.key_points, *b.timeline)))]
     return estimative.terms_used(scales, [*texts, b.body_html])
+
+
+@functools.lru_cache(maxsize=4096)  # a briefing's judgments are marked for its page, its
+# likelihood note and its chapter of the book: once, for all of them
+def _marked(scales, html: str) -> str:
+    return estimative.mark(scales, html)
 
 
 def _date(value, fmt: str = "long") -> str:

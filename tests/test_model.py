@@ -179,3 +179,12 @@ def test_records_hash_by_the_fields_that_tell_them_apart():
     assert {b: 1}[replace(b)] == 1 and {topic: 1}[replace(topic)] == 1
     assert hash(claim) == hash(replace(claim))
     assert replace(b, title="Other") != b and replace(claim, text="Other.") != claim
+
+
+def test_the_search_text_of_a_body_is_what_a_reader_sees():
+    from sitegen.model.markup import html_text
+
+    html = ('<h3 id="h-x">Head</h3><p>One <em>two</em> <a title="a &gt; b > c" '
+            'href="x">three</a></p><ul><li>four</li><li>five&amp;lt;six</li></ul>'
+            '<p>seven<br>eight &#8212; nine</p>')
+    assert html_text(html) == "Head One two three four five&lt;six seven eight \u2014 nine"

@@ -22,7 +22,8 @@ from ..load.estimative import Scales, Term
 
 # Each opening quotation mark, and the marks that close it.
 _CLOSERS = {"“": "”", "„": "“”", "«": "»", "»": "«", '"': '"'}
-_QUOTES = r'&quot;|&#34;|["“”«»„]'
+_QUOTES = r'&quot;|&#34;|"|“|”|«|»|„'  # one branch each (see _Finder)
+_QUOTE_STARTS = frozenset('&"“”«»„')
 _TAG = r"<(/?)([a-z0-9]*)[^>]*>"
 _SKIP_TAGS = frozenset({"a", "abbr", "blockquote", "code", "pre", "q", "script", "style"})
 _BLOCK_TAGS = frozenset({"p", "li", "td", "th", "dd", "dt", "h1", "h2", "h3", "h4", "h5",
@@ -54,11 +55,13 @@ class _Finder:
             self.kinds.setdefault(w, ("confidence", None))
         for w in scales.hedges:
             self.kinds.setdefault(w, ("hedge", None))
-        words = rf"(?<![\w-])(?P<w>{_alternatives(self.kinds)})(?![\w-])"
-        # Matched against the text in lower case: the regex engine tries an alternation at
-        # every position, and one branch per first letter fails fastest.
-        self.text = re.compile(rf"(?P<q>{_QUOTES})|{words}")
-        self.html = re.compile(rf"{_TAG}|(?P<q>{_QUOTES})|{words}")
+        # Rule: every branch starts with a plain character (a tag's "<", a quotation mark,
+        # a word's first letter), so the regex engine skips in C to the next place one of
+        # them could start: a word's "not after a letter" test comes after its first letter.
+        # Matched against the text in lower case (one branch per first letter fails fastest).
+        words = _alternatives(self.kinds)
+        self.text = re.compile(rf"{_QUOTES}|{words}")
+        self.html = re.compile(rf"{_TAG}|{_QUOTES}|{words}")
         self.text_any_case = re.compile(self.text.pattern, re.IGNORECASE)
         self.html_any_case = re.compile(self.html.pattern, re.IGNORECASE)
 
@@ -71,30 +74,31 @@ class _Finder:
             scan = (self.html_any_case if html else self.text_any_case).finditer(text)
         skipped, closer, inline_end = 0, None, -1
         for m in scan:
-            quote = m.group("q")
-            if m.group("w"):
-                written = text[m.start():m.end()]
-                words = " ".join(m.group("w").lower().split())
-                if skipped or closer or _passed_over(words, written, low, m.end()) or (
-                        html and _split_by_tag(low, m.start(), m.end(), inline_end)):
-                    continue
-                kind, term = self.kinds[words]
-                yield Hit(m.start(), m.end(), kind, written, term)
-            elif quote:
-                quote = '"' if quote.startswith("&") else quote
+            found = m.group()
+            first = found[0]
+            if first == "<":  # a tag
+                name = m.group(2)
+                if name in _SKIP_TAGS and not found.endswith("/>"):
+                    skipped = max(0, skipped + (-1 if m.group(1) else 1))
+                if name in _BLOCK_TAGS:
+                    closer = None
+                inline_end = m.end() if name in _INLINE_TAGS else -1
+            elif first in _QUOTE_STARTS:
+                quote = '"' if first == "&" else first
                 if quote == '"' and low[m.start() - 1:m.start()].isdigit():
                     continue  # 6" guns, 48°30'15": inches and seconds
                 if closer:
                     closer = None if quote in closer else closer
                 else:
                     closer = _CLOSERS.get(quote)  # a closing mark alone opens nothing
-            else:  # a tag
-                name = m.group(2)
-                if name in _SKIP_TAGS and not m.group(0).endswith("/>"):
-                    skipped = max(0, skipped + (-1 if m.group(1) else 1))
-                if name in _BLOCK_TAGS:
-                    closer = None
-                inline_end = m.end() if name in _INLINE_TAGS else -1
+            else:
+                written = text[m.start():m.end()]
+                words = " ".join(found.lower().split())
+                if skipped or closer or _passed_over(words, written, low, m.end()) or (
+                        html and _split_by_tag(low, m.start(), m.end(), inline_end)):
+                    continue
+                kind, term = self.kinds[words]
+                yield Hit(m.start(), m.end(), kind, written, term)
 
 
 def _passed_over(words: str, written: str, low: str, end: int) -> bool:
@@ -113,12 +117,14 @@ def _split_by_tag(low: str, start: int, end: int, inline_end: int) -> bool:
 
 
 def _alternatives(phrases) -> str:
-    """A regex of the phrases (lower case), longest first, one branch per first letter."""
+    """A regex of the phrases (lower case), longest first, one branch per first letter,
+    each a whole word: not after a letter, digit, "_" or "-" (tested once the first
+    letter is matched: see _Finder), nor before one."""
     by_first: dict[str, list[str]] = {}
     for w in sorted(phrases, key=lambda w: (-len(w), w)):
         by_first.setdefault(w[0], []).append(w[1:])
-    branches = [re.escape(first) + "(?:" + "|".join(
-        r"\s+".join(map(re.escape, rest.split(" "))) for rest in rests) + ")"
+    branches = [re.escape(first) + r"(?<![\w-].)(?:" + "|".join(
+        r"\s+".join(map(re.escape, rest.split(" "))) for rest in rests) + r")(?![\w-])"
         for first, rests in by_first.items()]
     return "|".join(branches) or r"(?!)"
 

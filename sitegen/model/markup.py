@@ -11,7 +11,6 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from html import unescape as html_unescape
-from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -64,35 +63,18 @@ def sanitize(html: str, marks: frozenset[str] = frozenset()) -> str:
     return _IMG_WITHOUT_SRC.sub(lambda m: m.group(1) or "", clean)
 
 
-_BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "th",
-               "dd", "dt", "br", "div", "figcaption", "summary"}
-
-
-class _Text(HTMLParser):
-    """Visible text of sanitised HTML, with a space wherever a block ends."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag):
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
+# Rule: sanitised HTML (nh3's) has every "<" of its text escaped, no comments, and every
+# attribute value in double quotes, so a tag is "<" up to the first ">" outside quotes.
+_BLOCK_TAG = re.compile(r'</?(?:p|li|h[1-6]|blockquote|pre|td|th|dd|dt|br|div|figcaption'
+                        r'|summary)(?=[\s/>])(?:[^>"]|"[^"]*")*>')
+_ANY_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 
 
 def html_text(fragment: str) -> str:
-    """Plain text of an HTML fragment, whitespace collapsed."""
-    parser = _Text()
-    parser.feed(fragment)
-    parser.close()
-    return " ".join(html_unescape("".join(parser.parts)).split())  # split() is re's \s+
+    """Visible text of a sanitised HTML fragment, with a space wherever a block ends or
+    starts, whitespace collapsed."""
+    text = _ANY_TAG.sub("", _BLOCK_TAG.sub(" ", fragment))
+    return " ".join(html_unescape(text).split())  # split() is re's \s+
 
 
 @dataclass(frozen=True)
