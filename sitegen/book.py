@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .errors import Collector
+from .memo import no_memo
 from .model.site import Briefing, Claim, Ref, Site, Source, Topic
 from .paging import PageLink, Pager
 
@@ -84,19 +86,21 @@ def prefix_ids(html: str, prefix: str, shift_headings: int = 1) -> str:
     return html
 
 
-def chapter(site: Site, b: Briefing) -> Chapter:
-    return Chapter(
-        briefing=b, prefix=f"{b.slug}--",
-        topics=tuple(site.topics[t] for t in b.topics if t in site.topics),
-        sources=tuple(site.sources[s] for s in b.seeds if s in site.sources))
+def chapter(site: Site, b: Briefing, memo=no_memo) -> Chapter:
+    """A briefing's chapter, made through the memo from what it shows (see pages)."""
+    shown = (b, tuple(site.topics[t] for t in b.topics if t in site.topics),
+             tuple(site.sources[s] for s in b.seeds if s in site.sources))
+    return memo("chapter", shown, lambda _: Chapter(briefing=b, prefix=f"{b.slug}--",
+                                                    topics=shown[1], sources=shown[2]),
+                Collector())
 
 
-def book_pages(site: Site) -> list[tuple[str, str, str, dict]]:
+def book_pages(site: Site, memo=no_memo) -> list[tuple[str, str, str, dict]]:
     """The book's pages, as (site path, template, title, data) for `pages.Page`: one, or
-    the list of volumes and a page per volume."""
+    the list of volumes and a page per volume; `memo`: see `chapter`."""
     briefings = list(site.briefings.values())  # newest first
     if len(briefings) <= VOLUME_LIMIT:
-        return [(BOOK_PAGE, "book.html", "Briefing book", _volume_data(site, briefings, None))]
+        return [(BOOK_PAGE, "book.html", "Briefing book", _volume_data(site, briefings, None, memo))]
     volumes = _volumes(briefings[::-1])
     links = [PageLink(path, chunk[0].date, chunk[-1].date) for path, _, chunk in volumes]
     pages = [(BOOK_PAGE, "book_volumes.html", "Briefing book", dict(
@@ -109,7 +113,7 @@ def book_pages(site: Site) -> list[tuple[str, str, str, dict]]:
                       newer=newer[i] if i + 1 < len(links) else None,
                       older=links[i - 1] if i else None)
         pages.append((path, "book.html", f"Briefing book: {label}",
-                      dict(_volume_data(site, chunk[::-1], label), pager=pager)))
+                      dict(_volume_data(site, chunk[::-1], label, memo), pager=pager)))
     return pages
 
 
@@ -152,9 +156,9 @@ def chapter_bytes(b: Briefing) -> int:
             + sum(600 + len(c.text) + (len(c.ref.excerpt) if c.ref else 0) for c in claims))
 
 
-def _volume_data(site: Site, newest_first: list[Briefing], label: str | None) -> dict:
+def _volume_data(site: Site, newest_first: list[Briefing], label: str | None, memo) -> dict:
     """A book page's template data: its chapters, newest first."""
-    chapters = [chapter(site, b) for b in newest_first]
+    chapters = [chapter(site, b, memo) for b in newest_first]
     return dict(chapters=chapters, volume=label, pager=None,
                 newest=newest_first[0].date if newest_first else None,
                 oldest=newest_first[-1].date if newest_first else None)

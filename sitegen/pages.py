@@ -1,6 +1,11 @@
 """Pages stage: what to render — one `Page` per output file, with the data its template needs.
 
 Lookups from slugs to objects happen here, so templates only lay out what they get.
+
+Rule: a briefing's, topic's or source's page is made through the memo (see sitegen.memo)
+from the records it shows, looked up first: while they are the same, so is the page, and
+a warm engine hands out the page it made before (for `engine.digest.same`, the very
+same object) without making or comparing it again.
 """
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from typing import Any
 from . import urls
 from .book import book_pages
 from .changes import CHANGES_PAGE, LIMIT, Changes, site_changes
+from .errors import Collector
 from .load.content import TOPIC_KINDS
+from .memo import no_memo
 from .model.site import Site
 from .paging import PER_PAGE, PageLink, paginate
 from .search import INDEX_FILE, SEARCH_PAGE
@@ -31,16 +38,20 @@ class Page:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def _briefing_page(site: Site, b, changes: Changes, listed: set[str]) -> Page:
+def _briefing_page(site: Site, b, changes: Changes, listed: set[str], memo) -> Page:
     br, tp, src = site.briefings, site.topics, site.sources
+    shown = (b, tuple(tp[t] for t in b.topics), tuple(src[s] for s in b.seeds if s in src),
+             tuple(br[s] for s in b.related), tuple(br[s] for s in b.backlinks),
+             br.get(b.previous), br.get(b.next), changes.judged.get(b.slug), b.slug in listed)
+    return memo("page", ("briefing", shown), lambda _: _briefing_page_of(*shown), Collector())
+
+
+def _briefing_page_of(b, topics, sources, related, backlinks, previous, next_, judgment,
+                      listed: bool) -> Page:
     return Page(b.site_path, "briefing.html", b.title, dict(
-        briefing=b,
-        topics=[tp[t] for t in b.topics],
-        sources=[src[s] for s in b.seeds if s in src],
-        related=[br[s] for s in b.related],
-        backlinks=[br[s] for s in b.backlinks],
-        previous=br.get(b.previous), next=br.get(b.next),
-        judgment=changes.judged.get(b.slug), judgment_listed=b.slug in listed,
+        briefing=b, topics=list(topics), sources=list(sources), related=list(related),
+        backlinks=list(backlinks), previous=previous, next=next_,
+        judgment=judgment, judgment_listed=listed,
     ))
 
 
@@ -55,25 +66,38 @@ def _changes_page(site: Site, c: Changes) -> Page:
         drifts=[(d, br[d.claim.briefing]) for d in c.drifts[:LIMIT]]))
 
 
-def _topic_pages(site: Site, t) -> list[Page]:
+def _topic_pages(site: Site, t, memo) -> list[Page]:
     """A topic's pages: the briefings on it or on a sub-topic, in stable pages (see
     paging); its own page also has its newest dated events."""
     tp, br = site.topics, site.briefings
-    events = [(e, br[e.briefing]) for e in t.events[-TOPIC_EVENTS:]]
+    shown = (t, tp.get(t.parent), tuple(tp[c] for c in t.children),
+             tuple(tp[r] for r in t.related), tuple(br[s] for s in reversed(t.within)),
+             tuple(br[e.briefing] for e in t.events[-TOPIC_EVENTS:]))
+    return memo("page", ("topic", shown), lambda _: _topic_pages_of(*shown), Collector())
+
+
+def _topic_pages_of(t, parent, children, related, within, event_briefings) -> list[Page]:
+    events = list(zip(t.events[-TOPIC_EVENTS:], event_briefings))
     return _list_pages(
-        t.site_path, "topic.html", t.title, "briefings", [br[s] for s in reversed(t.within)],
+        t.site_path, "topic.html", t.title, "briefings", list(within),
         _date_span, home=dict(events=events, earlier_events=len(t.events) - len(events)),
-        topic=t, parent=tp.get(t.parent), children=[tp[c] for c in t.children],
-        related=[tp[r] for r in t.related], total=len(t.within), events=[],
+        topic=t, parent=parent, children=list(children),
+        related=list(related), total=len(t.within), events=[],
         earlier_events=0)
 
 
-def _source_page(site: Site, s) -> Page:
+def _source_page(site: Site, s, memo) -> Page:
+    br = site.briefings
+    shown = (s, tuple(br[b] for b in s.briefings),
+             tuple(br[c.claim.briefing] for _p, cs in s.citations for c in cs))
+    return memo("page", ("source", shown), lambda _: _source_page_of(*shown), Collector())
+
+
+def _source_page_of(s, briefings, citing) -> Page:
+    by_claim = iter(citing)
     return Page(s.site_path, "source.html", s.seed.title, dict(
-        source=s, seed=s.seed,
-        briefings=[site.briefings[b] for b in s.briefings],
-        citations={p: [(c, site.briefings[c.claim.briefing]) for c in cs]
-                   for p, cs in s.citations},
+        source=s, seed=s.seed, briefings=list(briefings),
+        citations={p: [(c, next(by_claim)) for c in cs] for p, cs in s.citations},
     ))
 
 
@@ -130,9 +154,9 @@ def topic_groups(site: Site) -> list[tuple[str, list]]:
     return [(KIND_LABELS[k], groups[k]) for k in (*TOPIC_KINDS, None) if groups.get(k)]
 
 
-def site_pages(site: Site, changes: Changes | None = None) -> list[Page]:
+def site_pages(site: Site, changes: Changes | None = None, memo=no_memo) -> list[Page]:
     """Every HTML page of the site, in a stable order; `changes`: `site_changes(site)`,
-    when the caller has it already."""
+    when the caller has it already; `memo`: see the module doc."""
     changes = changes or site_changes(site)
     listed = {j.briefing for j in changes.judgments[:LIMIT]}
     briefings = list(site.briefings.values())
@@ -155,8 +179,8 @@ def site_pages(site: Site, changes: Changes | None = None) -> list[Page]:
                          list(site.sources.values()), _number_span)
     pages += timeline_pages(site)
     pages.append(_changes_page(site, changes))
-    pages += [Page(*spec) for spec in book_pages(site)]
-    pages += [_briefing_page(site, b, changes, listed) for b in briefings]
-    pages += [p for t in site.topics.values() for p in _topic_pages(site, t)]
-    pages += [_source_page(site, s) for s in site.sources.values()]
+    pages += [Page(*spec) for spec in book_pages(site, memo)]
+    pages += [_briefing_page(site, b, changes, listed, memo) for b in briefings]
+    pages += [p for t in site.topics.values() for p in _topic_pages(site, t, memo)]
+    pages += [_source_page(site, s, memo) for s in site.sources.values()]
     return pages

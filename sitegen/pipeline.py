@@ -105,7 +105,7 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     index (`check`, which renders only to find template errors, does not)."""
     theme = load_theme(root, site.config.theme)
     changes = site_changes(site)
-    pages = site_pages(site, changes)
+    pages = site_pages(site, changes, memo)
     page_renderer = renderer(theme, site)
     fresh = pages
     if reuse is not None:

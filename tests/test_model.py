@@ -166,7 +166,8 @@ def test_records_hash_by_the_fields_that_tell_them_apart():
     import datetime as dt
     from dataclasses import replace
 
-    from sitegen.model.site import Briefing, Claim, Topic
+    from sitegen.load.seeds import Seed
+    from sitegen.model.site import Briefing, Claim, Source, Topic
 
     class Costly:  # a nested value that must not be hashed
         def __hash__(self):
@@ -176,7 +177,9 @@ def test_records_hash_by_the_fields_that_tell_them_apart():
     b = Briefing("b", "content/briefings/b.md", "B", dt.date(2024, 1, 1), ("s",), ("t",),
                  "Bottom line.", None, (claim,), (), "<p>Body</p>", False)
     topic = Topic("t", "content/topics/t.yaml", "T", None, (), None, "", events=(claim,))
+    source = Source(Seed("s", "seeds/s.txt", "txt", "S", Costly(), Costly(), "d1"), ("b",))
     assert {b: 1}[replace(b)] == 1 and {topic: 1}[replace(topic)] == 1
+    assert {source: 1}[source] == 1 and hash(source) == hash(replace(source))
     assert hash(claim) == hash(replace(claim))
     assert replace(b, title="Other") != b and replace(claim, text="Other.") != claim
 

@@ -166,6 +166,9 @@ class Source:
     citations: tuple[tuple[str, tuple[Citation, ...]], ...] = ()
     original: str | None = None  # site path of the seed's own file, when it is published
 
+    def __hash__(self) -> int:
+        return hash((self.seed.id, self.seed.digest, self.briefings))
+
     @property
     def id(self) -> str:
         return self.seed.id
