@@ -12,8 +12,9 @@ Rules:
 - Call `start()` before each build. An entry used since then is *used*; `prune()` lets go
   of the others once they are a fifth of the memory or more (forgetting walks them all),
   and `collect()` deletes the unused ones from the store.
-- In the first build of a memo (nothing in memory yet), a load step's entries are read
-  from the store at once, when the step is first asked for (see Store.prefetch).
+- In the first build of a memo (nothing in memory yet), the entries of a step in
+  READ_AT_ONCE are read from the store at once, when the step is first asked for (see
+  Store.prefetch).
 - A warm memo carries one value a step (`carry`) to the next build, which takes it
   (`carried`): the memo holds no other reference to it, so the stage may change it.
 - `run` works out a step's misses ahead on several cores (when there are enough to pay
@@ -35,7 +36,8 @@ LOAD_STEPS = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown",
               "related", "body-text")  # the load and model stages' (see `settle`)
 STREAMED = ("search", "part")  # large values, each used once by a build (see `_miss`)
 LATEST_ONLY = ("seeds",)  # a whole folder's load: only the latest one is worth holding
-PERSISTED = (*LOAD_STEPS, "template-names", *STREAMED)
+READ_AT_ONCE = (*LOAD_STEPS, "search-source")  # a new process asks for nearly every entry
+PERSISTED = (*READ_AT_ONCE, "template-names", *STREAMED)
 _BATCH = 32  # streamed entries stored at a time
 
 
@@ -52,7 +54,7 @@ class Memo:
         # (reads: the [step, entry] pairs its computation asked for; see the module doc)
         self._entries: dict[tuple[str, Hashable], list] = {}
         self._ready: dict[tuple[str, Hashable], tuple] = {}  # worked out ahead: `run`, `keep`
-        self._unknown: dict[tuple[str, Hashable], bytes] = {}  # digests `has` found nowhere
+        self._digested: dict[tuple[str, Hashable], bytes] = {}  # by `has`, for the call after
         self._new: list[tuple[str, bytes, object, tuple]] = []  # not yet in the store
         self._streamed = 0  # of them, entries of STREAMED steps
         self._used: dict[str, set[bytes]] = defaultdict(set)  # digests used since `start`
@@ -68,7 +70,7 @@ class Memo:
         self.generation += 1
         self.stats.clear()
         self._used = defaultdict(set)
-        self._unknown = {}
+        self._digested = {}
         self._fresh = 0
 
     def __call__(self, step: str, key: Hashable, compute: Compute, out: Collector) -> T:
@@ -107,7 +109,7 @@ class Memo:
         return value, tuple(collector.problems), reads
 
     def _miss(self, step: str, key: Hashable, compute: Compute) -> list:
-        digest = self._unknown.pop((step, key), None) or self.digest(step, key)
+        digest = self._digested.pop((step, key), None) or self.digest(step, key)
         found = None if (step, key) in self._ready else self._stored(step, digest)
         if found is None:
             ready, reads = self._ready.pop((step, key), None), ()
@@ -161,13 +163,11 @@ class Memo:
         if digest is None:
             return False
         self._prefetch(step)
-        if self.store.has(step, digest):
-            return True
-        self._unknown[(step, key)] = digest  # for the call that computes it
-        return False
+        self._digested[(step, key)] = digest  # for the call that asks for it (a key's
+        return self.store.has(step, digest)  # digest costs a repr of all it holds)
 
     def _prefetch(self, step: str) -> None:
-        if self.generation == 1 and step in LOAD_STEPS and step not in self._prefetched:
+        if self.generation == 1 and step in READ_AT_ONCE and step not in self._prefetched:
             self._prefetched.add(step)
             self.store.prefetch(step)
 
