@@ -208,6 +208,11 @@ def test_fingerprints_tell_values_apart():
     nested = [((1, 2), 3), (1, (2, 3)), (1, 2, 3), ((1,), 2, 3), [[1], 2, 3], {1: (2, 3)},
               {(1, 2): 3}, ("(", 1, ")"), (), [()], [[]], ((),), "()"]
     assert len({fp(v) for v in nested}) == len(nested)  # nesting is part of the digest
+    # A text is digested as itself after its length: no text, whatever it holds, passes
+    # for a sequence of other values
+    texts = [("a\0s1\0b",), ("a", "s1", "b"), ("a", "b"), ("a\0s1", "b"), ("s1", "a"),
+             ("s1\0a",), ("",), (), ("", ""), ("\0",), ("1",), (1,), ("None",), (None,)]
+    assert len({fp(v) for v in texts}) == len(texts)
     assert fp(object()) != fp(object())  # unknown types never match
     data = [1, 2]
     first = fp(data)

@@ -34,7 +34,8 @@ from typing import Any
 
 from .. import __version__
 
-# Values digested by their repr, which is unambiguous for these types and never starts with "#".
+# Values digested by their repr, which is unambiguous for these types and never starts with
+# "#" or "s" (a str is its length as "s<length>", then itself, whatever it holds).
 _ATOMS = frozenset({str, int, float, bool, type(None), complex, dt.date, dt.datetime, dt.time,
                     dt.timedelta})
 _unique = itertools.count()
@@ -70,7 +71,9 @@ class Fingerprints:
         frozen, gen, seen = True, self.generation, self._seen
         for v in values:
             cls = type(v)
-            if cls in _ATOMS:
+            if cls is str:  # its length, then itself: a repr would copy a body once more
+                parts += ("s%d" % len(v), v)
+            elif cls in _ATOMS:
                 parts.append(repr(v))
             elif cls is tuple:
                 parts.append("(")
