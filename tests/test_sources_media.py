@@ -413,3 +413,16 @@ def test_new_does_not_shadow_a_briefing_folder(small, cli):
     code, _out, err = cli("new", "harbour", "--root", small, "--slug", "port")
     assert code == 1 and "content/briefings/port/index.md: error: already exists" in err
     assert not (small / "content/briefings/port.md").exists()
+
+
+def test_a_seed_named_twice_lists_each_claim_citing_it_once(small, cli):
+    edit(small, "content/briefings/harbour-reopens.md", "seeds: [harbour]",
+         "seeds: [harbour, harbour]")
+    for para in ("p1", "p3"):
+        edit(small, "content/briefings/harbour-reopens.md", f"cite: {para}",
+             f"cite: harbour#{para}")
+    code, _out, err = cli("build", "--root", small, "--no-cache")
+    assert code == 0, err
+    page = (small / "public/sources/harbour/index.html").read_text(encoding="utf-8")
+    assert page.count("It reopened on Monday.") == 1
+    assert page.count("Ferries resume") == 1

@@ -175,7 +175,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
                      known_seeds, out)
     briefings, topics, used = hrefs.resolve_bodies(
         briefings, topics, seeds, media or {},
-        {f.path: f for f in (*topic_sources, *briefing_sources)}, out)
+        {f.path: f for f in (*topic_sources, *briefing_sources)}, out, memo)
     briefings = {b.slug: _interned(memo, "site-briefing", briefings[b.slug], out) for b in kept}
     topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
     sources = _sources(seeds, briefings, config.originals, memo, out)
@@ -344,31 +344,39 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing], originals: 
              memo, out: Collector) -> dict[str, Source]:
     """The source pages; `originals`: publish the seeds' own files (each unless its
     sidecar says `original: false`). A source is interned (see `_interned`) by what it is
-    made of, its seed by its fingerprint (a seed's hash would unpack its paragraphs: see
-    load.blocks), and made only when that changed."""
+    made of — its seed (by its fingerprint: a seed's hash would unpack its paragraphs, see
+    load.blocks) and the briefings naming it, whose claims are the only ones that may
+    cite it (see citations.resolve_claim) — and made only when that changed."""
     citing = defaultdict(list)
-    cites = defaultdict(lambda: defaultdict(list))
     for b in briefings.values():  # newest first
         for sid in b.seeds:
-            citing[sid].append(b.slug)
-        for claim in (*b.key_points, *b.timeline):
-            if claim.ref:
-                cites[claim.ref.seed][claim.ref.para].append(claim)
+            citing[sid].append(b)
+
     def joined(sid: str) -> tuple:
         """Sources in the order they joined the site, as far as it can be told: those no
         briefing cites by their `published` date, then the others by the date of the oldest
         briefing citing them (so a new briefing's new seed comes last), then by id."""
         if not citing[sid]:
             return (0, seeds[sid].meta.published_from or dt.date.min, sid)
-        return (1, briefings[citing[sid][-1]].date, sid)
+        return (1, citing[sid][-1].date, sid)
 
     def source(sid: str) -> Source:
-        seed, by, claims = seeds[sid], tuple(citing[sid]), tuple(
-            (p, tuple(cs)) for p, cs in cites[sid].items())
+        seed, by = seeds[sid], tuple(citing[sid])
         original = urls.original(sid, seed.file_name) if originals and seed.meta.original \
             else None
-        return memo("site-source", (seed.__fingerprint__(), by, claims, original),
-                    lambda _: Source(seed, by, tuple((p, tuple(Citation(p, c) for c in cs))
-                                                     for p, cs in claims), original), out)
+        return memo("site-source", (seed.__fingerprint__(), by, original),
+                    lambda _: _source(seed, by, original), out)
 
     return {sid: source(sid) for sid in sorted(seeds, key=joined)}
+
+
+def _source(seed: Seed, by: tuple[Briefing, ...], original: str | None) -> Source:
+    """A seed's source page record: the briefings naming it (newest first) and, by
+    paragraph in the order first cited, the claims citing it."""
+    cites: dict[str, list[Citation]] = defaultdict(list)
+    for b in dict.fromkeys(by):  # a briefing may name a seed twice: its claims count once
+        for claim in (*b.key_points, *b.timeline):
+            if claim.ref and claim.ref.seed == seed.id:
+                cites[claim.ref.para].append(Citation(claim.ref.para, claim))
+    return Source(seed, tuple(b.slug for b in by),
+                  tuple((p, tuple(cs)) for p, cs in cites.items()), original)

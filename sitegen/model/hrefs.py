@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 from urllib.parse import quote, unquote
 
+from ..memo import no_memo
 from ..errors import Collector
 from ..load.media import IMAGE_TYPES, MediaFile
 from .. import urls
@@ -238,13 +239,18 @@ def _line(text: str, value: str, first_line: int) -> int:
 
 
 def resolve_bodies(briefings: dict, topics: dict, seeds: dict, media: dict[str, MediaFile],
-                   sources: dict, out: Collector) -> tuple[dict, dict, dict[str, MediaFile]]:
+                   sources: dict, out: Collector, memo=no_memo
+                   ) -> tuple[dict, dict, dict[str, MediaFile]]:
     """The briefings and topics (model records, by slug) with the links and images of
     their bodies resolved (see `resolve`), and the media they use. `sources`: the parsed
     files by path (their Markdown text, for line numbers; a briefing among them that is
-    not in `briefings` is not built: a link to it is a draft-link)."""
-    if not media and not any(_relative_links(r.body_html) for r in briefings.values()) \
-            and not any(_relative_links(t.description_html) for t in topics.values()):
+    not in `briefings` is not built: a link to it is a draft-link). `memo` (see
+    sitegen.memo) remembers which bodies have relative links."""
+    def relative(html: str) -> bool:
+        return memo("relative-links", (html,), lambda _: _relative_links(html), out)
+
+    if not media and not any(relative(r.body_html) for r in briefings.values()) \
+            and not any(relative(t.description_html) for t in topics.values()):
         return briefings, topics, {}  # nothing to resolve (the common case: [[links]] only)
 
     def ids(html: str, more=()) -> Callable[[str], bool]:
