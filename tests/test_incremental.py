@@ -277,40 +277,27 @@ def test_a_warm_rebuild_digests_only_the_pages_not_the_same_as_before(example, t
     assert_same_as_clean(example, builder, tmp_path, "after the edit")
 
 
-def test_a_class_can_say_what_determines_its_fingerprint():
-    from dataclasses import dataclass
-
-    from sitegen.load.seeds import _digest
-
-    @dataclass(frozen=True)
-    class Doc:
-        path: str
-        digest: str
-        parsed: tuple
-
-        def __fingerprint__(self):
-            return (self.path, self.digest)
-
-    fp = Fingerprints()
-    assert fp(Doc("a", "1", ("x",))) == fp(Doc("a", "1", ("y",)))  # `parsed` follows from digest
-    assert fp(Doc("a", "1", ())) != fp(Doc("a", "2", ())) != fp(Doc("b", "2", ()))
-    assert _digest("ab", "c") != _digest("a", "bc")  # a seed's digest: document + sidecar
-
-
-def test_claims_and_briefings_are_fingerprinted_by_what_determines_them(example):
+def test_records_are_fingerprinted_by_what_determines_them(example):
+    """The engine knows what determines the stages' records (they know nothing of it): a
+    seed, what it was parsed from (not its paragraphs); a briefing, every field but its
+    body's plain text (which follows from its HTML); a claim, every field."""
     from dataclasses import replace
 
     from sitegen.pipeline import load_site
     from sitegen.errors import Collector
     from sitegen.load.config import load_config
+    from sitegen.load.seeds import _digest
 
     site = load_site(example, load_config(example), Collector())
+    fp = Fingerprints()
+    seed = next(iter(site.sources.values())).seed
+    assert fp(seed) == fp(replace(seed, blocks=(), title="follows from the digest"))
+    assert fp(seed) != fp(replace(seed, digest="other")) != fp(replace(seed, path="x"))
+    assert _digest("ab", "c") != _digest("a", "bc")  # a seed's digest: document + sidecar
     b = next(b for b in site.briefings.values() if b.key_points)
     kp = b.key_points[0]
-    fp = Fingerprints()
-    assert kp.proof  # proven by the build: the proof stands for the citation
-    assert fp(kp) == fp(replace(kp, ref=None)) != fp(replace(kp, proof="other"))
-    assert fp(replace(kp, proof="")) != fp(replace(kp, proof="", ref=None))
+    assert kp.ref and fp(kp) != fp(replace(kp, ref=None))
+    assert fp(kp) != fp(replace(kp, ref=replace(kp.ref, excerpt="other")))
     assert fp(b) == fp(replace(b, body_text="follows from body_html"))
     assert fp(b) != fp(replace(b, body_html="<p>other</p>"))
 

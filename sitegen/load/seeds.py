@@ -49,9 +49,10 @@ class Seed:
     size: int = 0  # of the document's file, in bytes
     sha256: str = ""  # of the document's bytes (hex)
 
-    def __fingerprint__(self) -> tuple:
-        """What determines every field: the parse is a function of these and of sitegen's
-        code (which page keys hold too); see sitegen.engine.digest."""
+    @property
+    def parsed_from(self) -> tuple[str, str, str, str]:
+        """What the seed was parsed from: with sitegen's code, these determine every
+        field (a key for what is worked out from a seed, without its paragraphs)."""
         return (self.id, self.path, self.format, self.digest)
 
     @property

@@ -241,17 +241,11 @@ def _claims_job(b: BriefingSource, seeds: dict[str, Seed], seed_ids: str, index:
 
 
 def _claims(b: BriefingSource, index: SeedIndex, out: Collector):
-    """(key points, timeline events) of a briefing, each citation proven, each claim with
-    the digest of its value as `proof` (kept with it in the memo, so page keys need not
-    walk it again)."""
-    return (tuple(_proven(resolve_claim(b, c, f"kp-{i}", index, out))
+    """(key points, timeline events) of a briefing, each citation proven."""
+    return (tuple(resolve_claim(b, c, f"kp-{i}", index, out)
                   for i, c in enumerate(b.key_points, 1)),
-            tuple(_proven(resolve_claim(b, c, f"ev-{i}", index, out))
+            tuple(resolve_claim(b, c, f"ev-{i}", index, out)
                   for i, c in enumerate(b.timeline, 1)))
-
-
-def _proven(claim: Claim) -> Claim:
-    return replace(claim, proof=_hash(repr(claim)))
 
 
 def _hash(text: str) -> str:
@@ -364,7 +358,7 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing], originals: 
         seed, by = seeds[sid], tuple(citing[sid])
         original = urls.original(sid, seed.file_name) if originals and seed.meta.original \
             else None
-        return memo("site-source", (seed.__fingerprint__(), by, original),
+        return memo("site-source", (seed.parsed_from, by, original),
                     lambda _: _source(seed, by, original), out)
 
     return {sid: source(sid) for sid in sorted(seeds, key=joined)}

@@ -10,7 +10,7 @@ holding them) costs a hash of three strings, not of every field and nested recor
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 
 from .. import urls
 from ..load.config import Config
@@ -48,9 +48,6 @@ class Claim:
     ref: Ref | None
     date: PartialDate | None = None
     credibility: int | None = None  # 1–6 (see load.content.CREDIBILITY)
-    # A digest of the other fields' values (their repr), worked out once where the claim
-    # is proven and kept with it in the memo; not part of the value itself.
-    proof: str = field(default="", compare=False, repr=False)
 
     @property
     def grade(self) -> str:
@@ -70,13 +67,6 @@ class Claim:
 
     def __hash__(self) -> int:
         return hash((self.briefing, self.anchor, self.text))
-
-    def __fingerprint__(self) -> tuple:
-        """With a proof, the proof stands for every field (see sitegen.engine.digest): a page
-        key need not walk the citation."""
-        if self.proof:
-            return self.briefing, self.anchor, self.proof
-        return self.briefing, self.anchor, self.text, self.ref, self.date
 
     @property
     def site_path(self) -> str:
@@ -109,11 +99,6 @@ class Briefing:
 
     def __hash__(self) -> int:
         return hash((self.slug, self.title, self.body_html))
-
-    def __fingerprint__(self) -> tuple:
-        """Every field but `body_text`, which follows from `body_html` (see
-        sitegen.engine.digest)."""
-        return tuple(getattr(self, name) for name in _BRIEFING_FIELDS)
 
     @property
     def site_path(self) -> str:
@@ -193,5 +178,3 @@ class Site:
     media: tuple[MediaFile, ...] = ()  # the media files bodies show or link (published)
     lock: Lock | None = None  # sitegen.lock as it was read (see sitegen.lock)
 
-
-_BRIEFING_FIELDS = tuple(f.name for f in fields(Briefing) if f.name != "body_text")

@@ -69,7 +69,7 @@ class Documents:
             if docs else ([], [], [])
         self.averages = averages(self.texts, len(BRIEFING_FIELDS))
         self.sources = list(site.sources.values())
-        counts, lengths = zip(*[memo("search-source", s.seed.__fingerprint__(),
+        counts, lengths = zip(*[memo("search-source", s.seed.parsed_from,
                                      lambda _, s=s: _lengths(s), out) for s in self.sources]) \
             if self.sources else ((), ())
         self.paragraph_count = sum(counts)
@@ -135,7 +135,7 @@ class Documents:
         first = bisect_right(self.first_paragraph, start) - 1
         last = bisect_right(self.first_paragraph, end - 1) - 1
         return (kind, start, tuple(self.paragraph_average), self.first_paragraph[first],
-                tuple((s.seed.__fingerprint__(), s.seed.title, self.link(s.site_path))
+                tuple((s.seed.parsed_from, s.seed.title, self.link(s.site_path))
                       for s in self.sources[first:last + 1]))
 
     def group(self, g: Group) -> tuple[list[tuple[str, bytes]], Packed]:
