@@ -462,3 +462,26 @@ def test_a_stylesheet_edit_reloads_only_the_stylesheet(small, tmp_path):
         assert preview.rebuild({"content/briefings/harbour-reopens.md"}) == "*"
     finally:
         preview.close()
+
+
+def test_an_idle_watcher_scans_less_often_where_a_scan_takes_long(small):
+    """Change reports wake the watcher at once; the scan it makes anyway, in case one was
+    missed, comes at most every `longest` seconds and no oftener than a large site's
+    scan allows (an idle preview of 100,000 briefings must not keep a core busy)."""
+    from sitegen.runtime.watch import SCAN_SHARE
+
+    w = Watcher(small)
+    try:
+        w.state.seconds = 0.5 * SCAN_SHARE  # a scan of 0.01 s: one every 0.5 s at most
+        start = time.monotonic()
+        assert w.wait(poll=0.02, longest=0.1) == set()
+        assert time.monotonic() - start >= 0.45
+        w.state.seconds = 10 * SCAN_SHARE  # a save is still seen at once
+        path = small / "content/briefings/harbour-reopens.md"
+        timer = threading.Timer(0.05, lambda: path.write_text(path.read_text() + "More.\n"))
+        timer.start()
+        start = time.monotonic()
+        assert w.wait(poll=0.02, longest=0.1) == {"content/briefings/harbour-reopens.md"}
+        assert time.monotonic() - start < 2
+    finally:
+        w.close()

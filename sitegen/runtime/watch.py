@@ -7,7 +7,8 @@ saves within one tick of the file system clock, with the same size, are not miss
 as soon as the operating system reports a change to an input (`watchfiles`: inotify,
 FSEvents, ReadDirectoryChangesW; it watches the files at the site root
 (`config.SITE_FILES`), `content/`, `seeds/` and `themes/`, anew when one appears or is
-replaced), and every `longest` seconds anyway;
+replaced), and every `longest` seconds anyway, or less often on a site whose scan takes
+long (an idle preview spends at most SCAN_SHARE of a core scanning);
 where it cannot watch (too many folders for the system's limit, say), by polling.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ..load.scan import Scan
 
 WATCHED = (*SITE_FILES, "content", "seeds", "themes")
 TICK_MS = 50  # how often a wait for the operating system's news looks at its deadline
+SCAN_SHARE = 0.02  # of a core, at most, that an idle preview's scans take while watching
 
 
 class Watcher:
@@ -75,10 +77,11 @@ class Watcher:
         return self.state.changed_since(old)
 
     def wait(self, poll: float = 0.05, longest: float = 1.0) -> set[str]:
-        """Wait until something may have changed (a change report; else `poll` seconds,
-        or more when a scan is slow; at most `longest`), then give what changed."""
+        """Wait until something may have changed (a change report, or `longest` seconds
+        or more when a scan is slow; without reports, `poll` seconds or more when a scan is
+        slow, at most `longest`), then give what changed."""
         if self._events is not None:
-            deadline = time.monotonic() + longest
+            deadline = time.monotonic() + max(longest, self.state.seconds / SCAN_SHARE)
             try:
                 while time.monotonic() < deadline:
                     if any(self._is_input(path) for _change, path in next(self._events)):
