@@ -9,7 +9,7 @@ shared between pages and builds: `Fingerprints` walks them, remembering what it 
 `Fingerprints()(value)` digests str, bytes, numbers, dates, paths, enums, tuples, lists,
 dicts, sets and dataclasses, recursively (type names included, so `1` and `"1"` or two
 dataclasses with the same fields differ); a record of the stages by what determines it
-(`_DETERMINED`, `_FOLLOWING`: a seed by what it was parsed from, not its paragraphs).
+(see `_records`: a seed by what it was parsed from, not its paragraphs).
 Equal digests mean equal values; any other type gets a digest that never repeats, so it
 can only cause a cache miss, never a wrong hit.
 
@@ -33,8 +33,6 @@ from pathlib import Path, PurePath
 from typing import Any, Callable
 
 from .. import __version__
-from ..load.seeds import Seed
-from ..model.site import Briefing, Claim
 
 # Values digested by their repr, which is unambiguous for these types and never starts with
 # "#" or "s" (a str is its length as "s<length>", then itself, whatever it holds).
@@ -118,24 +116,30 @@ class Fingerprints:
         name, getter, frozen = f"{cls.__module__}.{cls.__qualname__}", None, False
         if dataclasses.is_dataclass(cls):
             names = [f.name for f in dataclasses.fields(cls)]
-            names = [n for n in names if n not in _FOLLOWING.get(cls, ())]
+            determined, following = _records()
+            names = [n for n in names if n not in following.get(cls, ())]
             getter = operator.attrgetter(*names) if len(names) > 1 else (
                 lambda obj: tuple(getattr(obj, n) for n in names))
-            getter = _DETERMINED.get(cls, getter)
+            getter = determined.get(cls, getter)
             frozen = bool(cls.__dataclass_params__.frozen)
         self._kinds[cls] = (name, getter, frozen)
         return self._kinds[cls]
 
 
-# What determines a record of the stages, where that is less than its fields (the engine
-# knows the stages' records; they know nothing of it), or says it in one value. Rules: a
-# seed is a function of what it was parsed from (not digested by its thousands of
-# paragraphs); a briefing's `body_text` follows from its `body_html`; a claim is its repr
-# (text, numbers, dates and a Ref, each with a faithful repr: made in one call, where a
-# walk would digest the claim, its Ref and its date one by one).
-_DETERMINED: dict[type, Callable[[Any], tuple]] = {
-    Seed: operator.attrgetter("parsed_from"), Claim: lambda claim: (repr(claim),)}
-_FOLLOWING: dict[type, tuple[str, ...]] = {Briefing: ("body_text",)}
+@lru_cache(maxsize=1)
+def _records() -> tuple[dict[type, Callable[[Any], tuple]], dict[type, tuple[str, ...]]]:
+    """What determines a record of the stages, where that is less than its fields or is
+    said in one value (the engine knows the stages' records; they know nothing of it),
+    and the fields that follow from others. Rules: a seed is a function of what it was
+    parsed from (not digested by its thousands of paragraphs); a briefing's `body_text`
+    follows from its `body_html`; a claim is its repr (text, numbers, dates and a Ref,
+    each with a faithful repr: made in one call, where a walk would digest the claim,
+    its Ref and its date one by one). Imported on first use: a build that stops at
+    "nothing changed" imports no stage (see commands.build)."""
+    from ..load.seeds import Seed
+    from ..model.site import Briefing, Claim
+    return ({Seed: operator.attrgetter("parsed_from"), Claim: lambda claim: (repr(claim),)},
+            {Briefing: ("body_text",)})
 
 
 def same(old: Any, new: Any) -> bool:
