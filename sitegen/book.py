@@ -100,7 +100,8 @@ def book_pages(site: Site, memo=no_memo) -> list[tuple[str, str, str, dict]]:
     the list of volumes and a page per volume; `memo`: see `chapter`."""
     briefings = list(site.briefings.values())  # newest first
     if len(briefings) <= VOLUME_LIMIT:
-        return [(BOOK_PAGE, "book.html", "Briefing book", _volume_data(site, briefings, None, memo))]
+        return [(BOOK_PAGE, "book.html", "Briefing book",
+                 _volume_data(site, briefings, None, memo))]
     volumes = _volumes(briefings[::-1])
     links = [PageLink(path, chunk[0].date, chunk[-1].date) for path, _, chunk in volumes]
     pages = [(BOOK_PAGE, "book_volumes.html", "Briefing book", dict(

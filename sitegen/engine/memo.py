@@ -163,8 +163,10 @@ class Memo:
         if digest is None:
             return False
         self._prefetch(step)
-        self._digested[(step, key)] = digest  # for the call that asks for it (a key's
-        return self.store.has(step, digest)  # digest costs a repr of all it holds)
+        # Kept for the call that asks for the value: a key's digest costs a repr of all
+        # the key holds (a whole body, for Markdown).
+        self._digested[(step, key)] = digest
+        return self.store.has(step, digest)
 
     def _prefetch(self, step: str) -> None:
         if self.generation == 1 and step in READ_AT_ONCE and step not in self._prefetched:

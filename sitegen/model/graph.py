@@ -21,7 +21,7 @@ from . import related as rel
 from .citations import SeedIndex, resolve_claim
 from ..runtime.parallel import fork_map
 from .markup import Link, MarkdownRenderer, html_text, wikilinks
-from .site import Briefing, Citation, Claim, Site, Source, Topic
+from .site import Briefing, Citation, Site, Source, Topic
 
 
 def _check_refs(b: BriefingSource, seeds: dict, topics: dict, briefings: dict,
@@ -338,8 +338,8 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing], originals: 
              memo, out: Collector) -> dict[str, Source]:
     """The source pages; `originals`: publish the seeds' own files (each unless its
     sidecar says `original: false`). A source is interned (see `_interned`) by what it is
-    made of — its seed (by its fingerprint: a seed's hash would unpack its paragraphs, see
-    load.blocks) and the briefings naming it, whose claims are the only ones that may
+    made of — its seed (by what it was parsed from: a seed's hash would unpack its
+    paragraphs, see load.blocks) and the briefings naming it, whose claims are the only ones that may
     cite it (see citations.resolve_claim) — and made only when that changed."""
     citing = defaultdict(list)
     for b in briefings.values():  # newest first
