@@ -3,6 +3,7 @@ previous build) must be the index made from nothing, and its term shards the sam
 files with the same digests."""
 from __future__ import annotations
 
+import os
 import random
 from array import array
 
@@ -87,3 +88,43 @@ def test_a_warm_memo_carries_a_value_once_and_a_cold_one_none():
     assert cold.carried("step") is None
     no_memo.carry("step", object())
     assert no_memo.carried("step") is None
+
+
+def test_term_shards_rendered_on_several_cores_are_those_made_here(monkeypatch, tmp_path):
+    """A clean build renders every term shard's rows: on the workers, each shard as this
+    process would make it, with the same digest, in the same order."""
+    from sitegen.runtime import parallel
+
+    monkeypatch.setattr(termshards, "SHARD_BYTES", 300)
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 4)
+    rng = random.Random(7)
+    vocabulary = [f"w{n}" for n in range(400)] + ["é", "𝒜b", "ｱ", "zz"]
+    packs = [_group_postings(rng, g, vocabulary) for g in GROUPS]
+    keys = [f"k{i}" for i in range(len(GROUPS))]
+    log = tmp_path / "pids"
+    shard = termshards._shard
+
+    def noted(postings, job):
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return shard(postings, job)
+
+    monkeypatch.setattr(termshards, "_shard", noted)
+
+    def made(workers: int) -> list:
+        digests: dict[str, str] = {}
+
+        def stands(rel: str, digest: str) -> bool:
+            digests[rel] = digest
+            return False
+
+        firsts: list[str] = []
+        files = list(termshards.term_shards(_made(packs, keys), firsts, 10_000, stands,
+                                            workers))
+        return [(rel, digests[rel], data) for rel, data in files] + [firsts]
+
+    here = made(1)
+    assert set(log.read_text().split()) == {str(os.getpid())}
+    log.unlink()
+    assert made(2) == here and len(here) > 8
+    assert str(os.getpid()) not in set(log.read_text().split())

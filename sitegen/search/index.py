@@ -27,7 +27,8 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
                 ) -> Iterator[tuple[str, bytes | Kept]]:
     """Every file of the search index, as (output path, bytes, or `Kept`: the output's
     file stands): the document shards, then the term shards and last the manifest
-    (`INDEX_FILE`). `workers` > 1 indexes the documents on several cores.
+    (`INDEX_FILE`). `workers` > 1 indexes the documents, and renders many term shards,
+    on several cores.
 
     `stands(path, digest)` says whether the output holds the file as made from what
     `digest` names (the engine's reuse: see engine.reuse.PageReuse.stands; by default
@@ -53,7 +54,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     highest, paragraphs = docs.highest, docs.paragraph_count
     docs = fresh = None  # let go of the documents' text before the term shards
     firsts: list[str] = []
-    yield from term_shards(index, firsts, highest, stands)
+    yield from term_shards(index, firsts, highest, stands, workers)
     memo.carry(CARRIED, index)
     link = urls.linker(SEARCH_PAGE, site.config.clean_links)
     topics = [[t.title, link(t.site_path), list(t.aliases), len(t.within)]

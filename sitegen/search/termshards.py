@@ -7,9 +7,11 @@ import math
 import operator
 import zlib
 from array import array
+from functools import partial
 from itertools import chain, repeat
 from typing import Callable, Iterator
 
+from ..runtime.parallel import fork_map
 from ..write import Kept
 from .merge import Index
 from .postings import DOC, SHIFT
@@ -21,11 +23,34 @@ CAP = 2_500  # postings kept for one term
 Stands = Callable[[str, str], bool]  # (output path, digest of what makes it): see index_files
 
 
-def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands
-                ) -> Iterator[tuple[str, bytes | Kept]]:
+def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands,
+                workers: int | None = 1) -> Iterator[tuple[str, bytes | Kept]]:
     """The term shards of `index`, words in order; each shard's first word goes to
     `firsts`. A shard whose words and postings are those the output's file was made from
-    (`stands`, by their digest) is not rendered again: it comes as `Kept`.
+    (`stands`, by their digest) is not rendered again: it comes as `Kept`. `workers` > 1
+    renders the rows of many shards (a clean build's: all of them) on several cores."""
+    digests, index.shard_digests = index.shard_digests, {}
+    plan = []  # (words, digest when known without the postings, whether its file stands)
+    for words in _cut(index, firsts, highest):
+        digest = _known_digest(words, index, digests)
+        plan.append((words, digest, digest is not None and stands(_path(words), digest)))
+    todo = [(words, digest is None) for words, digest, stood in plan if not stood]
+    made = fork_map(partial(_shard, index.postings), todo, workers,
+                    label="writing the search index")
+    for words, digest, stood in plan:
+        rel = _path(words)
+        data: bytes | Kept = Kept()
+        if not stood:
+            new_digest, data = next(made)
+            if digest is None:
+                digest = new_digest
+                data = Kept() if stands(rel, digest) else data
+        index.shard_digests[words[0]] = (words, digest)
+        yield rel, data
+
+
+def _cut(index: Index, firsts: list[str], highest: int) -> Iterator[list[str]]:
+    """The index's words in shards, in order; each shard's first word goes to `firsts`.
 
     Where a shard ends depends on its words, not on the sizes before it (content-defined,
     as rsync cuts files): a shard starts at a word whose hash is 0 modulo `every`, sized
@@ -39,7 +64,6 @@ def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands
     per_shard = SHARD_BYTES * len(words) / max(1, estimate)
     every = 2 ** max(0, round(math.log2(max(1.0, per_shard))))
     digits = len(str(highest)) + 1  # a doc difference's, with its sign
-    digests, index.shard_digests = index.shard_digests, {}
     shard: list[str] = []
     size = most = 0
     for word in words:
@@ -47,14 +71,14 @@ def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands
         cut = most + largest > 2 * SHARD_BYTES or (
             size >= SHARD_BYTES // 4 and zlib.crc32(word.encode("utf-8")) % every == 0)
         if shard and cut:
-            yield _term_shard(shard, index, digests, stands)
+            yield shard
             shard, size, most = [], 0, 0
         if not shard:
             firsts.append(word)
         shard.append(word)
         size, most = size + typical, most + largest
     if shard:
-        yield _term_shard(shard, index, digests, stands)
+        yield shard
 
 
 def _typical(word: str, flat: array) -> int:
@@ -74,24 +98,28 @@ def shard_name(first: str) -> str:
     return "t" + hashlib.blake2b(first.encode("utf-8"), digest_size=5).hexdigest()
 
 
-def _term_shard(words: list[str], index: Index, digests: dict[str, tuple[list[str], str]],
-                stands: Stands) -> tuple[str, bytes | Kept]:
-    """One term shard's file. Its digest is the one the index kept (`digests`, the
-    previous pass's) while its words are the same and none of them changed."""
-    name = shard_name(words[0])
-    rel = f"search/t/{name}.js"
+def _path(words: list[str]) -> str:
+    return f"search/t/{shard_name(words[0])}.js"
+
+
+def _known_digest(words: list[str], index: Index, digests: dict[str, tuple[list[str], str]]
+                  ) -> str | None:
+    """A shard's digest as the index kept it (`digests`, the previous pass's), while its
+    words are the same and none of them changed; else None."""
     before = digests.get(words[0])
     if before and index.changed is not None and before[0] == words \
             and index.changed.isdisjoint(words):
-        digest = before[1]
-    else:
-        digest = _digest(words, index.postings)
-    index.shard_digests[words[0]] = (words, digest)
-    if stands(rel, digest):
-        return rel, Kept()
-    rows = [f"{json_text(word)}:{_row(index.postings[word])}" for word in words]
-    return rel, (f'SITEGEN_SEARCH_SHARD("{name}",{{' + ",".join(rows) + "});\n"
-                 ).encode("utf-8")
+        return before[1]
+    return None
+
+
+def _shard(postings: dict[str, array], job: tuple[list[str], bool]) -> tuple[str | None, bytes]:
+    """A term shard's file, and its digest when asked for (in a worker, or here)."""
+    words, digest = job
+    name = shard_name(words[0])
+    rows = [f"{json_text(word)}:{_row(postings[word])}" for word in words]
+    return (_digest(words, postings) if digest else None,
+            (f'SITEGEN_SEARCH_SHARD("{name}",{{' + ",".join(rows) + "});\n").encode("utf-8"))
 
 
 def _digest(words: list[str], postings: dict[str, array]) -> str:
