@@ -165,7 +165,8 @@ def sitemaps(site: Site, site_paths: list[str]) -> dict[str, bytes]:
     index = ET.Element(f"{{{SITEMAP_NS}}}sitemapindex")
     for part in parts:
         ET.SubElement(ET.SubElement(index, f"{{{SITEMAP_NS}}}sitemap"),
-                      f"{{{SITEMAP_NS}}}loc").text = f"{config.base_url}{part}"
+                      f"{{{SITEMAP_NS}}}loc").text = urls.absolute(
+                          config.base_url, part, config.clean_links)
     return {SITEMAP_FILE: _xml(index), **parts}
 
 

@@ -24,7 +24,6 @@ from . import files
 from .files import UNREADABLE, file_sha256, listing, unsettled
 
 
-
 class Scan:
     """The inputs under `tops` (paths relative to `root`, or absolute ones outside it),
     each by its shown name: its path relative to `root`, or its absolute path."""

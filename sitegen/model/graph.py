@@ -339,8 +339,9 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing], originals: 
     """The source pages; `originals`: publish the seeds' own files (each unless its
     sidecar says `original: false`). A source is interned (see `_interned`) by what it is
     made of — its seed (by what it was parsed from: a seed's hash would unpack its
-    paragraphs, see load.blocks) and the briefings naming it, whose claims are the only ones that may
-    cite it (see citations.resolve_claim) — and made only when that changed."""
+    paragraphs, see load.blocks) and the briefings naming it, whose claims are the only
+    ones that may cite it (see citations.resolve_claim) — and made only when that
+    changed."""
     citing = defaultdict(list)
     for b in briefings.values():  # newest first
         for sid in b.seeds:
