@@ -606,3 +606,46 @@ def test_a_copied_file_changed_after_its_digest_was_taken_is_never_published_as_
         watcher.close()
     build(example, out_dir=str(tmp_path / "clean"), cache=False)
     assert snapshot(builder.out) == snapshot(tmp_path / "clean")
+
+
+def test_a_page_shows_the_records_it_names_as_they_are_now(small, tmp_path):
+    """A page is made from the records it shows (pages.py): when one of them changes and
+    nothing else of the page does — a related briefing's title, a topic's, a source's —
+    the warm rebuild's page still equals a clean build's. (No body links another page,
+    and the briefing shown as related is not the one next to it in time.)"""
+    first = small / "content/briefings/harbour-reopens.md"
+    text = first.read_text(encoding="utf-8").replace("The [[harbour-town]] story.",
+                                                    "No links in this body.")
+    first.write_text(text, encoding="utf-8")
+    (small / "seeds/other.txt").write_text((small / "seeds/harbour.txt").read_text())
+    (small / "content/topics/ferries.yaml").write_text("title: Ferries\n")
+    for slug, day, topic in (("middle-one", "03", "ferries"), ("ferries-return", "05",
+                                                                "harbour-town")):
+        (small / f"content/briefings/{slug}.md").write_text(
+            text.replace("title: Harbour reopens", f"title: About {slug}")
+            .replace("date: 2024-03-01", f"date: 2024-03-{day}")
+            .replace("seeds: [harbour]", "seeds: [other]")
+            .replace("topics: [harbour-town]", f"topics: [{topic}]"), encoding="utf-8")
+    builder = IncrementalBuilder(small, tmp_path / "serve")
+    assert_same_as_clean(small, builder, tmp_path, "first build")
+    for step, (rel, old, new) in {
+        "a related briefing's title": ("content/briefings/ferries-return.md",
+                                       "title: About ferries-return", "title: Ferries back"),
+        "a topic's title": ("content/topics/ferries.yaml", "title: Ferries",
+                            "title: Ferry lines"),
+        "a source's title": ("seeds/other.txt", "A Small Source", "Another Small Source"),
+    }.items():
+        edit(small, rel, old, new)
+        assert_same_as_clean(small, builder, tmp_path, step)
+
+
+def test_a_body_that_gains_a_relative_link_has_it_resolved_in_a_warm_rebuild(small, tmp_path):
+    """Which bodies hold relative links is remembered per body (model.hrefs): a site with
+    none skips resolving them, until one body gains one."""
+    builder = IncrementalBuilder(small, tmp_path / "serve")
+    assert_same_as_clean(small, builder, tmp_path, "first build: no relative link")
+    edit(small, "content/briefings/harbour-reopens.md", "The [[harbour-town]] story.",
+         "The [[harbour-town]] story, from [the source](../../seeds/harbour.txt#p2).")
+    assert_same_as_clean(small, builder, tmp_path, "a relative link")
+    page = (builder.out / "briefings/harbour-reopens/index.html").read_text(encoding="utf-8")
+    assert 'href="../../sources/harbour/index.html#p2"' in page
