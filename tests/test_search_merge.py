@@ -13,7 +13,7 @@ from sitegen.memo import no_memo
 from sitegen.engine.memo import Memo
 from sitegen.search.documents import GROUP, PER_SHARD
 from sitegen.search.merge import Index
-from sitegen.search.postings import SHIFT, pack
+from sitegen.search.postings import SHIFT, pack, unpack
 from sitegen.search import termshards
 
 GROUPS = [("b", 0), ("b", PER_SHARD[0] * GROUP), ("b", 2 * PER_SHARD[0] * GROUP),
@@ -70,6 +70,22 @@ def test_an_index_brought_up_to_date_is_the_one_made_from_nothing(seed, monkeypa
         assert {w: list(p) for w, p in index.postings.items()} == \
                {w: list(p) for w, p in clean.postings.items()}
         assert _shards(index) == _shards(clean)
+
+
+def test_words_of_a_changed_group_whose_postings_stand_are_not_changed():
+    """A group is replaced whole when one of its documents changed; only the words whose
+    postings that changed count as changed (their term shards alone are made again)."""
+    rng = random.Random(3)
+    packs = [_group_postings(rng, g, [f"w{n}" for n in range(60)]) for g in GROUPS]
+    keys = [f"k{i}" for i in range(len(GROUPS))]
+    index = _made(packs, keys)
+    group = {w: array("I", bytes(data)) for w, data in unpack(packs[0])}
+    word = min(group)
+    group[word][0] += 1 << SHIFT  # one document's weight for one word
+    packs[0], keys[0] = pack(group), "k0.changed"
+    index = _made(packs, keys, previous=index)
+    assert index.changed == {word}
+    assert index.postings == _made(packs, keys).postings
 
 
 def test_an_index_of_other_groups_or_mostly_new_keys_is_made_anew():

@@ -88,6 +88,8 @@ class Index:
             if word in new:
                 segment.frombytes(new[word])
             end = len(flat) if hi is None else bisect_left(flat, hi, start, key=_order)
+            if flat and flat[start:end] == segment:  # the group's other documents: as they were
+                continue
             flat[start:end] = segment
             if not flat:
                 del self.postings[word]
