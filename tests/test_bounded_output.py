@@ -312,6 +312,31 @@ def test_a_rebuild_indexes_again_only_the_group_and_shards_that_changed(tmp_path
     assert any(b"edited" in clean[rel] for rel in terms)
 
 
+def test_a_new_process_renders_only_the_term_shards_that_changed(tmp_path, monkeypatch):
+    """A build in a new process merges the index anew (nothing carried), yet renders only
+    the term shards whose words or postings changed: the others' digests say they stand."""
+    from sitegen.pipeline import load_site
+    from sitegen.search import termshards
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    root = generate(tmp_path / "site", 300, seed=4)
+    output = _Output()
+    output.write(search.index_files(load_site(root, load_config(root), Collector()), 1,
+                                    stands=output.stands))
+    path = root / "content/briefings/briefing-00042.md"
+    path.write_text(path.read_text().replace("title: \"Briefing 42:", "title: \"Edited 42:"))
+    site = load_site(root, load_config(root), Collector())
+    rendered, shard = [], termshards._shard
+    monkeypatch.setattr(termshards, "_shard", lambda *job: rendered.append(job) or shard(*job))
+    made = output.write(search.index_files(site, 1, stands=output.stands))
+    assert len(rendered) == len({rel for rel in made if rel.startswith("search/t/")})
+    clean = dict(search.index_files(site, 1))
+    assert {rel: data for rel, (_, data) in output.files.items()} == clean
+    terms = {rel for rel in made if rel.startswith("search/t/")}
+    assert 0 < len(terms) < len([rel for rel in clean if rel.startswith("search/t/")]) / 4
+    assert any(b"edited" in clean[rel] for rel in terms)
+
+
 def test_term_shards_are_in_the_order_the_browser_compares_strings(tmp_path, monkeypatch, cli):
     """The browser compares UTF-16 code units: characters beyond U+FFFF sort before
     U+E000–U+FFFF there, not after as code points do. Each word must be in the shard the

@@ -27,26 +27,19 @@ def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands,
                 workers: int | None = 1) -> Iterator[tuple[str, bytes | Kept]]:
     """The term shards of `index`, words in order; each shard's first word goes to
     `firsts`. A shard whose words and postings are those the output's file was made from
-    (`stands`, by their digest) is not rendered again: it comes as `Kept`. `workers` > 1
-    renders the rows of many shards (a clean build's: all of them) on several cores."""
+    (`stands`, by their digest: hashing postings costs a fraction of rendering them) is
+    not rendered again: it comes as `Kept`. `workers` > 1 renders the rows of many shards
+    (a clean build's: all of them) on several cores."""
     digests, index.shard_digests = index.shard_digests, {}
-    plan = []  # (words, digest when known without the postings, whether its file stands)
+    plan = []  # (words, whether the output's file stands)
     for words in _cut(index, firsts, highest):
-        digest = _known_digest(words, index, digests)
-        plan.append((words, digest, digest is not None and stands(_path(words), digest)))
-    todo = [(words, digest is None) for words, digest, stood in plan if not stood]
-    made = fork_map(partial(_shard, index.postings), todo, workers,
-                    label="writing the search index")
-    for words, digest, stood in plan:
-        rel = _path(words)
-        data: bytes | Kept = Kept()
-        if not stood:
-            new_digest, data = next(made)
-            if digest is None:
-                digest = new_digest
-                data = Kept() if stands(rel, digest) else data
+        digest = _known_digest(words, index, digests) or _digest(words, index.postings)
         index.shard_digests[words[0]] = (words, digest)
-        yield rel, data
+        plan.append((words, stands(_path(words), digest)))
+    made = fork_map(partial(_shard, index.postings), [w for w, stood in plan if not stood],
+                    workers, label="writing the search index")
+    for words, stood in plan:
+        yield _path(words), Kept() if stood else next(made)
 
 
 def _cut(index: Index, firsts: list[str], highest: int) -> Iterator[list[str]]:
@@ -113,13 +106,11 @@ def _known_digest(words: list[str], index: Index, digests: dict[str, tuple[list[
     return None
 
 
-def _shard(postings: dict[str, array], job: tuple[list[str], bool]) -> tuple[str | None, bytes]:
-    """A term shard's file, and its digest when asked for (in a worker, or here)."""
-    words, digest = job
-    name = shard_name(words[0])
+def _shard(postings: dict[str, array], words: list[str]) -> bytes:
+    """A term shard's file (in a worker, or here)."""
     rows = [f"{json_text(word)}:{_row(postings[word])}" for word in words]
-    return (_digest(words, postings) if digest else None,
-            (f'SITEGEN_SEARCH_SHARD("{name}",{{' + ",".join(rows) + "});\n").encode("utf-8"))
+    return (f'SITEGEN_SEARCH_SHARD("{shard_name(words[0])}",{{' + ",".join(rows)
+            + "});\n").encode("utf-8")
 
 
 def _digest(words: list[str], postings: dict[str, array]) -> str:
