@@ -116,6 +116,32 @@ def test_markdown_wikilinks_and_first_mention_only():
     assert "<code>NATO</code>" in html
 
 
+_INLINE_CASES = [  # one kind of inline syntax each (see markup._INLINE_SYNTAX)
+    "plain words, nothing to mark", "*em* and **strong**", "_em_ and __strong__",
+    "a * lone star and a_snake_case word", "`code` and ``co`de``", "1986\\. not a list",
+    "[link](https://example.org) and ![img](a.png)", "<https://example.org>", "<b>bold</b>",
+    "fish &amp; chips &copy;", "line  \nbreak", "a footnote[^1]\n\n[^1]: the note",
+    "[[b|wiki]] and [[nowhere]]", "# Heading *em*\n\ntext", "- item *em*\n- plain item",
+    "| a | b |\n|---|---|\n| *c* | d |", "Term\n: definition *em*",
+    "*[ABBR]: An abbreviation\n\nThe ABBR is plain text here", "<div>raw block</div>\n\nafter",
+    "NATO is mentioned; the alliance too", "> quoted *em* text", "a paragraph {: #id }",
+]
+
+
+def test_texts_skipped_by_the_inline_patterns_render_as_when_tried():
+    """A text with no inline syntax is not tried against the inline patterns; every
+    body renders as it does when all are tried."""
+    names = {"NATO": "nato", "the alliance": "nato"}
+    links = {"b": Link("briefings/b/", "B"), "nowhere": Link(None, "nowhere")}
+    bodies = _INLINE_CASES + ["\n\n".join(_INLINE_CASES)] + [
+        path.read_text(encoding="utf-8").split("---", 2)[-1]
+        for path in sorted((REPO / "content/briefings").rglob("*.md"))]
+    fast, tried = MarkdownRenderer(names), MarkdownRenderer(names)
+    tried.plain_text.run = lambda root: None
+    for body in bodies:
+        assert fast.render(body, links) == tried.render(body, links), body
+
+
 def test_mentions_do_not_match_inside_words_or_other_case():
     md = MarkdownRenderer({"US": "us"})
     html = md.render("Thus USA and us, but the US.", {})
