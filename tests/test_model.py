@@ -210,6 +210,19 @@ def test_records_hash_by_the_fields_that_tell_them_apart():
     assert replace(b, title="Other") != b and replace(claim, text="Other.") != claim
 
 
+def test_likelihood_scales_hash_by_their_name():
+    """Every text a page marks is looked up by (scales, text) (render._marked): the scales
+    hash by their name, not by each of their terms."""
+    from sitegen.load.estimative import Scales
+
+    class Costly:  # a term that must not be hashed
+        def __hash__(self):
+            raise AssertionError("hashed a term")
+
+    scales = Scales("ICD 203", (Costly(),), ("high",), ())
+    assert {scales: 1}[scales] == 1
+
+
 def test_the_search_text_of_a_body_is_what_a_reader_sees():
     from sitegen.model.markup import html_text
 

@@ -37,6 +37,9 @@ class Scales:
     confidence: tuple[str, ...]
     hedges: tuple[str, ...]
 
+    def __hash__(self) -> int:  # by its name: a key of every marked text (render._marked)
+        return hash(self.name)
+
     def scale_words(self, scale: str) -> list[str]:
         """The first word of each of the scale's ranges, least likely first."""
         firsts: dict[str, str] = {}
