@@ -88,6 +88,34 @@ def test_ahead_computes_misses_in_workers_and_replays_their_problems(monkeypatch
     assert [p.line for p in out.problems] == [1, 2, 3]
 
 
+def test_values_worked_out_ahead_are_stored_as_the_workers_encoded_them(tmp_path,
+                                                                          monkeypatch):
+    """A persisted step's values made in workers come encoded for the store: this process
+    stores them without encoding them again, and a new process reads them back."""
+    from sitegen.engine import store as store_module
+    from sitegen.engine.memo import Memo
+    from sitegen.engine.store import Store
+    from sitegen.errors import Collector
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    jobs = [(f"k{i}", lambda _out, i=i: {"value": i, "pid": os.getpid()}) for i in range(4)]
+
+    def refused(value):
+        raise AssertionError(f"encoded here: {value!r}")
+
+    memo = Memo(Store(tmp_path), workers=2)
+    memo.start()
+    with monkeypatch.context() as patched:
+        patched.setattr(store_module, "encode", refused)
+        memo.run("briefing", jobs)
+        made = [memo("briefing", key, compute, Collector()) for key, compute in jobs]
+        memo.save()
+    assert os.getpid() not in {value["pid"] for value in made}
+    again = Memo(Store(tmp_path))
+    again.start()
+    assert [again("briefing", key, refused, Collector()) for key, _ in jobs] == made
+
+
 def test_pages_rendered_and_written_by_workers_are_reused_by_the_next_build(
         example, tmp_path, monkeypatch):
     """Workers write their pages and work out their keys: the next build trusts those
@@ -147,8 +175,11 @@ def test_long_builds_say_how_far_they_are(example, monkeypatch):
 def test_a_worker_hands_over_the_chapters_it_renders_and_keeps_none(example, monkeypatch):
     """A worker's own memo would otherwise hold every chapter it rendered (a cold build
     of a large book: tens of MiB in the largest process), and so would the result it
-    sends, pickled whole: the chapters go through a file, as they are made."""
+    sends, pickled whole: the chapters go through a file, as they are made, encoded for
+    the store, and are stored from there without being decoded in the memo's process."""
     import pickle
+
+    from sitegen.engine.store import Store
 
     from sitegen.book import BOOK_PAGE
     from sitegen.pipeline import load_site
@@ -161,7 +192,8 @@ def test_a_worker_hands_over_the_chapters_it_renders_and_keeps_none(example, mon
 
     config = load_config(example)
     site = load_site(example, config, Collector())
-    memo = Memo(warm=True)
+    memo = Memo(Store(example), warm=True)
+    memo.start()
     renderer = PartCachingRenderer(load_theme(example, config.theme), site, memo)
     book = next(page for page in site_pages(site) if page.site_path == BOOK_PAGE)
 
@@ -178,8 +210,11 @@ def test_a_worker_hands_over_the_chapters_it_renders_and_keeps_none(example, mon
         assert pid != os.getpid() and kept_there == 0 and sent == []
         assert spooled is not None and len(pickle.dumps(parts)) < 1000  # not in the result
         renderer.keep_parts(parts)  # here, in the process that keeps the cache
-        assert memo.misses("part") == len(site.briefings) > 3
-        assert renderer.render(book) == html and memo.misses("part") == len(site.briefings)
+        assert memo.misses("part") == 0 and memo.held("part") == 0  # not decoded here
+        memo.save()  # as a build ends
+        memo.start()
+        assert renderer.render(book) == html
+        assert memo.misses("part") == 0 and memo.hits("part") == len(site.briefings) > 3
     finally:
         renderer.close()
     assert not Path(spooled[0]).parent.exists()

@@ -41,6 +41,10 @@ class Undecodable(ValueError):
     """Stored bytes that are not a value this code wrote."""
 
 
+class Encoded(bytes):
+    """A value `encode` made already (in a worker process): stored as it is."""
+
+
 def encode(value: Any) -> bytes:
     attached: list[bytes] = []
     text = json.dumps(_plain(value, attached), ensure_ascii=False, separators=(",", ":"),

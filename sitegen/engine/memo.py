@@ -19,16 +19,20 @@ Rules:
   (`carried`): the memo holds no other reference to it, so the stage may change it.
 - `run` works out a step's misses ahead on several cores (when there are enough to pay
   for the forks); the stage then asks as usual and gets those values, problems and all.
+  A worker encodes the values the store keeps, and they are stored as they arrive (this
+  process neither encodes them nor holds the bytes).
 """
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections import Counter, defaultdict
 from typing import Hashable, Sequence
 
 from ..errors import Collector, Problem
 from ..memo import Compute, T
 from ..runtime import parallel
+from .codec import Encoded, encode
 from .digest import key_digest
 from .store import Store
 
@@ -39,6 +43,7 @@ LATEST_ONLY = ("seeds",)  # a whole folder's load: only the latest one is worth 
 READ_AT_ONCE = (*LOAD_STEPS, "search-source")  # a new process asks for nearly every entry
 PERSISTED = (*READ_AT_ONCE, "template-names", *STREAMED)
 _BATCH = 32  # streamed entries stored at a time
+_STORED_AT_ONCE = 512  # entries made by workers, stored in one transaction
 
 
 class Memo:
@@ -53,7 +58,8 @@ class Memo:
         # (step, key) -> [value, problems, generation last used, digest or None, reads]
         # (reads: the [step, entry] pairs its computation asked for; see the module doc)
         self._entries: dict[tuple[str, Hashable], list] = {}
-        self._ready: dict[tuple[str, Hashable], tuple] = {}  # worked out ahead: `run`, `keep`
+        # worked out ahead (`run`, `keep`): (value, problems, whether it is stored already)
+        self._ready: dict[tuple[str, Hashable], tuple] = {}
         self._digested: dict[tuple[str, Hashable], bytes] = {}  # by `has`, for the call after
         self._new: list[tuple[str, bytes, object, tuple]] = []  # not yet in the store
         self._streamed = 0  # of them, entries of STREAMED steps
@@ -114,12 +120,13 @@ class Memo:
         if found is None:
             ready, reads = self._ready.pop((step, key), None), ()
             if ready is None:
-                *ready, reads = self._computed(compute)
+                value, problems, reads = self._computed(compute)
+                ready = (value, problems, False)
                 self.stats[step, "miss"] += 1
-            if digest is not None:
-                self._new.append((step, digest, *ready))
+            if digest is not None and not ready[2]:  # (a worker's is stored already)
+                self._new.append((step, digest, ready[0], ready[1]))
                 self._streamed += step in STREAMED
-            found = (*ready, digest)
+            found = (ready[0], ready[1], digest)
         else:
             self.stats[step, "hit"] += 1
             reads = ()
@@ -189,13 +196,55 @@ class Memo:
         todo = [job for job in jobs if not self.has(step, job[0])]
         if self.workers <= 1 or len(todo) < parallel.MIN_ITEMS:
             return
+        stored: list[tuple[str, bytes, Encoded, tuple]] = []
         for (key, _compute), result in zip(todo, parallel.fork_map(
-                lambda job: _captured(job[1]), todo, self.workers, label=label)):
-            if result is not None:
-                self._ready[step, key] = result
+                lambda job: self._captured(step, *job), todo, self.workers, label=label)):
+            if result is None:
+                continue
+            value, problems, digest, encoded = result
+            self._ready[step, key] = (value, problems, digest is not None)
+            if digest is not None:  # stored as it comes, as the worker encoded it
+                stored.append((step, digest, encoded, problems))
+                if len(stored) >= _STORED_AT_ONCE:
+                    self._store_now(stored)
+                    stored = []
+        self._store_now(stored)
+
+    def _store_now(self, entries: list[tuple[str, bytes, Encoded, tuple]]) -> None:
+        """Store entries at once; those the store refuses (a full disk, a lock) are tried
+        again, and the failure reported, when the stage settles (see commands.build)."""
+        try:
+            if entries:
+                self.store.put(entries)
+        except (OSError, sqlite3.Error):
+            self._new.extend(entries)
+
+    def _captured(self, step: str, key: Hashable, compute: Compute
+                  ) -> tuple[T, tuple[Problem, ...], bytes | None, Encoded | None] | None:
+        """(value, problems, and when it is kept in the store, the key's digest and the
+        value encoded), or None when the computation raised: the stage meets the error
+        itself, in order, when it asks for that step. Run in a worker: encoding there
+        spares the memo's process, which only stores the bytes."""
+        collector = Collector()
+        try:
+            value = compute(collector)
+        except Exception:  # noqa: BLE001 - raised again where the stage computes it
+            return None
+        digest = self.digest(step, key)
+        encoded = None if digest is None else Encoded(encode(value))
+        return value, tuple(collector.problems), digest, encoded
 
     def keep(self, step: str, key: Hashable, value) -> None:
-        self._ready[step, key] = (value, ())
+        self._ready[step, key] = (value, (), False)
+
+    def adopt(self, step: str, digest: bytes, encoded: Encoded) -> None:
+        """Take in an entry a worker made and encoded (see engine.reuse), by its key's
+        digest: it is stored as it is, never decoded here, and counts as used."""
+        self._new.append((step, digest, encoded, ()))
+        self._used[step].add(digest)
+        self._streamed += step in STREAMED
+        if self._streamed >= _BATCH and not self.warm:
+            self._save(STREAMED.__contains__)
 
     def carry(self, step: str, value) -> None:
         if self.warm:
@@ -263,13 +312,3 @@ class Memo:
     def hits(self, step: str) -> int:
         """Values of `step` handed out again since `start()`, from memory or the store."""
         return self.stats[step, "hit"]
-
-
-def _captured(compute: Compute) -> tuple[T, tuple[Problem, ...]] | None:
-    """(value, problems), or None when the computation raised: the stage meets the error
-    itself, in order, when it asks for that step."""
-    collector = Collector()
-    try:
-        return compute(collector), tuple(collector.problems)
-    except Exception:  # noqa: BLE001 - raised again where the stage computes it
-        return None

@@ -8,7 +8,6 @@ folder is the one the last build wrote (see `record.output_intact`).
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import shutil
 import tempfile
@@ -25,7 +24,7 @@ from ..pages import Page
 from ..render import Renderer
 from ..theme import Theme
 from ..write import Kept
-from .codec import decode, encode
+from .codec import Encoded, encode
 from .digest import Fingerprints, same
 from .pagekey import PageKeys
 
@@ -89,9 +88,11 @@ class PartCachingRenderer(Renderer):
         # A new value is handed over, not kept here: a cold build's workers would
         # otherwise hold every chapter until they end.
         value = compute()
-        if step == "part":
-            data = encode((step, key, value))
-            self._spool().write(len(data).to_bytes(4, "big") + data)
+        if step == "part":  # encoded here, stored as it is by the memo's process
+            digest = self.memo.digest(step, key)
+            if digest is not None:  # else there is no store to keep it in
+                data = encode(value)
+                self._spool().write(digest + len(data).to_bytes(4, "big") + data)
         else:  # a page: it comes back with its bytes, which it shares
             self._used.append((step, key, value))
         return value
@@ -109,8 +110,8 @@ class PartCachingRenderer(Renderer):
             _SPOOL_FOLDERS.add(self._folder)
 
     def _spool(self) -> BinaryIO:
-        """This worker's file of new pieces, (step, key, value) one after another, each
-        encoded (engine.codec) after its length in 4 bytes."""
+        """This worker's file of new pieces one after another, each as its key's digest
+        (16 bytes), then its value encoded (engine.codec) after its length in 4 bytes."""
         if self._spooled is None:
             fd, path = tempfile.mkstemp(dir=self._folder)
             self._spooled = (path, os.fdopen(fd, "wb"), 0)
@@ -137,14 +138,17 @@ class PartCachingRenderer(Renderer):
         pid, items, spooled = parts
         if pid == os.getpid():
             return  # made or reused in this process: the memo knows already
-        for step, key, value in itertools.chain(items, self._read_spool(spooled)):
+        for step, key, value in items:
             if value is None:
                 self.memo.touch(step, key)  # without reading the value into this process
             elif not self.memo.has(step, key):
                 self.memo(step, key, lambda _, value=value: value, Collector())
+        for digest, data in self._read_spool(spooled):
+            self.memo.adopt("part", digest, Encoded(data))
 
-    def _read_spool(self, spooled: tuple | None) -> Iterator[tuple[str, tuple, object]]:
-        """The entries in a stretch (path, start, end) of a worker's spool file."""
+    def _read_spool(self, spooled: tuple | None) -> Iterator[tuple[bytes, bytes]]:
+        """The (key digest, encoded value) of the pieces in a stretch (path, start, end)
+        of a worker's spool file."""
         if spooled is None:
             return
         path, start, end = spooled
@@ -153,7 +157,8 @@ class PartCachingRenderer(Renderer):
         file = self._open[path]
         file.seek(start)
         while file.tell() < end:
-            yield decode(file.read(int.from_bytes(file.read(4), "big")))
+            digest, size = file.read(16), int.from_bytes(file.read(4), "big")
+            yield digest, file.read(size)
 
     def close(self) -> None:
         """Remove the workers' spool files (after the last `keep_parts`)."""

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .. import __version__
-from .codec import Undecodable, decode, encode
+from .codec import Encoded, Undecodable, decode, encode
 from .digest import code_digest
 
 CACHE_DIR = ".sitegen-cache"
@@ -214,7 +214,7 @@ class Store:
 
     def put(self, entries: list[tuple[str, bytes, object, tuple]]) -> None:
         """Keep (step, key digest, value, problems) entries, committed at once. Each is
-        encoded as it is inserted, and let go of: a cold build of a large site stores
+        encoded as it is inserted (unless it is `Encoded` already), and let go of: a cold build of a large site stores
         hundreds of MB, which this process never holds at once."""
         self._write(entries)
         for step, key, _value, _problems in entries:
@@ -226,7 +226,8 @@ class Store:
         with _transaction(self._db):
             self._db.executemany(
                 "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)",
-                ((step, key, encode(value), encode(problems) if problems else b"")
+                ((step, key, value if type(value) is Encoded else encode(value),
+                  encode(problems) if problems else b"")
                  for step, key, value, problems in entries))
 
     # -- the last build ------------------------------------------------------------------
