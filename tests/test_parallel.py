@@ -29,6 +29,29 @@ def test_fork_map_keeps_order_and_really_uses_workers(monkeypatch):
     assert os.getpid() not in pids and len(pids) >= 1
 
 
+def test_fork_map_sends_at_most_a_chunk_of_items_at_once():
+    """Large results travel in small chunks (the search index's groups: one at a time),
+    so few of them wait in this process for their turn; each chunk's items in order."""
+    for count, most in ((400, 1), (400, parallel.CHUNK), (10, 4), (1000, 7)):
+        chunks = parallel._chunks(count, 2, most)
+        assert [i for start, end in chunks for i in range(start, end)] == list(range(count))
+        assert max(end - start for start, end in chunks) == min(most, max(1, count // 8))
+
+
+def test_fork_map_hands_back_a_chunk_at_a_time(monkeypatch):
+    from sitegen.runtime import progress
+
+    arrived: list[int] = []
+    monkeypatch.setattr(progress, "tick", lambda _label, done, _total: arrived.append(done))
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    items = list(range(400))
+    assert list(parallel.fork_map(str, items, 2, label="x", chunk=1)) == list(map(str, items))
+    assert sorted(arrived) == list(range(1, 401))
+    arrived.clear()
+    assert list(parallel.fork_map(str, items, 2, label="x")) == list(map(str, items))
+    assert sorted(arrived) == list(range(parallel.CHUNK, 400, parallel.CHUNK)) + [400]
+
+
 def test_errors_in_workers_arrive_whole(monkeypatch):
     monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
 

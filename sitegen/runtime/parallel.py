@@ -42,10 +42,13 @@ def default_workers() -> int:
 
 
 def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
-             min_items: int | None = None, label: str | None = None) -> Iterator[R]:
+             min_items: int | None = None, label: str | None = None,
+             chunk: int = CHUNK) -> Iterator[R]:
     """fn(item) for every item, in order; on `workers` processes when worth it (at least
     `min_items` items, default MIN_ITEMS: fewer when each item is known to be much work).
-    `label` names the work in progress lines (see sitegen.runtime.progress)."""
+    `label` names the work in progress lines (see sitegen.runtime.progress). `chunk`: the
+    most items a worker does at once; their results travel, and wait their turn, together
+    (make it small where each result is large)."""
     workers = default_workers() if workers is None else workers
     min_items = MIN_ITEMS if min_items is None else min_items
     if (workers <= 1 or len(items) < max(min_items, 2)
@@ -55,14 +58,20 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = Non
     global _job
     _job = (fn, items)
     try:
-        size = max(1, min(CHUNK, len(items) // (workers * 4)))  # a few items: one at a time
-        chunks = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
+        chunks = _chunks(len(items), workers, chunk)
         with frozen_for_fork(), multiprocessing.get_context("fork").Pool(
                 workers, initializer=_start_worker) as pool:
             yield from _in_order(pool.imap_unordered(_run_chunk, enumerate(chunks)),
                                  len(items), label)
     finally:
         _job = None
+
+
+def _chunks(count: int, workers: int, most: int) -> list[tuple[int, int]]:
+    """(start, end) of each chunk of `count` items: at most `most` items, and a few
+    items one at a time (each worker then has several chunks to take)."""
+    size = max(1, min(most, count // (workers * 4)))
+    return [(i, min(i + size, count)) for i in range(0, count, size)]
 
 
 def _in_order(arrived: Iterator[tuple[int, list]], total: int, label: str | None

@@ -44,7 +44,10 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
                 for g, digest in zip(groups, digests)]
     missing = [g for g, key, stood in zip(groups, keys, standing)
                if not stood or not memo.has("search", key)]
-    fresh = fork_map(docs.group, missing, workers, min_items=2, label="indexing for search")
+    # A group's result is its document shards (about a megabyte): one a chunk, so the
+    # results waiting here for their turn stay few.
+    fresh = fork_map(docs.group, missing, workers, min_items=2, label="indexing for search",
+                     chunk=1)
     missing_set, out = set(missing), Collector()
     index = Index.anew(memo.carried(CARRIED), groups, digests)
     for i, (g, key, stood) in enumerate(zip(groups, keys, standing)):  # in order
