@@ -116,30 +116,26 @@ class Fingerprints:
         name, getter, frozen = f"{cls.__module__}.{cls.__qualname__}", None, False
         if dataclasses.is_dataclass(cls):
             names = [f.name for f in dataclasses.fields(cls)]
-            determined, following = _records()
-            names = [n for n in names if n not in following.get(cls, ())]
             getter = operator.attrgetter(*names) if len(names) > 1 else (
                 lambda obj: tuple(getattr(obj, n) for n in names))
-            getter = determined.get(cls, getter)
+            getter = _records().get(cls, getter)
             frozen = bool(cls.__dataclass_params__.frozen)
         self._kinds[cls] = (name, getter, frozen)
         return self._kinds[cls]
 
 
 @lru_cache(maxsize=1)
-def _records() -> tuple[dict[type, Callable[[Any], tuple]], dict[type, tuple[str, ...]]]:
+def _records() -> dict[type, Callable[[Any], tuple]]:
     """What determines a record of the stages, where that is less than its fields or is
-    said in one value (the engine knows the stages' records; they know nothing of it),
-    and the fields that follow from others. Rules: a seed is a function of what it was
-    parsed from (not digested by its thousands of paragraphs); a briefing's `body_text`
-    follows from its `body_html`; a claim is its repr (text, numbers, dates and a Ref,
-    each with a faithful repr: made in one call, where a walk would digest the claim,
-    its Ref and its date one by one). Imported on first use: a build that stops at
-    "nothing changed" imports no stage (see commands.build)."""
+    said in one value (the engine knows the stages' records; they know nothing of it).
+    Rules: a seed is a function of what it was parsed from (not digested by its
+    thousands of paragraphs); a claim is its repr (text, numbers, dates and a Ref, each
+    with a faithful repr: made in one call, where a walk would digest the claim, its Ref
+    and its date one by one). Imported on first use: a build that stops at "nothing
+    changed" imports no stage (see commands.build)."""
     from ..load.seeds import Seed
-    from ..model.site import Briefing, Claim
-    return ({Seed: operator.attrgetter("parsed_from"), Claim: lambda claim: (repr(claim),)},
-            {Briefing: ("body_text",)})
+    from ..model.site import Claim
+    return {Seed: operator.attrgetter("parsed_from"), Claim: lambda claim: (repr(claim),)}
 
 
 def same(old: Any, new: Any) -> bool:

@@ -166,7 +166,6 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
             key_points=key_points, timeline=timeline,
             body_html=html, draft=b.draft,
             word_count=b.word_count,
-            body_text=memo("body-text", (html,), lambda _: html_text(html), out),
             authors=b.authors, updated=b.updated, revisions=b.revisions)
 
     topics_of = {s: b.topics for s, b in briefings.items()}

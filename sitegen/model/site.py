@@ -92,7 +92,6 @@ class Briefing:
     previous: str | None = None  # older
     next: str | None = None  # newer
     word_count: int = 0
-    body_text: str = ""  # the body as plain text, for the search index
     authors: tuple[str, ...] = ()
     updated: dt.date | None = None  # last changed (see load.content.BriefingSource)
     revisions: tuple[Revision, ...] = ()  # newest first

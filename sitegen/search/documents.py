@@ -11,6 +11,7 @@ from typing import Iterator
 from .. import urls
 from ..errors import Collector, SiteError
 from ..memo import no_memo
+from ..model.markup import html_text
 from ..model.site import Site
 from .postings import DOC, Packed, Postings, averages, coarse, pack
 from .scripts import SEARCH_PAGE, shard_script
@@ -62,7 +63,8 @@ class Documents:
         self.site, self.link = site, urls.linker(SEARCH_PAGE, site.config.clean_links)
         self.briefings = list(site.briefings.values())[::-1]
         topic_ids = {slug: i for i, slug in enumerate(site.topics)}
-        out = Collector()
+        self.memo, self.out = memo, Collector()
+        out = self.out
         docs = [memo("search-briefing", inputs, lambda _, inputs=inputs: self._document(*inputs),
                      out) for inputs in (self._inputs(b, topic_ids) for b in self.briefings)]
         self.records, self.texts, self.digests = (list(column) for column in zip(*docs)) \
@@ -97,11 +99,12 @@ class Documents:
         texts' last field, is in the record too). `_clean_links` is what `self.link`
         follows."""
         key_points = [kp.text for kp in b.key_points]
+        body = self.memo("body-text", (b.body_html,), lambda _: html_text(b.body_html), self.out)
         record = [b.title, self.link(b.site_path), b.date.isoformat(),
                   [i for i, _title, _aliases in topics], b.bottom_line, key_points,
-                  b.body_text, list(seed_titles)]
+                  body, list(seed_titles)]
         texts = [b.title, " ".join(n for _i, title, aliases in topics for n in (title, *aliases)),
-                 b.bottom_line, " ".join(key_points), " ".join(seed_titles), b.body_text]
+                 b.bottom_line, " ".join(key_points), " ".join(seed_titles), body]
         return record, texts, digest((record, texts[:-1]))
 
     @property
