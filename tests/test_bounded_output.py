@@ -312,6 +312,31 @@ def test_a_rebuild_indexes_again_only_the_group_and_shards_that_changed(tmp_path
     assert any(b"edited" in clean[rel] for rel in terms)
 
 
+def test_the_index_knows_the_paragraphs_lengths_without_reading_them(tmp_path, monkeypatch):
+    """The search index's documents (their numbers, the paragraphs' average length) come
+    from each seed's paragraph count and text length, kept with its packed blocks: a
+    new process does not read every seed's paragraphs to index the few that changed."""
+    from sitegen.pipeline import load_site
+    from sitegen.errors import Collector
+    from sitegen.load.blocks import Blocks
+    from sitegen.load.config import load_config
+    root = generate(tmp_path / "site", 40, seed=2)
+    site = load_site(root, load_config(root), Collector())
+    expected = search_documents.Documents(site)
+    for source in site.sources.values():  # as read from the store: packed, not read yet
+        data, count, chars = source.seed.blocks.packed()
+        object.__setattr__(source.seed, "blocks", Blocks.from_packed(data, count, chars))
+
+    def unread(_blocks):
+        raise AssertionError("read a seed's paragraphs")
+
+    monkeypatch.setattr(Blocks, "_get", unread)
+    docs = search_documents.Documents(site)
+    assert docs.paragraph_count == expected.paragraph_count > 40
+    assert docs.paragraph_average == expected.paragraph_average
+    assert docs.first_paragraph == expected.first_paragraph
+
+
 def test_a_new_process_renders_only_the_term_shards_that_changed(tmp_path, monkeypatch):
     """A build in a new process merges the index anew (nothing carried), yet renders only
     the term shards whose words or postings changed: the others' digests say they stand."""

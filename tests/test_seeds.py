@@ -446,7 +446,7 @@ def test_a_seeds_blocks_stay_pickled_when_read():
     back = pickle.loads(pickle.dumps(blocks))
     assert back._items is None  # one bytes object…
     assert pickle.loads(pickle.dumps(back)) == blocks  # saved again without being read
-    assert back.paragraph_count == 1
+    assert back.paragraph_count == 1 and back.paragraph_chars == len("Text.")
     assert [b.id for b in back] == [None, "p1"] and len(back) == 2 and back[1].text == "Text."
     assert back == tuple(blocks) and hash(back) == hash(tuple(blocks))
     assert back._items is None  # …also once read: reading keeps nothing

@@ -142,7 +142,7 @@ def test_the_codec_builds_only_sitegen_records_and_plain_values():
              Blocks([Block("paragraph", "Text", "p1", line=3)]))
     back = codec.decode(codec.encode(value))
     assert back == value and type(back[6][1]) is tuple and type(back[10]) is Markup
-    assert back[12].paragraph_count == 1
+    assert back[12].paragraph_count == 1 and back[12].paragraph_chars == 4
     for forged in (b'j["D","os:system","ls"]', b'j["D","sitegen.nowhere:X"]',
                    b'j["D","sitegen.engine.store:Store"]', b'j{"a": 1}', b'j["?"]', b"j\xff",
                    b'["T"]', b"z\x00\x01", b'a\x00\x00\x00\x05["y",3]'):

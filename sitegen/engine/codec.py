@@ -8,7 +8,8 @@ decoding (`Undecodable`: the entry is ignored and computed again).
 
 Every array is tagged by its first element: ["T", …] a tuple, ["L", …] a list, ["M", k,
 v, …] a dict, ["S", …] a frozenset, ["D", "module:Class", field, …] a dataclass, ["d",
-"2024-05-01"] a date, ["m", "…"] Markup, ["B", i, n] packed Blocks and ["y", i] bytes,
+"2024-05-01"] a date, ["m", "…"] Markup, ["B", i, n, c] packed Blocks (with their
+paragraph count and text length) and ["y", i] bytes,
 whose bytes are the i-th attachment. Plain str, int, float, bool and None stand for
 themselves.
 
@@ -108,9 +109,9 @@ def _plain(v: Any, attached: list[bytes]) -> Any:
     if cls is Markup:
         return ["m", str(v)]
     if cls is Blocks:
-        data, count = v.packed()
+        data, count, chars = v.packed()
         attached.append(data)
-        return ["B", len(attached) - 1, count]
+        return ["B", len(attached) - 1, count, chars]
     if cls is bytes:
         attached.append(v)
         return ["y", len(attached) - 1]
@@ -150,7 +151,7 @@ def _value(v: Any, attached: list[bytes]) -> Any:
     if tag == "m":
         return Markup(v[1])
     if tag == "B":
-        return Blocks.from_packed(attached[v[1]], int(v[2]))
+        return Blocks.from_packed(attached[v[1]], int(v[2]), int(v[3]))
     if tag == "y":
         return attached[v[1]]
     raise Undecodable(f"unknown tag {tag!r}")

@@ -32,14 +32,16 @@ class Blocks(Sequence):
     """An immutable sequence of blocks that packs to one compressed `bytes` (`packed`: the
     blocks' fields as JSON rows, LZ4; also when pickled to another process). Made from
     that (`from_packed`), it reads them from it on each use (take them once:
-    `tuple(blocks)`), and knows its paragraph count without reading."""
+    `tuple(blocks)`), and knows its paragraphs' count and their text's length (the search
+    index's average) without reading."""
 
-    __slots__ = ("_items", "_data", "paragraph_count")
+    __slots__ = ("_items", "_data", "paragraph_count", "paragraph_chars")
 
     def __init__(self, items=()) -> None:
         self._items: tuple[Block, ...] | None = tuple(items)
         self._data: bytes | None = None
-        self.paragraph_count = sum(1 for b in self._items if b.kind == "paragraph")
+        paragraphs = [b.text for b in self._items if b.kind == "paragraph"]
+        self.paragraph_count, self.paragraph_chars = len(paragraphs), sum(map(len, paragraphs))
 
     def _get(self) -> tuple[Block, ...]:
         if self._items is None:
@@ -68,24 +70,24 @@ class Blocks(Sequence):
     def __repr__(self) -> str:
         return f"Blocks({self._get()!r})"
 
-    def packed(self) -> tuple[bytes, int]:
-        """(the packed blocks, the paragraph count)."""
+    def packed(self) -> tuple[bytes, int, int]:
+        """(the packed blocks, the paragraph count, their text's length)."""
         if self._data is None:
             rows = [(b.kind, b.text, b.id, b.level, b.line, b.preformatted, b.page)
                     for b in self._items]
             self._data = lz4.block.compress(json.dumps(rows, ensure_ascii=False).encode(
                 "utf-8", "surrogatepass"))
-        return self._data, self.paragraph_count
+        return self._data, self.paragraph_count, self.paragraph_chars
 
     @classmethod
-    def from_packed(cls, data: bytes, paragraph_count: int) -> Blocks:
+    def from_packed(cls, data: bytes, paragraph_count: int, paragraph_chars: int) -> Blocks:
         blocks = cls.__new__(cls)
-        blocks.__setstate__((data, paragraph_count))
+        blocks.__setstate__((data, paragraph_count, paragraph_chars))
         return blocks
 
-    def __getstate__(self) -> tuple[bytes, int]:
+    def __getstate__(self) -> tuple[bytes, int, int]:
         return self.packed()
 
-    def __setstate__(self, state: tuple[bytes, int]) -> None:
+    def __setstate__(self, state: tuple[bytes, int, int]) -> None:
         self._items = None
-        self._data, self.paragraph_count = state
+        self._data, self.paragraph_count, self.paragraph_chars = state

@@ -70,6 +70,12 @@ class Seed:
         return self.blocks.paragraph_count if isinstance(self.blocks, Blocks) \
             else len(self.paragraphs)
 
+    @property
+    def paragraph_chars(self) -> int:
+        """The length of the paragraphs' text, without reading the blocks."""
+        return self.blocks.paragraph_chars if isinstance(self.blocks, Blocks) \
+            else sum(len(b.text) for b in self.paragraphs)
+
     def paragraph(self, pid: str) -> Block | None:
         """Reads the blocks: for many lookups, see model.citations.SeedIndex."""
         return next((b for b in self.paragraphs if b.id == pid), None)

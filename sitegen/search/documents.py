@@ -34,12 +34,6 @@ def digest(value) -> str:
                            digest_size=16).hexdigest()
 
 
-def _lengths(source) -> tuple[int, int]:
-    """A source's paragraph count and their text's length (reads its paragraphs)."""
-    paragraphs = source.seed.paragraphs
-    return len(paragraphs), sum(len(block.text) for block in paragraphs)
-
-
 def _paragraphs(sources) -> Iterator[tuple[str, str]]:
     """(paragraph id, text) of every paragraph of `sources`, in order."""
     for source in sources:
@@ -57,9 +51,9 @@ class Documents:
     and numbers alone."""
 
     def __init__(self, site: Site, memo=no_memo):
-        """`memo` (see sitegen.memo) keeps each briefing's document and each source's
-        paragraph lengths, so a rebuild in the same process works out only those of the
-        briefings and sources that changed."""
+        """`memo` (see sitegen.memo) keeps each briefing's document, so a rebuild in the
+        same process works out only those of the briefings that changed. The sources'
+        paragraphs are counted and measured without being read (see load.blocks)."""
         self.site, self.link = site, urls.linker(SEARCH_PAGE, site.config.clean_links)
         self.briefings = list(site.briefings.values())[::-1]
         topic_ids = {slug: i for i, slug in enumerate(site.topics)}
@@ -71,15 +65,14 @@ class Documents:
             if docs else ([], [], [])
         self.averages = averages(self.texts, len(BRIEFING_FIELDS))
         self.sources = list(site.sources.values())
-        counts, lengths = zip(*[memo("search-source", s.seed.parsed_from,
-                                     lambda _, s=s: _lengths(s), out) for s in self.sources]) \
-            if self.sources else ((), ())
+        counts = [s.seed.paragraph_count for s in self.sources]
         self.paragraph_count = sum(counts)
         if 2 * max(self.paragraph_count, len(self.briefings)) >= DOC:
             raise SiteError.at("seeds", None, f"{self.paragraph_count:,} source paragraphs: "
                                f"the search index holds at most {DOC // 2:,}",
                                code="too-large")
-        self.paragraph_average = [coarse(sum(lengths) / max(1, self.paragraph_count))]
+        self.paragraph_average = [coarse(sum(s.seed.paragraph_chars for s in self.sources)
+                                         / max(1, self.paragraph_count))]
         self.first_paragraph = list(accumulate(counts, initial=0))
 
     def _inputs(self, b, topic_ids: dict[str, int]) -> tuple:
