@@ -8,10 +8,9 @@ hands the value out again, so a build that reuses reports exactly what a clean o
 A step that raises is not remembered. Keys are tuples of str, bytes, numbers and frozen
 dataclasses.
 
-Three more calls let a stage spread work over cores without knowing what is remembered:
+Two more let a stage spread work over cores without knowing what is remembered:
 `has(step, key)`; `run(step, [(key, compute), …], label)` works out ahead, on several
-cores, what the stage will then ask for one by one; `keep(step, key, value)` hands over
-a value worked out elsewhere.
+cores, what the stage will then ask for one by one (those it does not hold yet).
 
 And two for a value a stage can bring up to date more cheaply than make anew (the
 search index, from its groups' postings): `carry(step, value)` keeps it for the next
@@ -43,9 +42,6 @@ class _NoMemo:
     def run(self, step: str, jobs: Sequence[tuple[Hashable, Compute]],
             label: str | None = None) -> None:
         """Nothing is worked out ahead: each value is computed when asked for."""
-
-    def keep(self, step: str, key: Hashable, value) -> None:
-        """Nothing is kept."""
 
     def carry(self, step: str, value) -> None:
         """Nothing is carried: there is no next build."""

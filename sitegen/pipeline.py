@@ -64,13 +64,13 @@ def load_inputs(root: Path, out: Collector, memo=no_memo, scan: Scan | None = No
 
 
 def load_site(root: Path, config: Config, out: Collector, inputs: Inputs | None = None,
-              memo=no_memo, workers: int = 1, scan: Scan | None = None) -> Site:
+              memo=no_memo, scan: Scan | None = None) -> Site:
     """Load every input (unless given) and resolve the graph; raises SiteError with all
     errors found. Warns about cited source paragraphs that changed since `sitegen.lock`.
-    `memo` (see sitegen.memo) lets a rebuild reuse what did not change; `workers` > 1
-    renders Markdown on several cores; `scan`: see load_inputs."""
+    `memo` (see sitegen.memo) lets a rebuild reuse what did not change, and works out
+    on several cores what it can (the engine's); `scan`: see load_inputs."""
     inputs = inputs or load_inputs(root, out, memo, scan)
-    site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo, workers,
+    site = build_site(config, inputs.seeds, inputs.briefings, inputs.topics, out, memo,
                       inputs.unreadable_seeds, inputs.media, inputs.lock)
     no_feeds = feeds.base_url_warning(config)
     if no_feeds:

@@ -81,7 +81,7 @@ def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None,
     workers = default_workers() if workers is None else workers
     memo = Memo(store, workers)
     memo.start()
-    site = load_site(root, config, collector, memo=memo, workers=workers, scan=scan)
+    site = load_site(root, config, collector, memo=memo, scan=scan)
     saved(say, memo.settle, LOAD_STEPS)
     say(f"loaded {len(site.sources)} seeds, {len(site.briefings)} briefings, "
         f"{len(site.topics)} topics in {time.perf_counter() - start:.2f} s")

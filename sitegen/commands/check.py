@@ -69,7 +69,7 @@ def _load(root: Path, config, out: Collector) -> Site:
         inputs = load_inputs(root, out, memo)
         lint.editor_warnings(inputs.seeds, inputs.briefings, inputs.topics,
                             config.estimative, out)
-        return load_site(root, config, out, inputs, memo=memo, workers=workers)
+        return load_site(root, config, out, inputs, memo=memo)
     finally:
         if store is not None:
             saved(lambda _msg: None, memo.settle, LOAD_STEPS)

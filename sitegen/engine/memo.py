@@ -59,7 +59,7 @@ class Memo:
         # (step, key) -> [value, problems, generation last used, digest or None, reads]
         # (reads: the [step, entry] pairs its computation asked for; see the module doc)
         self._entries: dict[tuple[str, Hashable], list] = {}
-        # worked out ahead (`run`, `keep`): (value, problems, whether it is stored already)
+        # worked out ahead (`run`): (value, problems, whether it is stored already)
         self._ready: dict[tuple[str, Hashable], tuple] = {}
         self._digested: dict[tuple[str, Hashable], bytes] = {}  # by `has`, for the call after
         self._new: list[tuple[str, bytes, object, tuple]] = []  # not yet in the store
@@ -234,9 +234,6 @@ class Memo:
         digest = self.digest(step, key)
         encoded = None if digest is None else Encoded(encode(value))
         return value, tuple(collector.problems), digest, encoded
-
-    def keep(self, step: str, key: Hashable, value) -> None:
-        self._ready[step, key] = (value, (), False)
 
     def adopt(self, step: str, digest: bytes, encoded: Encoded) -> None:
         """Take in an entry a worker made and encoded (see engine.reuse), by its key's

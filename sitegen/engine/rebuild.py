@@ -112,8 +112,7 @@ class IncrementalBuilder:
         # One scan of the inputs: the load knows each file it saw by it (see load.files),
         # and loads seeds/ whole while it is as it was.
         scan = scan or record.inputs(self.root, list(load_theme(self.root, config.theme).chain))
-        site = load_site(self.root, config, collector, memo=self.cache, workers=self.workers,
-                         scan=scan)
+        site = load_site(self.root, config, collector, memo=self.cache, scan=scan)
         # The folder is private: what the last build left in it is known (a folder made
         # anew, or by someone else, is written whole).
         known = (self.out / MARKER).is_file() and self.outputs

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import replace
+from functools import partial
 
 from ..memo import no_memo
 from ..errors import Collector
@@ -19,8 +20,7 @@ from .. import urls
 from . import hrefs
 from . import related as rel
 from .citations import SeedIndex, resolve_claim
-from ..runtime.parallel import fork_map
-from .markup import Link, MarkdownRenderer, html_text, wikilinks
+from .markup import Link, MarkdownRenderer, wikilinks
 from .site import Briefing, Citation, Site, Source, Topic
 
 
@@ -114,13 +114,13 @@ def _resolve_links(found, path: str, topics, briefings, published: set, seeds,
 
 def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[BriefingSource],
                topic_sources: list[TopicSource], out: Collector, memo=no_memo,
-               workers: int = 1, unreadable_seeds: frozenset[str] = frozenset(),
+               unreadable_seeds: frozenset[str] = frozenset(),
                media: dict[str, MediaFile] | None = None, lock: Lock | None = None) -> Site:
     """The resolved site graph; problems go to `out` (the caller raises on errors).
-    `memo` (see sitegen.memo) may reuse rendered Markdown, proven claims, related lists;
-    `workers` > 1 renders the briefings' Markdown on several cores, for a memo that
-    keeps what it is handed (`keep`); `media`: the files bodies may show or link (see
-    load.media; the site keeps those they do); `lock`: sitegen.lock as read.
+    `memo` (see sitegen.memo) may reuse rendered Markdown, proven claims, related lists,
+    and work out the Markdown and the claims on several cores; `media`: the files bodies
+    may show or link (see load.media; the site keeps those they do); `lock`:
+    sitegen.lock as read.
 
     Rule: a file with errors of its own (a `failed` briefing or topic, a seed in
     `unreadable_seeds`) still names something: other files may refer to it without an
@@ -145,7 +145,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
         memo("wikilinks", (b.body, b.body_line), lambda _: tuple(wikilinks(b.body, b.body_line)),
              out), b.path, known_topics, all_briefings, published, known_seeds, out)
         for b in kept}
-    md.prefetch([(b.body, links_of[b.slug]) for b in kept], workers)
+    md.prefetch([(b.body, links_of[b.slug]) for b in kept])
     claims_jobs = {b.slug: _claims_job(b, seeds, seed_ids, index) for b in kept}
     memo.run("claims", list(claims_jobs.values()), label="proving citations")
     briefings: dict[str, Briefing] = {}
@@ -265,25 +265,18 @@ class _CachedMarkdown:
     def key(self, text: str, links: dict[str, Link], skip_topic: str | None = None) -> tuple:
         return self.names, text, tuple(links.items()), skip_topic
 
-    def prefetch(self, jobs: list[tuple[str, dict[str, Link]]], workers: int) -> None:
-        """Render (text, links) jobs the memo does not hold yet, with
-        their plain text, on `workers` processes, for `render` and the body text to pick up."""
-        if workers <= 1:
-            return
-        jobs = [job for job in jobs if not self.memo.has("markdown", self.key(*job))]
-        done = fork_map(lambda job: _html_and_text(self.md.render(*job)), jobs, workers,
-                        label="rendering Markdown")
-        for job, (html, plain) in zip(jobs, done):
-            self.memo.keep("markdown", self.key(*job), html)
-            self.memo.keep("body-text", (html,), plain)
+    def prefetch(self, jobs: list[tuple[str, dict[str, Link]]]) -> None:
+        """Render (text, links) jobs ahead, on several cores where the memo can (see
+        sitegen.memo), for `render` to pick up."""
+        self.memo.run("markdown", [(self.key(*job), partial(self._render, job)) for job in jobs],
+                      label="rendering Markdown")
+
+    def _render(self, job: tuple[str, dict[str, Link]], _out: Collector) -> str:
+        return self.md.render(*job)
 
     def render(self, text: str, links: dict[str, Link], skip_topic: str | None = None) -> str:
         return self.memo("markdown", self.key(text, links, skip_topic),
                          lambda _: self.md.render(text, links, skip_topic), self.out)
-
-
-def _html_and_text(html: str) -> tuple[str, str]:
-    return html, html_text(html)
 
 
 def _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, published, seeds,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
+from functools import partial
 from itertools import accumulate, islice
 from typing import Iterator
 
@@ -32,6 +33,11 @@ def digest(value) -> str:
     the output's record digest a short key, not a group's whole text."""
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"),
                            digest_size=16).hexdigest()
+
+
+def _text(html: str, _out: Collector) -> str:
+    """A body's plain text, as the index holds it (see markup.html_text)."""
+    return html_text(html)
 
 
 def _paragraphs(sources) -> Iterator[tuple[str, str]]:
@@ -92,7 +98,7 @@ class Documents:
         texts' last field, is in the record too). `_clean_links` is what `self.link`
         follows."""
         key_points = [kp.text for kp in b.key_points]
-        body = self.memo("body-text", (b.body_html,), lambda _: html_text(b.body_html), self.out)
+        body = self.memo("body-text", (b.body_html,), partial(_text, b.body_html), self.out)
         record = [b.title, self.link(b.site_path), b.date.isoformat(),
                   [i for i, _title, _aliases in topics], b.bottom_line, key_points,
                   body, list(seed_titles)]
