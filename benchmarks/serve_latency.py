@@ -95,6 +95,7 @@ def measure(root: Path, edits: int, browser) -> tuple[list[float], list[float], 
 def measure_hugo(site: Path, work: Path, edits: int) -> tuple[list[float], float]:
     """`hugo server` on the site's corpus: per edit save -> page served with the edit
     (ms), and the seconds until it first served."""
+    import http.client
     import subprocess
     import urllib.error
     import urllib.request
@@ -119,8 +120,8 @@ def measure_hugo(site: Path, work: Path, edits: int) -> tuple[list[float], float
             try:
                 with urllib.request.urlopen(url, timeout=10) as r:
                     return r.read().decode("utf-8")
-            except (urllib.error.URLError, OSError):
-                return ""
+            except (urllib.error.URLError, OSError, http.client.HTTPException):
+                return ""  # not served yet, or cut off while hugo rewrote it: ask again
 
         page()  # visited: fast render mode renders it again on a change
         served = []
