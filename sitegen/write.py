@@ -153,11 +153,13 @@ class OutputWriter:
     are moved in, files no longer produced are deleted. A new `out` is the staging folder
     itself, renamed. Any failure before that point leaves `out` as it was.
 
-    `holds`: the files `out` holds, when the caller knows (the preview's private folder,
-    as its previous write left it: `produced`), so the folder is not searched; else it
-    is walked once (see `_Found`)."""
+    `holds` and `sums`: the files `out` holds and its manifest's digests, when the caller
+    knows (the preview's private folder, as its previous write left it: `produced` and
+    `sums`), so the folder is not searched nor its manifest read; else it is walked once
+    (see `_Found`) and the manifest read when a file stands."""
 
-    def __init__(self, out: Path, holds: frozenset[str] | None = None):
+    def __init__(self, out: Path, holds: frozenset[str] | None = None,
+                 sums: dict[str, str] | None = None):
         self.out = out = out.resolve()
         out.parent.mkdir(parents=True, exist_ok=True)
         self.stage = out.parent / f".{out.name}.sitegen-new"
@@ -177,7 +179,8 @@ class OutputWriter:
         self._holds = self._found.regular.keys() if self._found else holds
         self.changed: list[str] = []  # after `write`: the paths written or deleted
         self.produced: frozenset[str] = frozenset()  # after `write`: what `out` holds
-        self._sums: dict[str, str] | None = None  # the previous manifest, read when needed
+        self._sums = sums  # the previous manifest's digests (None: read when needed)
+        self.sums: dict[str, str] = {}  # after `write`: the new manifest's
         self.sizes: dict[str, int] = {}  # after `write`: each file's size, where known
 
     def _kept_sum(self, rel: str) -> str:
@@ -257,7 +260,7 @@ class OutputWriter:
             self.changed = sorted(produced)
         else:
             self._commit(staged, produced)
-        self.produced = frozenset(produced)
+        self.produced, self.sums = frozenset(produced), sums
         return sum(rel.endswith(".html") for rel in produced), len(produced)
 
     def _commit(self, staged: list[str], produced: set[str]) -> None:

@@ -543,6 +543,22 @@ def test_a_rebuild_takes_the_watchers_scan_and_walks_nothing_itself(example, tmp
     assert_same_as_clean(example, builder, tmp_path, "after the edit")
 
 
+def test_a_rebuild_knows_its_folders_manifest_without_reading_it(example, tmp_path,
+                                                                monkeypatch):
+    """The preview's folder is its own: the digests of the files that stand come from its
+    previous build, not from reading and checking the manifest again."""
+    from sitegen import write
+
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    edit(example, BRIEFING, "## Assessment", "## Our assessment")
+    monkeypatch.setattr(write, "read_manifest", lambda *a: pytest.fail("read the manifest"))
+    result = builder.build()
+    assert 0 < result.rendered < result.pages
+    monkeypatch.undo()
+    assert_same_as_clean(example, builder, tmp_path, "after the edit")
+
+
 def test_a_seed_that_came_and_went_after_the_watchers_scan_is_not_remembered(
         example, tmp_path, monkeypatch):
     """The watcher's scan can be older than the build's listing of seeds/: what the

@@ -89,6 +89,7 @@ class IncrementalBuilder:
         self.outputs: dict[str, tuple[str, bytes]] = {}  # what the last build wrote (PageReuse)
         self.pages: dict = {}  # the last build's pages (PageReuse.pages)
         self.holds: frozenset[str] = frozenset()  # the files the folder holds since
+        self.sums: dict[str, str] = {}  # and their digests, as its manifest lists them
         self.config: Config | None = None  # of the latest build that read config.yaml
         self._succeeded = False  # the latest build
 
@@ -116,7 +117,8 @@ class IncrementalBuilder:
         # The folder is private: what the last build left in it is known (a folder made
         # anew, or by someone else, is written whole).
         known = (self.out / MARKER).is_file() and self.outputs
-        writer = OutputWriter(self.out, self.holds if known else None)
+        writer = OutputWriter(self.out, self.holds if known else None,
+                              self.sums if known else None)
         reuse = PageReuse(self.outputs if known else {}, self.cache, writer.holds_file,
                           self.pages)
         pages, files = writer.write(
@@ -124,6 +126,7 @@ class IncrementalBuilder:
                        self.cache),
             before_change=self.outputs.clear)  # from here, the folder is no longer known
         self.outputs, self.holds, self.pages = reuse.current, writer.produced, reuse.pages
+        self.sums = writer.sums
         self.cache.save()
         self.cache.prune()
         self._succeeded = True
