@@ -10,7 +10,6 @@ Topics: by how often they are used together.
 """
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter, defaultdict
 
@@ -42,8 +41,10 @@ def related_briefings(topics_of: dict[str, tuple[str, ...]], explicit: dict[str,
         # which changes from run to run with string hashing.
         score = {c: math.fsum(map(weight.__getitem__, sets[c] & mine)) for c in candidates}
         chosen = [s for s in explicit.get(slug, ()) if s in topics_of and s != slug]
-        best = heapq.nsmallest(limit + len(chosen), score, key=lambda c: (-score[c], order[c]))
-        for other in best:
+        # Highest score first, ties by `order`: two stable sorts, keyed in C.
+        best = sorted(score, key=order.__getitem__)
+        best.sort(key=score.__getitem__, reverse=True)
+        for other in best[:limit + len(chosen)]:
             if len(chosen) >= limit:
                 break
             if other not in chosen:
