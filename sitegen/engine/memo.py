@@ -125,8 +125,7 @@ class Memo:
                 ready = (value, problems, False)
                 self.stats[step, "miss"] += 1
             if digest is not None and not ready[2]:  # (a worker's is stored already)
-                self._new.append((step, digest, ready[0], ready[1]))
-                self._streamed += step in STREAMED
+                self._queue(step, digest, ready[0], ready[1])
             found = (ready[0], ready[1], digest)
         else:
             self.stats[step, "hit"] += 1
@@ -138,10 +137,15 @@ class Memo:
             self._latest[step] = key
         if self.warm or step not in STREAMED:
             self._entries[(step, key)] = entry
-        elif self._streamed >= _BATCH:
-            # A single build holds no streamed value once it is used: it goes to the store.
-            self._save(STREAMED.__contains__)
         return entry
+
+    def _queue(self, step: str, digest: bytes, value, problems: tuple) -> None:
+        """Note a new entry for the store. A single build holds no streamed value once it
+        is used: those go to the store in batches."""
+        self._new.append((step, digest, value, problems))
+        self._streamed += step in STREAMED
+        if not self.warm and self._streamed >= _BATCH:
+            self._save(STREAMED.__contains__)
 
     def use(self, step: str, digests: bytes) -> None:
         """Count as used the entries of `step` under these digests (16 bytes each, joined):
@@ -202,10 +206,10 @@ class Memo:
                 lambda job: self._captured(step, *job), todo, self.workers, label=label)):
             if result is None:
                 continue
-            value, problems, digest, encoded = result
-            self._ready[step, key] = (value, problems, digest is not None)
-            if digest is not None:  # stored as it comes, as the worker encoded it
-                stored.append((step, digest, encoded, problems))
+            value, problems, encoded = result
+            self._ready[step, key] = (value, problems, encoded is not None)
+            if encoded is not None:  # stored as it comes, as the worker encoded it
+                stored.append((step, self._digested[step, key], encoded, problems))
                 if len(stored) >= _STORED_AT_ONCE:
                     self._store_now(stored)
                     stored = []
@@ -221,28 +225,24 @@ class Memo:
             self._new.extend(entries)
 
     def _captured(self, step: str, key: Hashable, compute: Compute
-                  ) -> tuple[T, tuple[Problem, ...], bytes | None, Encoded | None] | None:
-        """(value, problems, and when it is kept in the store, the key's digest and the
-        value encoded), or None when the computation raised: the stage meets the error
-        itself, in order, when it asks for that step. Run in a worker: encoding there
-        spares the memo's process, which only stores the bytes."""
+                  ) -> tuple[T, tuple[Problem, ...], Encoded | None] | None:
+        """(value, problems, the value encoded when the store keeps it: `has` digested
+        its key before the fork), or None when the computation raised: the stage meets
+        the error itself, in order, when it asks for that step. Run in a worker: encoding
+        there spares the memo's process, which only stores the bytes."""
         collector = Collector()
         try:
             value = compute(collector)
         except Exception:  # noqa: BLE001 - raised again where the stage computes it
             return None
-        digest = self.digest(step, key)
-        encoded = None if digest is None else Encoded(encode(value))
-        return value, tuple(collector.problems), digest, encoded
+        stored = (step, key) in self._digested
+        return value, tuple(collector.problems), Encoded(encode(value)) if stored else None
 
     def adopt(self, step: str, digest: bytes, encoded: Encoded) -> None:
         """Take in an entry a worker made and encoded (see engine.reuse), by its key's
         digest: it is stored as it is, never decoded here, and counts as used."""
-        self._new.append((step, digest, encoded, ()))
         self._used[step].add(digest)
-        self._streamed += step in STREAMED
-        if self._streamed >= _BATCH and not self.warm:
-            self._save(STREAMED.__contains__)
+        self._queue(step, digest, encoded, ())
 
     def carry(self, step: str, value) -> None:
         if self.warm:

@@ -15,9 +15,10 @@ Rules:
   a site copied or downloaded with its store starts afresh). Anything else, or a
   database that does not open, is emptied and started again; nothing in it is code.
 - Memo entries are keyed by everything their step read, so they are true whenever they
-  were written: `put` commits them as a stage settles. What says which output stands —
-  `outputs` and `last-build` — changes only in `commit_build`, in one transaction, after
-  the output is in place; `forget_build` first, before the output starts to change.
+  were written: `put` commits them as workers hand them over or a stage settles. What
+  says which output stands — `outputs` and `last-build` — changes only in
+  `commit_build`, in one transaction, after the output is in place; `forget_build`
+  first, before the output starts to change.
 - Entries a successful build did not use are deleted by `commit_build`, so the store
   follows the site's size, not the number of edits.
 - A worker process (forked while the store is open) reads through a connection of its
@@ -214,8 +215,9 @@ class Store:
 
     def put(self, entries: list[tuple[str, bytes, object, tuple]]) -> None:
         """Keep (step, key digest, value, problems) entries, committed at once. Each is
-        encoded as it is inserted (unless it is `Encoded` already), and let go of: a cold build of a large site stores
-        hundreds of MB, which this process never holds at once."""
+        encoded as it is inserted (unless it is `Encoded` already), and let go of: a cold
+        build of a large site stores hundreds of MB, which this process never holds at
+        once."""
         self._write(entries)
         for step, key, _value, _problems in entries:
             if step in self._keys:
