@@ -168,6 +168,8 @@ class OutputWriter:
                 leftover.unlink()
             elif leftover.is_dir() and regular_file(leftover / MARKER):
                 shutil.rmtree(leftover)
+            elif leftover.is_dir() and not any(leftover.iterdir()):
+                leftover.rmdir()  # a build stopped before it marked the folder its own
         self.fresh = not out.exists()
         if not self.fresh and not regular_file(out / MARKER) and any(out.iterdir()):
             raise SiteError.at(str(out), None, "not replaced: this folder was not made by "

@@ -96,6 +96,22 @@ def test_a_failure_before_everything_is_staged_changes_nothing(tmp_path):
     assert changes == [] and not list(tmp_path.glob(".public.sitegen-*"))
 
 
+def test_what_an_interrupted_build_left_beside_the_output_is_cleared_but_nothing_else(tmp_path):
+    """A build killed just after making its staging folder, before marking it, leaves it
+    empty: the next build removes it. A leftover holding anything unmarked stays."""
+    out = tmp_path / "public"
+    write_site(out, [("a.html", b"A")])
+    (tmp_path / ".public.sitegen-new").mkdir()
+    (tmp_path / ".public.sitegen-old").mkdir()
+    write_site(out, [("a.html", b"B")])
+    assert (out / "a.html").read_bytes() == b"B" and not list(tmp_path.glob(".public.sitegen-*"))
+    (tmp_path / ".public.sitegen-new").mkdir()
+    (tmp_path / ".public.sitegen-new" / "mine.txt").write_text("precious")
+    with pytest.raises(FileExistsError):
+        write_site(out, [("a.html", b"C")])
+    assert (tmp_path / ".public.sitegen-new" / "mine.txt").read_text() == "precious"
+
+
 def test_before_change_runs_once_while_the_old_output_is_still_whole(tmp_path):
     out = tmp_path / "public"
     write_site(out, [("a.html", b"A")])
