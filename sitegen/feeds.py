@@ -11,9 +11,10 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 from . import __version__, urls
-from .errors import Problem
+from .errors import Collector, Problem
 from .load.config import CONFIG_FILE, Config
 from .changes import CHANGES_FEED, CHANGES_PAGE, Changes, site_changes
+from .memo import no_memo
 from .model.site import Site
 
 FEED_FILE = "feed.xml"
@@ -140,24 +141,31 @@ def _numbered(revisions):
         yield s, r, seen[s, r.date]
 
 
-def sitemaps(site: Site, site_paths: list[str]) -> dict[str, bytes]:
+def sitemaps(site: Site, site_paths: list[str], memo=no_memo) -> dict[str, bytes]:
     """The sitemap, by output path: every HTML page but 404.html, with absolute URLs;
     briefings carry their date. Past SITEMAP_URLS pages (the protocol's limit for one
-    file), sitemap.xml is an index of parts (`sitemap-1.xml`, …) of at most that many."""
+    file), sitemap.xml is an index of parts (`sitemap-1.xml`, …) of at most that many.
+    `memo` (see sitegen.memo) keeps it while the pages and their dates are the same."""
     config = site.config
     dates = {b.site_path: b.updated or b.date for b in site.briefings.values()}
-    pages = [path for path in site_paths
-             if path != "404.html" and urls.output_file(path).endswith(".html")]
+    pages = tuple((path, dates.get(path)) for path in site_paths
+                  if path != "404.html" and urls.output_file(path).endswith(".html"))
+    return memo("sitemap", (config.base_url, config.clean_links, pages),
+                lambda _: _sitemaps(config, pages), Collector())
+
+
+def _sitemaps(config: Config, pages: tuple[tuple[str, dt.date | None], ...]
+              ) -> dict[str, bytes]:
     ET.register_namespace("", SITEMAP_NS)
     parts = []  # (a site with no page still has one sitemap, empty)
     for start in range(0, max(1, len(pages)), SITEMAP_URLS):
         root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
-        for path in pages[start:start + SITEMAP_URLS]:
+        for path, date in pages[start:start + SITEMAP_URLS]:
             url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
             ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = urls.absolute(
                 config.base_url, path, config.clean_links)
-            if path in dates:
-                ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = dates[path].isoformat()
+            if date is not None:
+                ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = date.isoformat()
         parts.append(_xml(root))
     if len(parts) == 1:
         return {SITEMAP_FILE: parts[0]}
@@ -178,13 +186,14 @@ def robots(config: Config) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def feed_files(site: Site, site_paths: list[str], changes: Changes | None = None
-               ) -> dict[str, bytes]:
+def feed_files(site: Site, site_paths: list[str], changes: Changes | None = None,
+               memo=no_memo) -> dict[str, bytes]:
     """feed.xml, the changes feed and sitemap.xml (only with base_url) and robots.txt, by
-    output path; `changes`: `site_changes(site)`, when the caller has it already."""
+    output path; `changes`: `site_changes(site)`, when the caller has it already; `memo`:
+    see `sitemaps`."""
     files = {ROBOTS_FILE: robots(site.config)}
     if site.config.base_url:
         files[FEED_FILE] = atom_feed(site)
         files[CHANGES_FEED] = changes_feed(site, changes or site_changes(site))
-        files.update(sitemaps(site, site_paths))
+        files.update(sitemaps(site, site_paths, memo))
     return files

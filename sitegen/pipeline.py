@@ -150,7 +150,8 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         # of that file (build again), never published as if it were those bytes.
         stands = reuse.stands(rel, digest) if reuse else False
         yield rel, Kept() if stands else InputFiles.data(root / path, path, digest)
-    yield from feeds.feed_files(site, [page.site_path for page in pages], changes).items()
+    yield from feeds.feed_files(site, [page.site_path for page in pages], changes,
+                                memo).items()
 
 
 def render_site(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,

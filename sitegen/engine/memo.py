@@ -93,7 +93,8 @@ class Memo:
                 self._use(step, entry)
         if self._reading:
             self._reading[-1].append((step, entry))
-        out.extend(list(entry[1]))
+        if entry[1]:
+            out.extend(entry[1])
         return entry[0]
 
     def _use(self, step: str, entry: list) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from dataclasses import replace
 from functools import partial
 
 from ..memo import no_memo
@@ -148,28 +147,21 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     md.prefetch([(b.body, links_of[b.slug]) for b in kept])
     claims_jobs = {b.slug: _claims_job(b, seeds, seed_ids, index) for b in kept}
     memo.run("claims", list(claims_jobs.values()), label="proving citations")
+    topics_of = {b.slug: tuple(t for t in dict.fromkeys(b.topics) if t in topic_src)
+                 for b in kept}
+    around = _around(kept, all_briefings, published, order, topics_of, links_of, memo, out)
     briefings: dict[str, Briefing] = {}
-    backlinks: dict[str, list[str]] = defaultdict(list)
     for b in kept:
-        links = links_of[b.slug]
-        for target, link in links.items():
-            if link.site_path and link.site_path.startswith("briefings/"):
-                to = link.site_path.split("/")[1]
-                if to != b.slug and b.slug not in backlinks[to]:
-                    backlinks[to].append(b.slug)
         key_points, timeline = memo("claims", *claims_jobs.pop(b.slug), out)
-        html = md.render(b.body, links)
+        related, backlinks, previous, next_ = around[b.slug]
         briefings[b.slug] = Briefing(
             slug=b.slug, path=b.path, title=b.title, date=b.date, seeds=b.seeds,
-            topics=tuple(t for t in dict.fromkeys(b.topics) if t in topic_src),
-            bottom_line=b.bottom_line, confidence=b.confidence,
+            topics=topics_of[b.slug], bottom_line=b.bottom_line, confidence=b.confidence,
             key_points=key_points, timeline=timeline,
-            body_html=html, draft=b.draft,
-            word_count=b.word_count,
-            authors=b.authors, updated=b.updated, revisions=b.revisions)
-
-    topics_of = {s: b.topics for s, b in briefings.items()}
-    briefings = _related(briefings, kept, all_briefings, published, order, backlinks, memo, out)
+            body_html=md.render(b.body, links_of[b.slug]), draft=b.draft,
+            related=related, backlinks=backlinks, previous=previous, next=next_,
+            word_count=b.word_count, authors=b.authors, updated=b.updated,
+            revisions=b.revisions)
     topics = _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, published,
                      known_seeds, out)
     briefings, topics, used = hrefs.resolve_bodies(
@@ -184,24 +176,28 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
                 tuple(sorted(used.values(), key=lambda m: m.path)), lock)
 
 
-def _related(briefings: dict[str, Briefing], kept: list[BriefingSource],
-             all_briefings: dict[str, BriefingSource], published: set[str],
-             order: dict[str, int], backlinks: dict[str, list[str]], memo, out: Collector
-             ) -> dict[str, Briefing]:
-    """The briefings with their related lists, backlinks and neighbours in time."""
-    topics_of = {s: b.topics for s, b in briefings.items()}
+def _around(kept: list[BriefingSource], all_briefings: dict[str, BriefingSource],
+            published: set[str], order: dict[str, int], topics_of: dict[str, tuple[str, ...]],
+            links_of: dict[str, dict[str, Link]], memo, out: Collector) -> dict[str, tuple]:
+    """Slug -> (related briefings, backlinks, previous, next) of each briefing built:
+    what its page shows around it, worked out from the other briefings."""
     explicit = {s: tuple(r for r in all_briefings[s].related if r in published)
-                for s in briefings}
+                for s in topics_of}
     related = memo("related", (tuple(topics_of.items()), tuple(explicit.items()),
                                tuple(order.items())),
                    lambda _: rel.related_briefings(topics_of, explicit, order), out)
-    by_date = list(reversed(kept))  # oldest first
-    return {**briefings, **{b.slug: replace(
-        briefings[b.slug], related=related[b.slug],
-        backlinks=tuple(sorted(backlinks.get(b.slug, ()), key=order.get)),
-        previous=by_date[i - 1].slug if i > 0 else None,
-        next=by_date[i + 1].slug if i + 1 < len(by_date) else None)
-        for i, b in enumerate(by_date)}}
+    backlinks: dict[str, list[str]] = defaultdict(list)
+    for b in kept:  # newest first
+        for link in links_of[b.slug].values():
+            if link.site_path and link.site_path.startswith("briefings/"):
+                to = link.site_path.split("/")[1]
+                if to != b.slug and b.slug not in backlinks[to]:
+                    backlinks[to].append(b.slug)
+    by_date = [b.slug for b in reversed(kept)]  # oldest first
+    return {slug: (related[slug], tuple(sorted(backlinks.get(slug, ()), key=order.get)),
+                   by_date[i - 1] if i > 0 else None,
+                   by_date[i + 1] if i + 1 < len(by_date) else None)
+            for i, slug in enumerate(by_date)}
 
 
 def _kept(config: Config, sources: list[BriefingSource], unreadable_seeds: frozenset[str]
@@ -291,12 +287,15 @@ def _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, pu
             members[t].append(slug)
     related = rel.related_topics(topics_of)
     within = _with_subtopics(topic_src, children, members, {s: i for i, s in enumerate(briefings)})
+    events = defaultdict(list)  # topic -> the events of the briefings on it, oldest first
+    for e in sorted((e for b in briefings.values() for e in b.timeline),
+                    key=lambda e: (e.date.key, e.briefing, e.anchor)):
+        for t in briefings[e.briefing].topics:
+            events[t].append(e)
     topics = {}
     for t in sorted(topic_src.values(), key=lambda t: (t.title.lower(), t.slug)):
         links = _resolve_links(wikilinks(t.description, t.description_line), t.path,
                                known_topics, all_briefings, published, seeds, out)
-        events = sorted((e for s in members[t.slug] for e in briefings[s].timeline),
-                        key=lambda e: (e.date.key, e.briefing, e.anchor))
         topics[t.slug] = Topic(
             slug=t.slug, path=t.path, title=t.title, kind=t.kind, aliases=t.aliases,
             parent=t.parent if t.parent in topic_src else None,
@@ -305,7 +304,7 @@ def _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, pu
             children=tuple(sorted(children[t.slug], key=lambda s: topic_src[s].title.lower())),
             briefings=tuple(members[t.slug]), within=within[t.slug],
             related=related.get(t.slug, ()),
-            events=tuple(events))
+            events=tuple(events[t.slug]))
     return topics
 
 
