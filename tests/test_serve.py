@@ -105,6 +105,37 @@ def test_watcher_sees_added_changed_and_removed_inputs_only(small):
     assert w.changes() == {"themes/default/templates/base.html"}
 
 
+def test_a_scan_updated_at_the_reported_paths_equals_a_whole_scan(small):
+    """The watcher looks again only at the paths the operating system reports, where that
+    tells as much as a whole scan; where it cannot (a folder), there is no shortcut."""
+    from sitegen.load.scan import Scan
+    from sitegen.runtime.watch import WATCHED
+
+    old = Scan(small, WATCHED)
+    briefing, seed = small / "content/briefings/harbour-reopens.md", small / "seeds/harbour.txt"
+    st, data = seed.stat(), seed.read_bytes()
+    seed.write_bytes(data.replace(b"Monday", b"Friday"))  # same size, same mtime
+    os.utime(seed, ns=(st.st_atime_ns, st.st_mtime_ns))
+    briefing.write_text(briefing.read_text() + "More.\n")
+    (small / "content/briefings/new.md").write_text("x")
+    (small / "content/briefings/.new.md.swp").write_text("x")
+    (small / "content/topics").mkdir(exist_ok=True)
+    topics = sorted((small / "content/topics").iterdir())
+    topics[0].unlink()
+    (small / "config.yaml").write_text((small / "config.yaml").read_text() + "\n")
+    reported = [str(p) for p in (seed, briefing, topics[0], small / "config.yaml",
+                                 small / "content/briefings/new.md",
+                                 small / "content/briefings/.new.md.swp")]
+    updated, whole = old.updated(reported), Scan(small, WATCHED)
+    assert updated is not None and updated.files == whole.files
+    assert updated.changed_since(old) == whole.changed_since(old) == {
+        "seeds/harbour.txt", "content/briefings/harbour-reopens.md", "config.yaml",
+        "content/briefings/new.md", topics[0].relative_to(small).as_posix()}
+    (small / "content/briefings/bundle").mkdir()
+    assert whole.updated([str(small / "content/briefings/bundle")]) is None
+    assert whole.updated([str(small / "notes/elsewhere.md")]) is None
+
+
 def test_watcher_sees_a_same_size_rewrite_within_one_clock_tick(small):
     path = small / "seeds/harbour.txt"
     w = Watcher(small)

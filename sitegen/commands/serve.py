@@ -42,7 +42,7 @@ from ..load.scan import Scan
 from ..runtime.watch import Coalescer, Watcher
 
 POLL = 0.05  # seconds between two looks at the inputs, where they cannot be watched
-QUIET = 0.1  # seconds without a change before rebuilding
+QUIET = 0.03  # seconds without a change before rebuilding (the reports come grouped already)
 PORT_TRIES = 10  # a port in use: try this many following ones
 LIVE_SCRIPT = ('<script>(function(){var s=document.createElement("script");'
                'var port=window.location.port||(window.location.protocol=="https:"?443:80);'

@@ -14,6 +14,7 @@ Rules:
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import time
@@ -34,9 +35,12 @@ class Scan:
         self.files: dict[str, tuple] = {}  # shown name -> metadata, device, where it leads
         self.racy: dict[str, str] = {}  # shown name -> sha256 of the bytes
         self.folders: dict[str, str] = {}  # shown name -> real path
+        self._links: bool | None = None  # see `_linked`
+        self.tops: set[str] = set()  # shown names of `tops`
         started = time.perf_counter()
         for top in tops:
             shown = Path(top).as_posix()
+            self.tops.add(shown)
             path = self.root / top
             try:
                 if path.is_dir():
@@ -79,6 +83,42 @@ class Scan:
         self.files[shown] = (*files.metadata(st), st.st_dev, os.path.realpath(path) if link else "")
         if unsettled(st, self.since):
             self.racy[shown] = content_digest(Path(path))
+
+    def updated(self, paths: Iterable[str]) -> "Scan | None":
+        """This scan with the files at `paths` (absolute: the operating system's change
+        reports) looked at again, the others taken as they were; None where only a whole
+        scan can tell: a path that is or was a folder or a link, or lies in a folder this
+        scan did not list, or a scanned folder that is a link (its files' reports name
+        paths this scan does not know)."""
+        if self._linked():
+            return None
+        new = copy.copy(self)
+        new.since = time.time_ns() - files.SETTLE_NS
+        new.files, new.racy = dict(self.files), dict(self.racy)
+        for path in paths:
+            shown = Path(os.path.relpath(path, self.root)).as_posix()
+            if any(map(files.passed_over, shown.split("/"))):
+                continue  # no input, as for a whole scan
+            folder = shown.rpartition("/")[0]
+            known = folder in self.folders or shown in self.tops
+            if shown in self.folders or not known or self.files.get(shown, ("",))[-1]:
+                return None
+            new.files.pop(shown, None)
+            new.racy.pop(shown, None)
+            try:
+                if os.path.isdir(path) or os.path.islink(path):
+                    return None
+                new._add(shown, path, None)
+            except OSError:
+                continue  # gone (or going): not an input now
+        return new
+
+    def _linked(self) -> bool:
+        """Whether a scanned folder lies elsewhere than its name says (a link on the way)."""
+        if self._links is None:
+            self._links = any(os.path.realpath(self.root / shown) != real
+                              for shown, real in self.folders.items())
+        return self._links
 
     def folder(self, shown: str) -> tuple | None:
         """The state of the files directly in a folder and of the folders in it (their

@@ -162,16 +162,18 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
             related=related, backlinks=backlinks, previous=previous, next=next_,
             word_count=b.word_count, authors=b.authors, updated=b.updated,
             revisions=b.revisions)
-    topics = _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, published,
-                     known_seeds, out)
+    # Every event, oldest first (of one day, the older briefing's first): the site's
+    # timeline, and each topic's events in the same order.
+    timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
+                            key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
+    topics = _topics(topic_src, known_topics, briefings, topics_of, timeline, md,
+                     all_briefings, published, known_seeds, memo, out)
     briefings, topics, used = hrefs.resolve_bodies(
         briefings, topics, seeds, media or {},
         {f.path: f for f in (*topic_sources, *briefing_sources)}, out, memo)
     briefings = {b.slug: _interned(memo, "site-briefing", briefings[b.slug], out) for b in kept}
     topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
     sources = _sources(seeds, briefings, config.originals, memo, out)
-    timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
-                            key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
     return Site(config, briefings, topics, sources, timeline,
                 tuple(sorted(used.values(), key=lambda m: m.path)), lock)
 
@@ -275,8 +277,8 @@ class _CachedMarkdown:
                          lambda _: self.md.render(text, links, skip_topic), self.out)
 
 
-def _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, published, seeds,
-            out):
+def _topics(topic_src, known_topics, briefings, topics_of, timeline, md, all_briefings,
+            published, seeds, memo, out):
     children = defaultdict(list)
     for t in topic_src.values():
         if t.parent in topic_src:
@@ -285,11 +287,11 @@ def _topics(topic_src, known_topics, briefings, topics_of, md, all_briefings, pu
     for slug, b in briefings.items():  # newest first
         for t in b.topics:
             members[t].append(slug)
-    related = rel.related_topics(topics_of)
+    related = memo("related-topics", (tuple(topics_of.items()),),
+                   lambda _: rel.related_topics(topics_of), out)
     within = _with_subtopics(topic_src, children, members, {s: i for i, s in enumerate(briefings)})
-    events = defaultdict(list)  # topic -> the events of the briefings on it, oldest first
-    for e in sorted((e for b in briefings.values() for e in b.timeline),
-                    key=lambda e: (e.date.key, e.briefing, e.anchor)):
+    events = defaultdict(list)  # topic -> the events of the briefings on it, as `timeline`
+    for e in timeline:
         for t in briefings[e.briefing].topics:
             events[t].append(e)
     topics = {}

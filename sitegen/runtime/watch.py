@@ -3,7 +3,9 @@
 
 What changed is always found by a scan (`load.scan`: a `stat` per file) compared with the
 previous one: a file changed within the settle time is also compared by content, so two
-saves within one tick of the file system clock, with the same size, are not missed. When to scan:
+saves within one tick of the file system clock, with the same size, are not missed. After
+a change report, only the reported paths are looked at again where that tells as much as
+a whole scan (see Scan.updated); the scan made anyway (below) is whole. When to scan:
 as soon as the operating system reports a change to an input (`watchfiles`: inotify,
 FSEvents, ReadDirectoryChangesW; it watches the files at the site root
 (`config.SITE_FILES`), `content/`, `seeds/` and `themes/`, anew when one appears or is
@@ -72,25 +74,33 @@ class Watcher:
     def _is_input(self, path: str) -> bool:
         return not any(map(passed_over, Path(os.path.relpath(path, self.root)).parts))
 
-    def changes(self) -> set[str]:
-        old, self.state = self.state, Scan(self.root, self.paths)
+    def changes(self, reported: set[str] | None = None) -> set[str]:
+        """What changed since the last call: by a whole scan, or only at the `reported`
+        paths (absolute; see Scan.updated) where that can tell."""
+        old = self.state
+        new = old.updated(reported) if reported is not None else None
+        self.state = new or Scan(self.root, self.paths)
         return self.state.changed_since(old)
 
     def wait(self, poll: float = 0.05, longest: float = 1.0) -> set[str]:
         """Wait until something may have changed (a change report, or `longest` seconds
         or more when a scan is slow; without reports, `poll` seconds or more when a scan is
         slow, at most `longest`), then give what changed."""
+        reported: set[str] | None = None  # the paths reported, when a report woke us
         if self._events is not None:
             deadline = time.monotonic() + max(longest, self.state.seconds / SCAN_SHARE)
             try:
                 while time.monotonic() < deadline:
-                    if any(self._is_input(path) for _change, path in next(self._events)):
+                    paths = {path for _change, path in next(self._events)}
+                    if any(map(self._is_input, paths)):
+                        reported = paths
                         break
             except Exception:  # noqa: BLE001 - watching broke (its folder went): poll
                 self._close_reports()
+                reported = None
         else:
             time.sleep(min(longest, max(poll, 4 * self.state.seconds)))
-        changed = self.changes()
+        changed = self.changes(reported)
         if self._events is not None and self._targets() != self._watching:
             self._close_reports()
             self._events = self._reports()
