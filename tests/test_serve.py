@@ -136,6 +136,32 @@ def test_a_scan_updated_at_the_reported_paths_equals_a_whole_scan(small):
     assert whole.updated([str(small / "notes/elsewhere.md")]) is None
 
 
+def test_a_scan_lists_a_folder_as_a_listing_does(small):
+    """The load takes a folder's files from the build's scan (no second listing): the
+    same entries, links and subfolders included; where a folder is a link, it lists."""
+    from sitegen.load.files import listing
+    from sitegen.load.scan import Scan
+    from sitegen.runtime.watch import WATCHED
+
+    briefings = small / "content/briefings"
+    (briefings / "bundle").mkdir()
+    (briefings / "bundle/index.md").write_text("x")
+    (briefings / ".hidden.md").write_text("x")
+    (briefings / "linked.md").symlink_to(briefings / "harbour-reopens.md")
+    (small / "seeds/also").symlink_to(small / "content")
+    scan = Scan(small, WATCHED)
+
+    def seen(entries):
+        return [(e.name, e.is_dir(), e.is_file(), e.is_symlink()) for e in entries]
+    for folder in ("content/briefings", "seeds", "content"):
+        assert seen(scan.entries(folder)) == seen(listing(small / folder))
+    # Reports name a file under a linked folder by either path: no shortcut there.
+    assert scan.updated([str(briefings / "harbour-reopens.md")]) is None
+    (small / "seeds/also").unlink()
+    (small / "seeds/back").symlink_to(small / "seeds")  # a link back up
+    assert Scan(small, WATCHED).entries("seeds") is None
+
+
 def test_watcher_sees_a_same_size_rewrite_within_one_clock_tick(small):
     path = small / "seeds/harbour.txt"
     w = Watcher(small)

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..memo import no_memo
 from ..errors import Collector, SiteError
 from .files import InputFiles, folder_problem, link_problem, listing, passed_over
+from .scan import Scan
 from .media import MEDIA_DIR
 from .fields import SLUG_RE, Fields, PartialDate, parse_partial_date
 from .yamlsrc import YamlDoc, parse_yaml, split_front_matter
@@ -256,9 +257,10 @@ def parse_topic(text: str, slug: str, relpath: str, out: Collector) -> TopicSour
 
 
 def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector,
-           bundles: bool = False) -> list[Path]:
-    """The content files of a folder; with `bundles`, a subfolder holding an index.md is
-    one too (a briefing with its media beside it, see load.media)."""
+           bundles: bool = False, scan: Scan | None = None) -> list[Path]:
+    """The content files of a folder (as the build's `scan` found them, when it did);
+    with `bundles`, a subfolder holding an index.md is one too (a briefing with its media
+    beside it, see load.media)."""
     base = root / folder
     if not base.is_dir():
         return []
@@ -267,7 +269,8 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector,
         out.error(f"{folder}/", None, problem, code="bad-link")
         return []
     files = []
-    for entry in listing(base):
+    scanned = scan.entries(folder) if scan is not None else None
+    for entry in listing(base) if scanned is None else scanned:
         problem = link_problem(base / entry.name, root) if entry.is_symlink() else None
         if problem:
             out.error(f"{folder}/{entry.name}", None, problem, code="bad-link")
@@ -300,7 +303,7 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
     result, seen = [], {}
     inputs, base = files or InputFiles(memo), root / folder
     jobs = {}
-    for path in _files(root, folder, suffixes, out, bundles=folder == BRIEFINGS_DIR):
+    for path in _files(root, folder, suffixes, out, folder == BRIEFINGS_DIR, inputs.scan):
         bundle = path.name == BUNDLE_INDEX and path.parent != base
         relpath = f"{folder}/{path.parent.name}/{path.name}" if bundle else f"{folder}/{path.name}"
         slug = _slug(path.parent if bundle else path, relpath, out)

@@ -1,7 +1,9 @@
 """What the site's input files are at one moment: one walk over their metadata, by the
 rules of `load.files`. The same scan says whether anything changed since the last build
-(engine.record), which files of a folder are as they were (load.seeds) and, scan after
-scan, what the live preview must rebuild for (runtime.watch).
+(engine.record), which files a content folder holds and which of them are as they were
+(load.content, load.seeds) and, scan after scan, what the live preview must rebuild for
+(runtime.watch; after a change report, a scan is brought up to date at the reported
+paths only: `updated`).
 
 Rules:
 - An input is a file under one of the scanned folders, or one of the scanned files;
@@ -18,11 +20,31 @@ import copy
 import hashlib
 import os
 import time
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from . import files
 from .files import UNREADABLE, file_sha256, listing, unsettled
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entry of a scanned folder, as an os.DirEntry from `files.listing` tells it."""
+
+    name: str
+    folder: bool
+    link: bool
+
+    def is_dir(self) -> bool:
+        return self.folder
+
+    def is_file(self) -> bool:
+        return not self.folder
+
+    def is_symlink(self) -> bool:
+        return self.link
 
 
 class Scan:
@@ -36,6 +58,8 @@ class Scan:
         self.racy: dict[str, str] = {}  # shown name -> sha256 of the bytes
         self.folders: dict[str, str] = {}  # shown name -> real path
         self._links: bool | None = None  # see `_linked`
+        self._loop = False  # a folder seen twice, through a link (see `_walk`)
+        self._inside: dict | None = None  # see `_contents`
         self.tops: set[str] = set()  # shown names of `tops`
         started = time.perf_counter()
         for top in tops:
@@ -56,6 +80,7 @@ class Scan:
         back up)."""
         st = os.stat(folder)
         if (st.st_dev, st.st_ino) in visited:
+            self._loop = True  # a link back up: only a listing shows it (see `entries`)
             return
         visited.add((st.st_dev, st.st_ino))
         self.folders[shown] = os.path.realpath(folder)
@@ -103,37 +128,65 @@ class Scan:
             known = folder in self.folders or shown in self.tops
             if shown in self.folders or not known or self.files.get(shown, ("",))[-1]:
                 return None
-            new.files.pop(shown, None)
             new.racy.pop(shown, None)
             try:
                 if os.path.isdir(path) or os.path.islink(path):
                     return None
                 new._add(shown, path, None)
             except OSError:
-                continue  # gone (or going): not an input now
+                new.files.pop(shown, None)  # gone (or going): not an input now
+        new._inside = None
         return new
 
     def _linked(self) -> bool:
         """Whether a scanned folder lies elsewhere than its name says (a link on the way)."""
         if self._links is None:
-            self._links = any(os.path.realpath(self.root / shown) != real
-                              for shown, real in self.folders.items())
+            base = os.path.realpath(self.root)
+            self._links = self._loop or any(
+                real != (os.path.join(self.folders[parent], name) if parent in self.folders
+                         else os.path.join(base, shown))
+                for shown, real in self.folders.items() if not os.path.isabs(shown)
+                for parent, _, name in [shown.rpartition("/")])
         return self._links
+
+    def _contents(self, shown: str) -> tuple[list[str], list[str]] | None:
+        """The shown names of the files and of the folders directly in a scanned folder,
+        each by name; None when the scan did not list it."""
+        if shown not in self.folders:
+            return None
+        if self._inside is None:
+            self._inside = defaultdict(lambda: ([], []))
+            for kind, names in ((0, self.files), (1, self.folders)):
+                for name in names:
+                    self._inside[name.rpartition("/")[0]][kind].append(name)
+            for found in self._inside.values():
+                found[0].sort()
+                found[1].sort()
+        return self._inside.get(shown, ([], []))
+
+    def entries(self, shown: str) -> list[Entry] | None:
+        """What lies directly in a scanned folder, by name, as `files.listing` would list
+        it then; None when the scan did not list the folder, or met a folder twice (a
+        link back up, which only a listing shows)."""
+        contents = self._contents(shown)
+        if contents is None or self._loop:
+            return None
+        names, subfolders = contents
+        found = [Entry(name.rpartition("/")[2], False, bool(self.files[name][-1]))
+                 for name in names]
+        found += [Entry(name.rpartition("/")[2], True, self.folders[name] != os.path.join(
+            self.folders[shown], name.rpartition("/")[2])) for name in subfolders]
+        return sorted(found, key=lambda e: e.name)
 
     def folder(self, shown: str) -> tuple | None:
         """The state of the files directly in a folder and of the folders in it (their
         names), with where the folder leads: while it is the same, so are the files. None
         when one of them is racy (only their bytes tell) or the folder was not found."""
-        if shown not in self.folders:
+        contents = self._contents(shown)
+        if contents is None or any(name in self.racy for name in contents[0]):
             return None
-        inside = f"{shown}/"
-        found = [(name, state) for name, state in self.files.items()
-                 if name.startswith(inside) and "/" not in name[len(inside):]]
-        if any(name in self.racy for name, _ in found):
-            return None
-        subfolders = [name for name in self.folders
-                      if name.startswith(inside) and "/" not in name[len(inside):]]
-        return (self.folders[shown], tuple(found), tuple(subfolders))
+        return (self.folders[shown], tuple((name, self.files[name]) for name in contents[0]),
+                tuple(contents[1]))
 
     def digest(self) -> str:
         """A digest of every input's name and metadata (not of racy files' content: see

@@ -255,14 +255,16 @@ def load_seeds(root: Path, seeds_dir: str = "seeds", memo=no_memo,
     the folder's files are as they were in the build's `scan` (see Scan.folder).
     `files`: the load's InputFiles (see load.files).
 
-    Rule: the seeds are remembered under the scan's state of the folder only when the
-    folder lists the very names the scan saw: a scan taken a while before (the preview's
-    watcher's) may not know a file that came, or went, since."""
+    Rule: the seeds are the files the scan found in the folder (see Scan.entries), as
+    their metadata comes from it too; where it cannot tell, the folder is listed, and the
+    seeds are remembered under the scan's state only when the listing holds the very
+    names the scan saw."""
     root = Path(root).absolute()  # listed paths then hold no relative root
     files = files or InputFiles(memo, scan)
     state = scan.folder(seeds_dir) if scan else None
-    entries = _entries(root / seeds_dir)
-    if state is None or not _as_scanned(entries, state, seeds_dir):
+    scanned = scan.entries(seeds_dir) if state is not None else None
+    entries = _entries(root / seeds_dir) if scanned is None else scanned
+    if state is None or (scanned is None and not _as_scanned(entries, state, seeds_dir)):
         return _load_seeds(root, seeds_dir, memo, files, entries)
     out = Collector()
     seeds = memo("seeds", (str(root), seeds_dir, state), lambda col: _reported(
