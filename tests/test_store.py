@@ -506,6 +506,29 @@ def test_an_entry_made_of_others_keeps_them_in_use(tmp_path):
     assert memo.held("seed") == 2  # held in memory, not only in the store
 
 
+def test_the_store_is_collected_once_new_entries_could_be_a_twentieth_of_it(tmp_path):
+    """A collection walks every entry used: a warm memo collects only once what it wrote
+    since could have made a twentieth of the store stale, so the store stays bounded and
+    an edit's pause is short."""
+    store = Store(tmp_path)
+    memo = Memo(store, warm=True)
+
+    def build(names):
+        memo.start()
+        for name in names:
+            memo("seed", name, lambda _o, n=name: f"parsed {n}", Collector())
+        memo.save()
+        memo.collect()
+
+    build([f"s{i}" for i in range(100)])
+    assert _steps(tmp_path) == {"seed": 100}
+    build(["new0"] + [f"s{i}" for i in range(1, 100)])  # one written: not yet collected
+    assert _steps(tmp_path) == {"seed": 101}
+    for k in range(1, 5):  # five written in all: a twentieth of the hundred used
+        build([f"new{j}" for j in range(k + 1)] + [f"s{i}" for i in range(k + 1, 100)])
+    assert _steps(tmp_path) == {"seed": 100}
+
+
 def _seeds(root: Path, memo: Memo) -> tuple:
     """The seeds of `root`, loaded as a build loads them: with a scan of the folder."""
     from sitegen.load.scan import Scan

@@ -64,6 +64,7 @@ class Memo:
         self._digested: dict[tuple[str, Hashable], bytes] = {}  # by `has`, for the call after
         self._new: list[tuple[str, bytes, object, tuple]] = []  # not yet in the store
         self._streamed = 0  # of them, entries of STREAMED steps
+        self._written = 0  # entries queued for the store since the last `collect`
         self._used: dict[str, set[bytes]] = defaultdict(set)  # digests used since `start`
         self.generation = 0
         self.stats: Counter = Counter()
@@ -144,6 +145,7 @@ class Memo:
         """Note a new entry for the store. A single build holds no streamed value once it
         is used: those go to the store in batches."""
         self._new.append((step, digest, value, problems))
+        self._written += 1
         self._streamed += step in STREAMED
         if not self.warm and self._streamed >= _BATCH:
             self._save(STREAMED.__contains__)
@@ -219,6 +221,7 @@ class Memo:
     def _store_now(self, entries: list[tuple[str, bytes, Encoded, tuple]]) -> None:
         """Store entries at once; those the store refuses (a full disk, a lock) are tried
         again, and the failure reported, when the stage settles (see commands.build)."""
+        self._written += len(entries)
         try:
             if entries:
                 self.store.put(entries)
@@ -284,9 +287,15 @@ class Memo:
         return {step: set(self._used.get(step, ())) for step in PERSISTED}
 
     def collect(self) -> None:
-        """Delete from the store the entries not used since `start()`."""
-        if self.store is not None:
-            self.store.collect(self.used())
+        """Delete from the store the entries not used since `start()`, once the entries
+        written since the last collection come to a twentieth of those used: only they can
+        have made others stale, so the store holds at most that much more than it needs,
+        and a warm preview's pause between builds stays short (a collection walks every
+        entry used; an edit writes a few)."""
+        used = self.used()
+        if self.store is not None and self._written * 20 >= sum(map(len, used.values())):
+            self.store.collect(used)
+            self._written = 0
 
     def prune(self) -> None:
         if (len(self._entries) - self._fresh) * 5 >= len(self._entries) > 0:

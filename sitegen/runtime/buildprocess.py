@@ -9,10 +9,10 @@ prints its traceback and comes back as an 'internal error'; a build process that
 is started again (the next build is then a full one).
 
 After a build, the process waits until `idle` seconds pass without another, then runs
-the cyclic garbage collection the build put off (see gcpause) and deletes from the
-store what the build did not use: a walk over a large site's graph (~0.9 s at 10,000
-briefings) that falls in the time the author reads, not between a save and the
-reloaded page.
+the cyclic garbage collection the build put off (see gcpause, and `_collect_garbage`)
+and deletes from the store what the builds no longer use (see Memo.collect): work that
+falls in the time the author reads, not between a save and the reloaded page, and is
+kept short, as a save may come meanwhile.
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from .parallel import default_workers
 from ..engine.reuse import remove_spool_folders
 
 IDLE = 3.0  # seconds without a build before collecting garbage
+THOROUGH_EVERY = 20  # idle collections: one in so many walks all objects (see _collect_garbage)
 
 
 class BuildProcess:
@@ -115,10 +116,12 @@ def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
     gc.disable()
     builder = IncrementalBuilder(root, out, drafts, workers=default_workers())
     due = None  # when to run the collection the latest build put off
+    idles = 0
     try:
         while True:
             if due is not None and not conn.poll(max(0.0, due - time.monotonic())):
-                gc.collect()
+                idles += 1
+                _collect_garbage(thorough=idles % THOROUGH_EVERY == 1)
                 builder.idle()
                 due = None
                 continue
@@ -127,6 +130,7 @@ def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
                 return
             if request == "status":
                 conn.send({"collections": gc.get_stats()[2]["collections"],
+                           "frozen": gc.get_freeze_count(),
                            "workers": builder.workers, "threads": threading.active_count()})
                 continue
             with progress.reporting(log):
@@ -134,6 +138,17 @@ def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
             due = time.monotonic() + idle
     except (EOFError, OSError):
         return  # the preview is gone
+
+
+def _collect_garbage(thorough: bool) -> None:
+    """The cyclic garbage collection builds put off. What survives it is frozen (left
+    out of later collections: gc.freeze), so the next one walks only what later builds
+    made, not the whole memo again (0.07 s instead of 0.9 s at 10,000 briefings), and an
+    edit saved meanwhile waits that much less; a `thorough` one walks everything."""
+    if thorough:
+        gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _exit(_signum, _frame) -> None:
