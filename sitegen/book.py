@@ -18,8 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import Collector
-from .memo import no_memo
+from .derived import Derived
 from .model.site import Briefing, Claim, Ref, Site, Source, Topic
 from .paging import PageLink, Pager
 
@@ -86,23 +85,26 @@ def prefix_ids(html: str, prefix: str, shift_headings: int = 1) -> str:
     return html
 
 
-def chapter(site: Site, b: Briefing, memo=no_memo) -> Chapter:
-    """A briefing's chapter, made through the memo from what it shows (see pages)."""
-    shown = (b, tuple(site.topics[t] for t in b.topics if t in site.topics),
-             tuple(site.sources[s] for s in b.seeds if s in site.sources))
-    return memo("chapter", shown, lambda _: Chapter(briefing=b, prefix=f"{b.slug}--",
-                                                    topics=shown[1], sources=shown[2]),
-                Collector())
+def chapter(site: Site, b: Briefing, made: Derived) -> Chapter:
+    """A briefing's chapter, made from the records it shows (see derived)."""
+    def shown() -> tuple:
+        return (b, tuple(site.topics[t] for t in b.topics if t in site.topics),
+                tuple(site.sources[s] for s in b.seeds if s in site.sources))
+    return made.get(("chapter", b.slug), (), shown, _chapter)
 
 
-def book_pages(site: Site, memo=no_memo) -> list[tuple[str, str, str, dict]]:
+def _chapter(b: Briefing, topics: tuple[Topic, ...], sources: tuple[Source, ...]) -> Chapter:
+    return Chapter(briefing=b, prefix=f"{b.slug}--", topics=topics, sources=sources)
+
+
+def book_pages(site: Site, made: Derived) -> list[tuple[str, str, str, dict]]:
     """The book's pages, as (site path, template, title, data) for `pages.Page`: one, or
-    the list of volumes and a page per volume; `memo`: see `chapter`."""
+    the list of volumes and a page per volume; `made`: see `chapter`."""
     briefings = list(site.briefings.values())  # newest first
     if len(briefings) <= VOLUME_LIMIT:
         return [(BOOK_PAGE, "book.html", "Briefing book",
-                 _volume_data(site, briefings, None, memo))]
-    volumes = _volumes(briefings[::-1])
+                 _volume_data(site, briefings, None, made))]
+    volumes = _volumes(briefings[::-1], made)
     links = [PageLink(path, chunk[0].date, chunk[-1].date) for path, _, chunk in volumes]
     pages = [(BOOK_PAGE, "book_volumes.html", "Briefing book", dict(
         volumes=[(link, label, len(chunk)) for link, (_, label, chunk) in zip(links, volumes)][::-1],
@@ -114,18 +116,19 @@ def book_pages(site: Site, memo=no_memo) -> list[tuple[str, str, str, dict]]:
                       newer=newer[i] if i + 1 < len(links) else None,
                       older=links[i - 1] if i else None)
         pages.append((path, "book.html", f"Briefing book: {label}",
-                      dict(_volume_data(site, chunk[::-1], label, memo), pager=pager)))
+                      dict(_volume_data(site, chunk[::-1], label, made), pager=pager)))
     return pages
 
 
-def _volumes(oldest_first: list[Briefing]) -> list[tuple[str, str, list[Briefing]]]:
+def _volumes(oldest_first: list[Briefing], made: Derived
+             ) -> list[tuple[str, str, list[Briefing]]]:
     """(site path, label, briefings oldest first) of each volume, oldest first."""
     quarters: dict[tuple[int, int], list[Briefing]] = {}
     for b in oldest_first:
         quarters.setdefault((b.date.year, (b.date.month - 1) // 3 + 1), []).append(b)
     volumes = []
     for (year, q), chunk in quarters.items():
-        parts = _parts(chunk)
+        parts = _parts(chunk, made)
         for n, part in enumerate(parts, 1):
             suffix, label = (f"-{n}", f"{year} Q{q}, part {n}") if n > 1 else ("", f"{year} Q{q}")
             if len(parts) > 1 and n == 1:
@@ -134,13 +137,13 @@ def _volumes(oldest_first: list[Briefing]) -> list[tuple[str, str, list[Briefing
     return volumes
 
 
-def _parts(briefings: list[Briefing]) -> list[list[Briefing]]:
+def _parts(briefings: list[Briefing], made: Derived) -> list[list[Briefing]]:
     """A quarter's briefings in parts of at most VOLUME_LIMIT briefings and about
     VOLUME_BYTES of chapters each, in order."""
     parts: list[list[Briefing]] = [[]]
     size = 0
     for b in briefings:
-        cost = chapter_bytes(b)
+        cost = made.get(("chapter-bytes", b.slug), (), lambda b=b: (b,), chapter_bytes)
         if parts[-1] and (len(parts[-1]) == VOLUME_LIMIT or size + cost > VOLUME_BYTES):
             parts.append([])
             size = 0
@@ -157,9 +160,10 @@ def chapter_bytes(b: Briefing) -> int:
             + sum(600 + len(c.text) + (len(c.ref.excerpt) if c.ref else 0) for c in claims))
 
 
-def _volume_data(site: Site, newest_first: list[Briefing], label: str | None, memo) -> dict:
+def _volume_data(site: Site, newest_first: list[Briefing], label: str | None,
+                 made: Derived) -> dict:
     """A book page's template data: its chapters, newest first."""
-    chapters = [chapter(site, b, memo) for b in newest_first]
+    chapters = [chapter(site, b, made) for b in newest_first]
     return dict(chapters=chapters, volume=label, pager=None,
                 newest=newest_first[0].date if newest_first else None,
                 oldest=newest_first[-1].date if newest_first else None)

@@ -2,21 +2,21 @@
 
 Lookups from slugs to objects happen here, so templates only lay out what they get.
 
-Rule: a briefing's, topic's or source's page is made through the memo (see sitegen.memo)
-from the records it shows, looked up first: while they are the same, so is the page, and
-a warm engine hands out the page it made before (for `engine.digest.same`, the very
-same object) without making or comparing it again.
+Rule: a briefing's, topic's or source's page is made from the records it shows, through
+`derived.Derived`: while they are the very same objects, so is the page (for
+`engine.digest.same`, the very same object), and a warm build does not look at it.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from . import urls
 from .book import book_pages
+from .derived import Derived
 from .changes import CHANGES_PAGE, LIMIT, Changes, site_changes
-from .errors import Collector
 from .load.content import TOPIC_KINDS
 from .memo import no_memo
 from .model.site import Site
@@ -38,15 +38,20 @@ class Page:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def _briefing_page(site: Site, b, changes: Changes, listed: set[str], memo) -> Page:
+def _briefing_page(site: Site, b, changes: Changes, listed: set[str],
+                   made: Derived) -> Page:
     br, tp, src = site.briefings, site.topics, site.sources
-    shown = (b, tuple(tp[t] for t in b.topics), tuple(src[s] for s in b.seeds if s in src),
-             tuple(br[s] for s in b.related), tuple(br[s] for s in b.backlinks),
-             br.get(b.previous), br.get(b.next), changes.judged.get(b.slug), b.slug in listed)
-    return memo("page", ("briefing", shown), lambda _: _briefing_page_of(*shown), Collector())
+    judgment, is_listed = changes.judged.get(b.slug), b.slug in listed
+
+    def shown() -> tuple:
+        return (b, tuple(tp[t] for t in b.topics), tuple(src[s] for s in b.seeds if s in src),
+                tuple(br[s] for s in b.related), tuple(br[s] for s in b.backlinks),
+                br.get(b.previous), br.get(b.next))
+    return made.get(("briefing", b.slug), (judgment, is_listed), shown,
+                     partial(_briefing_page_of, judgment=judgment, listed=is_listed))
 
 
-def _briefing_page_of(b, topics, sources, related, backlinks, previous, next_, judgment,
+def _briefing_page_of(b, topics, sources, related, backlinks, previous, next_, *, judgment,
                       listed: bool) -> Page:
     return Page(b.site_path, "briefing.html", b.title, dict(
         briefing=b, topics=list(topics), sources=list(sources), related=list(related),
@@ -66,14 +71,16 @@ def _changes_page(site: Site, c: Changes) -> Page:
         drifts=[(d, br[d.claim.briefing]) for d in c.drifts[:LIMIT]]))
 
 
-def _topic_pages(site: Site, t, memo) -> list[Page]:
+def _topic_pages(site: Site, t, made: Derived) -> list[Page]:
     """A topic's pages: the briefings on it or on a sub-topic, in stable pages (see
     paging); its own page also has its newest dated events."""
     tp, br = site.topics, site.briefings
-    shown = (t, tp.get(t.parent), tuple(tp[c] for c in t.children),
-             tuple(tp[r] for r in t.related), tuple(br[s] for s in reversed(t.within)),
-             tuple(br[e.briefing] for e in t.events[-TOPIC_EVENTS:]))
-    return memo("page", ("topic", shown), lambda _: _topic_pages_of(*shown), Collector())
+
+    def shown() -> tuple:
+        return (t, tp.get(t.parent), tuple(tp[c] for c in t.children),
+                tuple(tp[r] for r in t.related), tuple(br[s] for s in reversed(t.within)),
+                tuple(br[e.briefing] for e in t.events[-TOPIC_EVENTS:]))
+    return made.get(("topic", t.slug), (), shown, _topic_pages_of)
 
 
 def _topic_pages_of(t, parent, children, related, within, event_briefings) -> list[Page]:
@@ -86,11 +93,13 @@ def _topic_pages_of(t, parent, children, related, within, event_briefings) -> li
         earlier_events=0)
 
 
-def _source_page(site: Site, s, memo) -> Page:
+def _source_page(site: Site, s, made: Derived) -> Page:
     br = site.briefings
-    shown = (s, tuple(br[b] for b in s.briefings),
-             tuple(br[c.claim.briefing] for _p, cs in s.citations for c in cs))
-    return memo("page", ("source", shown), lambda _: _source_page_of(*shown), Collector())
+
+    def shown() -> tuple:
+        return (s, tuple(br[b] for b in s.briefings),
+                tuple(br[c.claim.briefing] for _p, cs in s.citations for c in cs))
+    return made.get(("source", s.id), (), shown, _source_page_of)
 
 
 def _source_page_of(s, briefings, citing) -> Page:
@@ -179,8 +188,10 @@ def site_pages(site: Site, changes: Changes | None = None, memo=no_memo) -> list
                          list(site.sources.values()), _number_span)
     pages += timeline_pages(site)
     pages.append(_changes_page(site, changes))
-    pages += [Page(*spec) for spec in book_pages(site, memo)]
-    pages += [_briefing_page(site, b, changes, listed, memo) for b in briefings]
-    pages += [p for t in site.topics.values() for p in _topic_pages(site, t, memo)]
-    pages += [_source_page(site, s, memo) for s in site.sources.values()]
+    made = Derived(site, memo)
+    pages += [Page(*spec) for spec in book_pages(site, made)]
+    pages += [_briefing_page(site, b, changes, listed, made) for b in briefings]
+    pages += [p for t in site.topics.values() for p in _topic_pages(site, t, made)]
+    pages += [_source_page(site, s, made) for s in site.sources.values()]
+    made.done()
     return pages

@@ -163,6 +163,24 @@ def test_incremental_changes_equal_a_clean_build(site, tmp_path):
     assert snapshot(site / "public") == snapshot(tmp_path / "clean")
 
 
+def test_the_preview_shows_a_judgment_recorded_since_its_last_build(site, tmp_path):
+    """Recording a review changes what the briefing's page says of its judgment, not the
+    briefing: the warm preview's page must follow all the same."""
+    from conftest import snapshot
+    from sitegen.commands.build import build
+    from sitegen.engine.rebuild import IncrementalBuilder
+    builder = IncrementalBuilder(site, tmp_path / "preview")
+    _update_lock(site, dt.date(2030, 1, 1))
+    _edit_everything(site)
+    builder.build()
+    _update_lock(site, dt.date(2030, 1, 3))
+    builder.build()
+    build(site, out_dir=str(tmp_path / "clean"), workers=1, cache=False)
+    page = BRIEFING_PAGE.removeprefix("public/")
+    assert "Judgment changed on" in (tmp_path / "preview" / page).read_text(encoding="utf-8")
+    assert snapshot(tmp_path / "preview") == snapshot(tmp_path / "clean")
+
+
 def test_two_revisions_of_one_day_are_two_entries(site, cli):
     edit(site, B, "timeline:", "revisions:\n  - date: 2030-01-02\n    change: One.\n"
                                "  - date: 2030-01-02\n    change: Two.\ntimeline:")
