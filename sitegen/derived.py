@@ -4,7 +4,8 @@ a record they show changed.
 Each value has a slot (what it is for: ("briefing", slug) for a briefing's page) and is
 made by `make(*shown())` from the records it shows (`shown`, records and tuples of
 records, looked up by the caller) and from plain values (`extra`). A warm memo (see
-sitegen.memo) carries what was made, with the site's records, to the next build. There a
+sitegen.memo) carries what was made (under the `name` of what it is: "pages", …), with
+the site's records, to the next build. There a
 value stands unless one of its records is not the very same object any more (a record
 that did not change is: see model.graph) or its `extra` differs; which slots show a
 record is indexed (`readers`), so an edit costs the values of the records it changed,
@@ -17,7 +18,6 @@ from typing import Callable
 
 from .model.site import Briefing, Site, Source, Topic
 
-_CARRIED = "derived"  # what a warm memo carries to the next build
 _KINDS = ("briefing", "topic", "source")  # as `Derived.records` holds them
 _KIND_OF = {Briefing: "briefing", Topic: "topic", Source: "source"}
 
@@ -26,10 +26,10 @@ class Derived:
     """What the values of one build are made of, and what was made (see the module doc):
     slot -> (extra, records shown, value)."""
 
-    def __init__(self, site: Site, memo):
-        self.memo, self.seen = memo, set()
+    def __init__(self, site: Site, memo, name: str):
+        self.memo, self.name, self.seen = memo, f"derived {name}", set()
         self.records = (site.briefings, site.topics, site.sources)
-        last = memo.carried(_CARRIED)
+        last = memo.carried(self.name)
         self.made: dict[tuple[str, str], tuple] = last[1] if last else {}
         self.readers: dict[tuple[str, str], set] | None = last[2] if last else None
         self.stale: set[tuple[str, str]] = set()
@@ -70,5 +70,6 @@ class Derived:
 
     def done(self) -> None:
         """Carry what this build made (only the slots it has) to the next build."""
-        made = {slot: self.made[slot] for slot in self.seen}
-        self.memo.carry(_CARRIED, (self.records, made, self.readers))
+        made = self.made if len(self.made) == len(self.seen) else \
+            {slot: self.made[slot] for slot in self.seen}  # (`seen` is within `made`)
+        self.memo.carry(self.name, (self.records, made, self.readers))

@@ -188,7 +188,7 @@ def site_pages(site: Site, changes: Changes | None = None, memo=no_memo) -> list
                          list(site.sources.values()), _number_span)
     pages += timeline_pages(site)
     pages.append(_changes_page(site, changes))
-    made = Derived(site, memo)
+    made = Derived(site, memo, "pages")
     pages += [Page(*spec) for spec in book_pages(site, made)]
     pages += [_briefing_page(site, b, changes, listed, made) for b in briefings]
     pages += [p for t in site.topics.values() for p in _topic_pages(site, t, made)]

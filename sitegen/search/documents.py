@@ -11,6 +11,7 @@ from typing import Iterator
 
 from .. import urls
 from ..errors import Collector, SiteError
+from ..derived import Derived
 from ..memo import no_memo
 from ..model.markup import html_text
 from ..model.site import Site
@@ -64,9 +65,9 @@ class Documents:
         self.briefings = list(site.briefings.values())[::-1]
         topic_ids = {slug: i for i, slug in enumerate(site.topics)}
         self.memo, self.out = memo, Collector()
-        out = self.out
-        docs = [memo("search-briefing", inputs, lambda _, inputs=inputs: self._document(*inputs),
-                     out) for inputs in (self._inputs(b, topic_ids) for b in self.briefings)]
+        made = Derived(site, memo, "search")
+        docs = [self._derived(b, topic_ids, made) for b in self.briefings]
+        made.done()
         self.records, self.texts, self.digests = (list(column) for column in zip(*docs)) \
             if docs else ([], [], [])
         self.averages = averages(self.texts, len(BRIEFING_FIELDS))
@@ -81,28 +82,32 @@ class Documents:
                                          / max(1, self.paragraph_count))]
         self.first_paragraph = list(accumulate(counts, initial=0))
 
-    def _inputs(self, b, topic_ids: dict[str, int]) -> tuple:
-        """Everything a briefing's document follows from (`_document` reads nothing else,
-        so this is its memo key): the briefing, the (id, title, aliases) of the topics
-        and the titles of the sources it names, how links are written."""
+    def _derived(self, b, topic_ids: dict[str, int], made: Derived) -> tuple:
+        """A briefing's document (see `_document`), made again only when what it follows
+        from changed: the briefing, the topics and sources it names, their ids, its body's
+        text (asked for here every time, so the memo counts it used), how links are
+        written."""
         topics, sources = self.site.topics, self.site.sources
-        return (b, tuple((topic_ids[t], topics[t].title, topics[t].aliases)
-                         for t in b.topics if t in topics),
-                tuple(sources[s].seed.title for s in b.seeds if s in sources),
-                self.site.config.clean_links)
+        body = self.memo("body-text", (b.body_html,), partial(_text, b.body_html), self.out)
+        extra = (tuple(topic_ids[t] for t in b.topics if t in topics), body,
+                 self.site.config.clean_links)
 
-    def _document(self, b, topics: tuple, seed_titles: tuple, _clean_links: bool
+        def shown() -> tuple:
+            return (b, tuple(topics[t] for t in b.topics if t in topics),
+                    tuple(sources[s] for s in b.seeds if s in sources))
+        return made.get(("briefing", b.slug), extra, shown,
+                        partial(self._document, ids=extra[0], body=body))
+
+    def _document(self, b, topics: tuple, sources: tuple, *, ids: tuple, body: str
                   ) -> tuple[list, list[str], str]:
         """A briefing's record as the browser shows it (see the package doc), its fields'
         texts in the order of BRIEFING_FIELDS, and the digest of both (the body, the
-        texts' last field, is in the record too). `_clean_links` is what `self.link`
-        follows."""
+        texts' last field, is in the record too)."""
         key_points = [kp.text for kp in b.key_points]
-        body = self.memo("body-text", (b.body_html,), partial(_text, b.body_html), self.out)
-        record = [b.title, self.link(b.site_path), b.date.isoformat(),
-                  [i for i, _title, _aliases in topics], b.bottom_line, key_points,
-                  body, list(seed_titles)]
-        texts = [b.title, " ".join(n for _i, title, aliases in topics for n in (title, *aliases)),
+        seed_titles = [s.seed.title for s in sources]
+        record = [b.title, self.link(b.site_path), b.date.isoformat(), list(ids),
+                  b.bottom_line, key_points, body, seed_titles]
+        texts = [b.title, " ".join(n for t in topics for n in (t.title, *t.aliases)),
                  b.bottom_line, " ".join(key_points), " ".join(seed_titles), body]
         return record, texts, digest((record, texts[:-1]))
 
