@@ -55,6 +55,15 @@ def make_site(root: Path, n: int) -> Path:
     return root
 
 
+def settle() -> None:
+    """Before the first edit: the disk has written what the first build wrote (a fresh
+    corpus and output otherwise go on being written back meanwhile, slowing the edits of
+    a server that writes its output, sitegen, and not one that serves from memory, Hugo);
+    a user's first save comes a while after the preview starts."""
+    os.sync()
+    time.sleep(1.0)
+
+
 def measure(root: Path, edits: int, browser) -> tuple[list[float], list[float], float]:
     """Per edit: save -> rebuilt and save -> reloaded (ms); and the first build's seconds."""
     briefings = sorted((root / "content/briefings").glob("*.md"))
@@ -70,6 +79,7 @@ def measure(root: Path, edits: int, browser) -> tuple[list[float], list[float], 
             page.goto(server.url + page_path)
             page.wait_for_function(CONNECTED, timeout=30_000)
         try:
+            settle()
             for k in range(edits):
                 title = f"Latency edit {k}"
                 seen = len(server.lines)
@@ -124,6 +134,7 @@ def measure_hugo(site: Path, work: Path, edits: int) -> tuple[list[float], float
                 return ""  # not served yet, or cut off while hugo rewrote it: ask again
 
         page()  # visited: fast render mode renders it again on a change
+        settle()
         served = []
         for k in range(edits):
             title = f"Latency edit {k}"
