@@ -136,6 +136,23 @@ def test_a_scan_updated_at_the_reported_paths_equals_a_whole_scan(small):
     assert whole.updated([str(small / "notes/elsewhere.md")]) is None
 
 
+def test_racy_files_settle_in_an_updated_scan_as_in_a_whole_one(small, monkeypatch):
+    """A file changed just before a scan is compared by content (racy); once its times
+    are old enough, an updated scan trusts its metadata again, as a whole scan does (else
+    a preview started on a freshly copied site would never again take seeds/ whole)."""
+    from sitegen.load import files
+    from sitegen.load.scan import Scan
+    from sitegen.runtime.watch import WATCHED
+
+    old = Scan(small, WATCHED)
+    assert "seeds/harbour.txt" in old.racy and old.folder("seeds") is None
+    monkeypatch.setattr(files, "SETTLE_NS", 0)  # as if the settle time had passed
+    time.sleep(0.01)
+    updated, whole = old.updated([]), Scan(small, WATCHED)
+    assert updated.racy == whole.racy == {}
+    assert updated.folder("seeds") == whole.folder("seeds") is not None
+
+
 def test_a_scan_lists_a_folder_as_a_listing_does(small):
     """The load takes a folder's files from the build's scan (no second listing): the
     same entries, links and subfolders included; where a folder is a link, it lists."""

@@ -119,7 +119,11 @@ class Scan:
             return None
         new = copy.copy(self)
         new.since = time.time_ns() - files.SETTLE_NS
-        new.files, new.racy = dict(self.files), dict(self.racy)
+        # A file racy then and not reported since has settled once its times fall before
+        # the new scan's: its metadata tells again, as in a whole scan.
+        new.files, new.racy = dict(self.files), {
+            name: digest for name, digest in self.racy.items()
+            if name in self.files and max(self.files[name][1:3]) >= new.since}
         for path in paths:
             shown = Path(os.path.relpath(path, self.root)).as_posix()
             if any(map(files.passed_over, shown.split("/"))):
