@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 from collections import defaultdict
 from functools import partial
 
@@ -21,6 +22,9 @@ from . import related as rel
 from .citations import SeedIndex, resolve_claim
 from .markup import Link, MarkdownRenderer, wikilinks
 from .site import Briefing, Citation, Site, Source, Topic
+
+
+_SOURCES = "site-sources"  # what a warm memo carries to the next build (see `_sources`)
 
 
 def _check_refs(b: BriefingSource, seeds: dict, topics: dict, briefings: dict,
@@ -173,7 +177,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
         {f.path: f for f in (*topic_sources, *briefing_sources)}, out, memo)
     briefings = {b.slug: _interned(memo, "site-briefing", briefings[b.slug], out) for b in kept}
     topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
-    sources = _sources(seeds, briefings, config.originals, memo, out)
+    sources = _sources(seeds, briefings, config.originals, memo)
     return Site(config, briefings, topics, sources, timeline,
                 tuple(sorted(used.values(), key=lambda m: m.path)), lock)
 
@@ -328,13 +332,13 @@ def _with_subtopics(topics, children: dict, members: dict, rank: dict[str, int])
 
 
 def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing], originals: bool,
-             memo, out: Collector) -> dict[str, Source]:
+             memo) -> dict[str, Source]:
     """The source pages; `originals`: publish the seeds' own files (each unless its
-    sidecar says `original: false`). A source is interned (see `_interned`) by what it is
-    made of — its seed (by what it was parsed from: a seed's hash would unpack its
-    paragraphs, see load.blocks) and the briefings naming it, whose claims are the only
-    ones that may cite it (see citations.resolve_claim) — and made only when that
-    changed."""
+    sidecar says `original: false`). A source is made of its seed and the briefings
+    naming it, whose claims are the only ones that may cite it (see
+    citations.resolve_claim): a warm memo carries the sources to the next build, which
+    takes a source as it was while its seed and those briefings are the very same
+    objects (see `_interned`) and its original's path is the same."""
     citing = defaultdict(list)
     for b in briefings.values():  # newest first
         for sid in b.seeds:
@@ -348,14 +352,23 @@ def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing], originals: 
             return (0, seeds[sid].meta.published_from or dt.date.min, sid)
         return (1, citing[sid][-1].date, sid)
 
+    last, made = memo.carried(_SOURCES) or {}, {}
+
     def source(sid: str) -> Source:
-        seed, by = seeds[sid], tuple(citing[sid])
+        seed, by = seeds[sid], citing[sid]
         original = urls.original(sid, seed.file_name) if originals and seed.meta.original \
             else None
-        return memo("site-source", (seed.parsed_from, by, original),
-                    lambda _: _source(seed, by, original), out)
+        was = last.get(sid)
+        if was is not None and was[0] is seed and was[2] == original and len(was[1]) == len(by) \
+                and all(map(operator.is_, was[1], by)):
+            made[sid] = was
+        else:
+            made[sid] = (seed, by, original, _source(seed, tuple(by), original))
+        return made[sid][3]
 
-    return {sid: source(sid) for sid in sorted(seeds, key=joined)}
+    sources = {sid: source(sid) for sid in sorted(seeds, key=joined)}
+    memo.carry(_SOURCES, made)
+    return sources
 
 
 def _source(seed: Seed, by: tuple[Briefing, ...], original: str | None) -> Source:
