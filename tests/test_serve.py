@@ -136,6 +136,49 @@ def test_a_scan_updated_at_the_reported_paths_equals_a_whole_scan(small):
     assert whole.updated([str(small / "notes/elsewhere.md")]) is None
 
 
+def test_no_shortcut_for_a_file_of_several_names(small):
+    """A report names one path of a file: where an input is a link, or a file has
+    another name (a hard link), only a whole scan sees every name change."""
+    from sitegen.load.scan import Scan
+    from sitegen.runtime.watch import WATCHED
+
+    briefings = small / "content/briefings"
+    target = briefings / "harbour-reopens.md"
+    os.link(small / "seeds/harbour.txt", small / "seeds/also.txt")
+    scan = Scan(small, WATCHED)
+    assert scan.updated([str(small / "seeds/harbour.txt")]) is None
+    (small / "seeds/also.txt").unlink()
+    (briefings / "mirror.md").symlink_to(target)
+    assert Scan(small, WATCHED).updated([str(target)]) is None
+
+
+def test_after_watching_anew_the_next_scan_is_whole(small, monkeypatch):
+    """Changes made while the watcher starts watching anew (an editor replaced
+    config.yaml) are reported to no one: the next scan looks at every input."""
+    from sitegen.runtime.watch import Watcher
+
+    briefing = small / "content/briefings/harbour-reopens.md"
+    rearm = Watcher._reports
+
+    def late_save(self):  # a save that falls between two watches
+        briefing.write_text(briefing.read_text(encoding="utf-8") + "More.\n", encoding="utf-8")
+        return rearm(self)
+    w = Watcher(small)
+    try:
+        (small / "config.yaml.new").write_text("title: Small site, again\n")
+        os.replace(small / "config.yaml.new", small / "config.yaml")
+        monkeypatch.setattr(Watcher, "_reports", late_save)
+        assert w.wait(longest=2.0) == {"config.yaml"}
+        monkeypatch.setattr(Watcher, "_reports", rearm)
+        time.sleep(0.2)
+        topic = sorted((small / "content/topics").iterdir())[0]
+        topic.write_text(topic.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        assert w.wait(longest=2.0) == {topic.relative_to(small).as_posix(),
+                                       "content/briefings/harbour-reopens.md"}
+    finally:
+        w.close()
+
+
 def test_racy_files_settle_in_an_updated_scan_as_in_a_whole_one(small, monkeypatch):
     """A file changed just before a scan is compared by content (racy); once its times
     are old enough, an updated scan trusts its metadata again, as a whole scan does (else
@@ -166,6 +209,7 @@ def test_a_scan_lists_a_folder_as_a_listing_does(small):
     (briefings / ".hidden.md").write_text("x")
     (briefings / "linked.md").symlink_to(briefings / "harbour-reopens.md")
     (small / "seeds/also").symlink_to(small / "content")
+    os.mkfifo(small / "seeds/pipe.txt")  # no file to read (a scan must not wait on it)
     scan = Scan(small, WATCHED)
 
     def seen(entries):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
+import stat
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -36,12 +37,13 @@ class Entry:
     name: str
     folder: bool
     link: bool
+    file: bool  # a regular file (or a link to one), as DirEntry.is_file() says
 
     def is_dir(self) -> bool:
         return self.folder
 
     def is_file(self) -> bool:
-        return not self.folder
+        return self.file
 
     def is_symlink(self) -> bool:
         return self.link
@@ -60,6 +62,7 @@ class Scan:
         self._links: bool | None = None  # see `_linked`
         self._loop = False  # a folder seen twice, through a link (see `_walk`)
         self._inside: dict | None = None  # see `_contents`
+        self.special: set[str] = set()  # inputs that are no regular file (see `_add`)
         self.tops: set[str] = set()  # shown names of `tops`
         started = time.perf_counter()
         for top in tops:
@@ -105,22 +108,28 @@ class Scan:
         except FileNotFoundError:  # a link to nothing
             st = os.lstat(path)
         link = entry.is_symlink() if entry else os.path.islink(path)
+        regular = stat.S_ISREG(st.st_mode)
+        if regular:
+            self.special.discard(shown)
+        else:  # a pipe, a device, a link to nothing: nothing to read (see `entries`)
+            self.special.add(shown)
         self.files[shown] = (*files.metadata(st), st.st_dev, os.path.realpath(path) if link else "")
-        if unsettled(st, self.since):
-            self.racy[shown] = content_digest(Path(path))
+        if unsettled(st, self.since):  # (reading a pipe would wait for a writer)
+            self.racy[shown] = content_digest(Path(path)) if regular else UNREADABLE
 
     def updated(self, paths: Iterable[str]) -> "Scan | None":
         """This scan with the files at `paths` (absolute: the operating system's change
         reports) looked at again, the others taken as they were; None where only a whole
-        scan can tell: a path that is or was a folder or a link, or lies in a folder this
-        scan did not list, or a scanned folder that is a link (its files' reports name
-        paths this scan does not know)."""
-        if self._linked():
+        scan can tell: a path that is or was a folder or a link, or a file of several
+        names, or lies in a folder this scan did not list, or an input or a scanned folder
+        is a link (reports name one of a file's paths, not every one)."""
+        if self._linked() or os.name == "nt":  # (Windows: a listing's stat has no inode)
             return None
         new = copy.copy(self)
         new.since = time.time_ns() - files.SETTLE_NS
         # A file racy then and not reported since has settled once its times fall before
         # the new scan's: its metadata tells again, as in a whole scan.
+        new.special = set(self.special)
         new.files, new.racy = dict(self.files), {
             name: digest for name, digest in self.racy.items()
             if name in self.files and max(self.files[name][1:3]) >= new.since}
@@ -133,20 +142,22 @@ class Scan:
             if shown in self.folders or not known or self.files.get(shown, ("",))[-1]:
                 return None
             new.racy.pop(shown, None)
-            try:
-                if os.path.isdir(path) or os.path.islink(path):
+            try:  # (a file of several names: a report names one of them)
+                if os.path.isdir(path) or os.path.islink(path) or os.stat(path).st_nlink > 1:
                     return None
                 new._add(shown, path, None)
             except OSError:
                 new.files.pop(shown, None)  # gone (or going): not an input now
+                new.special.discard(shown)
         new._inside = None
         return new
 
     def _linked(self) -> bool:
-        """Whether a scanned folder lies elsewhere than its name says (a link on the way)."""
+        """Whether an input is a link, or a scanned folder lies elsewhere than its name
+        says (a link on the way): a report names one path of a file that has several."""
         if self._links is None:
             base = os.path.realpath(self.root)
-            self._links = self._loop or any(
+            self._links = self._loop or any(state[-1] for state in self.files.values()) or any(
                 real != (os.path.join(self.folders[parent], name) if parent in self.folders
                          else os.path.join(base, shown))
                 for shown, real in self.folders.items() if not os.path.isabs(shown)
@@ -176,10 +187,10 @@ class Scan:
         if contents is None or self._loop:
             return None
         names, subfolders = contents
-        found = [Entry(name.rpartition("/")[2], False, bool(self.files[name][-1]))
-                 for name in names]
+        found = [Entry(name.rpartition("/")[2], False, bool(self.files[name][-1]),
+                       name not in self.special) for name in names]
         found += [Entry(name.rpartition("/")[2], True, self.folders[name] != os.path.join(
-            self.folders[shown], name.rpartition("/")[2])) for name in subfolders]
+            self.folders[shown], name.rpartition("/")[2]), False) for name in subfolders]
         return sorted(found, key=lambda e: e.name)
 
     def folder(self, shown: str) -> tuple | None:

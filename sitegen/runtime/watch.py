@@ -43,6 +43,7 @@ class Watcher:
         self._stop = threading.Event()
         self._events = self._reports() if notify else None
         self.state = Scan(self.root, self.paths)
+        self._whole = False  # the next scan is whole: reports may have been lost since
 
     def _reports(self) -> Iterator[set] | None:
         """The operating system's change reports for the inputs that exist now: a set of
@@ -78,8 +79,8 @@ class Watcher:
         """What changed since the last call: by a whole scan, or only at the `reported`
         paths (absolute; see Scan.updated) where that can tell."""
         old = self.state
-        new = old.updated(reported) if reported is not None else None
-        self.state = new or Scan(self.root, self.paths)
+        new = old.updated(reported) if reported is not None and not self._whole else None
+        self.state, self._whole = new or Scan(self.root, self.paths), False
         return self.state.changed_since(old)
 
     def wait(self, poll: float = 0.05, longest: float = 1.0) -> set[str]:
@@ -102,8 +103,11 @@ class Watcher:
             time.sleep(min(longest, max(poll, 4 * self.state.seconds)))
         changed = self.changes(reported)
         if self._events is not None and self._targets() != self._watching:
+            # Watching anew: what changes meanwhile is reported to no one, so the next
+            # scan is whole (as after watching broke).
             self._close_reports()
             self._events = self._reports()
+            self._whole = True
         return changed
 
     def _close_reports(self) -> None:
