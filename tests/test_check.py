@@ -194,6 +194,16 @@ def test_briefings_out_of_place_are_named_not_silently_skipped(small, cli):
     assert not any(".hidden" in path for path, _code, _message in found)
 
 
+def test_a_pipe_among_the_inputs_is_skipped_not_read(small, cli):
+    """A named pipe would make a read wait for a writer for ever: it is no input."""
+    import os
+    os.mkfifo(small / "content/briefings/pipe.md")
+    os.mkfifo(small / "seeds/pipe.txt")
+    code, found = problems(cli, small)
+    assert code == 0 and ("content/briefings/pipe.md", "ignored-file") in {
+        (p["path"], p["code"]) for p in found}, found
+
+
 def test_editor_leftovers_and_folder_litter_are_passed_over_everywhere(small, cli):
     """One rule for every input folder (and the preview's watcher): before, a `.bak` in
     seeds/ failed the build while the same file in content/briefings/ was skipped."""

@@ -286,7 +286,10 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector,
                             code="ignored-file")
             continue
         path = base / entry.name
-        if path.suffix.lower() in suffixes:
+        if not entry.is_file():  # a pipe, a device: reading it could wait for ever
+            out.warning(f"{folder}/{path.name}", None, "ignored: not a regular file",
+                        code="ignored-file")
+        elif path.suffix.lower() in suffixes:
             files.append(path)
         else:
             out.warning(f"{folder}/{path.name}", None,
