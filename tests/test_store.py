@@ -527,6 +527,13 @@ def test_the_store_is_collected_once_new_entries_could_be_a_twentieth_of_it(tmp_
     for k in range(1, 5):  # five written in all: a twentieth of the hundred used
         build([f"new{j}" for j in range(k + 1)] + [f"s{i}" for i in range(k + 1, 100)])
     assert _steps(tmp_path) == {"seed": 100}
+    build([f"new{j}" for j in range(5)] + [f"s{i}" for i in range(5, 99)])  # one deleted
+    assert _steps(tmp_path) == {"seed": 100}
+    build([f"new{j}" for j in range(5)] + [f"s{i}" for i in range(5, 95)])  # five deleted
+    assert _steps(tmp_path) == {"seed": 95}
+    memo = Memo(Store(tmp_path), warm=True)  # a new process: what earlier runs left counts
+    build([f"new{j}" for j in range(5)] + [f"s{i}" for i in range(5, 90)])
+    assert _steps(tmp_path) == {"seed": 90}
 
 
 def _seeds(root: Path, memo: Memo) -> tuple:

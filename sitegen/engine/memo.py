@@ -65,6 +65,7 @@ class Memo:
         self._new: list[tuple[str, bytes, object, tuple]] = []  # not yet in the store
         self._streamed = 0  # of them, entries of STREAMED steps
         self._written = 0  # entries queued for the store since the last `collect`
+        self._collected_at: int | None = None  # entries in use at the last `collect`
         self._used: dict[str, set[bytes]] = defaultdict(set)  # digests used since `start`
         self.generation = 0
         self.stats: Counter = Counter()
@@ -287,15 +288,22 @@ class Memo:
         return {step: set(self._used.get(step, ())) for step in PERSISTED}
 
     def collect(self) -> None:
-        """Delete from the store the entries not used since `start()`, once the entries
-        written since the last collection come to a twentieth of those used: only they can
-        have made others stale, so the store holds at most that much more than it needs,
-        and a warm preview's pause between builds stays short (a collection walks every
-        entry used; an edit writes a few)."""
+        """Delete from the store the entries not used since `start()`, once those that may
+        be stale come to a twentieth of those used: the entries written since the last
+        collection (each may have replaced one), and as many as fewer are used now (a
+        file deleted). So the store holds at most about that much more than it needs, and
+        a warm preview's pause between builds stays short (a collection walks every entry
+        used; an edit writes a few)."""
+        if self.store is None:
+            return
         used = self.used()
-        if self.store is not None and self._written * 20 >= sum(map(len, used.values())):
+        count = sum(map(len, used.values()))
+        if self._collected_at is None:  # what the store holds (earlier runs' stale too)
+            self._collected_at = sum(self.store.steps().values())
+        stale = self._written + max(0, self._collected_at - count)
+        if stale * 20 >= count:
             self.store.collect(used)
-            self._written = 0
+            self._written, self._collected_at = 0, count
 
     def prune(self) -> None:
         if (len(self._entries) - self._fresh) * 5 >= len(self._entries) > 0:
