@@ -246,11 +246,8 @@ class PageReuse:
             return self.key(keys, page)
         prefix = keys.prefix(page.template)
         made = self.before.get(rel)
-        if made and made[0] is page and made[1] == prefix:  # (the common case, made quick)
-            self.pages[rel] = made
-            if before:
-                return before[0]
-        self.pages[rel] = (page, prefix)
+        self.pages[rel] = made if made and made[0] is page and made[1] == prefix \
+            else (page, prefix)
         if before and made and made[1] == prefix and same(made[0], page):
             return before[0]
         return self.key(keys, page)

@@ -226,9 +226,10 @@ def _topic_names(topics: dict[str, TopicSource]) -> dict[str, str]:
 
 def _interned(memo, step: str, value, out: Collector):
     """`value`, or the equal value the previous build made: a briefing or topic that did
-    not change stays the same object from build to build (sources likewise: see
-    `_sources`), so what is worked out from it later (its digest in sitegen.engine.digest,
-    its search document) is worked out once."""
+    not change stays the same object from build to build (so does a source made of such:
+    see `_sources`), so what is worked out from it later (its digest in
+    sitegen.engine.digest, the pages and documents of sitegen.derived) is worked out
+    once."""
     return memo(step, value, lambda _: value, out)
 
 

@@ -58,9 +58,10 @@ class Documents:
     and numbers alone."""
 
     def __init__(self, site: Site, memo=no_memo):
-        """`memo` (see sitegen.memo) keeps each briefing's document, so a rebuild in the
-        same process works out only those of the briefings that changed. The sources'
-        paragraphs are counted and measured without being read (see load.blocks)."""
+        """A warm `memo` (see sitegen.memo) carries the briefings' documents (see
+        sitegen.derived), so a rebuild in the same process works out only those of the
+        briefings that changed. The sources' paragraphs are counted and measured without
+        being read (see load.blocks)."""
         self.site, self.link = site, urls.linker(SEARCH_PAGE, site.config.clean_links)
         self.briefings = list(site.briefings.values())[::-1]
         topic_ids = {slug: i for i, slug in enumerate(site.topics)}
