@@ -15,7 +15,11 @@ cores, what the stage will then ask for one by one (those it does not hold yet).
 And two for a value a stage can bring up to date more cheaply than make anew (the
 search index, from its groups' postings): `carry(step, value)` keeps it for the next
 build of this process; `carried(step)` hands it over, once, to the stage, which owns it
-from then on (may change it in place) and must check what it was made from.
+from then on (may change it in place) and must check what it was made from. A carried
+value made of remembered ones stands for them: `stored(step, key)` is the digest an
+entry is remembered under (None: it is not), and `use(step, digests)` counts entries
+used by those digests without asking for them, so a memo that keeps only the entries a
+build used keeps them.
 
 `no_memo` computes every time (a clean build); the engine (sitegen.engine.memo) remembers.
 The stages know only this protocol.
@@ -48,6 +52,12 @@ class _NoMemo:
 
     def carried(self, step: str) -> None:
         return None
+
+    def stored(self, step: str, key: Hashable) -> None:
+        return None
+
+    def use(self, step: str, digests: bytes) -> None:
+        """Nothing is remembered."""
 
 
 no_memo = _NoMemo()

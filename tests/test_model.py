@@ -187,7 +187,7 @@ def test_a_parsed_briefing_keeps_only_the_outline_of_its_front_matter():
 
 
 def test_records_hash_by_the_fields_that_tell_them_apart():
-    """Interning a build's records (graph._interned) hashes every briefing, topic and
+    """A record in a memo key (a page part's, a related list's) hashes every briefing, topic and
     claim: a record hashes by a few strings, not by each field and nested record."""
     import datetime as dt
     from dataclasses import replace

@@ -156,6 +156,12 @@ class Memo:
         those a page read that stands as it is."""
         self._used[step].update(digests[i:i + 16] for i in range(0, len(digests), 16))
 
+    def stored(self, step: str, key: Hashable) -> bytes | None:
+        """The digest the entry of (step, key) is stored under, for `use` (None: not
+        stored)."""
+        entry = self._entries.get((step, key))
+        return entry[3] if entry is not None else self.digest(step, key)
+
     def digest(self, step: str, key: Hashable) -> bytes | None:
         """The 16-byte digest a persisted step's entry is stored under (None: not stored)."""
         if self.store is None or step not in PERSISTED:

@@ -1,10 +1,14 @@
 """Assemble the site graph from what `load` read: check every reference between files,
-prove citations, render Markdown, and work out all cross-links."""
+prove citations, render Markdown, and work out all cross-links.
+
+Rule: a record equal to the previous build's is that very object again (a warm memo
+carries the records: see sitegen.memo), so what is worked out from it later (its digest
+in sitegen.engine.digest, the pages and documents of sitegen.derived, the source records)
+is worked out once. And a briefing's record is made again only when what it is made of
+changed (see `_Records`): an edit costs the records it touches."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import operator
 from collections import defaultdict
 from functools import partial
 
@@ -13,106 +17,18 @@ from ..errors import Collector
 from ..load.config import Config
 from ..load.lockfile import Lock
 from ..load.content import BriefingSource, TopicSource
-from ..load.fields import suggest
 from ..load.media import MediaFile
 from ..load.seeds import Seed
-from .. import urls
 from . import hrefs
 from . import related as rel
 from .citations import SeedIndex, resolve_claim
-from .markup import Link, MarkdownRenderer, wikilinks
-from .site import Briefing, Citation, Site, Source, Topic
+from .links import Links, check_refs, check_topics
+from .markup import Link, MarkdownRenderer
+from .site import Briefing, Site
+from .sources import source_records
+from .topics import topic_records
 
-
-_SOURCES = "site-sources"  # what a warm memo carries to the next build (see `_sources`)
-
-
-def _check_refs(b: BriefingSource, seeds: dict, topics: dict, briefings: dict,
-                out: Collector) -> None:
-    for key, known, what in (("seeds", seeds, "seed"), ("topics", topics, "topic"),
-                             ("related", briefings, "briefing")):
-        for i, ref in enumerate(getattr(b, key)):
-            if ref not in known:
-                hint = suggest(ref, known) or (f" (known {what}s: {', '.join(sorted(known)[:12])})"
-                                               if known else f" (there are no {what}s yet)")
-                out.error(b.path, b.doc.line(key, i), f"unknown {what} '{ref}'{hint}",
-                          code=f"unknown-{what}")
-
-
-def _check_topics(topics: dict[str, TopicSource], briefings: dict, out: Collector) -> None:
-    for t in topics.values():
-        if t.slug in briefings:
-            out.error(t.path, None, f"slug '{t.slug}' names both this topic and the briefing "
-                                    f"{briefings[t.slug].path}; [[{t.slug}]] would be "
-                                    "ambiguous: rename one of the files", code="duplicate-slug")
-        if t.parent is None:
-            continue
-        if t.parent not in topics:
-            hint = suggest(t.parent, topics) or f" (known topics: {', '.join(sorted(topics)[:12])})"
-            out.error(t.path, t.doc.line("parent"), f"unknown parent topic '{t.parent}'{hint}",
-                      code="unknown-topic")
-            continue
-        seen, cur = [t.slug], t.parent
-        while cur is not None and cur in topics:
-            if cur in seen:
-                out.error(t.path, t.doc.line("parent"),
-                          f"parent '{t.parent}' makes a cycle of topics "
-                          f"({' -> '.join(seen + [cur])}); remove one of these 'parent:' keys",
-                          code="topic-cycle")
-                break
-            seen.append(cur)
-            cur = topics[cur].parent
-
-
-def _resolve_links(found, path: str, topics, briefings, published: set, seeds,
-                   out: Collector) -> dict[str, Link]:
-    """Resolve the `[[target]]`s `found` in one text (see markup.wikilinks); report those
-    that point at nothing."""
-    links = {}
-    for target, at in found:
-        kind, _, name = target.rpartition(":")
-        kind = kind or None
-        if kind == "topic" or (kind is None and name in topics):
-            if name in topics:  # a topic with errors of its own: no error here
-                links[target] = Link(None, name) if topics[name].failed else \
-                    Link(urls.topic(name), topics[name].title)
-                continue
-        if kind == "briefing" or (kind is None and name in briefings):
-            if name in briefings:
-                b = briefings[name]
-                if name in published:
-                    links[target] = Link(urls.briefing(name), b.title)
-                elif b.failed:  # errors of its own, reported in its file
-                    links[target] = Link(None, name)
-                else:
-                    links[target] = Link(None, b.title)
-                    out.warning(path, at, f"[[{target}]] links to a draft; it is shown as plain "
-                                          "text until the draft is published", code="draft-link")
-                continue
-        if kind == "source":
-            seed_id, _, para = name.partition("#")
-            if seed_id in seeds and seeds[seed_id] is None:  # unreadable: its own error
-                links[target] = Link(None, name)
-                continue
-            if seed_id in seeds and (not para or seeds[seed_id].has_paragraph(para)):
-                links[target] = Link(urls.source(seed_id) + (f"#{para}" if para else ""),
-                                     seeds[seed_id].title)
-                continue
-            if seed_id in seeds:
-                why = (f"seed '{seed_id}' has no paragraph '{para}'; it has p1 to "
-                       f"p{seeds[seed_id].paragraph_count}")
-            else:
-                why = f"there is no seed '{seed_id}'{suggest(seed_id, seeds)}"
-            out.error(path, at, f"[[{target}]] links to nothing: {why}", code="broken-link")
-            links[target] = Link(None, name)
-            continue
-        names = list(topics) + list(briefings)
-        hint = suggest(name, names) or ("; write [[topic-slug]], [[briefing-slug]] or "
-                                        "[[source:seed-id#p3]]")
-        out.error(path, at, f"[[{target}]] links to nothing: no topic or briefing has that "
-                            f"slug{hint}", code="broken-link")
-        links[target] = Link(None, name)
-    return links
+_RECORDS, _TOPICS = "briefing-records", "topic-records"  # carried by a warm memo
 
 
 def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[BriefingSource],
@@ -133,53 +49,119 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     all_briefings = {b.slug: b for b in briefing_sources}
     known_topics = {t.slug: t for t in topic_sources}
     topic_src = {t.slug: t for t in topic_sources if not t.failed}
-    _check_topics(known_topics, all_briefings, out)
+    check_topics(known_topics, all_briefings, out)
     known_seeds = {**dict.fromkeys(unreadable_seeds), **seeds}
     for b in briefing_sources:
-        _check_refs(b, known_seeds, known_topics, all_briefings, out)
+        check_refs(b, known_seeds, known_topics, all_briefings, out)
     kept = _kept(config, briefing_sources, unreadable_seeds)
     published = {b.slug for b in kept}
     order = {b.slug: i for i, b in enumerate(kept)}
     md = _CachedMarkdown(_topic_names(topic_src), config.estimative, memo, out)
-    index = SeedIndex(seeds)
-    seed_ids = _hash("\n".join(seeds))
-
-    links_of = {b.slug: _resolve_links(
-        memo("wikilinks", (b.body, b.body_line), lambda _: tuple(wikilinks(b.body, b.body_line)),
-             out), b.path, known_topics, all_briefings, published, known_seeds, out)
-        for b in kept}
-    md.prefetch([(b.body, links_of[b.slug]) for b in kept])
-    claims_jobs = {b.slug: _claims_job(b, seeds, seed_ids, index) for b in kept}
-    memo.run("claims", list(claims_jobs.values()), label="proving citations")
+    links = Links(known_topics, all_briefings, published, known_seeds, memo)
+    links_of = {b.slug: links.of(b, out) for b in kept}
+    links.done()
     topics_of = {b.slug: tuple(t for t in dict.fromkeys(b.topics) if t in topic_src)
                  for b in kept}
     around = _around(kept, all_briefings, published, order, topics_of, links_of, memo, out)
-    briefings: dict[str, Briefing] = {}
-    for b in kept:
-        key_points, timeline = memo("claims", *claims_jobs.pop(b.slug), out)
-        related, backlinks, previous, next_ = around[b.slug]
-        briefings[b.slug] = Briefing(
-            slug=b.slug, path=b.path, title=b.title, date=b.date, seeds=b.seeds,
-            topics=topics_of[b.slug], bottom_line=b.bottom_line, confidence=b.confidence,
-            key_points=key_points, timeline=timeline,
-            body_html=md.render(b.body, links_of[b.slug]), draft=b.draft,
-            related=related, backlinks=backlinks, previous=previous, next=next_,
-            word_count=b.word_count, authors=b.authors, updated=b.updated,
-            revisions=b.revisions)
+    records = _Records(memo, md, seeds)
+    briefings = records.make(kept, links_of, topics_of, around, out)
     # Every event, oldest first (of one day, the older briefing's first): the site's
     # timeline, and each topic's events in the same order.
     timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
                             key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
-    topics = _topics(topic_src, known_topics, briefings, topics_of, timeline, md,
-                     all_briefings, published, known_seeds, memo, out)
+    topics = topic_records(topic_src, known_topics, briefings, topics_of, timeline, md,
+                           all_briefings, published, known_seeds, memo, out)
     briefings, topics, used = hrefs.resolve_bodies(
         briefings, topics, seeds, media or {},
         {f.path: f for f in (*topic_sources, *briefing_sources)}, out, memo)
-    briefings = {b.slug: _interned(memo, "site-briefing", briefings[b.slug], out) for b in kept}
-    topics = {slug: _interned(memo, "site-topic", t, out) for slug, t in topics.items()}
-    sources = _sources(seeds, briefings, config.originals, memo)
+    briefings = records.done(briefings)
+    topics = _as_last(memo, _TOPICS, topics)
+    sources = source_records(seeds, briefings, config.originals, memo)
     return Site(config, briefings, topics, sources, timeline,
                 tuple(sorted(used.values(), key=lambda m: m.path)), lock)
+
+
+class _Records:
+    """The briefing records of one build. A warm memo carries each briefing's record
+    with what it was made of (its source, resolved links, cited seeds, topics, the
+    briefings around it, the topic names and seed ids every record reads), the problems
+    its claims gave and the digests of the stored values it asked for; the next build
+    takes the record as it was while all of that is the same (the very same objects, or
+    equal), and counts those stored values used without asking for them."""
+
+    def __init__(self, memo, md: "_CachedMarkdown", seeds: dict[str, Seed]):
+        self.memo, self.md, self.seeds = memo, md, seeds
+        self.seed_ids = _hash("\n".join(seeds))
+        self.last: dict[str, tuple] = memo.carried(_RECORDS) or {}
+        self.made: dict[str, tuple] = {}
+
+    def make(self, kept: list[BriefingSource], links_of: dict, topics_of: dict, around: dict,
+             out: Collector) -> dict[str, Briefing]:
+        """Slug -> record of each briefing in `kept`, in its order."""
+        inputs = {b.slug: (b, links_of[b.slug], self.md.names, self.seed_ids,
+                           tuple(map(self.seeds.get, b.seeds)), topics_of[b.slug],
+                           around[b.slug]) for b in kept}
+        index = SeedIndex(self.seeds)
+        claims = {b.slug: _claims_job(b, self.seeds, self.seed_ids, index) for b in kept
+                  if (was := self.last.get(b.slug)) is None or was[0] != inputs[b.slug]}
+        self.md.prefetch([(b.body, links_of[b.slug]) for b in kept if b.slug in claims])
+        self.memo.run("claims", list(claims.values()), label="proving citations")
+        reused: list[tuple] = []
+        for b in kept:
+            job = claims.get(b.slug)
+            if job is None:
+                self.made[b.slug] = was = self.last[b.slug]
+                reused.append(was[3])
+            else:
+                problems = Collector()
+                key_points, timeline = self.memo("claims", *job, problems)
+                links = links_of[b.slug]
+                body = self.md.render(b.body, links)
+                self.made[b.slug] = was = (
+                    inputs[b.slug], _briefing(b, inputs[b.slug], key_points, timeline, body),
+                    tuple(problems.problems), (self.memo.stored("claims", job[0]),
+                                               self.memo.stored("markdown",
+                                                                self.md.key(b.body, links))))
+            out.extend(was[2])
+        for i, step in enumerate(("claims", "markdown")):
+            self.memo.use(step, b"".join(d[i] for d in reused if d[i] is not None))
+        return {slug: was[1] for slug, was in self.made.items()}
+
+    def done(self, briefings: dict[str, Briefing]) -> dict[str, Briefing]:
+        """`briefings` (the records of `make` with their bodies resolved: see hrefs), each
+        equal to the previous build's that very record; carried to the next build."""
+        final = {}
+        for slug, record in briefings.items():
+            was = self.last.get(slug)
+            if was is not None and (was[4] is record or was[4] == record):
+                record = was[4]
+            final[slug] = record
+            self.made[slug] = (*self.made[slug][:4], record)
+        self.memo.carry(_RECORDS, self.made)
+        return final
+
+
+def _briefing(b: BriefingSource, inputs: tuple, key_points: tuple, timeline: tuple,
+              body_html: str) -> Briefing:
+    """The record of `b`, from what `_Records` gathered."""
+    related, backlinks, previous, next_ = inputs[6]
+    return Briefing(
+        slug=b.slug, path=b.path, title=b.title, date=b.date, seeds=b.seeds,
+        topics=inputs[5], bottom_line=b.bottom_line, confidence=b.confidence,
+        key_points=key_points, timeline=timeline, body_html=body_html, draft=b.draft,
+        related=related, backlinks=backlinks, previous=previous, next=next_,
+        word_count=b.word_count, authors=b.authors, updated=b.updated,
+        revisions=b.revisions)
+
+
+def _as_last(memo, name: str, records: dict) -> dict:
+    """`records` (by slug), each equal to the previous build's that very record (see the
+    module doc); a warm memo carries them to the next build under `name`."""
+    last = memo.carried(name) or {}
+    records = {slug: was if (was := last.get(slug)) is not None and (was is r or was == r)
+               else r for slug, r in records.items()}
+    memo.carry(name, records)
+    return records
 
 
 def _around(kept: list[BriefingSource], all_briefings: dict[str, BriefingSource],
@@ -222,15 +204,6 @@ def _topic_names(topics: dict[str, TopicSource]) -> dict[str, str]:
         for name in (t.title, *t.aliases):
             names.setdefault(name, t.slug)
     return names
-
-
-def _interned(memo, step: str, value, out: Collector):
-    """`value`, or the equal value the previous build made: a briefing or topic that did
-    not change stays the same object from build to build (so does a source made of such:
-    see `_sources`), so what is worked out from it later (its digest in
-    sitegen.engine.digest, the pages and documents of sitegen.derived) is worked out
-    once."""
-    return memo(step, value, lambda _: value, out)
 
 
 def _claims_job(b: BriefingSource, seeds: dict[str, Seed], seed_ids: str, index: SeedIndex):
@@ -280,105 +253,3 @@ class _CachedMarkdown:
     def render(self, text: str, links: dict[str, Link], skip_topic: str | None = None) -> str:
         return self.memo("markdown", self.key(text, links, skip_topic),
                          lambda _: self.md.render(text, links, skip_topic), self.out)
-
-
-def _topics(topic_src, known_topics, briefings, topics_of, timeline, md, all_briefings,
-            published, seeds, memo, out):
-    children = defaultdict(list)
-    for t in topic_src.values():
-        if t.parent in topic_src:
-            children[t.parent].append(t.slug)
-    members = defaultdict(list)
-    for slug, b in briefings.items():  # newest first
-        for t in b.topics:
-            members[t].append(slug)
-    related = memo("related-topics", (tuple(topics_of.items()),),
-                   lambda _: rel.related_topics(topics_of), out)
-    within = _with_subtopics(topic_src, children, members, {s: i for i, s in enumerate(briefings)})
-    events = defaultdict(list)  # topic -> the events of the briefings on it, as `timeline`
-    for e in timeline:
-        for t in briefings[e.briefing].topics:
-            events[t].append(e)
-    topics = {}
-    for t in sorted(topic_src.values(), key=lambda t: (t.title.lower(), t.slug)):
-        links = _resolve_links(wikilinks(t.description, t.description_line), t.path,
-                               known_topics, all_briefings, published, seeds, out)
-        topics[t.slug] = Topic(
-            slug=t.slug, path=t.path, title=t.title, kind=t.kind, aliases=t.aliases,
-            parent=t.parent if t.parent in topic_src else None,
-            description_html=md.render(t.description, links, skip_topic=t.slug)
-            if t.description else "",
-            children=tuple(sorted(children[t.slug], key=lambda s: topic_src[s].title.lower())),
-            briefings=tuple(members[t.slug]), within=within[t.slug],
-            related=related.get(t.slug, ()),
-            events=tuple(events[t.slug]))
-    return topics
-
-
-def _with_subtopics(topics, children: dict, members: dict, rank: dict[str, int]) -> dict:
-    """Topic slug -> the briefings on it or on any topic below it, newest first."""
-    below: dict[str, set[str]] = {}
-
-    def collect(slug: str, path: frozenset) -> set[str]:
-        if slug not in below:
-            slugs = set(members.get(slug, ()))
-            for child in children.get(slug, ()):
-                if child not in path:  # a cycle is an error reported elsewhere: never loop
-                    slugs |= collect(child, path | {child})
-            below[slug] = slugs
-        return below[slug]
-
-    return {slug: tuple(sorted(collect(slug, frozenset([slug])), key=rank.__getitem__))
-            for slug in topics}
-
-
-def _sources(seeds: dict[str, Seed], briefings: dict[str, Briefing], originals: bool,
-             memo) -> dict[str, Source]:
-    """The source pages; `originals`: publish the seeds' own files (each unless its
-    sidecar says `original: false`). A source is made of its seed and the briefings
-    naming it, whose claims are the only ones that may cite it (see
-    citations.resolve_claim): a warm memo carries the sources to the next build, which
-    takes a source as it was while its seed and those briefings are the very same
-    objects (see `_interned`) and its original's path is the same."""
-    citing = defaultdict(list)
-    for b in briefings.values():  # newest first
-        for sid in b.seeds:
-            citing[sid].append(b)
-
-    def joined(sid: str) -> tuple:
-        """Sources in the order they joined the site, as far as it can be told: those no
-        briefing cites by their `published` date, then the others by the date of the oldest
-        briefing citing them (so a new briefing's new seed comes last), then by id."""
-        if not citing[sid]:
-            return (0, seeds[sid].meta.published_from or dt.date.min, sid)
-        return (1, citing[sid][-1].date, sid)
-
-    last, made = memo.carried(_SOURCES) or {}, {}
-
-    def source(sid: str) -> Source:
-        seed, by = seeds[sid], citing[sid]
-        original = urls.original(sid, seed.file_name) if originals and seed.meta.original \
-            else None
-        was = last.get(sid)
-        if was is not None and was[0] is seed and was[2] == original and len(was[1]) == len(by) \
-                and all(map(operator.is_, was[1], by)):
-            made[sid] = was
-        else:
-            made[sid] = (seed, by, original, _source(seed, tuple(by), original))
-        return made[sid][3]
-
-    sources = {sid: source(sid) for sid in sorted(seeds, key=joined)}
-    memo.carry(_SOURCES, made)
-    return sources
-
-
-def _source(seed: Seed, by: tuple[Briefing, ...], original: str | None) -> Source:
-    """A seed's source page record: the briefings naming it (newest first) and, by
-    paragraph in the order first cited, the claims citing it."""
-    cites: dict[str, list[Citation]] = defaultdict(list)
-    for b in dict.fromkeys(by):  # a briefing may name a seed twice: its claims count once
-        for claim in (*b.key_points, *b.timeline):
-            if claim.ref and claim.ref.seed == seed.id:
-                cites[claim.ref.para].append(Citation(claim.ref.para, claim))
-    return Source(seed, tuple(b.slug for b in by),
-                  tuple((p, tuple(cs)) for p, cs in cites.items()), original)

@@ -146,7 +146,7 @@ class Source:
     seed: Seed
     briefings: tuple[str, ...]  # newest first
     # (paragraph id, its citations), in the order cited: a tuple, so a source that did not
-    # change can be the same object from build to build (see graph._interned)
+    # change can be the same object from build to build (see model.graph)
     citations: tuple[tuple[str, tuple[Citation, ...]], ...] = ()
     original: str | None = None  # site path of the seed's own file, when it is published
 
@@ -172,7 +172,7 @@ class Site:
     config: Config
     briefings: dict[str, Briefing]  # newest first
     topics: dict[str, Topic]  # by title
-    sources: dict[str, Source]  # in the order they joined the site (see graph._sources)
+    sources: dict[str, Source]  # in the order they joined the site (see model.sources)
     timeline: tuple[Claim, ...]  # every event, oldest first
     media: tuple[MediaFile, ...] = ()  # the media files bodies show or link (published)
     lock: Lock | None = None  # sitegen.lock as it was read (see sitegen.lock)
