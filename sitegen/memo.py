@@ -19,7 +19,7 @@ from then on (may change it in place) and must check what it was made from. A ca
 value made of remembered ones stands for them: `stored(step, key)` is the digest an
 entry is remembered under (None: it is not), and `use(step, digests)` counts entries
 used by those digests without asking for them, so a memo that keeps only the entries a
-build used keeps them.
+build used keeps them. `Carried` (below) does all of that for values made one by one.
 
 `no_memo` computes every time (a clean build); the engine (sitegen.engine.memo) remembers.
 The stages know only this protocol.
@@ -61,3 +61,46 @@ class _NoMemo:
 
 
 no_memo = _NoMemo()
+
+
+class Carried:
+    """Values a stage makes one by one (a record per briefing, a parse per file), carried
+    by a warm memo from build to build under `name`, each in a slot (its briefing, its
+    file) with its `inputs` (what it was made of), the problems making it gave and the
+    digests of the remembered values it asked for (see `stored`). The next build takes
+    a value again (`get`) while its inputs are equal (compared with ==, which takes the
+    very same objects at once) and counts those remembered values used (`done`); the
+    stage replays the problems."""
+
+    def __init__(self, memo, name: str):
+        self.memo, self.name = memo, name
+        self.last: dict[Hashable, tuple] = memo.carried(name) or {}
+        self.made: dict[Hashable, tuple] = {}
+        self._used: dict[str, list[bytes]] = {}
+
+    def get(self, slot: Hashable, inputs) -> tuple | None:
+        """(inputs, value, problems, digests) as the last build made it, or None when
+        `inputs` differ (None: never the same)."""
+        was = self.last.get(slot)
+        if was is None or inputs is None or was[0] != inputs:
+            return None
+        self.made[slot] = was
+        for step, digest in was[3]:
+            if digest is not None:
+                self._used.setdefault(step, []).append(digest)
+        return was
+
+    def put(self, slot: Hashable, inputs, value, problems, asked: Sequence[tuple[str, Hashable]]
+            ) -> tuple:
+        """Carry `value`, made now from `inputs`; `asked`: the (step, key) of each
+        remembered value making it asked for."""
+        self.made[slot] = entry = (inputs, value, tuple(problems),
+                                   tuple((step, self.memo.stored(step, key)) for step, key in asked))
+        return entry
+
+    def done(self) -> None:
+        """Count the remembered values of what was taken again used; carry what this
+        build made or took to the next build."""
+        for step, digests in self._used.items():
+            self.memo.use(step, b"".join(digests))
+        self.memo.carry(self.name, self.made)

@@ -301,6 +301,10 @@ def test_a_record_made_again_equal_to_the_last_is_the_last(example):
     assert after.sources[seed.stem] != before.sources[seed.stem]
     assert after.briefings["putins-red-lines"] is before.briefings["putins-red-lines"]
     assert all(after.topics[slug] is topic for slug, topic in before.topics.items())
+    edit(example, BRIEFING, "## ", "## Our ")  # the body only: its claims stay equal
+    again = site()
+    assert again.briefings["putins-red-lines"] is not after.briefings["putins-red-lines"]
+    assert again.sources[seed.stem] is after.sources[seed.stem]
     assert memo.misses("claims") >= 1  # made again, not carried
 
 
@@ -550,9 +554,9 @@ def test_the_preview_collects_what_its_builds_no_longer_use(example, tmp_path):
         builder.build()
     assert Store(example).steps()["briefing"] > count["briefing"]  # the edits' parses, stored
     builder.idle()
-    # The old parses go; the Markdown and claims of the briefings whose records the
+    # The old parses go; the Markdown, claims and search text of the briefings whose records the
     # builds took as they were (without asking for them) stay.
-    for step in ("briefing", "markdown", "claims"):
+    for step in ("briefing", "markdown", "claims", "body-text"):
         assert Store(example).steps()[step] == count[step], step
 
 

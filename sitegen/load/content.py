@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..memo import no_memo
+from ..memo import Carried, no_memo
 from ..errors import Collector, SiteError
 from .files import InputFiles, folder_problem, link_problem, listing, passed_over
 from .scan import Scan
@@ -302,10 +302,12 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
     """Parse every file of a content folder (through the memo, by the digest of its bytes:
     see load.files); problems go to `out`, and a file that cannot be read at all stands as
     `failed(slug, path)`. The memo is first given every parse to do (to work out ahead,
-    where it can). `files`: the load's InputFiles."""
-    result, seen = [], {}
+    where it can). `files`: the load's InputFiles. A warm memo carries each file's parse
+    (see sitegen.memo.Carried), taken again while the build's scan says the file is as
+    it was, without looking up its digest and parse."""
+    result, seen, order, jobs = [], {}, [], []
     inputs, base = files or InputFiles(memo), root / folder
-    jobs = {}
+    carried = Carried(memo, f"parsed {folder}")
     for path in _files(root, folder, suffixes, out, folder == BRIEFINGS_DIR, inputs.scan):
         bundle = path.name == BUNDLE_INDEX and path.parent != base
         relpath = f"{folder}/{path.parent.name}/{path.name}" if bundle else f"{folder}/{path.name}"
@@ -318,19 +320,39 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
                       code="duplicate-slug")
             continue
         seen[slug] = relpath
+        known = inputs.known(relpath)
+        was = carried.get(relpath, known)
+        if was is not None:
+            order.append(was)
+            continue
         try:
-            jobs[path] = _parse_job(path, inputs.digest(path, relpath), slug, relpath, parse)
+            job = _parse_job(path, inputs.digest(path, relpath), slug, relpath, parse)
         except OSError as exc:
             out.error(relpath, None, f"cannot read file: {exc.strerror or exc}",
                       code="read-error")
             result.append(failed(slug, relpath))
-    memo.run(step, list(jobs.values()), label=f"parsing {step}s")
-    for key, compute in jobs.values():
+            continue
+        jobs.append(job)
+        order.append((relpath, known, job))
+    memo.run(step, jobs, label=f"parsing {step}s")
+    for item in order:
+        if len(item) == 4:  # carried
+            out.extend(item[2])
+            result.append(item[1])
+            continue
+        relpath, known, (key, compute) = item
+        problems = Collector()
         try:
-            result.append(memo(step, key, compute, out))
+            result.append(memo(step, key, compute, problems))
         except SiteError as exc:
             out.extend(exc.problems)
             result.append(failed(key[1], key[2]))
+            continue
+        out.extend(problems.problems)
+        if known is not None:
+            carried.put(relpath, known, result[-1], problems.problems,
+                        (("file-digest", known), (step, key)))
+    carried.done()
     return result
 
 

@@ -99,6 +99,15 @@ class InputFiles:
         """The size in bytes of a file digested before."""
         return self._known[path][1]
 
+    def known(self, rel: str) -> tuple | None:
+        """What says the file `rel` is as it was, as the build's scan saw it (its name,
+        metadata and device: see Scan.files), or None when only its bytes can tell (a
+        racy file, one the scan did not see). A file's digest is remembered under it."""
+        seen = self.scan.files.get(rel) if self.scan is not None else None
+        if seen is None or rel in self.scan.racy:
+            return None
+        return (rel, *seen[:5])
+
     def _digest(self, path: Path, rel: str) -> tuple[str, int]:
         seen = self.scan.files.get(rel) if self.scan is not None else None
         racy = self.scan.racy.get(rel) if seen is not None else None

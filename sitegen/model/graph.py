@@ -12,7 +12,7 @@ import hashlib
 from collections import defaultdict
 from functools import partial
 
-from ..memo import no_memo
+from ..memo import Carried, no_memo
 from ..errors import Collector
 from ..load.config import Config
 from ..load.lockfile import Lock
@@ -28,7 +28,8 @@ from .site import Briefing, Site
 from .sources import source_records
 from .topics import topic_records
 
-_RECORDS, _TOPICS = "briefing-records", "topic-records"  # carried by a warm memo
+# carried by a warm memo: briefing records as made, and as resolved (see hrefs); topics
+_RECORDS, _FINAL, _TOPICS = "briefing-records", "briefings", "topics"
 
 
 def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[BriefingSource],
@@ -74,7 +75,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     briefings, topics, used = hrefs.resolve_bodies(
         briefings, topics, seeds, media or {},
         {f.path: f for f in (*topic_sources, *briefing_sources)}, out, memo)
-    briefings = records.done(briefings)
+    briefings = _as_last(memo, _FINAL, briefings)
     topics = _as_last(memo, _TOPICS, topics)
     sources = source_records(seeds, briefings, config.originals, memo)
     return Site(config, briefings, topics, sources, timeline,
@@ -83,62 +84,40 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
 
 class _Records:
     """The briefing records of one build. A warm memo carries each briefing's record
-    with what it was made of (its source, resolved links, cited seeds, topics, the
-    briefings around it, the topic names and seed ids every record reads), the problems
-    its claims gave and the digests of the stored values it asked for; the next build
-    takes the record as it was while all of that is the same (the very same objects, or
-    equal), and counts those stored values used without asking for them."""
+    (see sitegen.memo.Carried) with what it was made of: its source, resolved links,
+    cited seeds, topics, the briefings around it, and the topic names and seed ids every
+    record reads. The next build takes the record as it was while all of that is the
+    same, without asking for its claims and Markdown."""
 
     def __init__(self, memo, md: "_CachedMarkdown", seeds: dict[str, Seed]):
         self.memo, self.md, self.seeds = memo, md, seeds
         self.seed_ids = _hash("\n".join(seeds))
-        self.last: dict[str, tuple] = memo.carried(_RECORDS) or {}
-        self.made: dict[str, tuple] = {}
+        self.carried = Carried(memo, _RECORDS)
 
     def make(self, kept: list[BriefingSource], links_of: dict, topics_of: dict, around: dict,
              out: Collector) -> dict[str, Briefing]:
         """Slug -> record of each briefing in `kept`, in its order."""
-        inputs = {b.slug: (b, links_of[b.slug], self.md.names, self.seed_ids,
-                           tuple(map(self.seeds.get, b.seeds)), topics_of[b.slug],
-                           around[b.slug]) for b in kept}
         index = SeedIndex(self.seeds)
-        claims = {b.slug: _claims_job(b, self.seeds, self.seed_ids, index) for b in kept
-                  if (was := self.last.get(b.slug)) is None or was[0] != inputs[b.slug]}
-        self.md.prefetch([(b.body, links_of[b.slug]) for b in kept if b.slug in claims])
-        self.memo.run("claims", list(claims.values()), label="proving citations")
-        reused: list[tuple] = []
+        made, todo = {}, []
         for b in kept:
-            job = claims.get(b.slug)
-            if job is None:
-                self.made[b.slug] = was = self.last[b.slug]
-                reused.append(was[3])
-            else:
-                problems = Collector()
-                key_points, timeline = self.memo("claims", *job, problems)
-                links = links_of[b.slug]
-                body = self.md.render(b.body, links)
-                self.made[b.slug] = was = (
-                    inputs[b.slug], _briefing(b, inputs[b.slug], key_points, timeline, body),
-                    tuple(problems.problems), (self.memo.stored("claims", job[0]),
-                                               self.memo.stored("markdown",
-                                                                self.md.key(b.body, links))))
-            out.extend(was[2])
-        for i, step in enumerate(("claims", "markdown")):
-            self.memo.use(step, b"".join(d[i] for d in reused if d[i] is not None))
-        return {slug: was[1] for slug, was in self.made.items()}
-
-    def done(self, briefings: dict[str, Briefing]) -> dict[str, Briefing]:
-        """`briefings` (the records of `make` with their bodies resolved: see hrefs), each
-        equal to the previous build's that very record; carried to the next build."""
-        final = {}
-        for slug, record in briefings.items():
-            was = self.last.get(slug)
-            if was is not None and (was[4] is record or was[4] == record):
-                record = was[4]
-            final[slug] = record
-            self.made[slug] = (*self.made[slug][:4], record)
-        self.memo.carry(_RECORDS, self.made)
-        return final
+            inputs = (b, links_of[b.slug], self.md.names, self.seed_ids,
+                      tuple(map(self.seeds.get, b.seeds)), topics_of[b.slug], around[b.slug])
+            made[b.slug] = self.carried.get(b.slug, inputs)
+            if made[b.slug] is None:
+                todo.append((b, inputs, _claims_job(b, self.seeds, self.seed_ids, index)))
+        self.md.prefetch([(b.body, links_of[b.slug]) for b, _inputs, _job in todo])
+        self.memo.run("claims", [job for _b, _inputs, job in todo], label="proving citations")
+        for b, inputs, job in todo:
+            problems = Collector()
+            key_points, timeline = self.memo("claims", *job, problems)
+            body = self.md.render(b.body, inputs[1])
+            made[b.slug] = self.carried.put(
+                b.slug, inputs, _briefing(b, inputs, key_points, timeline, body),
+                problems.problems, (("claims", job[0]), ("markdown", self.md.key(b.body, inputs[1]))))
+        self.carried.done()
+        for entry in made.values():  # in `kept`'s order, as a clean build reports them
+            out.extend(entry[2])
+        return {slug: entry[1] for slug, entry in made.items()}
 
 
 def _briefing(b: BriefingSource, inputs: tuple, key_points: tuple, timeline: tuple,

@@ -3,11 +3,11 @@ claims citing it, carried from build to build while those stay the same objects.
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections import defaultdict
 
 from .. import urls
 from ..load.seeds import Seed
+from ..memo import Carried
 from .site import Briefing, Citation, Source
 
 _CARRIED = "site-sources"  # what a warm memo carries to the next build (see `source_records`)
@@ -18,9 +18,10 @@ def source_records(seeds: dict[str, Seed], briefings: dict[str, Briefing], origi
     """The source pages; `originals`: publish the seeds' own files (each unless its
     sidecar says `original: false`). A source is made of its seed and the briefings
     naming it, whose claims are the only ones that may cite it (see
-    citations.resolve_claim): a warm memo carries the sources to the next build, which
-    takes a source as it was while its seed and those briefings are the very same
-    objects (see graph) and its original's path is the same."""
+    citations.resolve_claim): a warm memo carries the sources (see sitegen.memo.Carried),
+    each taken again while its seed and those briefings are the same (the very same
+    objects, when they did not change: see graph) and its original's path too; one made
+    again equal to the last is the last (as records are: see graph)."""
     citing = defaultdict(list)
     for b in briefings.values():  # newest first
         for sid in b.seeds:
@@ -34,22 +35,21 @@ def source_records(seeds: dict[str, Seed], briefings: dict[str, Briefing], origi
             return (0, seeds[sid].meta.published_from or dt.date.min, sid)
         return (1, citing[sid][-1].date, sid)
 
-    last, made = memo.carried(_CARRIED) or {}, {}
+    carried = Carried(memo, _CARRIED)
 
     def source(sid: str) -> Source:
-        seed, by = seeds[sid], citing[sid]
+        seed, by = seeds[sid], tuple(citing[sid])
         original = urls.original(sid, seed.file_name) if originals and seed.meta.original \
             else None
-        was = last.get(sid)
-        if was is not None and was[0] is seed and was[2] == original and len(was[1]) == len(by) \
-                and all(map(operator.is_, was[1], by)):
-            made[sid] = was
-        else:
-            made[sid] = (seed, by, original, _source(seed, tuple(by), original))
-        return made[sid][3]
+        was = carried.get(sid, (seed, by, original))
+        if was is None:
+            made, last = _source(seed, by, original), carried.last.get(sid)
+            was = carried.put(sid, (seed, by, original),
+                              last[1] if last is not None and last[1] == made else made, (), ())
+        return was[1]
 
     sources = {sid: source(sid) for sid in sorted(seeds, key=joined)}
-    memo.carry(_CARRIED, made)
+    carried.done()
     return sources
 
 

@@ -85,25 +85,25 @@ class Documents:
 
     def _derived(self, b, topic_ids: dict[str, int], made: Derived) -> tuple:
         """A briefing's document (see `_document`), made again only when what it follows
-        from changed: the briefing, the topics and sources it names, their ids, its body's
-        text (asked for here every time, so the memo counts it used), how links are
-        written."""
+        from changed: the briefing (its body's text with it: the memo counts that used
+        while the document stands), the topics and sources it names, their ids, how
+        links are written."""
         topics, sources = self.site.topics, self.site.sources
-        body = self.memo("body-text", (b.body_html,), partial(_text, b.body_html), self.out)
-        extra = (tuple(topic_ids[t] for t in b.topics if t in topics), body,
+        extra = (tuple(topic_ids[t] for t in b.topics if t in topics),
                  self.site.config.clean_links)
 
         def shown() -> tuple:
             return (b, tuple(topics[t] for t in b.topics if t in topics),
                     tuple(sources[s] for s in b.seeds if s in sources))
         return made.get(("briefing", b.slug), extra, shown,
-                        partial(self._document, ids=extra[0], body=body))
+                        partial(self._document, ids=extra[0]), (("body-text", (b.body_html,)),))
 
-    def _document(self, b, topics: tuple, sources: tuple, *, ids: tuple, body: str
+    def _document(self, b, topics: tuple, sources: tuple, *, ids: tuple
                   ) -> tuple[list, list[str], str]:
         """A briefing's record as the browser shows it (see the package doc), its fields'
         texts in the order of BRIEFING_FIELDS, and the digest of both (the body, the
         texts' last field, is in the record too)."""
+        body = self.memo("body-text", (b.body_html,), partial(_text, b.body_html), self.out)
         key_points = [kp.text for kp in b.key_points]
         seed_titles = [s.seed.title for s in sources]
         record = [b.title, self.link(b.site_path), b.date.isoformat(), list(ids),
