@@ -19,7 +19,8 @@ from then on (may change it in place) and must check what it was made from. A ca
 value made of remembered ones stands for them: `stored(step, key)` is the digest an
 entry is remembered under (None: it is not), and `use(step, digests)` counts entries
 used by those digests without asking for them, so a memo that keeps only the entries a
-build used keeps them. `Carried` (below) does all of that for values made one by one.
+build used keeps them. `carries` says whether there is a next build to carry to.
+`Carried` (below) does all of that for values made one by one.
 
 `no_memo` computes every time (a clean build); the engine (sitegen.engine.memo) remembers.
 The stages know only this protocol.
@@ -36,6 +37,8 @@ Compute = Callable[[Collector], T]
 
 class _NoMemo:
     """The memo of a clean build: computes every time, reports straight into `out`."""
+
+    carries = False
 
     def __call__(self, step: str, key: Hashable, compute: Compute, out: Collector) -> T:
         return compute(out)
@@ -93,7 +96,9 @@ class Carried:
     def put(self, slot: Hashable, inputs, value, problems, asked: Sequence[tuple[str, Hashable]]
             ) -> tuple:
         """Carry `value`, made now from `inputs`; `asked`: the (step, key) of each
-        remembered value making it asked for."""
+        remembered value making it asked for (digested only when the memo carries)."""
+        if not self.memo.carries:
+            return (inputs, value, tuple(problems), ())
         self.made[slot] = entry = (inputs, value, tuple(problems),
                                    tuple((step, self.memo.stored(step, key)) for step, key in asked))
         return entry

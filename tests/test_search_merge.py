@@ -106,6 +106,39 @@ def test_a_warm_memo_carries_a_value_once_and_a_cold_one_none():
     assert no_memo.carried("step") is None
 
 
+def test_carried_values_stand_while_their_inputs_are_equal():
+    from sitegen.memo import Carried
+
+    memo = Memo(warm=True)
+    first = Carried(memo, "values")
+    first.put("a", ("x", 1), "made from x", (), ())
+    first.put("b", ("y", 1), "made from y", (), ())
+    first.done()
+    second = Carried(memo, "values")
+    assert second.get("a", ("x", 1))[1] == "made from x"
+    assert second.get("b", ("y", 2)) is None and second.get("c", ("x", 1)) is None
+    second.done()
+    assert set(Carried(memo, "values").last) == {"a"}  # only what the build made or took
+
+
+def test_a_memo_that_carries_nothing_gets_no_digests_worked_out():
+    """A single build (`sitegen build`) carries nothing: `Carried` keeps nothing and
+    asks for no entry's digest (a key's digest costs a repr of all it holds)."""
+    from sitegen.memo import Carried
+
+    class Cold:
+        carries = False
+
+        def stored(self, step, key):
+            raise AssertionError("digested")
+
+        carry, carried, use = (lambda *_: None,) * 3
+
+    carried = Carried(Cold(), "values")
+    assert carried.put("a", (1,), "v", (), (("step", ("key",)),))[1] == "v"
+    carried.done()
+
+
 def test_term_shards_rendered_on_several_cores_are_those_made_here(monkeypatch, tmp_path):
     """A clean build renders every term shard's rows: on the workers, each shard as this
     process would make it, with the same digest, in the same order."""

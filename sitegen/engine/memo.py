@@ -255,6 +255,10 @@ class Memo:
         self._used[step].add(digest)
         self._queue(step, digest, encoded, ())
 
+    @property
+    def carries(self) -> bool:
+        return self.warm
+
     def carry(self, step: str, value) -> None:
         if self.warm:
             self._carried[step] = value
