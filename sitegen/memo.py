@@ -17,9 +17,10 @@ search index, from its groups' postings): `carry(step, value)` keeps it for the 
 build of this process; `carried(step)` hands it over, once, to the stage, which owns it
 from then on (may change it in place) and must check what it was made from. A carried
 value made of remembered ones stands for them: `stored(step, key)` is the digest an
-entry is remembered under (None: it is not), and `use(step, digests)` counts entries
-used by those digests without asking for them, so a memo that keeps only the entries a
-build used keeps them. `carries` says whether there is a next build to carry to.
+entry is remembered under (None: it is not), and `use([(step, digests), …])` counts
+entries used by those digests without asking for them (the memo may walk the pairs
+later, before the next build), so a memo that keeps only the entries a build used keeps
+them. `carries` says whether there is a next build to carry to.
 `Carried` (below) does all of that for values made one by one.
 
 `no_memo` computes every time (a clean build); the engine (sitegen.engine.memo) remembers.
@@ -59,7 +60,7 @@ class _NoMemo:
     def stored(self, step: str, key: Hashable) -> None:
         return None
 
-    def use(self, step: str, digests: bytes) -> None:
+    def use(self, pairs) -> None:
         """Nothing is remembered."""
 
 
@@ -79,7 +80,6 @@ class Carried:
         self.memo, self.name = memo, name
         self.last: dict[Hashable, tuple] = memo.carried(name) or {}
         self.made: dict[Hashable, tuple] = {}
-        self._used: dict[str, list[bytes]] = {}
 
     def get(self, slot: Hashable, inputs) -> tuple | None:
         """(inputs, value, problems, digests) as the last build made it, or None when
@@ -88,9 +88,6 @@ class Carried:
         if was is None or inputs is None or was[0] != inputs:
             return None
         self.made[slot] = was
-        for step, digest in was[3]:
-            if digest is not None:
-                self._used.setdefault(step, []).append(digest)
         return was
 
     def put(self, slot: Hashable, inputs, value, problems, asked: Sequence[tuple[str, Hashable]]
@@ -104,8 +101,9 @@ class Carried:
         return entry
 
     def done(self) -> None:
-        """Count the remembered values of what was taken again used; carry what this
-        build made or took to the next build."""
-        for step, digests in self._used.items():
-            self.memo.use(step, b"".join(digests))
+        """Count the remembered values of everything carried on used (those made now were
+        asked for, which counts them: the memo takes them twice, harmlessly); carry it
+        to the next build. (`made` is a new dict each build: it stays as it is.)"""
+        if self.memo.carries:
+            self.memo.use(pair for entry in self.made.values() for pair in entry[3])
         self.memo.carry(self.name, self.made)

@@ -132,7 +132,7 @@ def test_a_memo_that_carries_nothing_gets_no_digests_worked_out():
         def stored(self, step, key):
             raise AssertionError("digested")
 
-        carry, carried, use = (lambda *_: None,) * 3
+        carry, carried, use = (lambda *_: None,) * 3  # noqa: E731
 
     carried = Carried(Cold(), "values")
     assert carried.put("a", (1,), "v", (), (("step", ("key",)),))[1] == "v"

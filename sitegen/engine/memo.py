@@ -67,6 +67,7 @@ class Memo:
         self._written = 0  # entries queued for the store since the last `collect`
         self._collected_at: int | None = None  # entries in use at the last `collect`
         self._used: dict[str, set[bytes]] = defaultdict(set)  # digests used since `start`
+        self._pending: list = []  # what `use` was given, walked when `used` is asked for
         self.generation = 0
         self.stats: Counter = Counter()
         self._fresh = 0  # entries used since `start()`
@@ -79,6 +80,7 @@ class Memo:
         self.generation += 1
         self.stats.clear()
         self._used = defaultdict(set)
+        self._pending = []
         self._digested = {}
         self._fresh = 0
 
@@ -151,10 +153,12 @@ class Memo:
         if not self.warm and self._streamed >= _BATCH:
             self._save(STREAMED.__contains__)
 
-    def use(self, step: str, digests: bytes) -> None:
-        """Count as used the entries of `step` under these digests (16 bytes each, joined):
-        those a page read that stands as it is."""
-        self._used[step].update(digests[i:i + 16] for i in range(0, len(digests), 16))
+    def use(self, pairs) -> None:
+        """Count as used the entries named by (step, digests) pairs (digests: 16 bytes
+        each, joined; None: none): those of a page that stands, of a carried value. They
+        are walked only when the used entries are asked for (`used`, between builds), so
+        `pairs` must stay as it is until then."""
+        self._pending.append(pairs)
 
     def stored(self, step: str, key: Hashable) -> bytes | None:
         """The digest the entry of (step, key) is stored under, for `use` (None: not
@@ -295,6 +299,11 @@ class Memo:
 
     def used(self) -> dict[str, set[bytes]]:
         """The digests of the persisted entries used since `start()`, by step."""
+        for pairs in self._pending:
+            for step, digests in pairs:
+                if digests:
+                    self._used[step].update(digests[i:i + 16] for i in range(0, len(digests), 16))
+        self._pending = []
         return {step: set(self._used.get(step, ())) for step in PERSISTED}
 
     def collect(self) -> None:

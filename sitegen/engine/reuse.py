@@ -223,7 +223,7 @@ class PageReuse:
                               for p in pages}
             self.fresh = len(pages)
             return [], pages
-        reused, fresh = [], []
+        reused, fresh, parts = [], [], []
         for done, page in enumerate(pages, 1):
             progress.tick("checking pages", done, len(pages))
             rel = urls.output_file(page.site_path)
@@ -232,11 +232,12 @@ class PageReuse:
             if before and before[0] == key and self.present(rel):
                 reused.append((rel, Kept()))
                 self.current[rel] = before
-                self.memo.use("part", before[1])
+                parts.append(("part", before[1]))
             else:
                 self.current[rel] = (key, b"")
                 fresh.append(page)
         self.fresh = len(fresh)
+        self.memo.use(parts)
         return reused, fresh
 
     def _key(self, keys: PageKeys, page: Page, rel: str, before: tuple | None) -> str:
