@@ -23,6 +23,7 @@ from . import hrefs
 from . import related as rel
 from .citations import SeedIndex, resolve_claim
 from .links import Links, check_refs, check_topics
+from .lists import Lists
 from .markup import Link, MarkdownRenderer
 from .site import Briefing, Site
 from .sources import source_records
@@ -66,19 +67,16 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     around = _around(kept, all_briefings, published, order, topics_of, links_of, memo, out)
     records = _Records(memo, md, seeds)
     briefings = records.make(kept, links_of, topics_of, around, out)
-    # Every event, oldest first (of one day, the older briefing's first): the site's
-    # timeline, and each topic's events in the same order.
-    timeline = tuple(sorted((e for b in briefings.values() for e in b.timeline),
-                            key=lambda e: (e.date.key, -order[e.briefing], e.anchor)))
-    topics = topic_records(topic_src, known_topics, briefings, topics_of, timeline, md,
-                           all_briefings, published, known_seeds, memo, out)
+    lists = Lists(memo, briefings, topic_src)
+    topics = topic_records(topic_src, known_topics, lists, topics_of, md, all_briefings,
+                           published, known_seeds, memo, out)
     briefings, topics, used = hrefs.resolve_bodies(
         briefings, topics, seeds, media or {},
         {f.path: f for f in (*topic_sources, *briefing_sources)}, out, memo)
     briefings = _as_last(memo, _FINAL, briefings)
     topics = _as_last(memo, _TOPICS, topics)
     sources = source_records(seeds, briefings, config.originals, memo)
-    return Site(config, briefings, topics, sources, timeline,
+    return Site(config, briefings, topics, sources, lists.timeline,
                 tuple(sorted(used.values(), key=lambda m: m.path)), lock)
 
 

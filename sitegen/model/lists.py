@@ -1,0 +1,123 @@
+"""The site's lists that follow from every briefing record — the timeline, and each
+topic's briefings (on it, and on it or a topic below it) and events. A warm memo (see
+sitegen.memo) carries them to the next build, which patches them with the records that
+are not the very same objects any more (see graph), rather than working them out anew
+from every record; with nothing carried, or other topics, they are made from all.
+
+Rule: each list is sorted by a key that does not change from build to build (a
+briefing's date and slug, an event's date, briefing and anchor), so a patched list is
+the list made anew, item for item.
+"""
+from __future__ import annotations
+
+from bisect import insort
+from typing import Callable, Iterable
+
+from ..load.content import TopicSource
+from .site import Briefing, Claim
+
+_CARRIED = "briefing-lists"
+
+
+class Lists:
+    """The lists of one build: `timeline` (every event, oldest first; of one day, the
+    older briefing's first) and, by topic slug, `members` (newest first), `within` (on
+    it or below it, newest first) and `events` (in the timeline's order).
+    `briefings`: the records by slug, newest first; `topics`: the topics built."""
+
+    def __init__(self, memo, briefings: dict[str, Briefing], topics: dict[str, TopicSource]):
+        rank = {slug: i for i, slug in enumerate(briefings)}
+        last = memo.carried(_CARRIED)
+        if last is None or last[0].keys() != topics.keys() \
+                or any(last[0][slug] is not t for slug, t in topics.items()):
+            last = ({}, {}, [], {}, {}, {})
+        _topics, before, timeline, members, events, within = last
+        changed = [b for slug, b in briefings.items() if before.get(slug) is not b]
+        gone = {slug for slug, b in before.items() if briefings.get(slug) is not b}
+        touched = {t for b in changed for t in b.topics} | {
+            t for slug in gone for t in before[slug].topics}
+
+        def when(e: Claim) -> tuple:
+            return e.date.key, briefings[e.briefing].date, e.briefing, e.anchor
+
+        self.timeline = _patched(timeline, _briefing, gone,
+                                 [e for b in changed for e in b.timeline], when)
+        if not before:  # made from all
+            self.members, self.events = _from_all(briefings, self.timeline)
+            self.within = _within(topics, topics, self.members, rank)
+        else:
+            self.members, self.events, self.within = dict(members), dict(events), dict(within)
+            on: dict[str, list[Briefing]] = {}
+            for b in changed:
+                for t in b.topics:
+                    on.setdefault(t, []).append(b)
+            for t in touched:
+                self.members[t] = _patched(self.members.get(t, ()), str, gone,
+                                           [b.slug for b in on.get(t, ())], rank.__getitem__)
+                self.events[t] = _patched(self.events.get(t, ()), _briefing, gone,
+                                          [e for b in on.get(t, ()) for e in b.timeline], when)
+            self.within.update(_within(topics, _above(touched, topics), self.members, rank))
+        memo.carry(_CARRIED, (topics, briefings, self.timeline, self.members, self.events,
+                              self.within))
+
+
+def _patched(items: Iterable, slug_of: Callable, gone: set[str], new: list, key) -> tuple:
+    """`items` (sorted by `key`) but those of the briefings `gone` (`slug_of` an item:
+    its briefing's slug), with `new` added, sorted by `key` (unique to each item)."""
+    kept = [x for x in items if slug_of(x) not in gone]
+    if len(new) * 8 > len(kept):
+        return tuple(sorted(kept + new, key=key))
+    for x in new:
+        insort(kept, x, key=key)
+    return tuple(kept)
+
+
+def _from_all(briefings: dict[str, Briefing], timeline: tuple) -> tuple[dict, dict]:
+    """(members, events) by topic, made from every record and the timeline."""
+    members: dict[str, list[str]] = {}
+    events: dict[str, list[Claim]] = {}
+    for slug, b in briefings.items():  # newest first
+        for t in b.topics:
+            members.setdefault(t, []).append(slug)
+    for e in timeline:
+        for t in briefings[e.briefing].topics:
+            events.setdefault(t, []).append(e)
+    return ({t: tuple(slugs) for t, slugs in members.items()},
+            {t: tuple(found) for t, found in events.items()})
+
+
+def _briefing(event: Claim) -> str:
+    return event.briefing
+
+
+def _above(slugs: set[str], topics: dict[str, TopicSource]) -> set[str]:
+    """`slugs` and every topic above one of them."""
+    found = set()
+    for slug in slugs:
+        while slug in topics and slug not in found:  # (a cycle is an error: never loop)
+            found.add(slug)
+            slug = topics[slug].parent
+    return found
+
+
+def _within(topics: dict[str, TopicSource], slugs: Iterable[str], members: dict,
+            rank: dict[str, int]) -> dict[str, tuple[str, ...]]:
+    """Topic slug -> the briefings on it or on any topic below it, newest first, for
+    `slugs`."""
+    children: dict[str, list[str]] = {}
+    for t in topics.values():
+        if t.parent in topics:
+            children.setdefault(t.parent, []).append(t.slug)
+    below: dict[str, set[str]] = {}
+
+    def collect(slug: str, path: frozenset) -> set[str]:
+        if slug not in below:
+            found = set(members.get(slug, ()))
+            for child in children.get(slug, ()):
+                if child not in path:  # a cycle is an error reported elsewhere: never loop
+                    found |= collect(child, path | {child})
+            below[slug] = found
+        return below[slug]
+
+    return {slug: tuple(sorted(collect(slug, frozenset([slug])), key=rank.__getitem__))
+            for slug in slugs}

@@ -1,0 +1,64 @@
+"""The lists that follow from every briefing record (model.lists): patched by a warm
+memo with the records that changed, they equal the lists made anew from every record."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sitegen.engine.memo import Memo
+from sitegen.load.content import TopicSource
+from sitegen.load.fields import PartialDate
+from sitegen.memo import no_memo
+from sitegen.model.lists import Lists
+from sitegen.model.site import Briefing, Claim
+
+PARENTS = {"root": None, "mid": "root", "leaf": "mid", "side": "root", "apart": None}
+
+
+def _topic(slug: str, parent: str | None) -> TopicSource:
+    return TopicSource(slug, f"content/topics/{slug}.yaml", slug.title(), None, (), parent,
+                       "", 0, None)
+
+
+def _record(rng: random.Random, slug: str) -> Briefing:
+    """A record with a random date, topics and timeline (events of few days, so that
+    briefings of other dates and slugs share them)."""
+    events = tuple(Claim(slug, f"ev-{i}", "An event.", None,
+                         PartialDate(2022, 1, rng.randint(1, 3)))
+                   for i in range(1, rng.randint(0, 3) + 1))
+    return Briefing(slug, f"content/briefings/{slug}.md", slug.title(),
+                    dt.date(2022, 2, rng.randint(1, 4)), (),
+                    tuple(rng.sample(sorted(PARENTS), rng.randint(0, 2))), "Bottom line.",
+                    None, (), events, "<p>Body</p>", False)
+
+
+def _lists(lists: Lists) -> tuple:
+    return (lists.timeline, *({t: getattr(lists, name).get(t, ()) for t in PARENTS}
+                              for name in ("members", "events", "within")))
+
+
+def test_patched_lists_equal_lists_made_anew():
+    rng, memo = random.Random(11), Memo(warm=True)
+    topics = {slug: _topic(slug, parent) for slug, parent in PARENTS.items()}
+    records = {f"b{i}": _record(rng, f"b{i}") for i in range(10)}
+    made = 10
+    for step in range(80):
+        roll = rng.random()
+        if roll < 0.6 and records:  # a record made again (other topics, date, events)
+            slug = rng.choice(sorted(records))
+            records[slug] = _record(rng, slug)
+        elif roll < 0.8 or not records:
+            made += 1
+            records[f"b{made}"] = _record(rng, f"b{made}")
+        else:
+            del records[rng.choice(sorted(records))]
+        newest_first = dict(sorted(records.items(), key=lambda kv: (kv[1].date, kv[0]),
+                                   reverse=True))
+        memo.start()
+        patched = Lists(memo, newest_first, topics)
+        assert _lists(patched) == _lists(Lists(no_memo, newest_first, topics)), step
+        # Of one day, the older briefing's events first (the newer-first rank, reversed).
+        rank = {slug: i for i, slug in enumerate(newest_first)}
+        assert patched.timeline == tuple(sorted(
+            (e for b in records.values() for e in b.timeline),
+            key=lambda e: (e.date.key, -rank[e.briefing], e.anchor))), step
