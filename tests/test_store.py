@@ -564,6 +564,21 @@ def test_an_unchanged_seeds_folder_is_loaded_once_by_a_warm_memo(tmp_path, monke
     assert memo.misses("seeds") == 1 and again["one"].title == "Uno"
 
 
+def test_a_seeds_folder_with_a_link_back_up_is_listed_every_time(tmp_path, monkeypatch):
+    """A scan that met a folder twice cannot tell what seeds/ holds: it is listed (and
+    the seeds loaded file by file) every time."""
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)  # every file counts as settled
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds/one.txt").write_text("One\n\nA paragraph.\n")
+    (tmp_path / "seeds/back").symlink_to(tmp_path / "seeds")
+    memo = Memo(warm=True)
+    for _ in range(2):
+        memo.start()
+        seeds, _problems = _seeds(tmp_path, memo)
+        assert set(seeds) == {"one"}
+    assert memo.hits("seeds") == memo.misses("seeds") == 0
+
+
 def test_a_seeds_folder_changed_just_now_is_loaded_file_by_file(tmp_path):
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds/one.txt").write_text("One\n\nA paragraph.\n")

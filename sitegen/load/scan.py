@@ -179,12 +179,18 @@ class Scan:
                 found[1].sort()
         return self._inside.get(shown, ([], []))
 
+    @property
+    def looped(self) -> bool:
+        """Whether the scan met a folder twice (a link back up): then only a listing
+        tells what a folder holds (see `entries`)."""
+        return self._loop
+
     def entries(self, shown: str) -> list[Entry] | None:
         """What lies directly in a scanned folder, by name, as `files.listing` would list
         it then; None when the scan did not list the folder, or met a folder twice (a
         link back up, which only a listing shows)."""
         contents = self._contents(shown)
-        if contents is None or self._loop:
+        if contents is None or self.looped:
             return None
         names, subfolders = contents
         found = [Entry(name.rpartition("/")[2], False, bool(self.files[name][-1]),

@@ -262,13 +262,16 @@ def load_seeds(root: Path, seeds_dir: str = "seeds", memo=no_memo,
     root = Path(root).absolute()  # listed paths then hold no relative root
     files = files or InputFiles(memo, scan)
     state = scan.folder(seeds_dir) if scan else None
-    scanned = scan.entries(seeds_dir) if state is not None else None
-    entries = _entries(root / seeds_dir) if scanned is None else scanned
-    if state is None or (scanned is None and not _as_scanned(entries, state, seeds_dir)):
-        return _load_seeds(root, seeds_dir, memo, files, entries)
+    if state is None or scan.looped:  # only a listing tells what the folder holds
+        entries = _entries(root / seeds_dir)
+        if state is None or not _as_scanned(entries, state, seeds_dir):
+            return _load_seeds(root, seeds_dir, memo, files, entries)
+    else:
+        entries = None  # the scan's, taken only when the seeds are loaded
     out = Collector()
     seeds = memo("seeds", (str(root), seeds_dir, state), lambda col: _reported(
-        col, *_load_seeds(root, seeds_dir, memo, files, entries)), out)
+        col, *_load_seeds(root, seeds_dir, memo, files,
+                          scan.entries(seeds_dir) if entries is None else entries)), out)
     return seeds, out.problems
 
 
