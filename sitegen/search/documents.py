@@ -12,7 +12,7 @@ from typing import Iterator
 from .. import urls
 from ..errors import Collector, SiteError
 from ..derived import Derived
-from ..memo import no_memo
+from ..memo import Carried, no_memo
 from ..model.markup import html_text
 from ..model.site import Site
 from .postings import DOC, Packed, Postings, averages, coarse, pack
@@ -133,18 +133,36 @@ class Documents:
         end = min(count, start + per * GROUP)
         return [f"search/d/{kind}{n}.js" for n in range(start // per, -(-end // per))]
 
-    def key(self, g: Group) -> tuple:
-        """Everything group `g`'s shards and postings follow from (for the memo)."""
-        kind, start = g
-        per = PER_SHARD[kind == "p"]
-        end = start + per * GROUP
-        if kind == "b":
-            return kind, start, tuple(self.averages), digest(self.digests[start:end])
-        first = bisect_right(self.first_paragraph, start) - 1
-        last = bisect_right(self.first_paragraph, end - 1) - 1
-        return (kind, start, tuple(self.paragraph_average), self.first_paragraph[first],
-                tuple((s.seed.parsed_from, s.seed.title, self.link(s.site_path))
-                      for s in self.sources[first:last + 1]))
+    def keys(self, groups: list[Group]) -> list[tuple[tuple, str]]:
+        """(key, its digest) of each group: everything its shards and postings follow
+        from (for the memo). A warm memo carries them (see sitegen.memo.Carried): a
+        group's stands while its documents' digests, or its sources (the very same
+        records) and their first paragraph's number, and the averages are the same."""
+        carried, keys = Carried(self.memo, "search keys"), []
+        for g in groups:
+            kind, start = g
+            end = start + PER_SHARD[kind == "p"] * GROUP
+            if kind == "b":
+                inputs = (g, tuple(self.averages), tuple(self.digests[start:end]))
+            else:
+                first = bisect_right(self.first_paragraph, start) - 1
+                last = bisect_right(self.first_paragraph, end - 1) - 1
+                inputs = (g, tuple(self.paragraph_average), self.first_paragraph[first],
+                          tuple(self.sources[first:last + 1]), self.site.config.clean_links)
+            was = carried.get(g, inputs)
+            if was is None:
+                key = self._key(*inputs)
+                was = carried.put(g, inputs, (key, digest(key)), (), ())
+            keys.append(was[1])
+        carried.done()
+        return keys
+
+    def _key(self, g: Group, averages: tuple, *more) -> tuple:
+        if g[0] == "b":
+            return (*g, averages, digest(list(more[0])))
+        first, sources = more[0], more[1]
+        return (*g, averages, first, tuple((s.seed.parsed_from, s.seed.title,
+                                           self.link(s.site_path)) for s in sources))
 
     def group(self, g: Group) -> tuple[list[tuple[str, bytes]], Packed]:
         """The group's document shards, and its postings packed (see postings.pack)."""

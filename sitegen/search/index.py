@@ -10,7 +10,7 @@ from ..memo import no_memo
 from ..model.site import Site
 from ..runtime.parallel import fork_map
 from ..write import Kept
-from .documents import PER_SHARD, Documents, digest
+from .documents import PER_SHARD, Documents
 from .merge import Index
 from .scripts import INDEX_FILE, SEARCH_PAGE, json_text
 from .termshards import Stands, shard_name, term_shards
@@ -38,8 +38,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     values from build to build carries the merged index too (see merge.Index)."""
     docs = Documents(site, memo)
     groups = docs.groups()
-    keys = [docs.key(g) for g in groups]
-    digests = [digest(key) for key in keys]
+    keys, digests = map(list, zip(*docs.keys(groups))) if groups else ([], [])
     standing = [_all_stand(docs.shard_files(g), digest, stands)
                 for g, digest in zip(groups, digests)]
     missing = [g for g, key, stood in zip(groups, keys, standing)
