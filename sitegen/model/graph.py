@@ -62,7 +62,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     links = Links(known_topics, all_briefings, published, known_seeds, memo)
     links_of = {b.slug: links.of(b, out) for b in kept}
     links.done()
-    topics_of = {b.slug: tuple(t for t in dict.fromkeys(b.topics) if t in topic_src)
+    topics_of = {b.slug: tuple([t for t in dict.fromkeys(b.topics) if t in topic_src])
                  for b in kept}
     around = _around(kept, all_briefings, published, order, topics_of, links_of, memo, out)
     records = _Records(memo, md, seeds)
