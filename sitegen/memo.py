@@ -90,6 +90,12 @@ class Carried:
         self.made[slot] = was
         return was
 
+    def keep(self, slot: Hashable) -> tuple:
+        """The last build's entry of `slot`, taken again without comparing its inputs:
+        the caller knows they are the same."""
+        self.made[slot] = was = self.last[slot]
+        return was
+
     def put(self, slot: Hashable, inputs, value, problems, asked: Sequence[tuple[str, Hashable]]
             ) -> tuple:
         """Carry `value`, made now from `inputs`; `asked`: the (step, key) of each

@@ -1,5 +1,6 @@
-"""The lists that follow from every briefing record (model.lists): patched by a warm
-memo with the records that changed, they equal the lists made anew from every record."""
+"""The lists that follow from every briefing record (model.lists) and the source records
+(model.sources): patched by a warm memo with the records that changed, they equal those
+made anew from every record."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,11 +9,15 @@ import random
 from sitegen.engine.memo import Memo
 from sitegen.load.content import TopicSource
 from sitegen.load.fields import PartialDate
+from sitegen.load.seed_meta import SeedMeta
+from sitegen.load.seeds import Seed
 from sitegen.memo import no_memo
 from sitegen.model.lists import Lists
 from sitegen.model.site import Briefing, Claim
+from sitegen.model.sources import source_records
 
 PARENTS = {"root": None, "mid": "root", "leaf": "mid", "side": "root", "apart": None}
+SEEDS = ("s1", "s2", "s3", "s4", "s5")  # s4 and s5: cited now and then
 
 
 def _topic(slug: str, parent: str | None) -> TopicSource:
@@ -26,15 +31,18 @@ def _record(rng: random.Random, slug: str) -> Briefing:
     events = tuple(Claim(slug, f"ev-{i}", "An event.", None,
                          PartialDate(2022, 1, rng.randint(1, 3)))
                    for i in range(1, rng.randint(0, 3) + 1))
+    seeds = tuple(rng.choice(SEEDS[:3] if rng.random() < 0.8 else SEEDS)
+                  for _ in range(rng.randint(0, 3)))  # one twice, at times
     return Briefing(slug, f"content/briefings/{slug}.md", slug.title(),
-                    dt.date(2022, 2, rng.randint(1, 4)), (),
+                    dt.date(2022, 2, rng.randint(1, 4)), seeds,
                     tuple(rng.sample(sorted(PARENTS), rng.randint(0, 2))), "Bottom line.",
                     None, (), events, "<p>Body</p>", False)
 
 
 def _lists(lists: Lists) -> tuple:
     return (lists.timeline, *({t: getattr(lists, name).get(t, ()) for t in PARENTS}
-                              for name in ("members", "events", "within")))
+                              for name in ("members", "events", "within")),
+            {sid: lists.citing.get(sid, ()) for sid in SEEDS})
 
 
 def test_patched_lists_equal_lists_made_anew():
@@ -57,8 +65,39 @@ def test_patched_lists_equal_lists_made_anew():
         memo.start()
         patched = Lists(memo, newest_first, topics)
         assert _lists(patched) == _lists(Lists(no_memo, newest_first, topics)), step
+        assert all(patched.citing.get(sid, ()) == tuple(
+            slug for slug, b in newest_first.items() for named in b.seeds if named == sid)
+            for sid in SEEDS), step
         # Of one day, the older briefing's events first (the newer-first rank, reversed).
         rank = {slug: i for i, slug in enumerate(newest_first)}
         assert patched.timeline == tuple(sorted(
             (e for b in records.values() for e in b.timeline),
             key=lambda e: (e.date.key, -rank[e.briefing], e.anchor))), step
+
+
+def test_patched_sources_equal_sources_made_anew():
+    rng, memo = random.Random(3), Memo(warm=True)
+    topics = {slug: _topic(slug, parent) for slug, parent in PARENTS.items()}
+    seeds = {sid: Seed(sid, f"seeds/{sid}.txt", "txt", sid.upper(), (),
+                       SeedMeta(published=dt.date(2021, 1, 9 - i)), f"d{i}")
+             for i, sid in enumerate(SEEDS)}
+    records = {f"b{i}": _record(rng, f"b{i}") for i in range(8)}
+    made = 8
+    for step in range(120):
+        roll = rng.random()
+        if roll < 0.6 and records:
+            slug = rng.choice(sorted(records))
+            records[slug] = _record(rng, slug)
+        elif roll < 0.8 or not records:
+            made += 1
+            records[f"b{made}"] = _record(rng, f"b{made}")
+        else:
+            del records[rng.choice(sorted(records))]
+        newest_first = dict(sorted(records.items(), key=lambda kv: (kv[1].date, kv[0]),
+                                   reverse=True))
+        memo.start()
+        warm = source_records(seeds, newest_first, Lists(memo, newest_first, topics).citing,
+                              True, memo)
+        fresh = source_records(seeds, newest_first,
+                               Lists(no_memo, newest_first, topics).citing, True, no_memo)
+        assert list(warm.items()) == list(fresh.items()), step

@@ -75,7 +75,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
         {f.path: f for f in (*topic_sources, *briefing_sources)}, out, memo)
     briefings = _as_last(memo, _FINAL, briefings)
     topics = _as_last(memo, _TOPICS, topics)
-    sources = source_records(seeds, briefings, config.originals, memo)
+    sources = source_records(seeds, briefings, lists.citing, config.originals, memo)
     return Site(config, briefings, topics, sources, lists.timeline,
                 tuple(sorted(used.values(), key=lambda m: m.path)), lock)
 

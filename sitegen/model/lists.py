@@ -1,5 +1,6 @@
-"""The site's lists that follow from every briefing record — the timeline, and each
-topic's briefings (on it, and on it or a topic below it) and events. A warm memo (see
+"""The site's lists that follow from every briefing record — the timeline, each
+topic's briefings (on it, and on it or a topic below it) and events, and each seed's
+briefings. A warm memo (see
 sitegen.memo) carries them to the next build, which patches them with the records that
 are not the very same objects any more (see graph), rather than working them out anew
 from every record; with nothing carried, or other topics, they are made from all.
@@ -22,7 +23,8 @@ _CARRIED = "briefing-lists"
 class Lists:
     """The lists of one build: `timeline` (every event, oldest first; of one day, the
     older briefing's first) and, by topic slug, `members` (newest first), `within` (on
-    it or below it, newest first) and `events` (in the timeline's order).
+    it or below it, newest first) and `events` (in the timeline's order); by seed id,
+    `citing`: the briefings naming it, newest first (one naming it twice, twice).
     `briefings`: the records by slug, newest first; `topics`: the topics built."""
 
     def __init__(self, memo, briefings: dict[str, Briefing], topics: dict[str, TopicSource]):
@@ -30,8 +32,8 @@ class Lists:
         last = memo.carried(_CARRIED)
         if last is None or last[0].keys() != topics.keys() \
                 or any(last[0][slug] is not t for slug, t in topics.items()):
-            last = ({}, {}, [], {}, {}, {})
-        _topics, before, timeline, members, events, within = last
+            last = ({}, {}, [], {}, {}, {}, {})
+        _topics, before, timeline, members, events, within, citing = last
         changed = [b for slug, b in briefings.items() if before.get(slug) is not b]
         gone = {slug for slug, b in before.items() if briefings.get(slug) is not b}
         touched = {t for b in changed for t in b.topics} | {
@@ -43,14 +45,21 @@ class Lists:
         self.timeline = _patched(timeline, _briefing, gone,
                                  [e for b in changed for e in b.timeline], when)
         if not before:  # made from all
-            self.members, self.events = _from_all(briefings, self.timeline)
+            self.members, self.events, self.citing = _from_all(briefings, self.timeline)
             self.within = _within(topics, topics, self.members, rank)
         else:
             self.members, self.events, self.within = dict(members), dict(events), dict(within)
             on: dict[str, list[Briefing]] = {}
+            naming: dict[str, list[str]] = {}
             for b in changed:
                 for t in b.topics:
                     on.setdefault(t, []).append(b)
+                for sid in b.seeds:
+                    naming.setdefault(sid, []).append(b.slug)
+            self.citing = dict(citing)
+            for sid in naming.keys() | {sid for slug in gone for sid in before[slug].seeds}:
+                self.citing[sid] = _patched(self.citing.get(sid, ()), str, gone,
+                                            naming.get(sid, []), rank.__getitem__)
             for t in touched:
                 self.members[t] = _patched(self.members.get(t, ()), str, gone,
                                            [b.slug for b in on.get(t, ())], rank.__getitem__)
@@ -58,12 +67,13 @@ class Lists:
                                           [e for b in on.get(t, ()) for e in b.timeline], when)
             self.within.update(_within(topics, _above(touched, topics), self.members, rank))
         memo.carry(_CARRIED, (topics, briefings, self.timeline, self.members, self.events,
-                              self.within))
+                              self.within, self.citing))
 
 
 def _patched(items: Iterable, slug_of: Callable, gone: set[str], new: list, key) -> tuple:
     """`items` (sorted by `key`) but those of the briefings `gone` (`slug_of` an item:
-    its briefing's slug), with `new` added, sorted by `key` (unique to each item)."""
+    its briefing's slug), with `new` added, sorted by `key` (unique to each item but for
+    a briefing's slug twice, which stays as it came)."""
     kept = [x for x in items if slug_of(x) not in gone]
     if len(new) * 8 > len(kept):
         return tuple(sorted(kept + new, key=key))
@@ -72,18 +82,23 @@ def _patched(items: Iterable, slug_of: Callable, gone: set[str], new: list, key)
     return tuple(kept)
 
 
-def _from_all(briefings: dict[str, Briefing], timeline: tuple) -> tuple[dict, dict]:
-    """(members, events) by topic, made from every record and the timeline."""
+def _from_all(briefings: dict[str, Briefing], timeline: tuple) -> tuple[dict, dict, dict]:
+    """(members, events) by topic and the citing briefings by seed, made from every
+    record and the timeline."""
     members: dict[str, list[str]] = {}
     events: dict[str, list[Claim]] = {}
+    citing: dict[str, list[str]] = {}
     for slug, b in briefings.items():  # newest first
         for t in b.topics:
             members.setdefault(t, []).append(slug)
+        for sid in b.seeds:
+            citing.setdefault(sid, []).append(slug)
     for e in timeline:
         for t in briefings[e.briefing].topics:
             events.setdefault(t, []).append(e)
     return ({t: tuple(slugs) for t, slugs in members.items()},
-            {t: tuple(found) for t, found in events.items()})
+            {t: tuple(found) for t, found in events.items()},
+            {sid: tuple(slugs) for sid, slugs in citing.items()})
 
 
 def _briefing(event: Claim) -> str:
