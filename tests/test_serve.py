@@ -179,6 +179,34 @@ def test_after_watching_anew_the_next_scan_is_whole(small, monkeypatch):
         w.close()
 
 
+def test_an_updated_scan_tells_folders_as_a_whole_scan_does(small, monkeypatch):
+    """An updated scan hands out the very state it had for a folder nothing was reported
+    in (a lookup by it is then cheap), and for the others what a whole scan tells."""
+    from sitegen.load import files
+    from sitegen.load.scan import Scan
+    from sitegen.runtime.watch import WATCHED
+
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)  # nothing racy: every state tells
+    folders = ("seeds", "content/briefings", "content/topics")
+    old = Scan(small, WATCHED)
+    before = {folder: old.folder(folder) for folder in folders}
+    briefing = small / "content/briefings/harbour-reopens.md"
+    for step in ("modified", "added"):
+        briefing.write_text(briefing.read_text() + "More.\n")
+        reported = [str(briefing)]
+        if step == "added":
+            (small / "content/briefings/new.md").write_text("x")
+            reported.append(str(small / "content/briefings/new.md"))
+        updated, whole = old.updated(reported), Scan(small, WATCHED)
+        for folder in folders:
+            assert updated.folder(folder) == whole.folder(folder) is not None, (step, folder)
+            assert [e.name for e in updated.entries(folder)] == \
+                [e.name for e in whole.entries(folder)], (step, folder)
+        assert updated.folder("seeds") is before["seeds"]
+        assert updated.folder("content/briefings") != before["content/briefings"]
+        old = updated
+
+
 def test_racy_files_settle_in_an_updated_scan_as_in_a_whole_one(small, monkeypatch):
     """A file changed just before a scan is compared by content (racy); once its times
     are old enough, an updated scan trusts its metadata again, as a whole scan does (else

@@ -49,6 +49,19 @@ class Entry:
         return self.link
 
 
+class FolderState(tuple):
+    """A folder's state (see Scan.folder): a tuple that works out its hash once (a scan
+    updated at reported paths hands out the same state for a folder nothing was reported
+    in, so a lookup by it costs no walk over a folder of thousands of files)."""
+
+    def __hash__(self) -> int:
+        try:
+            return self.__dict__["hash"]
+        except KeyError:
+            self.__dict__["hash"] = found = tuple.__hash__(self)
+            return found
+
+
 class Scan:
     """The inputs under `tops` (paths relative to `root`, or absolute ones outside it),
     each by its shown name: its path relative to `root`, or its absolute path."""
@@ -62,6 +75,7 @@ class Scan:
         self._links: bool | None = None  # see `_linked`
         self._loop = False  # a folder seen twice, through a link (see `_walk`)
         self._inside: dict | None = None  # see `_contents`
+        self._states: dict[str, FolderState] = {}  # see `folder`
         self.special: set[str] = set()  # inputs that are no regular file (see `_add`)
         self.tops: set[str] = set()  # shown names of `tops`
         started = time.perf_counter()
@@ -133,6 +147,7 @@ class Scan:
         new.files, new.racy = dict(self.files), {
             name: digest for name, digest in self.racy.items()
             if name in self.files and max(self.files[name][1:3]) >= new.since}
+        new._states = dict(self._states)  # (those of folders nothing was reported in)
         for path in paths:
             shown = Path(os.path.relpath(path, self.root)).as_posix()
             if any(map(files.passed_over, shown.split("/"))):
@@ -142,6 +157,7 @@ class Scan:
             if shown in self.folders or not known or self.files.get(shown, ("",))[-1]:
                 return None
             new.racy.pop(shown, None)
+            new._states.pop(folder, None)
             try:  # (a file of several names: a report names one of them)
                 if os.path.isdir(path) or os.path.islink(path) or os.stat(path).st_nlink > 1:
                     return None
@@ -149,7 +165,8 @@ class Scan:
             except OSError:
                 new.files.pop(shown, None)  # gone (or going): not an input now
                 new.special.discard(shown)
-        new._inside = None
+        if new.files.keys() != self.files.keys():  # a file added or removed: other contents
+            new._inside = None
         return new
 
     def _linked(self) -> bool:
@@ -203,11 +220,16 @@ class Scan:
         """The state of the files directly in a folder and of the folders in it (their
         names), with where the folder leads: while it is the same, so are the files. None
         when one of them is racy (only their bytes tell) or the folder was not found."""
+        state = self._states.get(shown)
+        if state is not None:
+            return state
         contents = self._contents(shown)
         if contents is None or any(name in self.racy for name in contents[0]):
             return None
-        return (self.folders[shown], tuple((name, self.files[name]) for name in contents[0]),
-                tuple(contents[1]))
+        state = self._states[shown] = FolderState((
+            self.folders[shown], tuple((name, self.files[name]) for name in contents[0]),
+            tuple(contents[1])))
+        return state
 
     def digest(self) -> str:
         """A digest of every input's name and metadata (not of racy files' content: see
