@@ -39,51 +39,12 @@ def _record(rng: random.Random, slug: str) -> Briefing:
                     None, (), events, "<p>Body</p>", False)
 
 
-def _lists(lists: Lists) -> tuple:
-    return (lists.timeline, *({t: getattr(lists, name).get(t, ()) for t in PARENTS}
-                              for name in ("members", "events", "within")),
-            {sid: lists.citing.get(sid, ()) for sid in SEEDS})
-
-
-def test_patched_lists_equal_lists_made_anew():
-    rng, memo = random.Random(11), Memo(warm=True)
-    topics = {slug: _topic(slug, parent) for slug, parent in PARENTS.items()}
-    records = {f"b{i}": _record(rng, f"b{i}") for i in range(10)}
-    made = 10
-    for step in range(80):
-        roll = rng.random()
-        if roll < 0.6 and records:  # a record made again (other topics, date, events)
-            slug = rng.choice(sorted(records))
-            records[slug] = _record(rng, slug)
-        elif roll < 0.8 or not records:
-            made += 1
-            records[f"b{made}"] = _record(rng, f"b{made}")
-        else:
-            del records[rng.choice(sorted(records))]
-        newest_first = dict(sorted(records.items(), key=lambda kv: (kv[1].date, kv[0]),
-                                   reverse=True))
-        memo.start()
-        patched = Lists(memo, newest_first, topics)
-        assert _lists(patched) == _lists(Lists(no_memo, newest_first, topics)), step
-        assert all(patched.citing.get(sid, ()) == tuple(
-            slug for slug, b in newest_first.items() for named in b.seeds if named == sid)
-            for sid in SEEDS), step
-        # Of one day, the older briefing's events first (the newer-first rank, reversed).
-        rank = {slug: i for i, slug in enumerate(newest_first)}
-        assert patched.timeline == tuple(sorted(
-            (e for b in records.values() for e in b.timeline),
-            key=lambda e: (e.date.key, -rank[e.briefing], e.anchor))), step
-
-
-def test_patched_sources_equal_sources_made_anew():
-    rng, memo = random.Random(3), Memo(warm=True)
-    topics = {slug: _topic(slug, parent) for slug, parent in PARENTS.items()}
-    seeds = {sid: Seed(sid, f"seeds/{sid}.txt", "txt", sid.upper(), (),
-                       SeedMeta(published=dt.date(2021, 1, 9 - i)), f"d{i}")
-             for i, sid in enumerate(SEEDS)}
-    records = {f"b{i}": _record(rng, f"b{i}") for i in range(8)}
-    made = 8
-    for step in range(120):
+def _series(rng: random.Random, first: int, steps: int):
+    """The records (newest first) after each of `steps` random edits of `first` records:
+    a record made again (other topics, seeds, date, events), one added, one removed."""
+    records = {f"b{i}": _record(rng, f"b{i}") for i in range(first)}
+    made = first
+    for _ in range(steps):
         roll = rng.random()
         if roll < 0.6 and records:
             slug = rng.choice(sorted(records))
@@ -93,8 +54,39 @@ def test_patched_sources_equal_sources_made_anew():
             records[f"b{made}"] = _record(rng, f"b{made}")
         else:
             del records[rng.choice(sorted(records))]
-        newest_first = dict(sorted(records.items(), key=lambda kv: (kv[1].date, kv[0]),
-                                   reverse=True))
+        yield dict(sorted(records.items(), key=lambda kv: (kv[1].date, kv[0]), reverse=True))
+
+
+def _lists(lists: Lists) -> tuple:
+    return (lists.timeline, *({t: getattr(lists, name).get(t, ()) for t in PARENTS}
+                              for name in ("members", "events", "within")),
+            {sid: lists.citing.get(sid, ()) for sid in SEEDS})
+
+
+def test_patched_lists_equal_lists_made_anew():
+    rng, memo = random.Random(11), Memo(warm=True)
+    topics = {slug: _topic(slug, parent) for slug, parent in PARENTS.items()}
+    for step, newest_first in enumerate(_series(rng, 10, 80)):
+        memo.start()
+        patched = Lists(memo, newest_first, topics)
+        assert _lists(patched) == _lists(Lists(no_memo, newest_first, topics)), step
+        assert all(patched.citing.get(sid, ()) == tuple(
+            slug for slug, b in newest_first.items() for named in b.seeds if named == sid)
+            for sid in SEEDS), step
+        # Of one day, the older briefing's events first (the newer-first rank, reversed).
+        rank = {slug: i for i, slug in enumerate(newest_first)}
+        assert patched.timeline == tuple(sorted(
+            (e for b in newest_first.values() for e in b.timeline),
+            key=lambda e: (e.date.key, -rank[e.briefing], e.anchor))), step
+
+
+def test_patched_sources_equal_sources_made_anew():
+    rng, memo = random.Random(3), Memo(warm=True)
+    topics = {slug: _topic(slug, parent) for slug, parent in PARENTS.items()}
+    seeds = {sid: Seed(sid, f"seeds/{sid}.txt", "txt", sid.upper(), (),
+                       SeedMeta(published=dt.date(2021, 1, 9 - i)), f"d{i}")
+             for i, sid in enumerate(SEEDS)}
+    for step, newest_first in enumerate(_series(rng, 8, 120)):
         memo.start()
         warm = source_records(seeds, newest_first, Lists(memo, newest_first, topics).citing,
                               True, memo)

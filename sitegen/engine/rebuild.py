@@ -8,11 +8,12 @@ What a rebuild reuses, and why the result equals a clean build byte for byte:
   seeds/ changed, the seeds are the previous build's (see load.seeds.load_seeds);
 - rendered Markdown, proven claims and related lists are recomputed only when their
   inputs changed (the memo keys in `model.graph` name every input);
-- the graph is rebuilt every time, so every cross-link is fresh; a briefing, topic or
-  source equal to the previous build's is that same object again (interned in
-  `model.graph`), so the pages, book chapters and search documents showing only such
-  records are the previous build's (see sitegen.derived), and its digest is worked out
-  once;
+- the graph is assembled every time, so every cross-link is fresh, but a briefing's
+  record is made again only when what it is made of changed, and a briefing, topic or
+  source equal to the previous build's is that same object again (see `model.graph`,
+  `model.lists`, `model.sources`), so the pages, book chapters and search documents
+  showing only such records are the previous build's (see sitegen.derived), and its
+  digest is worked out once;
 - the search index's merged postings are carried to the next build, which replaces
   only the postings of the groups of documents that changed (see search.merge);
 - a page the same as the previous build's (engine.digest.same: the same records, by
