@@ -155,6 +155,19 @@ def test_all_errors_of_a_build_are_reported_at_once(small, cli):
     assert "second.md:4: error: unknown seed 'nope'" in err
 
 
+def test_a_claim_citing_an_unknown_seed_reports_the_seed_once(small, cli):
+    """A briefing naming a seed that does not exist, and citing it: the unknown seed is
+    the one error (the cite is its echo), never a crash."""
+    edit(small, "content/briefings/harbour-reopens.md", "seeds: [harbour]",
+         "seeds: [harbour, nosuch]")
+    edit(small, "content/briefings/harbour-reopens.md", "cite: p1", "cite: nosuch#p1")
+    edit(small, "content/briefings/harbour-reopens.md", "cite: p3", "cite: harbour#p3")
+    code, _out, err = cli("build", "--root", small)
+    assert code == 1 and "Traceback" not in err
+    errors = [line for line in err.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and "unknown seed 'nosuch'" in errors[0], err
+
+
 def test_duplicate_slug_between_topic_and_briefing(small, cli):
     write_site(small, {"content/topics/harbour-reopens.yaml": "title: Clash\n"})
     code, _out, err = cli("build", "--root", small)

@@ -99,6 +99,8 @@ def resolve_claim(b: BriefingSource, c: ClaimSource, anchor: str, index: SeedInd
                                           f"{suggest(seed_id, b.seeds)}"
                                           f"{'; add it to seeds' if seed_id in index.seeds else ''}",
                           code="bad-cite")
+            elif seed_id is not None and seed_id not in index.seeds:
+                pass  # an unknown seed: reported where the briefing names it (links.check_refs)
             elif seeds:
                 seed = index.seeds[seed_id or seeds[0]]
                 block = index.paragraph(seed.id, para)
