@@ -102,8 +102,8 @@ class Carried:
         remembered value making it asked for (digested only when the memo carries)."""
         if not self.memo.carries:
             return (inputs, value, tuple(problems), ())
-        self.made[slot] = entry = (inputs, value, tuple(problems),
-                                   tuple((step, self.memo.stored(step, key)) for step, key in asked))
+        digests = tuple((step, self.memo.stored(step, key)) for step, key in asked)
+        self.made[slot] = entry = (inputs, value, tuple(problems), digests)
         return entry
 
     def done(self) -> None:

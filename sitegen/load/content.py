@@ -323,7 +323,7 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
         known = inputs.known(relpath)
         was = carried.get(relpath, known)
         if was is not None:
-            order.append(was)
+            order.append((relpath, known, None, was))
             continue
         try:
             job = _parse_job(path, inputs.digest(path, relpath), slug, relpath, parse)
@@ -333,14 +333,14 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
             result.append(failed(slug, relpath))
             continue
         jobs.append(job)
-        order.append((relpath, known, job))
+        order.append((relpath, known, job, None))
     memo.run(step, jobs, label=f"parsing {step}s")
-    for item in order:
-        if len(item) == 4:  # carried
-            out.extend(item[2])
-            result.append(item[1])
+    for relpath, known, job, was in order:
+        if was is not None:  # carried: (inputs, parse, problems, digests)
+            out.extend(was[2])
+            result.append(was[1])
             continue
-        relpath, known, (key, compute) = item
+        key, compute = job
         problems = Collector()
         try:
             result.append(memo(step, key, compute, problems))

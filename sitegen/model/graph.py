@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from functools import partial
+from typing import NamedTuple
 
 from ..memo import Carried, no_memo
 from ..errors import Collector
@@ -98,8 +99,9 @@ class _Records:
         index = SeedIndex(self.seeds)
         made, todo = {}, []
         for b in kept:
-            inputs = (b, links_of[b.slug], self.md.names, self.seed_ids,
-                      tuple(map(self.seeds.get, b.seeds)), topics_of[b.slug], around[b.slug])
+            inputs = _Inputs(b, links_of[b.slug], self.md.names, self.seed_ids,
+                             tuple(map(self.seeds.get, b.seeds)), topics_of[b.slug],
+                             around[b.slug])
             made[b.slug] = self.carried.get(b.slug, inputs)
             if made[b.slug] is None:
                 todo.append((b, inputs, _claims_job(b, self.seeds, self.seed_ids, index)))
@@ -108,23 +110,36 @@ class _Records:
         for b, inputs, job in todo:
             problems = Collector()
             key_points, timeline = self.memo("claims", *job, problems)
-            body = self.md.render(b.body, inputs[1])
+            body = self.md.render(b.body, inputs.links)
             made[b.slug] = self.carried.put(
                 b.slug, inputs, _briefing(b, inputs, key_points, timeline, body),
-                problems.problems, (("claims", job[0]), ("markdown", self.md.key(b.body, inputs[1]))))
+                problems.problems,
+                (("claims", job[0]), ("markdown", self.md.key(b.body, inputs.links))))
         self.carried.done()
         for entry in made.values():  # in `kept`'s order, as a clean build reports them
             out.extend(entry[2])
         return {slug: entry[1] for slug, entry in made.items()}
 
 
-def _briefing(b: BriefingSource, inputs: tuple, key_points: tuple, timeline: tuple,
+class _Inputs(NamedTuple):
+    """What a briefing's record is made of (see `_Records`)."""
+
+    source: BriefingSource
+    links: dict[str, Link]  # its body's resolved links
+    names: str  # the topic names' digest (see _CachedMarkdown)
+    seed_ids: str  # which seeds exist (their digest)
+    seeds: tuple  # the seeds it cites (None: no such seed)
+    topics: tuple[str, ...]
+    around: tuple  # related, backlinks, previous, next (see `_around`)
+
+
+def _briefing(b: BriefingSource, inputs: _Inputs, key_points: tuple, timeline: tuple,
               body_html: str) -> Briefing:
     """The record of `b`, from what `_Records` gathered."""
-    related, backlinks, previous, next_ = inputs[6]
+    related, backlinks, previous, next_ = inputs.around
     return Briefing(
         slug=b.slug, path=b.path, title=b.title, date=b.date, seeds=b.seeds,
-        topics=inputs[5], bottom_line=b.bottom_line, confidence=b.confidence,
+        topics=inputs.topics, bottom_line=b.bottom_line, confidence=b.confidence,
         key_points=key_points, timeline=timeline, body_html=body_html, draft=b.draft,
         related=related, backlinks=backlinks, previous=previous, next=next_,
         word_count=b.word_count, authors=b.authors, updated=b.updated,

@@ -151,16 +151,18 @@ class Documents:
                           tuple(self.sources[first:last + 1]), self.site.config.clean_links)
             was = carried.get(g, inputs)
             if was is None:
-                key = self._key(*inputs)
+                key = self._key(inputs)
                 was = carried.put(g, inputs, (key, digest(key)), (), ())
             keys.append(was[1])
         carried.done()
         return keys
 
-    def _key(self, g: Group, averages: tuple, *more) -> tuple:
-        if g[0] == "b":
-            return (*g, averages, digest(list(more[0])))
-        first, sources = more[0], more[1]
+    def _key(self, inputs: tuple) -> tuple:
+        """A group's key, from its inputs as `keys` gathers them."""
+        if inputs[0][0] == "b":
+            g, averages, digests = inputs
+            return (*g, averages, digest(list(digests)))
+        g, averages, first, sources, _clean_links = inputs  # (what self.link follows)
         return (*g, averages, first, tuple((s.seed.parsed_from, s.seed.title,
                                            self.link(s.site_path)) for s in sources))
 
