@@ -5,6 +5,7 @@ Lookups from slugs to objects happen here, so templates only lay out what they g
 Rule: a briefing's, topic's or source's page is made from the records it shows, through
 `derived.Derived`: while they are the very same objects, so is the page (for
 `engine.digest.same`, the very same object), and a warm build does not look at it.
+Every other page made equal to the last build's is that page (`_as_last`).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .search import INDEX_FILE, SEARCH_PAGE
 HOME_LIMIT = 30
 TOPIC_EVENTS = 50  # a topic page shows its newest dated events, at most these
 TIMELINE = "timeline/"
+_PAGES = "pages as last"  # what a warm memo carries them under (see `_as_last`)
 KIND_LABELS = {"country": "Countries", "person": "People", "organization": "Organizations",
                "place": "Places", "theme": "Themes", "event": "Events", None: "Other topics"}
 
@@ -194,4 +196,18 @@ def site_pages(site: Site, changes: Changes | None = None, memo=no_memo) -> list
     pages += [p for t in site.topics.values() for p in _topic_pages(site, t, made)]
     pages += [_source_page(site, s, made) for s in site.sources.values()]
     made.done()
+    return _as_last(pages, memo)
+
+
+def _as_last(pages: list[Page], memo) -> list[Page]:
+    """`pages`, each equal to the previous build's page at its path that very page (a
+    warm memo carries them), as the model does with its records: the engine then knows
+    it unchanged without walking it (a list, timeline or book page is made anew each
+    build from records that mostly did not change)."""
+    if not memo.carries:
+        return pages
+    last = memo.carried(_PAGES) or {}
+    pages = [was if (was := last.get(p.site_path)) is not None and (was is p or was == p)
+             else p for p in pages]
+    memo.carry(_PAGES, {p.site_path: p for p in pages})
     return pages

@@ -93,9 +93,10 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
                workers: int | None = 1, reuse=None,
                put: Callable[[str, Iterable[str]], Staged] | None = None, memo=no_memo,
                index: bool = True
-               ) -> Iterator[tuple[str, bytes | Path | Kept | Staged | Iterator[str]]]:
-    """Every output file as (path, bytes, a theme file to copy, or `Kept`: the previous
-    output's file stands), one at a time, so a large site never sits in memory whole.
+               ) -> Iterator[tuple[str, bytes | Path | Staged | Iterator[str]] | Kept]:
+    """Every output file as (path, bytes or a theme file to copy), or `Kept`: files of
+    the previous output that stand, one at a time, so a large site never sits in memory
+    whole.
     `renderer` makes the page renderer (the engine passes a caching one); `workers` > 1
     renders on several cores; `reuse` (the engine's: it needs a renderer with page
     `keys`) skips pages whose inputs did not change since they were last rendered; `put`
@@ -110,7 +111,8 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     fresh = pages
     if reuse is not None:
         kept, fresh = reuse.split(pages, page_renderer)
-        yield from kept
+        if kept:
+            yield Kept(kept)
 
     def make(page: Page) -> tuple[str, bytes | Staged, str | None, list]:
         """Render one page (in a worker, or here); with its key and the pieces rendered
@@ -149,17 +151,14 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         # Rule: a copy holds the bytes the load digested: a file changed since is an error
         # of that file (build again), never published as if it were those bytes.
         stands = reuse.stands(rel, digest) if reuse else False
-        yield rel, Kept() if stands else InputFiles.data(root / path, path, digest)
+        yield Kept((rel,)) if stands else (rel, InputFiles.data(root / path, path, digest))
     yield from feeds.feed_files(site, [page.site_path for page in pages], changes,
                                 memo).items()
 
 
-def render_site(root: Path, site: Site, renderer: Callable[[Theme, Site], Renderer] = Renderer,
-                workers: int = 1, reuse=None, memo=no_memo, index: bool = True
+def render_site(root: Path, site: Site, index: bool = True
                 ) -> tuple[dict[str, bytes | Path], int]:
-    """Every output file in one dict, and the page count (for check and the preview);
-    `workers`, `reuse`, `memo` and `index`: see iter_files."""
-    files = dict(iter_files(root, site, renderer, workers, reuse, memo=memo, index=index))
+    """Every output file of a clean render in one dict, and the page count (for check);
+    `index`: see iter_files."""
+    files = dict(iter_files(root, site, index=index))
     return files, sum(1 for rel in files if rel.endswith(".html"))
-
-

@@ -35,7 +35,11 @@ MARKER_TEXT = "This folder was created by sitegen; every build rewrites what it 
 
 @dataclass(frozen=True)
 class Kept:
-    """An output file the previous build wrote that stays as it is (see sitegen.engine.reuse)."""
+    """Output files the previous build wrote that stay as they are (see
+    sitegen.engine.reuse): an item of its own among the (path, content) items the writer
+    takes, so a rebuild hands over the thousands of files that stand at once."""
+
+    paths: Iterable[str]
 
 
 @dataclass(frozen=True)
@@ -185,14 +189,23 @@ class OutputWriter:
         self.sums: dict[str, str] = {}  # after `write`: the new manifest's
         self.sizes: dict[str, int] = {}  # after `write`: each file's size, where known
 
-    def _kept_sum(self, rel: str) -> str:
-        """The digest of a file that stands: the previous manifest's, else its own."""
+    def _keep(self, paths: Iterable[str], produced: set[str], sums: dict[str, str],
+              known: dict[str, int]) -> None:
+        """Note files that stand: produced, with the previous manifest's digests (else
+        their own) and their sizes where the walk found them."""
         if self._sums is None:
             try:
                 self._sums = read_manifest((self.out / MANIFEST).read_bytes())[0]
             except OSError:
                 self._sums = {}
-        return self._sums.get(rel) or file_sha256(self.out / rel)
+        paths = list(paths)
+        produced.update(paths)
+        digests = list(map(self._sums.get, paths))  # a rebuild keeps thousands: no loop
+        if None in digests:
+            digests = [d or file_sha256(self.out / rel) for rel, d in zip(paths, digests)]
+        sums.update(zip(paths, digests))
+        if known:
+            self.sizes.update([(rel, known[rel]) for rel in paths if rel in known])
 
     def holds_file(self, rel: str) -> bool:
         """Whether `out` holds `rel` as a file of its own: not a link, and not inside a
@@ -227,22 +240,21 @@ class OutputWriter:
             return Staged(False, h.hexdigest(), size)
         return Staged(True, h.hexdigest(), size)
 
-    def write(self, files: Iterable[tuple[str, bytes | Iterable[str] | Path | Kept | Staged]],
+    def write(self, files: Iterable[tuple[str, bytes | Iterable[str] | Path | Staged] | Kept],
               before_change: Callable[[], None] = lambda: None) -> tuple[int, int]:
         """Make `out` hold exactly `files` ((relative POSIX path, bytes, text in pieces,
-        a file to copy, `Kept`: the file in `out` stands, or what `put` returned),
+        a file to copy, or what `put` returned), or `Kept`: files in `out` that stand),
         consumed one at a time. `before_change` is called just before `out` starts to change.
         Returns the number of HTML pages and of files."""
         staged, produced, sums, sizes = [], set(), {}, self.sizes
         known = self._found.regular if self._found else {}
         try:
-            for rel, content in files:
-                produced.add(rel)
-                if isinstance(content, Kept):
-                    sums[rel] = self._kept_sum(rel)
-                    if rel in known:
-                        sizes[rel] = known[rel]
+            for item in files:
+                if type(item) is Kept:
+                    self._keep(item.paths, produced, sums, known)
                     continue
+                rel, content = item
+                produced.add(rel)
                 if not isinstance(content, Staged):
                     content = self.put(rel, content.read_bytes() if isinstance(content, Path)
                                        else content)

@@ -273,11 +273,17 @@ class _Output:
 
     def write(self, produced):
         """Take a build's files; returns the paths made anew (not `Kept`)."""
-        produced = list(produced)
-        made = {rel for rel, data in produced if isinstance(data, bytes)}
-        self.files = {rel: (self.asked.get(rel, ""), data if isinstance(data, bytes)
-                            else self.files[rel][1]) for rel, data in produced}
-        return made
+        from sitegen.write import Kept
+        made = {}
+        kept = {}
+        for item in produced:
+            if isinstance(item, Kept):
+                kept.update((rel, self.files[rel][1]) for rel in item.paths)
+            else:
+                made[item[0]] = item[1]
+        self.files = {rel: (self.asked.get(rel, ""), data)
+                      for rel, data in {**kept, **made}.items()}
+        return set(made)
 
 
 def test_a_rebuild_indexes_again_only_the_group_and_shards_that_changed(tmp_path):

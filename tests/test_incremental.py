@@ -308,6 +308,31 @@ def test_a_record_made_again_equal_to_the_last_is_the_last(example):
     assert memo.misses("claims") >= 1  # made again, not carried
 
 
+def test_a_page_made_again_equal_to_the_last_is_the_last(example):
+    """Early cut-off for the pages made anew each build (lists, home, book, timeline): one
+    equal to the last build's page at its path is that very page, so page reuse knows it
+    unchanged without walking it; one showing a changed record is not."""
+    from sitegen.pipeline import load_site
+    from sitegen.load.config import load_config
+    from sitegen.pages import site_pages
+
+    memo = Memo(warm=True)
+
+    def pages():
+        memo.start()
+        site = load_site(example, load_config(example), Collector(), memo=memo)
+        return {page.site_path: page for page in site_pages(site, memo=memo)}
+
+    first, second = pages(), pages()
+    assert second.keys() == first.keys()
+    assert [path for path, page in second.items() if page is not first[path]] == []
+    edit(example, BRIEFING, "## Assessment", "## Our assessment")  # the body only
+    third = pages()
+    changed = {path for path, page in third.items() if page is not second[path]}
+    assert {"", "briefings/", "book/", "briefings/putins-red-lines/"} <= changed
+    assert not changed & {"topics/", "search/", "404.html", "sources/"}
+
+
 def test_a_carried_link_to_a_paragraph_that_went_is_reported(example, tmp_path):
     """A briefing's links are carried from build to build while what they name stays the
     same: a seed that loses the paragraph a [[source:…]] link names is not the same."""

@@ -52,7 +52,7 @@ def test_only_changed_files_are_written_and_stale_ones_go(tmp_path):
     for p in out.rglob("*.html"):
         os.utime(p, ns=(1, 1))
     before = _stats(out)
-    pages, files = write_site(out, [("same.html", b"S"), ("kept.html", Kept()),
+    pages, files = write_site(out, [("same.html", b"S"), Kept(["kept.html"]),
                                     ("changed.html", b"C2"), ("dir/new.html", b"N")])
     assert (pages, files) == (4, 5)  # with the manifest
     now = _stats(out)
@@ -73,7 +73,7 @@ def test_empty_folders_go_and_every_files_size_is_known_without_a_walk(tmp_path)
     write_site(out, [("big.html", b"B" * 100), ("a/small.html", b"s"), ("s.js", b"js")])
     (out / "empty/deeper").mkdir(parents=True)
     writer = OutputWriter(out)
-    writer.write([("big.html", Kept()), ("a/small.html", b"s" * 10), ("s.js", iter(["j"]))])
+    writer.write([Kept(["big.html"]), ("a/small.html", b"s" * 10), ("s.js", iter(["j"]))])
     assert not (out / "empty").exists()
     assert writer.sizes == {"big.html": 100, "a/small.html": 10, "s.js": 1}
     assert largest_files(writer.sizes) == {".html": ("big.html", 100), ".js": ("s.js", 1)}

@@ -23,7 +23,6 @@ from ..model.site import Site
 from ..pages import Page
 from ..render import Renderer
 from ..theme import Theme
-from ..write import Kept
 from .codec import Encoded, encode
 from .digest import Fingerprints, same
 from .pagekey import PageKeys
@@ -208,10 +207,10 @@ class PageReuse:
         self.pages: dict[str, tuple[Page, tuple]] | None = None if pages is None else {}
 
     def split(self, pages: list[Page], renderer: PartCachingRenderer
-              ) -> tuple[list[tuple[str, Kept]], list[Page]]:
-        """(files that stand as they are, pages to render), by the pages' keys. With no
-        previous output every page renders, and its key is worked out while rendering
-        (`key_after`, on the rendering core)."""
+              ) -> tuple[list[str], list[Page]]:
+        """(paths of the files that stand as they are, pages to render), by the pages'
+        keys. With no previous output every page renders, and its key is worked out while
+        rendering (`key_after`, on the rendering core)."""
         keys = renderer.keys
         if not self.previous:
             # Rule: what the templates read is worked out here, before workers fork, so
@@ -223,31 +222,39 @@ class PageReuse:
                               for p in pages}
             self.fresh = len(pages)
             return [], pages
-        reused, fresh, parts = [], [], []
+        prefixes = {template: keys.prefix(template) for template in {p.template for p in pages}}
+        kept, fresh, parts = [], [], []
+        previous, current, made_before = self.previous, self.current, self.before
         for done, page in enumerate(pages, 1):
-            progress.tick("checking pages", done, len(pages))
+            if not done % 1024:
+                progress.tick("checking pages", done, len(pages))
             rel = urls.output_file(page.site_path)
-            before = self.previous.get(rel)
-            key = self._key(keys, page, rel, before)
-            if before and before[0] == key and self.present(rel):
-                reused.append((rel, Kept()))
-                self.current[rel] = before
-                parts.append(("part", before[1]))
+            before, prefix, made = previous.get(rel), prefixes[page.template], made_before.get(rel)
+            if made is not None and made[0] is page and before is not None \
+                    and made[1] == prefix and self.present(rel):
+                self.pages[rel] = made  # the very page, key's prefix the same: it stands
             else:
-                self.current[rel] = (key, b"")
-                fresh.append(page)
+                key = self._key(keys, page, rel, before, prefix, made)
+                if not (before and before[0] == key and self.present(rel)):
+                    current[rel] = (key, b"")
+                    fresh.append(page)
+                    continue
+            kept.append(rel)
+            current[rel] = before
+            if before[1]:
+                parts.append(("part", before[1]))
         self.fresh = len(fresh)
         self.memo.use(parts)
-        return reused, fresh
+        return kept, fresh
 
-    def _key(self, keys: PageKeys, page: Page, rel: str, before: tuple | None) -> str:
-        """The page's key: the one it had, when it and its prefix are the same as the
-        previous build's; else worked out (`key`)."""
+    def _key(self, keys: PageKeys, page: Page, rel: str, before: tuple | None,
+             prefix: tuple, made: tuple | None) -> str:
+        """The page's key: the one it had, when the page `made` at its path by the
+        previous build and that page's key's prefix are the same as now; else worked
+        out (`key`)."""
         if self.pages is None:
             return self.key(keys, page)
-        prefix = keys.prefix(page.template)
-        made = self.before.get(rel)
-        self.pages[rel] = made if made and made[0] is page and made[1] == prefix \
+        self.pages[rel] = made if made is not None and made[0] is page and made[1] == prefix \
             else (page, prefix)
         if before and made and made[1] == prefix and same(made[0], page):
             return before[0]

@@ -24,9 +24,9 @@ def nothing_stands(_rel: str, _digest: str) -> bool:
 
 
 def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stands = nothing_stands
-                ) -> Iterator[tuple[str, bytes | Kept]]:
-    """Every file of the search index, as (output path, bytes, or `Kept`: the output's
-    file stands): the document shards, then the term shards and last the manifest
+                ) -> Iterator[tuple[str, bytes] | Kept]:
+    """Every file of the search index, as (output path, bytes), or `Kept`: the output's
+    files that stand: the document shards, then the term shards and last the manifest
     (`INDEX_FILE`). `workers` > 1 indexes the documents, and renders many term shards,
     on several cores.
 
@@ -52,7 +52,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     for i, (g, key, stood) in enumerate(zip(groups, keys, standing)):  # in order
         files, packed = next(fresh) if g in missing_set else ([], None)
         index.add(i, memo("search", key, lambda _out: packed or docs.group(g)[1], out))
-        yield from ((rel, Kept()) for rel in docs.shard_files(g)) if stood else files
+        yield from [Kept(docs.shard_files(g))] if stood else files
     highest, paragraphs = docs.highest, docs.paragraph_count
     docs = fresh = None  # let go of the documents' text before the term shards
     firsts: list[str] = []

@@ -24,11 +24,11 @@ Stands = Callable[[str, str], bool]  # (output path, digest of what makes it): s
 
 
 def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands,
-                workers: int | None = 1) -> Iterator[tuple[str, bytes | Kept]]:
+                workers: int | None = 1) -> Iterator[tuple[str, bytes] | Kept]:
     """The term shards of `index`, words in order; each shard's first word goes to
     `firsts`. A shard whose words and postings are those the output's file was made from
     (`stands`, by their digest: hashing postings costs a fraction of rendering them) is
-    not rendered again: it comes as `Kept`. `workers` > 1 renders the rows of many shards
+    not rendered again: those come first, as one `Kept`. `workers` > 1 renders the rows of many shards
     (a clean build's: all of them) on several cores."""
     digests, index.shard_digests = index.shard_digests, {}
     plan = []  # (words, whether the output's file stands)
@@ -38,8 +38,12 @@ def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands,
         plan.append((words, stands(_path(words), digest)))
     made = fork_map(partial(_shard, index.postings), [w for w, stood in plan if not stood],
                     workers, label="writing the search index")
+    kept = [_path(words) for words, stood in plan if stood]
+    if kept:
+        yield Kept(kept)
     for words, stood in plan:
-        yield _path(words), Kept() if stood else next(made)
+        if not stood:
+            yield _path(words), next(made)
 
 
 def _cut(index: Index, firsts: list[str], highest: int) -> Iterator[list[str]]:
