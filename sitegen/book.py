@@ -85,16 +85,14 @@ def prefix_ids(html: str, prefix: str, shift_headings: int = 1) -> str:
     return html
 
 
-def chapter(site: Site, b: Briefing, made: Derived) -> Chapter:
-    """A briefing's chapter, made from the records it shows (see derived)."""
-    def shown() -> tuple:
-        return (b, tuple(site.topics[t] for t in b.topics if t in site.topics),
-                tuple(site.sources[s] for s in b.seeds if s in site.sources))
-    return made.get(("chapter", b.slug), (), shown, _chapter)
-
-
-def _chapter(b: Briefing, topics: tuple[Topic, ...], sources: tuple[Source, ...]) -> Chapter:
-    return Chapter(briefing=b, prefix=f"{b.slug}--", topics=topics, sources=sources)
+def chapters(site: Site, briefings: list[Briefing], made: Derived) -> list[Chapter]:
+    """The briefings' chapters, made from the records each shows (see derived)."""
+    def chapter(b: Briefing) -> tuple[tuple, Chapter]:
+        topics = tuple(site.topics[t] for t in b.topics if t in site.topics)
+        sources = tuple(site.sources[s] for s in b.seeds if s in site.sources)
+        return (b, topics, sources), Chapter(briefing=b, prefix=f"{b.slug}--", topics=topics,
+                                             sources=sources)
+    return made.each("chapter", ((b.slug, b) for b in briefings), chapter)
 
 
 def book_pages(site: Site, made: Derived) -> list[tuple[str, str, str, dict]]:
@@ -142,8 +140,9 @@ def _parts(briefings: list[Briefing], made: Derived) -> list[list[Briefing]]:
     VOLUME_BYTES of chapters each, in order."""
     parts: list[list[Briefing]] = [[]]
     size = 0
-    for b in briefings:
-        cost = made.get(("chapter-bytes", b.slug), (), lambda b=b: (b,), chapter_bytes)
+    costs = made.each("chapter-bytes", ((b.slug, b) for b in briefings),
+                      lambda b: ((b,), chapter_bytes(b)))
+    for b, cost in zip(briefings, costs):
         if parts[-1] and (len(parts[-1]) == VOLUME_LIMIT or size + cost > VOLUME_BYTES):
             parts.append([])
             size = 0
@@ -163,7 +162,6 @@ def chapter_bytes(b: Briefing) -> int:
 def _volume_data(site: Site, newest_first: list[Briefing], label: str | None,
                  made: Derived) -> dict:
     """A book page's template data: its chapters, newest first."""
-    chapters = [chapter(site, b, made) for b in newest_first]
-    return dict(chapters=chapters, volume=label, pager=None,
+    return dict(chapters=chapters(site, newest_first, made), volume=label, pager=None,
                 newest=newest_first[0].date if newest_first else None,
                 oldest=newest_first[-1].date if newest_first else None)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from . import urls
@@ -40,17 +39,21 @@ class Page:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def _briefing_page(site: Site, b, changes: Changes, listed: set[str],
-                   made: Derived) -> Page:
+def _briefing_pages(site: Site, changes: Changes, made: Derived) -> list[Page]:
+    """A page per briefing, newest first; each shows its judgment when it has one, and
+    whether the list of judgments lists it (its extra: see derived)."""
     br, tp, src = site.briefings, site.topics, site.sources
-    judgment, is_listed = changes.judged.get(b.slug), b.slug in listed
+    listed = {j.briefing for j in changes.judgments[:LIMIT]}
+    extras = {slug: (changes.judged.get(slug), slug in listed)
+              for slug in (*changes.judged, *listed) if slug in br}
 
-    def shown() -> tuple:
-        return (b, tuple(tp[t] for t in b.topics), tuple(src[s] for s in b.seeds if s in src),
-                tuple(br[s] for s in b.related), tuple(br[s] for s in b.backlinks),
-                br.get(b.previous), br.get(b.next))
-    return made.get(("briefing", b.slug), (judgment, is_listed), shown,
-                     partial(_briefing_page_of, judgment=judgment, listed=is_listed))
+    def page(b) -> tuple[tuple, Page]:
+        judgment, is_listed = extras.get(b.slug, (None, False))
+        shown = (b, tuple(tp[t] for t in b.topics), tuple(src[s] for s in b.seeds if s in src),
+                 tuple(br[s] for s in b.related), tuple(br[s] for s in b.backlinks),
+                 br.get(b.previous), br.get(b.next))
+        return shown, _briefing_page_of(*shown, judgment=judgment, listed=is_listed)
+    return made.each("briefing", br.items(), page, extras)
 
 
 def _briefing_page_of(b, topics, sources, related, backlinks, previous, next_, *, judgment,
@@ -73,16 +76,17 @@ def _changes_page(site: Site, c: Changes) -> Page:
         drifts=[(d, br[d.claim.briefing]) for d in c.drifts[:LIMIT]]))
 
 
-def _topic_pages(site: Site, t, made: Derived) -> list[Page]:
-    """A topic's pages: the briefings on it or on a sub-topic, in stable pages (see
+def _topic_pages(site: Site, made: Derived) -> list[Page]:
+    """Each topic's pages: the briefings on it or on a sub-topic, in stable pages (see
     paging); its own page also has its newest dated events."""
     tp, br = site.topics, site.briefings
 
-    def shown() -> tuple:
-        return (t, tp.get(t.parent), tuple(tp[c] for c in t.children),
-                tuple(tp[r] for r in t.related), tuple(br[s] for s in reversed(t.within)),
-                tuple(br[e.briefing] for e in t.events[-TOPIC_EVENTS:]))
-    return made.get(("topic", t.slug), (), shown, _topic_pages_of)
+    def pages(t) -> tuple[tuple, list[Page]]:
+        shown = (t, tp.get(t.parent), tuple(tp[c] for c in t.children),
+                 tuple(tp[r] for r in t.related), tuple(br[s] for s in reversed(t.within)),
+                 tuple(br[e.briefing] for e in t.events[-TOPIC_EVENTS:]))
+        return shown, _topic_pages_of(*shown)
+    return [p for each in made.each("topic", tp.items(), pages) for p in each]
 
 
 def _topic_pages_of(t, parent, children, related, within, event_briefings) -> list[Page]:
@@ -95,13 +99,14 @@ def _topic_pages_of(t, parent, children, related, within, event_briefings) -> li
         earlier_events=0)
 
 
-def _source_page(site: Site, s, made: Derived) -> Page:
+def _source_pages(site: Site, made: Derived) -> list[Page]:
     br = site.briefings
 
-    def shown() -> tuple:
-        return (s, tuple(br[b] for b in s.briefings),
-                tuple(br[c.claim.briefing] for _p, cs in s.citations for c in cs))
-    return made.get(("source", s.id), (), shown, _source_page_of)
+    def page(s) -> tuple[tuple, Page]:
+        shown = (s, tuple(br[b] for b in s.briefings),
+                 tuple(br[c.claim.briefing] for _p, cs in s.citations for c in cs))
+        return shown, _source_page_of(*shown)
+    return made.each("source", site.sources.items(), page)
 
 
 def _source_page_of(s, briefings, citing) -> Page:
@@ -169,7 +174,6 @@ def site_pages(site: Site, changes: Changes | None = None, memo=no_memo) -> list
     """Every HTML page of the site, in a stable order; `changes`: `site_changes(site)`,
     when the caller has it already; `memo`: see the module doc."""
     changes = changes or site_changes(site)
-    listed = {j.briefing for j in changes.judgments[:LIMIT]}
     briefings = list(site.briefings.values())
     popular = sorted(site.topics.values(), key=lambda t: (-len(t.briefings), t.title.lower()))
     pages = [
@@ -192,9 +196,9 @@ def site_pages(site: Site, changes: Changes | None = None, memo=no_memo) -> list
     pages.append(_changes_page(site, changes))
     made = Derived(site, memo, "pages")
     pages += [Page(*spec) for spec in book_pages(site, made)]
-    pages += [_briefing_page(site, b, changes, listed, made) for b in briefings]
-    pages += [p for t in site.topics.values() for p in _topic_pages(site, t, made)]
-    pages += [_source_page(site, s, made) for s in site.sources.values()]
+    pages += _briefing_pages(site, changes, made)
+    pages += _topic_pages(site, made)
+    pages += _source_pages(site, made)
     made.done()
     return _as_last(pages, memo)
 

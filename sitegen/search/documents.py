@@ -64,11 +64,8 @@ class Documents:
         being read (see load.blocks)."""
         self.site, self.link = site, urls.linker(SEARCH_PAGE, site.config.clean_links)
         self.briefings = list(site.briefings.values())[::-1]
-        topic_ids = {slug: i for i, slug in enumerate(site.topics)}
         self.memo, self.out = memo, Collector()
-        made = Derived(site, memo, "search")
-        docs = [self._derived(b, topic_ids, made) for b in self.briefings]
-        made.done()
+        docs = self._documents()
         self.records, self.texts, self.digests = (list(column) for column in zip(*docs)) \
             if docs else ([], [], [])
         self.averages = averages(self.texts, len(BRIEFING_FIELDS))
@@ -83,20 +80,23 @@ class Documents:
                                          / max(1, self.paragraph_count))]
         self.first_paragraph = list(accumulate(counts, initial=0))
 
-    def _derived(self, b, topic_ids: dict[str, int], made: Derived) -> tuple:
-        """A briefing's document (see `_document`), made again only when what it follows
-        from changed: the briefing (its body's text with it: the memo counts that used
-        while the document stands), the topics and sources it names, their ids, how
-        links are written."""
-        topics, sources = self.site.topics, self.site.sources
-        extra = (tuple(topic_ids[t] for t in b.topics if t in topics),
-                 self.site.config.clean_links)
+    def _documents(self) -> list[tuple]:
+        """Each briefing's document (see `_document`), made again only when what it
+        follows from changed (see sitegen.derived): the briefing (its body's text with it:
+        the memo counts that used while the document stands), the topics and sources it
+        names, the topics' ids, how links are written."""
+        site, topic_ids = self.site, {slug: i for i, slug in enumerate(self.site.topics)}
+        topics, sources = site.topics, site.sources
+        made = Derived(site, self.memo, "search", (topic_ids, site.config.clean_links))
 
-        def shown() -> tuple:
-            return (b, tuple(topics[t] for t in b.topics if t in topics),
-                    tuple(sources[s] for s in b.seeds if s in sources))
-        return made.get(("briefing", b.slug), extra, shown,
-                        partial(self._document, ids=extra[0]), (("body-text", (b.body_html,)),))
+        def document(b) -> tuple[tuple, tuple]:
+            named = tuple(topics[t] for t in b.topics if t in topics)
+            shown = (b, named, tuple(sources[s] for s in b.seeds if s in sources))
+            return shown, self._document(*shown, ids=tuple(topic_ids[t.slug] for t in named))
+        docs = made.each("briefing", ((b.slug, b) for b in self.briefings), document,
+                         asked=lambda b: (("body-text", (b.body_html,)),))
+        made.done()
+        return docs
 
     def _document(self, b, topics: tuple, sources: tuple, *, ids: tuple
                   ) -> tuple[list, list[str], str]:
