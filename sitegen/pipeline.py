@@ -147,11 +147,15 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         yield f"assets/{rel}", path
     copies = [(urls.output_file(s.original), s.seed.path, s.seed.sha256)
               for s in site.sources.values() if s.original]
-    for rel, path, digest in copies + [(m.site_path, m.path, m.sha256) for m in site.media]:
+    copies += [(m.site_path, m.path, m.sha256) for m in site.media]
+    stood = [reuse is not None and reuse.stands(rel, digest) for rel, _path, digest in copies]
+    if any(stood):
+        yield Kept([copy[0] for copy, stands in zip(copies, stood) if stands])
+    for (rel, path, digest), stands in zip(copies, stood):
         # Rule: a copy holds the bytes the load digested: a file changed since is an error
         # of that file (build again), never published as if it were those bytes.
-        stands = reuse.stands(rel, digest) if reuse else False
-        yield Kept((rel,)) if stands else (rel, InputFiles.data(root / path, path, digest))
+        if not stands:
+            yield rel, InputFiles.data(root / path, path, digest)
     yield from feeds.feed_files(site, [page.site_path for page in pages], changes,
                                 memo).items()
 

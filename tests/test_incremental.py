@@ -621,6 +621,27 @@ def test_a_rebuild_takes_the_watchers_scan_and_walks_nothing_itself(example, tmp
     assert_same_as_clean(example, builder, tmp_path, "after the edit")
 
 
+def test_a_rebuild_from_an_updated_scan_reports_the_folders_problems_again(example,
+                                                                           tmp_path):
+    """A warm rebuild takes the plan of what to parse in a folder as it was while its
+    listing is (see load.content._plan): the problems of that listing are reported again
+    all the same, as a clean build reports them."""
+    from sitegen.load.scan import Scan
+    from sitegen.runtime.watch import WATCHED
+
+    (example / "content/briefings/notes.txt").write_text("not a briefing")
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    scan = Scan(example, WATCHED)
+    first = builder.build(scan).warnings
+    assert any(w.path == "content/briefings/notes.txt" for w in first)
+    edit(example, BRIEFING, "## Assessment", "## Our assessment")
+    scan = scan.updated([str(example / BRIEFING)])
+    assert scan is not None
+    again = builder.build(scan).warnings
+    assert again == first
+    assert_same_as_clean(example, builder, tmp_path, "after the edit")
+
+
 def test_a_rebuild_knows_its_folders_manifest_without_reading_it(example, tmp_path,
                                                                 monkeypatch):
     """The preview's folder is its own: the digests of the files that stand come from its

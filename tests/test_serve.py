@@ -190,20 +190,29 @@ def test_an_updated_scan_tells_folders_as_a_whole_scan_does(small, monkeypatch):
     folders = ("seeds", "content/briefings", "content/topics")
     old = Scan(small, WATCHED)
     before = {folder: old.folder(folder) for folder in folders}
-    briefing = small / "content/briefings/harbour-reopens.md"
-    for step in ("modified", "added"):
+    briefing, new = small / "content/briefings/harbour-reopens.md", small / "content/briefings/new.md"
+
+    def seen(entries):
+        return [(e.name, e.is_dir(), e.is_file(), e.is_symlink()) for e in entries]
+    for step in ("modified", "added", "a pipe now"):
+        listed = old.entries("content/briefings")
         briefing.write_text(briefing.read_text() + "More.\n")
         reported = [str(briefing)]
         if step == "added":
-            (small / "content/briefings/new.md").write_text("x")
-            reported.append(str(small / "content/briefings/new.md"))
+            new.write_text("x")
+            reported.append(str(new))
+        if step == "a pipe now":
+            new.unlink()
+            os.mkfifo(new)
+            reported.append(str(new))
         updated, whole = old.updated(reported), Scan(small, WATCHED)
         for folder in folders:
             assert updated.folder(folder) == whole.folder(folder) is not None, (step, folder)
-            assert [e.name for e in updated.entries(folder)] == \
-                [e.name for e in whole.entries(folder)], (step, folder)
+            assert seen(updated.entries(folder)) == seen(whole.entries(folder)), (step, folder)
         assert updated.folder("seeds") is before["seeds"]
         assert updated.folder("content/briefings") != before["content/briefings"]
+        # The very listing while no file in the folder came, went or changed kind.
+        assert (updated.entries("content/briefings") is listed) == (step == "modified")
         old = updated
 
 

@@ -305,21 +305,10 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
     where it can). `files`: the load's InputFiles. A warm memo carries each file's parse
     (see sitegen.memo.Carried), taken again while the build's scan says the file is as
     it was, without looking up its digest and parse."""
-    result, seen, order, jobs = [], {}, [], []
-    inputs, base = files or InputFiles(memo), root / folder
+    result, order, jobs = [], [], []
+    inputs = files or InputFiles(memo)
     carried = Carried(memo, f"parsed {folder}")
-    for path in _files(root, folder, suffixes, out, folder == BRIEFINGS_DIR, inputs.scan):
-        bundle = path.name == BUNDLE_INDEX and path.parent != base
-        relpath = f"{folder}/{path.parent.name}/{path.name}" if bundle else f"{folder}/{path.name}"
-        slug = _slug(path.parent if bundle else path, relpath, out)
-        if slug is None:
-            continue
-        if slug in seen:  # e.g. nato.yaml and nato.md, or x.md and x/index.md
-            out.error(relpath, None, f"duplicate {step} slug '{slug}': also defined by "
-                                     f"{seen[slug]}; keep one of the two files",
-                      code="duplicate-slug")
-            continue
-        seen[slug] = relpath
+    for path, relpath, slug in _plan(root, folder, suffixes, step, out, memo, inputs.scan):
         known = inputs.known(relpath)
         was = carried.get(relpath, known)
         if was is not None:
@@ -354,6 +343,38 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
                         (("file-digest", known), (step, key)))
     carried.done()
     return result
+
+
+def _plan(root: Path, folder: str, suffixes: tuple[str, ...], step: str, out: Collector,
+          memo, scan: Scan | None) -> list[tuple[Path, str, str]]:
+    """(path, shown path, slug) of each content file of a folder to parse, in order;
+    problems (names that are no slug, two files of one slug, what is ignored) go to
+    `out`. A warm memo carries the plan while the build's scan lists the folder as the
+    very same entries (see load.scan: no file in it came, went or changed kind)."""
+    name, listed = f"plan {folder}", scan.entries(folder) if scan is not None else None
+    was = memo.carried(name)
+    if was is not None and listed is not None and was[0] is listed:
+        memo.carry(name, was)
+        out.extend(was[2])
+        return was[1]
+    problems, plan, seen, base = Collector(), [], {}, root / folder
+    for path in _files(root, folder, suffixes, problems, folder == BRIEFINGS_DIR, scan):
+        bundle = path.name == BUNDLE_INDEX and path.parent != base
+        relpath = f"{folder}/{path.parent.name}/{path.name}" if bundle else f"{folder}/{path.name}"
+        slug = _slug(path.parent if bundle else path, relpath, problems)
+        if slug is None:
+            continue
+        if slug in seen:  # e.g. nato.yaml and nato.md, or x.md and x/index.md
+            problems.error(relpath, None, f"duplicate {step} slug '{slug}': also defined by "
+                                          f"{seen[slug]}; keep one of the two files",
+                           code="duplicate-slug")
+            continue
+        seen[slug] = relpath
+        plan.append((path, relpath, slug))
+    if listed is not None:
+        memo.carry(name, (listed, plan, tuple(problems.problems)))
+    out.extend(problems.problems)
+    return plan
 
 
 def _parse_job(path: Path, digest: str, slug: str, relpath: str, parse):

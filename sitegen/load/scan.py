@@ -76,6 +76,7 @@ class Scan:
         self._loop = False  # a folder seen twice, through a link (see `_walk`)
         self._inside: dict | None = None  # see `_contents`
         self._states: dict[str, FolderState] = {}  # see `folder`
+        self._entries: dict[str, list[Entry]] = {}  # see `entries`
         self.special: set[str] = set()  # inputs that are no regular file (see `_add`)
         self.tops: set[str] = set()  # shown names of `tops`
         started = time.perf_counter()
@@ -148,6 +149,7 @@ class Scan:
             name: digest for name, digest in self.racy.items()
             if name in self.files and max(self.files[name][1:3]) >= new.since}
         new._states = dict(self._states)  # (those of folders nothing was reported in)
+        new._entries = dict(self._entries)  # (those of folders whose files kept their kind)
         for path in paths:
             shown = Path(os.path.relpath(path, self.root)).as_posix()
             if any(map(files.passed_over, shown.split("/"))):
@@ -165,8 +167,10 @@ class Scan:
             except OSError:
                 new.files.pop(shown, None)  # gone (or going): not an input now
                 new.special.discard(shown)
+            if (shown in new.special) != (shown in self.special):
+                new._entries.pop(folder, None)
         if new.files.keys() != self.files.keys():  # a file added or removed: other contents
-            new._inside = None
+            new._inside, new._entries = None, {}
         return new
 
     def _linked(self) -> bool:
@@ -205,7 +209,12 @@ class Scan:
     def entries(self, shown: str) -> list[Entry] | None:
         """What lies directly in a scanned folder, by name, as `files.listing` would list
         it then; None when the scan did not list the folder, or met a folder twice (a
-        link back up, which only a listing shows)."""
+        link back up, which only a listing shows). The very same list (not to be
+        changed) while no file in the folder came, went or changed kind: an updated scan
+        keeps it, so what a stage works out from it can stand by its identity."""
+        found = self._entries.get(shown)
+        if found is not None:
+            return found
         contents = self._contents(shown)
         if contents is None or self.looped:
             return None
@@ -214,7 +223,8 @@ class Scan:
                        name not in self.special) for name in names]
         found += [Entry(name.rpartition("/")[2], True, self.folders[name] != os.path.join(
             self.folders[shown], name.rpartition("/")[2]), False) for name in subfolders]
-        return sorted(found, key=lambda e: e.name)
+        self._entries[shown] = found = sorted(found, key=lambda e: e.name)
+        return found
 
     def folder(self, shown: str) -> tuple | None:
         """The state of the files directly in a folder and of the folders in it (their

@@ -12,6 +12,7 @@ import unicodedata
 from array import array
 from collections import Counter, defaultdict
 from functools import partial
+from operator import itemgetter
 from typing import Iterator
 
 K1, B = 1.2, 0.75
@@ -75,7 +76,8 @@ def _weight(w: float) -> int:
 def averages(rows: list[list[str]], count: int) -> list[float]:
     """Each field's average length, on a coarse grid (steps of about 19%): one more
     document seldom moves it, and with it the weight of every posting."""
-    return [coarse(sum(len(r[i]) for r in rows) / max(1, len(rows))) for i in range(count)]
+    return [coarse(sum(map(len, map(itemgetter(i), rows))) / max(1, len(rows)))
+            for i in range(count)]
 
 
 def coarse(length: float) -> float:
