@@ -55,6 +55,9 @@ class Targets:
         return path if path in self.anchors else None
 
 
+_TOLD = "relative links"  # body HTML -> whether it has any, carried by a warm memo
+
+
 def _relative_links(html: str) -> bool:
     """Whether `html` has a relative link or image (site links alone are the common case:
     counted first, which is several times faster than the search)."""
@@ -244,13 +247,19 @@ def resolve_bodies(briefings: dict, topics: dict, seeds: dict, media: dict[str, 
     """The briefings and topics (model records, by slug) with the links and images of
     their bodies resolved (see `resolve`), and the media they use. `sources`: the parsed
     files by path (their Markdown text, for line numbers; a briefing among them that is
-    not in `briefings` is not built: a link to it is a draft-link). `memo` (see
-    sitegen.memo) remembers which bodies have relative links."""
-    def relative(html: str) -> bool:
-        return memo("relative-links", (html,), lambda _: _relative_links(html), out)
+    not in `briefings` is not built: a link to it is a draft-link). A warm `memo` (see
+    sitegen.memo) carries which bodies have relative links, by their HTML."""
+    last, told = memo.carried(_TOLD) or {}, {}
 
-    if not media and not any(relative(r.body_html) for r in briefings.values()) \
-            and not any(relative(t.description_html) for t in topics.values()):
+    def relative(html: str) -> bool:
+        found = last.get(html)
+        told[html] = found = _relative_links(html) if found is None else found
+        return found
+
+    simple = not media and not any(relative(r.body_html) for r in briefings.values()) \
+        and not any(relative(t.description_html) for t in topics.values())
+    memo.carry(_TOLD, told)
+    if simple:
         return briefings, topics, {}  # nothing to resolve (the common case: [[links]] only)
 
     def ids(html: str, more=()) -> Callable[[str], bool]:

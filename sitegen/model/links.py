@@ -3,6 +3,9 @@ topics, related briefings, parents) checked, and the `[[target]]` links of a tex
 resolved — and carried from build to build while what they name stays the same."""
 from __future__ import annotations
 
+from itertools import chain
+from operator import attrgetter
+
 from ..errors import Collector
 from ..load.content import BriefingSource, TopicSource
 from ..load.fields import suggest
@@ -10,16 +13,24 @@ from .. import urls
 from .markup import Link, wikilinks
 
 _CARRIED = "briefing-links"  # what a warm memo carries to the next build (see `Links`)
+_REFS = (("seeds", "seed"), ("topics", "topic"), ("related", "briefing"))  # field, what
 
 
-def check_refs(b: BriefingSource, seeds: dict, topics: dict, briefings: dict,
+def check_refs(sources: list[BriefingSource], seeds: dict, topics: dict, briefings: dict,
                out: Collector) -> None:
-    """Report each seed, topic and related briefing `b` names that does not exist."""
-    for key, known, what in (("seeds", seeds, "seed"), ("topics", topics, "topic"),
-                             ("related", briefings, "briefing")):
-        refs = getattr(b, key)
-        if all(map(known.__contains__, refs)):  # (the common case, at C speed)
-            continue
+    """Report each seed, topic and related briefing a briefing names that does not exist."""
+    checks = [(key, known, what) for (key, what), known in zip(_REFS, (seeds, topics, briefings))]
+    if all(all(map(known.__contains__, chain.from_iterable(map(attrgetter(key), sources))))
+           for key, known, _what in checks):
+        return  # (the common case: every name of every briefing known, at C speed)
+    for b in sources:
+        for key, known, what in checks:
+            _check(b, key, known, what, out)
+
+
+def _check(b: BriefingSource, key: str, known: dict, what: str, out: Collector) -> None:
+    refs = getattr(b, key)
+    if not all(map(known.__contains__, refs)):
         for i, ref in enumerate(refs):
             if ref not in known:
                 hint = suggest(ref, known) or (f" (known {what}s: {', '.join(sorted(known)[:12])})"
