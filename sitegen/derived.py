@@ -35,16 +35,15 @@ class Derived:
         self.records = (site.briefings, site.topics, site.sources)
         self.carried = Carried(memo, self.name)
         last = memo.carried(self.name + " readers")
-        self.readers: dict[tuple[str, str], set] | None = last[1] if last else None
+        # Which slots show each record: indexed as values are made, from the first build
+        # on (so the first rebuild does not wait for it), by a memo that carries them.
+        self.readers: dict[tuple[str, str], set] | None = last[1] if last else \
+            defaultdict(set) if memo.carries else None
         self.stale: set[tuple[str, str]] = set()
         if last is None:
             return
         if last[2] != context:
             self.carried.last = {}
-        if self.readers is None:  # the first build since a clean one: index it now
-            self.readers = defaultdict(set)
-            for slot, (_extra, (shown, _value), *_rest) in self.carried.last.items():
-                self._read(slot, shown)
         for kind, now, before in zip(_KINDS, self.records, last[0]):
             for key, record in now.items():
                 if before.get(key) is not record:
