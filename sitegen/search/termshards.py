@@ -56,17 +56,15 @@ def _cut(index: Index, firsts: list[str], highest: int) -> Iterator[list[str]]:
     their own shard only, and `every`, a power of two, changes only when the index
     doubles or halves. Sizes come from the postings alone (`highest`: the highest doc
     number), so a shard's words are known before any of its rows is written."""
-    postings, words = index.postings, index.words()
-    estimate = sum(_typical(w, p) for w, p in postings.items())
+    words, sizes = index.words(), _sizes(index, len(str(highest)) + 1)
+    estimate = sum(sizes[w][0] for w in words)
     per_shard = SHARD_BYTES * len(words) / max(1, estimate)
     every = 2 ** max(0, round(math.log2(max(1.0, per_shard))))
-    digits = len(str(highest)) + 1  # a doc difference's, with its sign
     shard: list[str] = []
     size = most = 0
     for word in words:
-        typical, largest = _typical(word, postings[word]), _most(word, postings[word], digits)
-        cut = most + largest > 2 * SHARD_BYTES or (
-            size >= SHARD_BYTES // 4 and zlib.crc32(word.encode("utf-8")) % every == 0)
+        typical, largest, crc = sizes[word]
+        cut = most + largest > 2 * SHARD_BYTES or (size >= SHARD_BYTES // 4 and crc % every == 0)
         if shard and cut:
             yield shard
             shard, size, most = [], 0, 0
@@ -76,6 +74,25 @@ def _cut(index: Index, firsts: list[str], highest: int) -> Iterator[list[str]]:
         size, most = size + typical, most + largest
     if shard:
         yield shard
+
+
+def _sizes(index: Index, digits: int) -> dict[str, tuple[int, int, int]]:
+    """Word -> (`_typical`, `_most` size, hash) of each word of `index` (`digits`: see
+    `_most`): those of the words whose postings did not change as the index kept them."""
+    kept_digits, sizes = index.word_sizes
+    if index.changed is None or kept_digits != digits:
+        todo, sizes = index.postings, {}
+    else:
+        todo = index.changed
+        for word in todo - index.postings.keys():
+            sizes.pop(word, None)
+    for word in todo:
+        flat = index.postings.get(word)
+        if flat is not None:
+            sizes[word] = (_typical(word, flat), _most(word, flat, digits),
+                           zlib.crc32(word.encode("utf-8")))
+    index.word_sizes = (digits, sizes)
+    return sizes
 
 
 def _typical(word: str, flat: array) -> int:
