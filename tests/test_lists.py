@@ -1,6 +1,6 @@
-"""The lists that follow from every briefing record (model.lists) and the source records
-(model.sources): patched by a warm memo with the records that changed, they equal those
-made anew from every record."""
+"""The lists that follow from every briefing record (model.lists), the source records
+(model.sources) and what links read of each name (model.links): patched by a warm memo
+with the records that changed, they equal those made anew from every record."""
 from __future__ import annotations
 
 import datetime as dt
@@ -93,3 +93,45 @@ def test_patched_sources_equal_sources_made_anew():
         fresh = source_records(seeds, newest_first,
                                Lists(no_memo, newest_first, topics).citing, True, no_memo)
         assert list(warm.items()) == list(fresh.items()), step
+
+
+def test_links_views_patched_equal_views_made_anew():
+    """What each name's links read (model.links `_views`), patched by a warm memo from
+    the objects that changed, equals the views made anew, and the names it says changed
+    are those whose view differs from the last build's."""
+    from types import SimpleNamespace as Obj
+    from sitegen.model.links import Links, _views
+
+    rng, memo = random.Random(11), Memo(warm=True)
+    names = [f"n{i}" for i in range(12)]  # topics and briefings share some names
+
+    def thing():
+        return Obj(title=rng.choice("ABC"), failed=rng.random() < 0.2,
+                   paragraph_count=rng.randint(1, 2))
+    topics = {n: thing() for n in names[:5]}
+    briefings = {n: thing() for n in names[3:]}
+    seeds = {f"s{i}": thing() for i in range(6)}
+    published = set(names[5:])
+    before = None
+    for _ in range(60):
+        for part in (topics, briefings, seeds):
+            for _ in range(rng.randint(0, 2)):
+                key = rng.choice(sorted(part) or ["x"])
+                roll = rng.random()
+                if roll < 0.5 and key in part:
+                    part[key] = thing()  # another object, at times an equal view
+                elif roll < 0.7:
+                    part.pop(key, None)
+                else:
+                    part[rng.choice(names) if part is not seeds else f"s{rng.randint(0, 8)}"] = \
+                        None if part is seeds and rng.random() < 0.2 else thing()
+        published = {n for n in briefings if (n in published) != (rng.random() < 0.2)}
+        memo.start()
+        links = Links(dict(topics), dict(briefings), set(published), dict(seeds), memo)
+        anew = _views(topics, briefings, published, seeds)
+        assert links.views == anew
+        if before is not None:
+            assert links.changed == {n for n in before.keys() | anew.keys()
+                                     if before.get(n, ()) != anew.get(n, ())}
+        links.done()
+        before = anew

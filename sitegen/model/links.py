@@ -129,6 +129,32 @@ def _views(topics, briefings, published: set, seeds) -> dict[str, tuple | None]:
     return views
 
 
+def _views_since(context: tuple, views: dict, now: tuple) -> tuple[dict, set[str]]:
+    """`_views` of `now` (topics, briefings, published, seeds) and the names whose view
+    changed, from the `views` of an earlier `context`: looked at again are the topics
+    (few), and the briefings and seeds that are not the very same objects or whose
+    being published changed."""
+    (topics, briefings, published, seeds), (was_topics, was_briefings, was_published,
+                                            was_seeds) = now, context
+    names = {*topics, *was_topics, *(published ^ was_published),
+             *(s for s, b in briefings.items() if was_briefings.get(s) is not b),
+             *(was_briefings.keys() - briefings.keys())}
+    sources = {*(s for s, seed in seeds.items() if was_seeds.get(s, ()) is not seed),
+               *(was_seeds.keys() - seeds.keys())}
+    fresh = _views({s: topics[s] for s in names if s in topics},
+                   {s: briefings[s] for s in names if s in briefings}, published,
+                   {s: seeds[s] for s in sources if s in seeds})
+    looked = names | {"source:" + s for s in sources}
+    changed = {name for name in looked if views.get(name, ()) != fresh.get(name, ())}
+    views = dict(views)
+    for name in changed:
+        if name in fresh:
+            views[name] = fresh[name]
+        else:
+            del views[name]
+    return views, changed
+
+
 def _reads(target: str) -> str:
     """The key of `_views` whose value resolving `target` reads."""
     kind, _, name = target.rpartition(":")
@@ -144,10 +170,14 @@ class Links:
 
     def __init__(self, topics, briefings, published: set, seeds, memo):
         self.context = (topics, briefings, published, seeds)
-        self.memo, self.views, self.made = memo, _views(topics, briefings, published, seeds), {}
-        views, self.last = memo.carried(_CARRIED) or ({}, {})
-        self.changed = {name for name, view in self.views.items() if views.get(name) != view}
-        self.changed.update(views.keys() - self.views.keys())
+        self.memo, self.made = memo, {}
+        was = memo.carried(_CARRIED)
+        if was is None:
+            self.views, self.last = _views(*self.context), {}
+            self.changed = set(self.views)
+        else:
+            self.views, self.changed = _views_since(*was[:2], self.context)
+            self.last = was[2]
 
     def of(self, b: BriefingSource, out: Collector) -> dict[str, Link]:
         """The links of `b`'s body (target as written -> link); problems go to `out`."""
@@ -165,4 +195,4 @@ class Links:
 
     def done(self) -> None:
         """Carry this build's links to the next build."""
-        self.memo.carry(_CARRIED, (self.views, self.made))
+        self.memo.carry(_CARRIED, (self.context, self.views, self.made))
