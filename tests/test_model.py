@@ -230,3 +230,19 @@ def test_the_search_text_of_a_body_is_what_a_reader_sees():
             'href="x">three</a></p><ul><li>four</li><li>five&amp;lt;six</li></ul>'
             '<p>seven<br>eight &#8212; nine</p>')
     assert html_text(html) == "Head One two three four five&lt;six seven eight \u2014 nine"
+
+
+def test_a_briefing_on_a_topic_named_twice_is_on_it_once(example):
+    """The topics a briefing is on: each it names once, in its order (the common case,
+    none named twice, is told at C speed: see model.graph._topics_of)."""
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    from sitegen.pipeline import load_site
+
+    path = example / "content/briefings/putins-red-lines.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "topics: [vladimir-putin, russia,", "topics: [vladimir-putin, russia, vladimir-putin,"),
+        encoding="utf-8")
+    site = load_site(example, load_config(example), Collector())
+    assert site.briefings["putins-red-lines"].topics[:3] == ("vladimir-putin", "russia", "nato")
+    assert list(site.topics["vladimir-putin"].briefings).count("putins-red-lines") == 1
