@@ -11,7 +11,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 from . import __version__, urls
-from .errors import Collector, Problem
+from .errors import Problem
 from .load.config import CONFIG_FILE, Config
 from .changes import CHANGES_FEED, CHANGES_PAGE, Changes, site_changes
 from .memo import no_memo
@@ -23,6 +23,7 @@ SITEMAP_URLS = 50_000  # the sitemap protocol's most URLs in one file (sitemaps.
 # A part of a larger site's sitemap: beside sitemap.xml, as a sitemap may list only URLs
 # at or below its own folder (sitemaps.org, "sitemap file location").
 SITEMAP_PART = "sitemap-{}.xml"
+_SITEMAPS = "sitemaps"  # what a warm memo carries them under (see `sitemaps`)
 ROBOTS_FILE = "robots.txt"
 FEED_LIMIT = 50
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -145,13 +146,20 @@ def sitemaps(site: Site, site_paths: list[str], memo=no_memo) -> dict[str, bytes
     """The sitemap, by output path: every HTML page but 404.html, with absolute URLs;
     briefings carry their date. Past SITEMAP_URLS pages (the protocol's limit for one
     file), sitemap.xml is an index of parts (`sitemap-1.xml`, …) of at most that many.
-    `memo` (see sitegen.memo) keeps it while the pages and their dates are the same."""
+    A warm `memo` (see sitegen.memo) carries it while the pages and their dates are the
+    same."""
     config = site.config
     dates = {b.site_path: b.updated or b.date for b in site.briefings.values()}
-    pages = tuple((path, dates.get(path)) for path in site_paths
-                  if path != "404.html" and urls.output_file(path).endswith(".html"))
-    return memo("sitemap", (config.base_url, config.clean_links, pages),
-                lambda _: _sitemaps(config, pages), Collector())
+    key = (config.base_url, config.clean_links, site_paths, dates)
+    last = memo.carried(_SITEMAPS)
+    if last is not None and last[0] == key:  # (the same paths: at C speed, by identity)
+        files = last[1]
+    else:
+        files = _sitemaps(config, tuple(
+            (path, dates.get(path)) for path in site_paths
+            if path != "404.html" and urls.output_file(path).endswith(".html")))
+    memo.carry(_SITEMAPS, (key, files))
+    return files
 
 
 def _sitemaps(config: Config, pages: tuple[tuple[str, dt.date | None], ...]
