@@ -11,9 +11,9 @@ from typing import Callable, Iterable, Iterator
 
 from .errors import Collector
 from .load.config import Config
-from .load.content import (BUNDLE_INDEX, BriefingSource, TopicSource, load_briefings,
-                           load_topics)
+from .load.content import BriefingSource, TopicSource, load_briefings, load_topics
 from .load.files import InputFiles
+from .load.folders import BUNDLE_INDEX
 from .load.lockfile import Lock, read_lock
 from .load.scan import Scan
 from .load.media import MEDIA_DIR, MediaFile, list_media
@@ -145,6 +145,14 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         page_renderer.close()
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
+    yield from _copies(root, site, reuse)
+    yield from feeds.feed_files(site, [page.site_path for page in pages], changes,
+                                memo).items()
+
+
+def _copies(root: Path, site: Site, reuse) -> Iterator[tuple[str, bytes] | Kept]:
+    """The seeds' originals and the media files, as iter_files gives them (`reuse`: see
+    there): those that stand first, in one `Kept`."""
     copies = [(urls.output_file(s.original), s.seed.path, s.seed.sha256)
               for s in site.sources.values() if s.original]
     copies += [(m.site_path, m.path, m.sha256) for m in site.media]
@@ -156,8 +164,6 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         # of that file (build again), never published as if it were those bytes.
         if not stands:
             yield rel, InputFiles.data(root / path, path, digest)
-    yield from feeds.feed_files(site, [page.site_path for page in pages], changes,
-                                memo).items()
 
 
 def render_site(root: Path, site: Site, index: bool = True

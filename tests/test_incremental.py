@@ -624,7 +624,7 @@ def test_a_rebuild_takes_the_watchers_scan_and_walks_nothing_itself(example, tmp
 def test_a_rebuild_from_an_updated_scan_reports_the_folders_problems_again(example,
                                                                            tmp_path):
     """A warm rebuild takes the plan of what to parse in a folder as it was while its
-    listing is (see load.content._plan): the problems of that listing are reported again
+    listing is (see load.folders.plan): the problems of that listing are reported again
     all the same, as a clean build reports them."""
     from sitegen.load.scan import Scan
     from sitegen.runtime.watch import WATCHED

@@ -16,7 +16,8 @@ from pathlib import Path
 from ..errors import Collector, Problem, SiteError
 from ..load.config import load_config
 from ..extract import mentioned_topics, rank_sentences
-from ..load.content import BRIEFINGS_DIR, BUNDLE_INDEX, TopicSource, load_topics
+from ..load.content import TopicSource, load_topics
+from ..load.folders import BRIEFINGS_DIR, BUNDLE_INDEX
 from ..load.fields import SLUG_RE, suggest
 from ..load.seeds import FORMATS, SIDECAR_EXTS, Seed, load_seed_file
 

@@ -7,22 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..memo import Carried, no_memo
 from ..errors import Collector, SiteError
-from .files import InputFiles, folder_problem, link_problem, listing, passed_over
-from .scan import Scan
-from .media import MEDIA_DIR
-from .fields import SLUG_RE, Fields, PartialDate, parse_partial_date
+from .files import InputFiles
+from .folders import BRIEFINGS_DIR, TOPICS_DIR, plan, strays
+from .fields import Fields, PartialDate, parse_partial_date
 from .yamlsrc import YamlDoc, parse_yaml, split_front_matter
 
-CONTENT_DIR = "content"
-BRIEFINGS_DIR = "content/briefings"
-TOPICS_DIR = "content/topics"
-BUNDLE_INDEX = "index.md"  # content/briefings/<slug>/index.md: a briefing with its media
 BRIEFING_KEYS = ("title", "date", "seeds", "topics", "bottom_line", "confidence",
                  "key_points", "timeline", "related", "draft", "author", "authors", "updated",
                  "revisions")
@@ -112,9 +106,6 @@ def failed_topic(slug: str, relpath: str) -> TopicSource:
     return TopicSource(slug, relpath, "", None, (), None, "", 0, YamlDoc(None, {}), failed=True)
 
 
-RESERVED_SLUGS = frozenset({"page"})  # list pages live at <list>/page/<n>/ (sitegen.paging)
-
-
 def _text(data: bytes, relpath: str) -> str:
     try:
         return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
@@ -122,22 +113,6 @@ def _text(data: bytes, relpath: str) -> str:
         line = data[:exc.start].count(b"\n") + 1
         raise SiteError.at(relpath, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
                                           "save the file as UTF-8", code="bad-encoding") from None
-
-
-def _slug(path: Path, relpath: str, out: Collector) -> str | None:
-    """The slug a content file (or a briefing's folder) gives its page, or None (an error)."""
-    slug = path.stem if path.suffix.lower() in (".md", ".yaml", ".yml") else path.name
-    if not SLUG_RE.match(slug):
-        out.error(relpath, None, f"file name '{path.name}' is not a valid slug: use lower-case "
-                                 "letters, digits and hyphens, e.g. 'talks-with-russia.md'",
-                  code="bad-slug")
-        return None
-    if slug in RESERVED_SLUGS:
-        out.error(relpath, None, f"the slug '{slug}' is taken by the site's own list pages "
-                                 f"(briefings/{slug}/2/ is the second page of all briefings): rename the file, e.g. "
-                                 f"'{slug}-1{path.suffix}'", code="bad-slug")
-        return None
-    return slug
 
 
 def _claims(f: Fields, key: str, keys: tuple[str, ...], with_date: bool) -> tuple[Claim, ...]:
@@ -256,47 +231,6 @@ def parse_topic(text: str, slug: str, relpath: str, out: Collector) -> TopicSour
     return t if len(out.errors) == before else replace(t, failed=True)
 
 
-def _files(root: Path, folder: str, suffixes: tuple[str, ...], out: Collector,
-           bundles: bool = False, scan: Scan | None = None) -> list[Path]:
-    """The content files of a folder (as the build's `scan` found them, when it did);
-    with `bundles`, a subfolder holding an index.md is one too (a briefing with its media
-    beside it, see load.media)."""
-    base = root / folder
-    if not base.is_dir():
-        return []
-    problem = folder_problem(base, root)
-    if problem:
-        out.error(f"{folder}/", None, problem, code="bad-link")
-        return []
-    files = []
-    scanned = scan.entries(folder) if scan is not None else None
-    for entry in listing(base) if scanned is None else scanned:
-        problem = link_problem(base / entry.name, root) if entry.is_symlink() else None
-        if problem:
-            out.error(f"{folder}/{entry.name}", None, problem, code="bad-link")
-            continue
-        if entry.is_dir():
-            if bundles and (base / entry.name / BUNDLE_INDEX).is_file():
-                files.append(base / entry.name / BUNDLE_INDEX)
-            else:
-                where = f"; a briefing in a folder of its own is {folder}/{entry.name}/" \
-                        f"{BUNDLE_INDEX}" if bundles else ""
-                out.warning(f"{folder}/{entry.name}/", None, f"ignored: files are read from "
-                            f"{folder}/ itself, not from folders inside it{where}",
-                            code="ignored-file")
-            continue
-        path = base / entry.name
-        if not entry.is_file():  # a pipe, a device: reading it could wait for ever
-            out.warning(f"{folder}/{path.name}", None, "ignored: not a regular file",
-                        code="ignored-file")
-        elif path.suffix.lower() in suffixes:
-            files.append(path)
-        else:
-            out.warning(f"{folder}/{path.name}", None,
-                        f"ignored: not a {' or '.join(suffixes)} file", code="ignored-file")
-    return files
-
-
 def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, failed,
           out: Collector, memo, files: InputFiles | None) -> list:
     """Parse every file of a content folder (through the memo, by the digest of its bytes:
@@ -308,7 +242,7 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
     result, order, jobs = [], [], []
     inputs = files or InputFiles(memo)
     carried = Carried(memo, f"parsed {folder}")
-    for path, relpath, slug in _plan(root, folder, suffixes, step, out, memo, inputs.scan):
+    for path, relpath, slug in plan(root, folder, suffixes, step, out, memo, inputs.scan):
         known = inputs.known(relpath)
         was = carried.get(relpath, known)
         if was is not None:
@@ -345,56 +279,10 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
     return result
 
 
-def _plan(root: Path, folder: str, suffixes: tuple[str, ...], step: str, out: Collector,
-          memo, scan: Scan | None) -> list[tuple[Path, str, str]]:
-    """(path, shown path, slug) of each content file of a folder to parse, in order;
-    problems (names that are no slug, two files of one slug, what is ignored) go to
-    `out`. A warm memo carries the plan while the build's scan lists the folder as the
-    very same entries (see load.scan: no file in it came, went or changed kind)."""
-    name, listed = f"plan {folder}", scan.entries(folder) if scan is not None else None
-    was = memo.carried(name)
-    if was is not None and listed is not None and was[0] is listed:
-        memo.carry(name, was)
-        out.extend(was[2])
-        return was[1]
-    problems, plan, seen, base = Collector(), [], {}, root / folder
-    for path in _files(root, folder, suffixes, problems, folder == BRIEFINGS_DIR, scan):
-        bundle = path.name == BUNDLE_INDEX and path.parent != base
-        relpath = f"{folder}/{path.parent.name}/{path.name}" if bundle else f"{folder}/{path.name}"
-        slug = _slug(path.parent if bundle else path, relpath, problems)
-        if slug is None:
-            continue
-        if slug in seen:  # e.g. nato.yaml and nato.md, or x.md and x/index.md
-            problems.error(relpath, None, f"duplicate {step} slug '{slug}': also defined by "
-                                          f"{seen[slug]}; keep one of the two files",
-                           code="duplicate-slug")
-            continue
-        seen[slug] = relpath
-        plan.append((path, relpath, slug))
-    if listed is not None:
-        memo.carry(name, (listed, plan, tuple(problems.problems)))
-    out.extend(problems.problems)
-    return plan
-
-
 def _parse_job(path: Path, digest: str, slug: str, relpath: str, parse):
     """The memo key and computation of parsing one file (of bytes with that digest)."""
     return (digest, slug, relpath), lambda out: parse(
         _text(InputFiles.data(path, relpath, digest), relpath), slug, relpath, out)
-
-
-def _strays(root: Path, out: Collector) -> None:
-    """Warn about what lies in content/ beside the briefings and topics folders: sitegen
-    reads nothing else there (a briefing saved one folder too high is easy to miss)."""
-    content = root / CONTENT_DIR
-    if not content.is_dir():
-        return
-    known = {Path(BRIEFINGS_DIR).name, Path(TOPICS_DIR).name, Path(MEDIA_DIR).name}
-    for name in sorted(os.listdir(content)):
-        if name not in known and not passed_over(name):
-            out.warning(f"{CONTENT_DIR}/{name}", None, f"ignored: briefings go in "
-                        f"{BRIEFINGS_DIR}/, topics in {TOPICS_DIR}/, shared images and "
-                        f"files in {MEDIA_DIR}/", code="ignored-file")
 
 
 def load_briefings(root: Path, out: Collector, memo=no_memo,
@@ -402,7 +290,7 @@ def load_briefings(root: Path, out: Collector, memo=no_memo,
     """Every briefing; `memo` (see sitegen.memo) may reuse the parse of unchanged text;
     `files`: the load's InputFiles (see load.files). Also warns about files in content/
     that are neither briefings nor topics."""
-    _strays(root, out)
+    strays(root, out)
     return _load(root, BRIEFINGS_DIR, (".md",), "briefing", parse_briefing, failed_briefing,
                  out, memo, files)
 
