@@ -152,7 +152,7 @@ def sitemaps(site: Site, site_paths: list[str], memo=no_memo) -> dict[str, bytes
     dates = {b.site_path: b.updated or b.date for b in site.briefings.values()}
     key = (config.base_url, config.clean_links, site_paths, dates)
     last = memo.carried(_SITEMAPS)
-    if last is not None and last[0] == key:  # (the same paths: at C speed, by identity)
+    if last is not None and last[0] == key:  # (in C: the paths are mostly the same strings)
         files = last[1]
     else:
         files = _sitemaps(config, tuple(

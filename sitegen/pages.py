@@ -207,7 +207,10 @@ def _as_last(pages: list[Page], memo) -> list[Page]:
     """`pages`, each equal to the previous build's page at its path that very page (a
     warm memo carries them), as the model does with its records: the engine then knows
     it unchanged without walking it (a list, timeline or book page is made anew each
-    build from records that mostly did not change)."""
+    build from records that mostly did not change). Rule: == is as strict as a page's
+    digest here because a page's data holds records (the model makes an equal record the
+    very same one), and plain values of fixed types made by this module (no floats, no
+    Markup beside str)."""
     if not memo.carries:
         return pages
     last = memo.carried(_PAGES) or {}

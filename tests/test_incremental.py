@@ -225,6 +225,39 @@ def test_fingerprints_tell_values_apart():
     assert fp(data) != first
 
 
+def test_a_record_that_lives_on_keeps_its_digest_through_builds_that_did_not_ask(
+        monkeypatch):
+    """Fingerprints keep a wholly immutable object's digest while something else holds it
+    (a record that lives on in the site), also through builds that did not digest it (an
+    edit elsewhere), and let go of one only they hold."""
+    import gc
+    import weakref
+    from dataclasses import dataclass
+    from sitegen.engine import digest
+
+    @dataclass(frozen=True)
+    class Record:
+        name: str
+        number: int
+
+    fingerprints, kept, gone = Fingerprints(), Record("kept", 1), Record("gone", 2)
+    fingerprints.start()
+    first = fingerprints(kept)
+    fingerprints(gone)
+    fingerprints.prune()
+    fingerprints.start()  # a build that asks for neither
+    fingerprints.prune()
+    hashed, real = [], digest._hash
+    monkeypatch.setattr(digest, "_hash", lambda parts: hashed.append(parts) or real(parts))
+    fingerprints.start()
+    assert fingerprints(kept) == first and hashed == []  # as it was, not digested again
+    let_go = weakref.ref(gone)
+    del gone
+    fingerprints.prune()
+    gc.collect()
+    assert let_go() is None
+
+
 def test_same_says_two_values_digest_alike_by_walking_them():
     from dataclasses import dataclass
 
@@ -621,11 +654,12 @@ def test_a_rebuild_takes_the_watchers_scan_and_walks_nothing_itself(example, tmp
     assert_same_as_clean(example, builder, tmp_path, "after the edit")
 
 
-def test_a_rebuild_from_an_updated_scan_reports_the_folders_problems_again(example,
-                                                                           tmp_path):
+def test_a_rebuild_from_an_updated_scan_reports_the_folders_problems_again(example, tmp_path,
+                                                                           monkeypatch):
     """A warm rebuild takes the plan of what to parse in a folder as it was while its
     listing is (see load.folders.plan): the problems of that listing are reported again
     all the same, as a clean build reports them."""
+    from sitegen.load import folders
     from sitegen.load.scan import Scan
     from sitegen.runtime.watch import WATCHED
 
@@ -637,9 +671,45 @@ def test_a_rebuild_from_an_updated_scan_reports_the_folders_problems_again(examp
     edit(example, BRIEFING, "## Assessment", "## Our assessment")
     scan = scan.updated([str(example / BRIEFING)])
     assert scan is not None
+    listed, real = [], folders._files
+    monkeypatch.setattr(folders, "_files", lambda root, folder, *a, **k: listed.append(folder)
+                        or real(root, folder, *a, **k))
     again = builder.build(scan).warnings
-    assert again == first
+    assert again == first and listed == []  # the plans stood, their problems again
+    monkeypatch.undo()
     assert_same_as_clean(example, builder, tmp_path, "after the edit")
+
+
+def test_a_folders_plan_follows_a_briefing_folders_index_that_changed_kind(small):
+    """The plan of content/briefings/ stands while the scan's listing of it does; whether
+    a briefing's own folder is one depends on its index.md being a file, so a change of
+    that file's kind (a pipe now, a file again) is a new plan, as a clean load makes it."""
+    from sitegen.load.folders import BRIEFINGS_DIR, plan
+    from sitegen.load.scan import Scan
+    from sitegen.memo import no_memo
+    from sitegen.runtime.watch import WATCHED
+
+    index = small / "content/briefings/bundle/index.md"
+    index.parent.mkdir()
+    index.write_text("x")
+    memo = Memo(warm=True)
+
+    def planned(scan, memo):
+        out = Collector()
+        paths = [rel for _path, rel, _slug in plan(small, BRIEFINGS_DIR, (".md",), "briefing",
+                                                    out, memo, scan)]
+        return paths, [str(p) for p in out.problems]
+    scan = Scan(small, WATCHED)
+    assert "content/briefings/bundle/index.md" in planned(scan, memo)[0]
+    for step in ("a pipe now", "a file again"):
+        index.unlink()
+        if step == "a pipe now":
+            os.mkfifo(index)
+        else:
+            index.write_text("x")
+        scan = scan.updated([str(index)])
+        assert scan is not None
+        assert planned(scan, memo) == planned(Scan(small, WATCHED), no_memo), step
 
 
 def test_a_rebuild_knows_its_folders_manifest_without_reading_it(example, tmp_path,

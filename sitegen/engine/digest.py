@@ -28,6 +28,7 @@ import enum
 import hashlib
 import itertools
 import operator
+import sys
 from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Any, Callable
@@ -53,9 +54,13 @@ class Fingerprints:
         self.generation += 1
 
     def prune(self) -> None:
-        """Forget objects not digested since `start()` (they may be freed, their ids reused)."""
+        """Forget the digests of objects that are not wholly immutable, and of those not
+        digested since `start()` that nothing else holds any more (kept, they would never
+        be freed). A record that lives on in the site keeps its digest from build to
+        build, also through builds that did not ask for it (an edit elsewhere)."""
         gen = self.generation
-        self._seen = {k: e for k, e in self._seen.items() if e[3] == gen and e[2]}
+        self._seen = {k: e for k, e in self._seen.items()
+                      if e[2] and (e[3] == gen or sys.getrefcount(e[0]) > _ONLY_HERE)}
 
     def __call__(self, value: Any) -> str:
         parts: list[str] = []
@@ -174,6 +179,7 @@ def _same_items(a, b) -> bool:
     return True
 
 
+_ONLY_HERE = 2  # sys.getrefcount of an object only an entry holds (the call's argument too)
 _UNCHANGING = set(_ATOMS)  # and the frozen dataclasses `_fields` has met
 _EXACT = frozenset({str, int, bool, type(None), dt.date})  # equal values have equal reprs
 

@@ -30,8 +30,9 @@ def _slug(path: Path, relpath: str, out: Collector) -> str | None:
         return None
     if slug in RESERVED_SLUGS:
         out.error(relpath, None, f"the slug '{slug}' is taken by the site's own list pages "
-                                 f"(briefings/{slug}/2/ is the second page of all briefings): rename the file, e.g. "
-                                 f"'{slug}-1{path.suffix}'", code="bad-slug")
+                                 f"(briefings/{slug}/2/ is the second page of all "
+                                 f"briefings): rename the file, e.g. '{slug}-1{path.suffix}'",
+                  code="bad-slug")
         return None
     return slug
 

@@ -149,7 +149,7 @@ class Scan:
             name: digest for name, digest in self.racy.items()
             if name in self.files and max(self.files[name][1:3]) >= new.since}
         new._states = dict(self._states)  # (those of folders nothing was reported in)
-        new._entries = dict(self._entries)  # (those of folders whose files kept their kind)
+        new._entries = dict(self._entries)  # (while no file came, went or changed kind)
         for path in paths:
             shown = Path(os.path.relpath(path, self.root)).as_posix()
             if any(map(files.passed_over, shown.split("/"))):
@@ -168,7 +168,8 @@ class Scan:
                 new.files.pop(shown, None)  # gone (or going): not an input now
                 new.special.discard(shown)
             if (shown in new.special) != (shown in self.special):
-                new._entries.pop(folder, None)
+                new._entries = {}  # (what a folder's entries mean may depend on a file
+                # in a folder inside it: a briefing's own folder is one by its index.md)
         if new.files.keys() != self.files.keys():  # a file added or removed: other contents
             new._inside, new._entries = None, {}
         return new
@@ -210,8 +211,9 @@ class Scan:
         """What lies directly in a scanned folder, by name, as `files.listing` would list
         it then; None when the scan did not list the folder, or met a folder twice (a
         link back up, which only a listing shows). The very same list (not to be
-        changed) while no file in the folder came, went or changed kind: an updated scan
-        keeps it, so what a stage works out from it can stand by its identity."""
+        changed) while no input file came, went or changed kind: an updated scan keeps
+        it, so what a stage works out from it (and from the kind of the files in the
+        folders inside it) can stand by its identity."""
         found = self._entries.get(shown)
         if found is not None:
             return found

@@ -248,7 +248,8 @@ def resolve_bodies(briefings: dict, topics: dict, seeds: dict, media: dict[str, 
     their bodies resolved (see `resolve`), and the media they use. `sources`: the parsed
     files by path (their Markdown text, for line numbers; a briefing among them that is
     not in `briefings` is not built: a link to it is a draft-link). A warm `memo` (see
-    sitegen.memo) carries which bodies have relative links, by their HTML."""
+    sitegen.memo) carries, for the bodies looked at, whether each has relative links (by
+    its HTML)."""
     last, told = memo.carried(_TOLD) or {}, {}
 
     def relative(html: str) -> bool:

@@ -84,7 +84,8 @@ class Documents:
         """Each briefing's document (see `_document`), made again only when what it
         follows from changed (see sitegen.derived): the briefing (its body's text with it:
         the memo counts that used while the document stands), the topics and sources it
-        names, the topics' ids, how links are written."""
+        names, the topics' ids, how links are written (a change of the topics' ids, as a
+        topic added before others makes, makes every document again)."""
         site, topic_ids = self.site, {slug: i for i, slug in enumerate(self.site.topics)}
         topics, sources = site.topics, site.sources
         made = Derived(site, self.memo, "search", (topic_ids, site.config.clean_links))

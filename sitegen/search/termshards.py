@@ -28,8 +28,8 @@ def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands,
     """The term shards of `index`, words in order; each shard's first word goes to
     `firsts`. A shard whose words and postings are those the output's file was made from
     (`stands`, by their digest: hashing postings costs a fraction of rendering them) is
-    not rendered again: those come first, as one `Kept`. `workers` > 1 renders the rows of many shards
-    (a clean build's: all of them) on several cores."""
+    not rendered again: those come first, as one `Kept`. `workers` > 1 renders the rows
+    of many shards (a clean build's: all of them) on several cores."""
     digests, index.shard_digests = index.shard_digests, {}
     plan = []  # (words, whether the output's file stands)
     for words in _cut(index, firsts, highest):
