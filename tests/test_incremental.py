@@ -229,7 +229,8 @@ def test_a_record_that_lives_on_keeps_its_digest_through_builds_that_did_not_ask
         monkeypatch):
     """Fingerprints keep a wholly immutable object's digest while something else holds it
     (a record that lives on in the site), also through builds that did not digest it (an
-    edit elsewhere), and let go of one only they hold."""
+    edit elsewhere), and let go of one only they hold (at the latest when their digests
+    have grown by a quarter since they last looked)."""
     import gc
     import weakref
     from dataclasses import dataclass
@@ -253,6 +254,10 @@ def test_a_record_that_lives_on_keeps_its_digest_through_builds_that_did_not_ask
     assert fingerprints(kept) == first and hashed == []  # as it was, not digested again
     let_go = weakref.ref(gone)
     del gone
+    fingerprints.prune()
+    others = [Record("other", n) for n in range(3)]  # the digests grow by more than a quarter
+    for other in others:
+        fingerprints(other)
     fingerprints.prune()
     gc.collect()
     assert let_go() is None

@@ -49,6 +49,7 @@ class Fingerprints:
         self._seen: dict[int, list] = {}  # id -> [obj, "#digest", immutable?, generation]
         self._kinds: dict[type, tuple[str, Any, bool]] = {}  # type -> (name, getter, frozen)
         self.generation = 0
+        self._pruned = 0  # how many digests the last walk of them kept (see `prune`)
 
     def start(self) -> None:
         self.generation += 1
@@ -57,10 +58,16 @@ class Fingerprints:
         """Forget the digests of objects that are not wholly immutable, and of those not
         digested since `start()` that nothing else holds any more (kept, they would never
         be freed). A record that lives on in the site keeps its digest from build to
-        build, also through builds that did not ask for it (an edit elsewhere)."""
+        build, also through builds that did not ask for it (an edit elsewhere). The
+        digests are walked only once they grew by a quarter since the last walk (a large
+        site's are many): until then they hold what they digested (let go then), and a
+        digest is taken again only while it holds (see `_add`)."""
+        if len(self._seen) < self._pruned + self._pruned // 4:
+            return
         gen = self.generation
         self._seen = {k: e for k, e in self._seen.items()
                       if e[2] and (e[3] == gen or sys.getrefcount(e[0]) > _ONLY_HERE)}
+        self._pruned = len(self._seen)
 
     def __call__(self, value: Any) -> str:
         parts: list[str] = []
