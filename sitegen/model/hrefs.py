@@ -285,6 +285,8 @@ def resolve_bodies(briefings: dict, topics: dict, seeds: dict, media: dict[str, 
     targets = Targets(pages, anchors, media, unbuilt)
     def resolved(record, field_name: str, text: str, line: int):
         html = getattr(record, field_name)
+        if not relative(html):  # (told already, or carried: see above)
+            return record
         new = resolve(html, record.path, record.site_path, text, line, targets, out)
         return record if new is html else replace(record, **{field_name: new})
 
