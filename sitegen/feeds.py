@@ -14,7 +14,7 @@ from . import __version__, urls
 from .errors import Problem
 from .load.config import CONFIG_FILE, Config
 from .changes import CHANGES_FEED, CHANGES_PAGE, Changes, site_changes
-from .memo import no_memo
+from .memo import Carried, no_memo
 from .model.site import Site
 
 FEED_FILE = "feed.xml"
@@ -150,16 +150,14 @@ def sitemaps(site: Site, site_paths: list[str], memo=no_memo) -> dict[str, bytes
     same."""
     config = site.config
     dates = {b.site_path: b.updated or b.date for b in site.briefings.values()}
-    key = (config.base_url, config.clean_links, site_paths, dates)
-    last = memo.carried(_SITEMAPS)
-    if last is not None and last[0] == key:  # (in C: the paths are mostly the same strings)
-        files = last[1]
-    else:
-        files = _sitemaps(config, tuple(
-            (path, dates.get(path)) for path in site_paths
-            if path != "404.html" and urls.output_file(path).endswith(".html")))
-    memo.carry(_SITEMAPS, (key, files))
-    return files
+    inputs = (config.base_url, config.clean_links, site_paths, dates)
+    carried = Carried(memo, _SITEMAPS)  # (compared in C: the paths mostly the same strings)
+    was = carried.get(SITEMAP_FILE, inputs) or carried.put(SITEMAP_FILE, inputs, _sitemaps(
+        config, tuple((path, dates.get(path)) for path in site_paths
+                      if path != "404.html" and urls.output_file(path).endswith(".html"))),
+        (), ())
+    carried.done()
+    return was[1]
 
 
 def _sitemaps(config: Config, pages: tuple[tuple[str, dt.date | None], ...]

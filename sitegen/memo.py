@@ -21,7 +21,8 @@ entry is remembered under (None: it is not), and `use([(step, digests), …])` c
 entries used by those digests without asking for them (the memo may walk the pairs
 later, before the next build), so a memo that keeps only the entries a build used keeps
 them. `carries` says whether there is a next build to carry to.
-`Carried` (below) does all of that for values made one by one.
+`Carried` (below) does all of that for values made one by one; `as_last`, early cut-off
+by equality for values made anew each build.
 
 `no_memo` computes every time (a clean build); the engine (sitegen.engine.memo) remembers.
 The stages know only this protocol.
@@ -65,6 +66,20 @@ class _NoMemo:
 
 
 no_memo = _NoMemo()
+
+
+def as_last(memo, name: str, values: dict) -> dict:
+    """`values` (by key), each equal (==) to the last build's value of its key that very
+    value, and carried under `name` for the next build of a warm memo: early cut-off by
+    equality, so what is worked out from a value that did not change stands by identity.
+    The caller's rule: == is as strict as a digest for these values."""
+    if not memo.carries:
+        return values
+    last = memo.carried(name) or {}
+    values = {key: was if (was := last.get(key)) is not None and (was is v or was == v) else v
+              for key, v in values.items()}
+    memo.carry(name, values)
+    return values
 
 
 class Carried:

@@ -5,7 +5,7 @@ Lookups from slugs to objects happen here, so templates only lay out what they g
 Rule: a briefing's, topic's or source's page is made from the records it shows, through
 `derived.Derived`: while they are the very same objects, so is the page (for
 `engine.digest.same`, the very same object), and a warm build does not look at it.
-Every other page made equal to the last build's is that page (`_as_last`).
+Every other page made equal to the last build's is that page (`memo.as_last`).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .book import book_pages
 from .derived import Derived
 from .changes import CHANGES_PAGE, LIMIT, Changes, site_changes
 from .load.content import TOPIC_KINDS
-from .memo import no_memo
+from .memo import as_last, no_memo
 from .model.site import Site
 from .paging import PER_PAGE, PageLink, paginate
 from .search import INDEX_FILE, SEARCH_PAGE
@@ -26,7 +26,7 @@ from .search import INDEX_FILE, SEARCH_PAGE
 HOME_LIMIT = 30
 TOPIC_EVENTS = 50  # a topic page shows its newest dated events, at most these
 TIMELINE = "timeline/"
-_PAGES = "pages as last"  # what a warm memo carries them under (see `_as_last`)
+_PAGES = "pages as last"  # what a warm memo carries them under (see `site_pages`)
 KIND_LABELS = {"country": "Countries", "person": "People", "organization": "Organizations",
                "place": "Places", "theme": "Themes", "event": "Events", None: "Other topics"}
 
@@ -200,21 +200,10 @@ def site_pages(site: Site, changes: Changes | None = None, memo=no_memo) -> list
     pages += _topic_pages(site, made)
     pages += _source_pages(site, made)
     made.done()
-    return _as_last(pages, memo)
-
-
-def _as_last(pages: list[Page], memo) -> list[Page]:
-    """`pages`, each equal to the previous build's page at its path that very page (a
-    warm memo carries them), as the model does with its records: the engine then knows
-    it unchanged without walking it (a list, timeline or book page is made anew each
-    build from records that mostly did not change). Rule: == is as strict as a page's
-    digest here because a page's data holds records (the model makes an equal record the
-    very same one), and plain values of fixed types made by this module (no floats, no
-    Markup beside str)."""
-    if not memo.carries:
-        return pages
-    last = memo.carried(_PAGES) or {}
-    pages = [was if (was := last.get(p.site_path)) is not None and (was is p or was == p)
-             else p for p in pages]
-    memo.carry(_PAGES, {p.site_path: p for p in pages})
-    return pages
+    # Early cut-off (see sitegen.memo.as_last): a page made anew (a list, timeline or book
+    # page, from records that mostly did not change) equal to the last build's is that
+    # page, so the engine knows it unchanged without walking it. Rule: == is as strict as
+    # a page's digest here: a page's data holds records (the model makes an equal record
+    # the very same one) and plain values of fixed types made by this module (no floats,
+    # no Markup beside str).
+    return list(as_last(memo, _PAGES, {page.site_path: page for page in pages}).values())

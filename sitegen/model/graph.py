@@ -15,7 +15,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import NamedTuple
 
-from ..memo import Carried, no_memo
+from ..memo import Carried, as_last, no_memo
 from ..errors import Collector
 from ..load.config import Config
 from ..load.lockfile import Lock
@@ -74,8 +74,8 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     briefings, topics, used = hrefs.resolve_bodies(
         briefings, topics, seeds, media or {},
         {f.path: f for f in (*topic_sources, *briefing_sources)}, out, memo)
-    briefings = _as_last(memo, _FINAL, briefings)
-    topics = _as_last(memo, _TOPICS, topics)
+    briefings = as_last(memo, _FINAL, briefings)  # (see the module doc)
+    topics = as_last(memo, _TOPICS, topics)
     sources = source_records(seeds, briefings, lists.citing, config.originals, memo)
     return Site(config, briefings, topics, sources, lists.timeline,
                 tuple(sorted(used.values(), key=lambda m: m.path)), lock)
@@ -144,16 +144,6 @@ def _briefing(b: BriefingSource, inputs: _Inputs, key_points: tuple, timeline: t
         related=related, backlinks=backlinks, previous=previous, next=next_,
         word_count=b.word_count, authors=b.authors, updated=b.updated,
         revisions=b.revisions)
-
-
-def _as_last(memo, name: str, records: dict) -> dict:
-    """`records` (by slug), each equal to the previous build's that very record (see the
-    module doc); a warm memo carries them to the next build under `name`."""
-    last = memo.carried(name) or {}
-    records = {slug: was if (was := last.get(slug)) is not None and (was is r or was == r)
-               else r for slug, r in records.items()}
-    memo.carry(name, records)
-    return records
 
 
 def _around(kept: list[BriefingSource], all_briefings: dict[str, BriefingSource],
