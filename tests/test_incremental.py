@@ -623,6 +623,56 @@ def test_the_preview_collects_what_its_builds_no_longer_use(example, tmp_path):
         assert Store(example).steps()[step] == count[step], step
 
 
+def test_the_preview_warms_up_between_builds_what_its_workers_made(example, tmp_path,
+                                                                   monkeypatch):
+    """After a build whose pages workers rendered, the preview's pause between builds
+    compiles the templates and digests the records in the builder's process, so the next
+    edit's build does neither for what it did not change."""
+    import jinja2
+    from sitegen.runtime import parallel
+
+    few = parallel.MIN_ITEMS
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)  # fork even for a few pages
+    builder = IncrementalBuilder(example, tmp_path / "serve", workers=2)
+    builder.build()
+    monkeypatch.setattr(parallel, "MIN_ITEMS", few)  # an edit's few pages: rendered here
+    builder.idle()
+    steps = 0
+    while builder.warm_up(0):
+        steps += 1
+    assert steps > 10  # a step at a time: a save may come meanwhile
+    compiled, digested = [], []
+    compile_ = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda env, *a, **k: compiled.append(a) or compile_(env, *a, **k))
+    digest = Fingerprints._digest
+    monkeypatch.setattr(Fingerprints, "_digest",
+                        lambda fp, obj: digested.append(obj) or digest(fp, obj))
+    edit(example, BRIEFING, "title: ", "title: Retitled, ")
+    result = builder.build()
+    assert result.rendered > 3  # the pages listing it too
+    assert compiled == []
+    briefings = {getattr(o, "slug", None) for o in digested if type(o).__name__ == "Briefing"}
+    # Made anew: the edited briefing's record, and that of the one linking it by title.
+    assert briefings == {"putins-red-lines", "talks-with-russia-break-down"}
+
+
+def test_the_preview_lets_go_between_builds_of_what_its_builds_no_longer_use(example,
+                                                                           tmp_path):
+    """What an edit left unused (the old parses) is let go of in the pause after the
+    build, not while the author waits for it."""
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    count = builder.cache.held("briefing")
+    for path in briefing_files(example):
+        path.write_text(path.read_text(encoding="utf-8") + "\nOne more line.\n",
+                        encoding="utf-8")
+    builder.build()
+    assert builder.cache.held("briefing") == 2 * count  # the old parses, kept meanwhile
+    builder.idle()
+    assert builder.cache.held("briefing") == count
+
+
 def test_the_preview_collects_nothing_after_a_failed_build(example, tmp_path):
     from sitegen.engine.store import Store
 

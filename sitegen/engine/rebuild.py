@@ -35,6 +35,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import jinja2
 
@@ -95,6 +96,8 @@ class IncrementalBuilder:
         self.sums: dict[str, str] = {}  # and their digests, as its manifest lists them
         self.config: Config | None = None  # of the latest build that read config.yaml
         self._succeeded = False  # the latest build
+        self._last_renderer: PartCachingRenderer | None = None
+        self._warming: Iterator[None] = iter(())  # see `warm_up`
 
     def build(self, scan: Scan | None = None) -> Rebuilt:
         """Rebuild; raises SiteError (and leaves `out` as it was) when the site has errors.
@@ -108,7 +111,7 @@ class IncrementalBuilder:
 
     def _build(self, scan: Scan | None) -> Rebuilt:
         start = time.perf_counter()
-        self._succeeded = False
+        self._succeeded, self._warming = False, iter(())
         self.cache.start()
         self.fingerprints.start()
         config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
@@ -131,22 +134,54 @@ class IncrementalBuilder:
         self.outputs, self.holds, self.pages = reuse.current, writer.produced, reuse.pages
         self.sums = writer.sums
         self.cache.save()
-        self.cache.prune()
         self._succeeded = True
-        self.fingerprints.prune()
+        self._warming = _warm_up(self._last_renderer, site, self.fingerprints)
         return Rebuilt(collector.warnings, pages, files, writer.changed, reuse.fresh,
                        time.perf_counter() - start)
 
     def idle(self) -> None:
-        """Between builds: delete from the store what the latest build did not use, when
-        it succeeded (a failed one stopped before using all it needs)."""
+        """Between builds (the preview calls it once the author pauses), what a build puts
+        off, when it succeeded (a failed one stopped before using all it needs): letting
+        go of what it did not use, in memory and in the store."""
         if self._succeeded:
+            self.cache.prune()
+            self.fingerprints.prune()
             self.cache.collect()
+
+    def warm_up(self, seconds: float) -> bool:
+        """Between builds, for about `seconds`: make ready what the next build would
+        otherwise work out while the author waits (see `_warm_up`). False once all is."""
+        end = time.perf_counter() + seconds
+        for _done in self._warming:
+            if time.perf_counter() >= end:
+                return True
+        return False
 
     def _renderer(self, theme: Theme, site: Site) -> PartCachingRenderer:
         renderer = PartCachingRenderer(theme, site, self.cache, self.fingerprints)
         renderer.env.bytecode_cache = self.compiled  # kept from build to build
+        self._last_renderer = renderer
         return renderer
+
+
+def _warm_up(renderer: PartCachingRenderer | None, site: Site, fingerprints: Fingerprints
+             ) -> Iterator[None]:
+    """Steps making ready what the next build asks for, where this process has not: its
+    templates compiled and the digests of the records pages show (a build whose pages
+    workers rendered, the first above all, has neither here; a changed page's key digests
+    every record it shows). Rule: each step is short, as a save may come meanwhile."""
+    if renderer is not None:
+        for name in renderer.env.list_templates(extensions=["html"]):
+            try:
+                renderer.env.get_template(name)  # into `compiled`
+            except (jinja2.TemplateError, OSError, UnicodeError):
+                pass  # the build that renders with it says what is wrong
+            yield
+    for records in (site.topics, site.briefings):
+        for value in records.values():
+            fingerprints(value)
+            yield
+
 
 
 def _store(root: Path) -> Store | None:

@@ -9,10 +9,11 @@ prints its traceback and comes back as an 'internal error'; a build process that
 is started again (the next build is then a full one).
 
 After a build, the process waits until `idle` seconds pass without another, then runs
-the cyclic garbage collection the build put off (see gcpause, and `_collect_garbage`)
-and deletes from the store what the builds no longer use (see Memo.collect): work that
-falls in the time the author reads, not between a save and the reloaded page, and is
-kept short, as a save may come meanwhile.
+the cyclic garbage collection the build put off (see gcpause, and `_collect_garbage`),
+lets go of what the builds no longer use (see IncrementalBuilder.idle), and makes ready
+what the next build needs, a little at a time (`warm_up`): work that falls in the time
+the author reads, not between a save and the reloaded page, and is kept short, as a
+save may come meanwhile.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from .parallel import default_workers
 from ..engine.reuse import remove_spool_folders
 
 IDLE = 3.0  # seconds without a build before collecting garbage
+WARM_UP_STEP = 0.02  # seconds of warming up at a time, between looks for a request
 THOROUGH_EVERY = 20  # idle collections: one in so many walks all objects (see _collect_garbage)
 
 
@@ -117,25 +119,30 @@ def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
     builder = IncrementalBuilder(root, out, drafts, workers=default_workers())
     due = None  # when to run the collection the latest build put off
     idles = 0
+    warming, warmed = False, 0  # see IncrementalBuilder.warm_up; warm-ups done
     try:
         while True:
             if due is not None and not conn.poll(max(0.0, due - time.monotonic())):
                 idles += 1
                 _collect_garbage(thorough=idles % THOROUGH_EVERY == 1)
                 builder.idle()
-                due = None
+                due, warming = None, True
+                continue
+            if warming and not conn.poll(0):
+                warming = builder.warm_up(WARM_UP_STEP)
+                warmed += not warming
                 continue
             request = conn.recv()
             if request == "stop":
                 return
             if request == "status":
                 conn.send({"collections": gc.get_stats()[2]["collections"],
-                           "frozen": gc.get_freeze_count(),
+                           "frozen": gc.get_freeze_count(), "warmed up": warmed,
                            "workers": builder.workers, "threads": threading.active_count()})
                 continue
             with progress.reporting(log):
                 conn.send((*_built(builder, request[1]), builder.config))
-            due = time.monotonic() + idle
+            due, warming = time.monotonic() + idle, False
     except (EOFError, OSError):
         return  # the preview is gone
 
