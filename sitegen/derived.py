@@ -3,55 +3,87 @@ again only when a record they show changed.
 
 Each value has a slot (what it is for: ("briefing", slug) for a briefing's page) and is
 made by the caller's `make(record)`, which gives it with the records it shows (records
-and tuples of records). A warm memo carries what was made (see sitegen.memo.Carried,
-under the `name` of what it is: "pages", …), with the site's records, to the next build.
-There a value stands unless one of its records is not the very same object any more (a
-record that did not change is: see model.graph), its plain `extra` differs, or the
-`context` every value of the name follows from does; which slots show a record is
-indexed (`readers`), so an edit costs the values of the records it changed and one
-lookup per value, not a walk over every value's records.
+and tuples of records). A warm memo carries what was made (see sitegen.memo), under the
+`name` of what it is ("pages", …), with the site's records, to the next build. There a
+value stands unless one of its records is not the very same object any more (a record
+that did not change is: see model.graph), its plain `extra` differs, or the `context`
+every value of the name follows from does; which slots show a record is indexed
+(`readers`), so an edit costs the values of the records it changed.
+
+Values are carried by the list they were asked for in (a kind and its keys, in order):
+a list asked for again with the same keys is the last one, bar the values made again,
+at the cost of comparing the keys; a list whose keys changed (a briefing added, or moved
+in the order) is gathered value by value.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Hashable, Iterable, Sequence, TypeVar
+from itertools import chain, compress, repeat
+from operator import is_not
+from typing import Callable, Hashable, Iterable, NamedTuple, Sequence, TypeVar
 
-from .memo import Carried
 from .model.site import Briefing, Site, Source, Topic
 
 R, V = TypeVar("R"), TypeVar("V")
 _KINDS = ("briefing", "topic", "source")  # as `Derived.records` holds them
 _KIND_OF = {Briefing: "briefing", Topic: "topic", Source: "source"}
+_MISSING = object()  # in a list's values: none made yet
+
+
+class _List(NamedTuple):
+    """The values of one list, and for each its extra and the digests of the remembered
+    values its making asked for (see sitegen.memo: `stored`, `use`)."""
+
+    values: list
+    extras: list
+    asked: list
+
+
+def _positions(keys: tuple, wanted: tuple) -> dict:
+    """Where each of `wanted` is in `keys` (those it is in). Rule: a few are looked for
+    one by one (a scan in C each), many by indexing `keys` whole."""
+    if len(wanted) > 16:
+        at = dict(zip(keys, range(len(keys))))
+        return {key: at[key] for key in wanted if key in at}
+    found = {}
+    for key in wanted:
+        try:
+            found[key] = keys.index(key)
+        except ValueError:
+            continue
+    return found
 
 
 class Derived:
-    """What the values of one build are made of, and what was made (see the module doc):
-    carried by slot as (extra, (records shown, value))."""
+    """What the values of one build are made of, and what was made (see the module doc)."""
 
     def __init__(self, site: Site, memo, name: str, context=None):
         """`context`: a plain value all values of this `name` follow from (compared with
         ==): when it is not the last build's, no value stands."""
         self.memo, self.name, self.context = memo, f"derived {name}", context
         self.records = (site.briefings, site.topics, site.sources)
-        self.carried = Carried(memo, self.name)
-        last = memo.carried(self.name + " readers")
+        last = memo.carried(self.name)
         # Which slots show each record: indexed as values are made, from the first build
         # on (so the first rebuild does not wait for it), by a memo that carries them.
         self.readers: dict[tuple[str, str], set] | None = last[1] if last else \
             defaultdict(set) if memo.carries else None
-        self.stale: set[tuple[str, str]] = set()
+        self.last: dict[tuple[str, tuple], _List] = last[3] if last and last[2] == context \
+            else {}
+        self.made: dict[tuple[str, tuple], _List] = {}
+        self.stale: dict[str, set[Hashable]] = defaultdict(set)  # kind -> keys to make again
+        self.extras: set[tuple[str, Hashable]] = last[4] if last else set()
+        self._extras_now: set[tuple[str, Hashable]] = set()  # slots with an extra, this build
+        self._by_key: dict[str, dict] | None = None  # kind -> key -> last (value, extra, asked)
         if last is None:
             return
-        if last[2] != context:
-            self.carried.last = {}
         for kind, now, before in zip(_KINDS, self.records, last[0]):
-            for key, record in now.items():
-                if before.get(key) is not record:
-                    self.stale.update(self.readers.get((kind, key), ()))
-            for key in before.keys() - now.keys():
-                self.stale.update(self.readers.get((kind, key), ()))
+            # The records that are not the very same object (at C speed: most are).
+            changed = compress(now, map(is_not, map(before.get, now), now.values()))
+            for key in chain(changed, before.keys() - now.keys()):
+                for slot_kind, slot_key in self.readers.get((kind, key), ()):
+                    self.stale[slot_kind].add(slot_key)
 
-    def each(self, kind: str, items: Iterable[tuple[str, R]],
+    def each(self, kind: str, items: Iterable[tuple[Hashable, R]],
              make: Callable[[R], tuple[tuple, V]], extras: dict | None = None,
              asked: Callable[[R], Sequence[tuple[str, Hashable]]] | None = None) -> list[V]:
         """For each (key, record) of `items`, in order, the value `make(record)` gives as
@@ -59,23 +91,52 @@ class Derived:
         those records changed and the item's extra (`extras.get(key)`: a plain value,
         for the few items that have one) is equal. `asked(record)`: the (step, key) of
         the remembered values `make` asks for (see sitegen.memo), counted used while the
-        value stands. One pass, a lookup per item: the values of a site of 10,000
-        briefings are taken again in a few milliseconds."""
-        carried, last, stale = self.carried, self.carried.last, self.stale
-        values = []
-        for key, record in items:
-            slot = (kind, key)
-            extra = extras.get(key) if extras else None
-            was = last.get(slot)
-            if was is not None and slot not in stale and was[0] == extra:
-                values.append(carried.keep(slot)[1][1])
-                continue
-            shown, value = make(record)
-            carried.put(slot, extra, (shown, value), (), asked(record) if asked else ())
+        value stands."""
+        pairs = list(items)
+        if not pairs:
+            return []
+        keys, records = zip(*pairs)
+        was, redo = self.last.pop((kind, keys), None), set()
+        if was is None:
+            was = self._gather(kind, keys)
+            redo = {i for i, value in enumerate(was.values) if value is _MISSING}
+        redo |= self._redo(kind, keys, was, extras or {})
+        now = _List(*map(list, was)) if redo else was
+        for i in sorted(redo):
+            shown, now.values[i] = make(records[i])
+            now.extras[i] = extras.get(keys[i]) if extras else None
+            now.asked[i] = tuple((step, self.memo.stored(step, key))
+                                 for step, key in asked(records[i])) \
+                if asked and self.memo.carries else ()
             if self.readers is not None:
-                self._read(slot, shown)
-            values.append(value)
-        return values
+                self._read((kind, keys[i]), shown)
+        self.made[kind, keys] = now
+        return list(now.values)
+
+    def _gather(self, kind: str, keys: tuple) -> _List:
+        """The last build's values of `keys`, one by one (_MISSING where it had none)."""
+        if self._by_key is None:
+            self._by_key = defaultdict(dict)
+            for (was_kind, was_keys), was in chain(self.last.items(), self.made.items()):
+                self._by_key[was_kind].update(zip(was_keys, zip(*was)))
+        found = list(map(self._by_key[kind].get, keys, repeat((_MISSING, None, ()))))
+        return _List(*map(list, zip(*found)))
+
+    def _redo(self, kind: str, keys: tuple, was: _List, extras: dict) -> set[int]:
+        """The positions of the items to make again (besides those with no value yet):
+        those showing a record that changed, and those whose extra differs."""
+        stale, redo = self.stale.get(kind), set()
+        had = [key for slot_kind, key in self.extras if slot_kind == kind] if self.extras else ()
+        if not (stale or extras or had):
+            return redo
+        at = _positions(keys, (*(stale or ()), *extras, *had))
+        redo.update(at[key] for key in stale or () if key in at)
+        for key in chain(extras, had):
+            i = at.get(key)
+            if i is not None and was.extras[i] != extras.get(key):
+                redo.add(i)
+        self._extras_now.update((kind, key) for key in extras if key in at)
+        return redo
 
     def _read(self, slot: tuple[str, str], shown: tuple) -> None:
         for item in shown:
@@ -85,6 +146,10 @@ class Derived:
                     self.readers[kind, record.slug if kind != "source" else record.id].add(slot)
 
     def done(self) -> None:
-        """Carry what this build made or took again (only its slots) to the next build."""
-        self.carried.done()
-        self.memo.carry(self.name + " readers", (self.records, self.readers, self.context))
+        """Carry what this build made or took again (only its lists) to the next build,
+        and count the remembered values their making asked for used."""
+        if self.memo.carries:
+            self.memo.use(pair for made in self.made.values() for asked in made.asked
+                          for pair in asked)
+        self.memo.carry(self.name, (self.records, self.readers, self.context, self.made,
+                                    self._extras_now))

@@ -181,6 +181,26 @@ def test_the_preview_shows_a_judgment_recorded_since_its_last_build(site, tmp_pa
     assert snapshot(tmp_path / "preview") == snapshot(tmp_path / "clean")
 
 
+def test_the_preview_drops_the_judgment_line_when_the_lock_goes(site, tmp_path):
+    """Without the lock, no briefing's judgment changed: the warm preview's pages of
+    briefings that did not change lose the line all the same."""
+    from conftest import snapshot
+    from sitegen.commands.build import build
+    from sitegen.engine.rebuild import IncrementalBuilder
+    builder = IncrementalBuilder(site, tmp_path / "preview")
+    _update_lock(site, dt.date(2030, 1, 1))
+    _edit_everything(site)
+    _update_lock(site, dt.date(2030, 1, 3))
+    builder.build()
+    page = tmp_path / "preview" / BRIEFING_PAGE.removeprefix("public/")
+    assert "Judgment changed on" in page.read_text(encoding="utf-8")
+    (site / "sitegen.lock").unlink()
+    builder.build()
+    assert "Judgment changed on" not in page.read_text(encoding="utf-8")
+    build(site, out_dir=str(tmp_path / "clean"), workers=1, cache=False)
+    assert snapshot(tmp_path / "preview") == snapshot(tmp_path / "clean")
+
+
 def test_two_revisions_of_one_day_are_two_entries(site, cli):
     edit(site, B, "timeline:", "revisions:\n  - date: 2030-01-02\n    change: One.\n"
                                "  - date: 2030-01-02\n    change: Two.\ntimeline:")

@@ -3,6 +3,7 @@ only what a change touches."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -316,6 +317,35 @@ def test_a_warm_rebuild_digests_only_the_pages_not_the_same_as_before(example, t
     assert result.rendered <= len(digested) < first.pages
     assert "topics/" not in digested and "404.html" not in digested and "search/" not in digested
     assert_same_as_clean(example, builder, tmp_path, "after the edit")
+
+
+def test_a_briefing_added_makes_again_only_the_pages_of_records_that_changed(tmp_path,
+                                                                            monkeypatch):
+    """A briefing added changes the list of briefings: the other briefings' pages are
+    gathered one by one from the last build's, and stand unless their records changed."""
+    import sys
+    from conftest import REPO
+    from sitegen import pages
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from gen_site import generate
+
+    root = generate(tmp_path / "site", 40, seed=2)
+    builder = IncrementalBuilder(root, tmp_path / "serve")
+    builder.build()
+    made = []
+    real = pages._briefing_page_of
+    monkeypatch.setattr(pages, "_briefing_page_of",
+                        lambda b, *rest, **kw: made.append(b.slug) or real(b, *rest, **kw))
+    old = sorted((root / "content/briefings").glob("*.md"))[0].read_text(encoding="utf-8")
+    # The oldest, on a topic of its own: the others' related lists stay, one gets a
+    # previous briefing.
+    new = re.sub(r"(?m)^topics: .*$", "topics: [lonely]",
+                 re.sub(r"(?m)^date: .*$", "date: 1990-01-01", old))
+    (root / "content/topics/lonely.yaml").write_text("title: Lonely\n", encoding="utf-8")
+    (root / "content/briefings/an-added-one.md").write_text(new, encoding="utf-8")
+    builder.build()
+    assert "an-added-one" in made and len(made) < 20, made
+    assert_same_as_clean(root, builder, tmp_path, "a briefing added")
 
 
 def test_a_record_made_again_equal_to_the_last_is_the_last(example):
