@@ -132,7 +132,7 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     # at its smallest, and no two pools of workers run at once.
     if index:
         yield from search.index_files(site, workers, memo,
-                                      reuse.stands if reuse else search.nothing_stands)
+                                      reuse.standing if reuse else search.nothing_stands)
     page_renderer.prepare()
     try:
         for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
@@ -156,7 +156,8 @@ def _copies(root: Path, site: Site, reuse) -> Iterator[tuple[str, bytes] | Kept]
     copies = [(urls.output_file(s.original), s.seed.path, s.seed.sha256)
               for s in site.sources.values() if s.original]
     copies += [(m.site_path, m.path, m.sha256) for m in site.media]
-    stood = [reuse is not None and reuse.stands(rel, digest) for rel, _path, digest in copies]
+    rels, _paths, digests = zip(*copies) if copies else ((), (), ())
+    stood = reuse.standing(list(rels), list(digests)) if reuse else [False] * len(copies)
     if any(stood):
         yield Kept([copy[0] for copy, stands in zip(copies, stood) if stands])
     for (rel, path, digest), stands in zip(copies, stood):

@@ -18,7 +18,7 @@ import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Container, Iterable, Iterator
 
 try:
     import fcntl
@@ -207,9 +207,14 @@ class OutputWriter:
         if known:
             self.sizes.update([(rel, known[rel]) for rel in paths if rel in known])
 
+    @property
+    def held(self) -> Container[str]:
+        """The files `out` holds as its own, as relative paths: not links, and not inside
+        a linked folder (which the commit removes)."""
+        return frozenset() if self._holds is None else self._holds
+
     def holds_file(self, rel: str) -> bool:
-        """Whether `out` holds `rel` as a file of its own: not a link, and not inside a
-        linked folder (which the commit removes)."""
+        """Whether `out` holds `rel` as a file of its own (see `held`)."""
         return self._holds is not None and rel in self._holds
 
     def put(self, rel: str, data: bytes | Iterable[str]) -> Staged:

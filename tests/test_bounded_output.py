@@ -267,9 +267,10 @@ class _Output:
         self.files: dict[str, tuple[str, bytes]] = {}
         self.asked: dict[str, str] = {}
 
-    def stands(self, rel, digest):
-        self.asked[rel] = digest
-        return rel in self.files and self.files[rel][0] == digest
+    def stands(self, rels, digests):
+        self.asked.update(zip(rels, digests))
+        return [rel in self.files and self.files[rel][0] == digest
+                for rel, digest in zip(rels, digests)]
 
     def write(self, produced):
         """Take a build's files; returns the paths made anew (not `Kept`)."""

@@ -31,8 +31,9 @@ def _group_postings(rng: random.Random, g: tuple[str, int], vocabulary: list[str
     return pack(lists)
 
 
-def _made(packs: list, keys: list[str], previous: Index | None = None) -> Index:
-    index = Index.anew(previous, GROUPS, keys)
+def _made(packs: list, keys: list[str], previous: Index | None = None, hold: bool = True
+          ) -> Index:
+    index = Index.anew(previous, GROUPS, keys, hold)
     for i, packed in enumerate(packs):
         index.add(i, packed)
     return index
@@ -41,9 +42,9 @@ def _made(packs: list, keys: list[str], previous: Index | None = None) -> Index:
 def _shards(index: Index) -> list[tuple[str, str, bytes]]:
     made: dict[str, str] = {}
 
-    def stands(rel: str, digest: str) -> bool:
-        made[rel] = digest
-        return False
+    def stands(rels: list[str], digests: list[str]) -> list[bool]:
+        made.update(zip(rels, digests))
+        return [False] * len(rels)
 
     files = list(termshards.term_shards(index, [], 10_000, stands))
     return [(rel, made[rel], data) for rel, data in files]
@@ -92,7 +93,12 @@ def test_an_index_of_other_groups_or_mostly_new_keys_is_made_anew():
     packs = [pack({"a": array("I", [1 << SHIFT | (g[0] == "p")])}) for g in GROUPS]
     index = _made(packs, ["k"] * len(GROUPS))
     assert _made(packs, ["x"] * len(GROUPS), previous=index) is not index
-    assert Index.anew(index, GROUPS[:-1], ["k"] * 4) is not index
+    assert Index.anew(index, GROUPS[:-1], ["k"] * 4, hold=True) is not index
+    # One that does not hold its groups' postings (a single build's) cannot be brought up
+    # to date.
+    single = _made(packs, ["k"] * len(GROUPS), hold=False)
+    assert single.held == [None] * len(GROUPS)
+    assert _made(packs, ["k"] * len(GROUPS), previous=single) is not single
 
 
 def test_a_warm_memo_carries_a_value_once_and_a_cold_one_none():
@@ -163,9 +169,9 @@ def test_term_shards_rendered_on_several_cores_are_those_made_here(monkeypatch, 
     def made(workers: int) -> list:
         digests: dict[str, str] = {}
 
-        def stands(rel: str, digest: str) -> bool:
-            digests[rel] = digest
-            return False
+        def stands(rels: list[str], made: list[str]) -> list[bool]:
+            digests.update(zip(rels, made))
+            return [False] * len(rels)
 
         firsts: list[str] = []
         files = list(termshards.term_shards(_made(packs, keys), firsts, 10_000, stands,

@@ -670,3 +670,19 @@ def test_a_build_that_stops_at_nothing_changed_imports_no_stage(small):
               "sitegen.load.seeds", "sitegen.load.content", "sitegen.render",
               "sitegen.pages", "sitegen.search"}
     assert "sitegen.engine.record" in loaded and not loaded & stages
+
+
+def test_files_removed_from_the_output_by_hand_are_made_again(example, tmp_path):
+    """A search shard or a copied seed whose inputs did not change stands only while the
+    output holds it: one deleted by hand is written again by the next build."""
+    build(example, workers=1)
+    out = example / "public"
+    removed = [out / "search/d/b0.js", sorted((out / "search/t").glob("*.js"))[0],
+               next((out / "sources").glob("*/*.txt"))]
+    for path in removed:
+        path.unlink()
+    edit(example, "content/briefings/putins-red-lines.md", "## ", "## Our ")  # a build runs
+    build(example, workers=1)
+    assert all(path.is_file() for path in removed)
+    build(example, out_dir=str(tmp_path / "clean"), workers=1, cache=False)
+    assert snapshot(out) == snapshot(tmp_path / "clean")

@@ -88,7 +88,7 @@ def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None,
     with write_errors(out_path), output_lock(out_path, say):
         writer = OutputWriter(out_path)
         reuse = PageReuse(store.outputs() if record.output_intact(store, out_path, MARKER)
-                          else {}, memo, writer.holds_file) if store else None
+                          else {}, memo, writer.held) if store else None
         renderer = partial(PartCachingRenderer, memo=memo) if store else Renderer
         # Once the output starts to change, the last build's record no longer describes it.
         pages, files = writer.write(

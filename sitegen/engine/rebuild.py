@@ -125,7 +125,7 @@ class IncrementalBuilder:
         known = (self.out / MARKER).is_file() and self.outputs
         writer = OutputWriter(self.out, self.holds if known else None,
                               self.sums if known else None)
-        reuse = PageReuse(self.outputs if known else {}, self.cache, writer.holds_file,
+        reuse = PageReuse(self.outputs if known else {}, self.cache, writer.held,
                           self.pages)
         pages, files = writer.write(
             iter_files(self.root, site, self._renderer, self.workers, reuse, writer.put,

@@ -11,8 +11,10 @@ import hashlib
 import os
 import shutil
 import tempfile
+from itertools import repeat
+from operator import and_, eq
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, TypeVar
+from typing import BinaryIO, Callable, Container, Iterator, TypeVar
 
 import lz4.block
 
@@ -189,15 +191,15 @@ class PageReuse:
     keeps them for the day the page changes."""
 
     def __init__(self, previous: dict[str, tuple[str, bytes]], memo,
-                 present: Callable[[str], bool],
+                 held: Container[str],
                  pages: dict[str, tuple[Page, tuple]] | None = None):
         """`previous`: what the last build wrote into this output, path -> (key, reads)
         (`build` has it from the store, while the output is the one the store's record
-        describes; the preview from its previous build); `present(rel)`: whether the
-        output holds that file as its own (see write.OutputWriter.holds_file); `pages`:
+        describes; the preview from its previous build); `held`: the files the output
+        holds as its own (see write.OutputWriter.held); `pages`:
         the previous build's pages with their keys' prefixes (see `pages`), when this
         process made them (the preview; without it, this build's are not kept either)."""
-        self.memo, self.present, self.previous = memo, present, previous
+        self.memo, self.held, self.previous = memo, held, previous
         self.current: dict[str, tuple[str, bytes]] = {}  # path -> (key, reads)
         self.fresh = 0  # pages this build renders
         self.before = pages or {}
@@ -231,11 +233,11 @@ class PageReuse:
             rel = urls.output_file(page.site_path)
             before, prefix, made = previous.get(rel), prefixes[page.template], made_before.get(rel)
             if made is not None and made[0] is page and before is not None \
-                    and made[1] == prefix and self.present(rel):
+                    and made[1] == prefix and rel in self.held:
                 self.pages[rel] = made  # the very page, key's prefix the same: it stands
             else:
                 key = self._key(keys, page, rel, before, prefix, made)
-                if not (before and before[0] == key and self.present(rel)):
+                if not (before and before[0] == key and rel in self.held):
                     current[rel] = (key, b"")
                     fresh.append(page)
                     continue
@@ -272,13 +274,16 @@ class PageReuse:
         return (None if rel in self.current else self.key(renderer.keys, page),
                 renderer.take_reads())
 
-    def stands(self, rel: str, digest: str) -> bool:
-        """Whether the output's file `rel` stands: the last build made it from what
-        `digest` names (a copied file's bytes, a search shard's postings …) and the
-        output holds it. Notes `digest` as what the file is now made from, either way."""
-        before = self.previous.get(rel)
-        self.current[rel] = (digest, b"")
-        return bool(before) and before[0] == digest and self.present(rel)
+    def standing(self, rels: list[str], digests: list[str]) -> list[bool]:
+        """For each output file of `rels`, whether it stands: the last build made it from
+        what its digest names (a copied file's bytes, a search shard's postings …) and
+        the output holds it. Notes each digest as what the file is now made from, either
+        way. (Asked for many at once, at C speed: a large site's copied seeds and search
+        shards are tens of thousands.)"""
+        made = list(zip(digests, repeat(b"")))
+        same = list(map(eq, map(self.previous.get, rels), made))
+        self.current.update(zip(rels, made))
+        return list(map(and_, same, map(self.held.__contains__, rels)))
 
     def rendered(self, rel: str, record: tuple[str | None, bytes]) -> None:
         """Note what `key_after` gave for a page (in this process)."""

@@ -18,9 +18,9 @@ from .termshards import Stands, shard_name, term_shards
 CARRIED = "search-index"  # the memo carries the index from one build to the next
 
 
-def nothing_stands(_rel: str, _digest: str) -> bool:
+def nothing_stands(rels: list[str], _digests: list[str]) -> list[bool]:
     """A clean build's `stands`: every file is made anew."""
-    return False
+    return [False] * len(rels)
 
 
 def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stands = nothing_stands
@@ -30,9 +30,9 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     (`INDEX_FILE`). `workers` > 1 indexes the documents, and renders many term shards,
     on several cores.
 
-    `stands(path, digest)` says whether the output holds the file as made from what
-    `digest` names (the engine's reuse: see engine.reuse.PageReuse.stands; by default
-    nothing stands). `memo` (see sitegen.memo) keeps each group of documents' postings,
+    `stands(paths, digests)` says of each file whether the output holds it as made from
+    what its digest names (the engine's reuse: see engine.reuse.PageReuse.standing; by
+    default nothing stands). `memo` (see sitegen.memo) keeps each group of documents' postings,
     so a rebuild indexes only the groups that changed, and renders only the document
     shards of those and the term shards whose postings changed; a memo that carries
     values from build to build carries the merged index too (see merge.Index)."""
@@ -48,7 +48,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     fresh = fork_map(docs.group, missing, workers, min_items=2, label="indexing for search",
                      chunk=1)
     missing_set, out = set(missing), Collector()
-    index = Index.anew(memo.carried(CARRIED), groups, digests)
+    index = Index.anew(memo.carried(CARRIED), groups, digests, hold=memo.carries)
     for i, (g, key, stood) in enumerate(zip(groups, keys, standing)):  # in order
         files, packed = next(fresh) if g in missing_set else ([], None)
         index.add(i, memo("search", key, lambda _out: packed or docs.group(g)[1], out))
@@ -71,4 +71,4 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
 def _all_stand(files: list[str], digest: str, stands: Stands) -> bool:
     """Whether every one of a group's document shards stands (each is asked: the engine
     notes what each output file is made from)."""
-    return all([stands(rel, f"{digest}:{i}") for i, rel in enumerate(files)])
+    return all(stands(files, [f"{digest}:{i}" for i in range(len(files))]))

@@ -40,27 +40,33 @@ class Index:
 
     def __init__(self, groups: Sequence[Group], keys: Sequence[str]):
         self.groups, self.keys = list(groups), list(keys)
+        # each group's postings as added; while they are held (an index carried to the next
+        # build, see `anew`), a group replaced touches only the words whose postings differ
+        self.held: list[Packed | None] = [None] * len(self.groups)
+        self.holds = False
         self.postings: dict[str, array] = {}
         self.changed: set[str] | None = None
         self.shard_digests: dict[str, tuple[list[str], str]] = {}
         # Kept by termshards likewise: each word's sizes in a shard, as measured for
         # (the first value) a highest document number's digits.
         self.word_sizes: tuple[int, dict[str, tuple[int, int, int]]] = (0, {})
-        self._words: list[str] = [""] * len(self.groups)  # each group's, as packed
         self._pending: set[int] | None = None  # the groups to replace; None: merge all
         self._sorted: list[str] | None = None  # the words, in the browser's order
 
     @classmethod
-    def anew(cls, previous: "Index | None", groups: Sequence[Group], keys: Sequence[str]
-             ) -> "Index":
+    def anew(cls, previous: "Index | None", groups: Sequence[Group], keys: Sequence[str],
+             hold: bool = False) -> "Index":
         """The index to `add` every group's postings to: the previous one, when it has
         the same groups and most of their keys (then only the groups whose key changed
-        are taken in), else an empty one."""
-        if previous is None or previous.groups != list(groups):
-            return cls(groups, keys)
+        are taken in), else an empty one. `hold`: it will be carried to the next build
+        (it holds each group's postings: a memo carrying it holds them already)."""
+        if previous is None or not (previous.holds and hold) or previous.groups != list(groups):
+            index = cls(groups, keys)
+            index.holds = hold
+            return index
         pending = {i for i, (old, new) in enumerate(zip(previous.keys, keys)) if old != new}
         if 2 * len(pending) > len(keys):
-            return cls(groups, keys)
+            return cls.anew(None, groups, keys, hold)
         previous.keys, previous._pending, previous.changed = list(keys), pending, set()
         return previous
 
@@ -74,13 +80,16 @@ class Index:
                 flat.frombytes(data)
         elif i in self._pending:
             self._replace(i, packed)
-        self._words[i] = packed[0]
+        if self.holds:
+            self.held[i] = packed
 
     def _replace(self, i: int, packed: Packed) -> None:
         lo, hi = _bounds(self.groups, i)
-        new = dict(unpack(packed))
-        old = self._words[i].split("\n") if self._words[i] else []
+        new, old = dict(unpack(packed)), dict(unpack(self.held[i]))
         for word in {*old, *new}:
+            was = old.get(word)
+            if was is not None and was == new.get(word):
+                continue  # the group's postings of this word are as they were
             flat = self.postings.get(word)
             if flat is None:
                 flat = self.postings[word] = array("I")

@@ -20,7 +20,8 @@ from .scripts import json_text
 SHARD_BYTES = 32_000  # a term shard holds terms in order up to about this much JSON
 CAP = 2_500  # postings kept for one term
 
-Stands = Callable[[str, str], bool]  # (output path, digest of what makes it): see index_files
+# (output paths, digests of what makes each) -> whether each stands: see index_files
+Stands = Callable[[list[str], list[str]], list[bool]]
 
 
 def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands,
@@ -31,11 +32,13 @@ def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands,
     not rendered again: those come first, as one `Kept`. `workers` > 1 renders the rows
     of many shards (a clean build's: all of them) on several cores."""
     digests, index.shard_digests = index.shard_digests, {}
-    plan = []  # (words, whether the output's file stands)
     for words in _cut(index, firsts, highest):
         digest = _known_digest(words, index, digests) or _digest(words, index.postings)
         index.shard_digests[words[0]] = (words, digest)
-        plan.append((words, stands(_path(words), digest)))
+    shards = list(index.shard_digests.values())
+    # (words, whether the output's file stands)
+    plan = list(zip([words for words, _ in shards], stands(
+        [_path(words) for words, _ in shards], [digest for _, digest in shards])))
     made = fork_map(partial(_shard, index.postings), [w for w, stood in plan if not stood],
                     workers, label="writing the search index")
     kept = [_path(words) for words, stood in plan if stood]
