@@ -11,8 +11,8 @@ import hashlib
 import os
 import shutil
 import tempfile
-from itertools import repeat
-from operator import and_, eq
+from itertools import compress, repeat
+from operator import and_, attrgetter, eq, itemgetter, not_
 from pathlib import Path
 from typing import BinaryIO, Callable, Container, Iterator, TypeVar
 
@@ -185,6 +185,11 @@ def unpack(packed: bytes) -> str:
     return lz4.block.decompress(packed).decode("utf-8")
 
 
+_PAGE, _PREFIX, _READS = itemgetter(0), itemgetter(1), itemgetter(1)  # of (page, prefix) …
+_TEMPLATE = attrgetter("template")
+_NO_PAGE = (None, None)  # (page, prefix) of a path the last build made no page at
+
+
 class PageReuse:
     """Decides, page by page, whether the previous output's file can stand. A page that
     stands keeps in use the pieces it was made of (`reads`: their digests), so the store
@@ -225,29 +230,45 @@ class PageReuse:
             self.fresh = len(pages)
             return [], pages
         prefixes = {template: keys.prefix(template) for template in {p.template for p in pages}}
-        kept, fresh, parts = [], [], []
+        kept, pages = self._same(pages, prefixes)
         previous, current, made_before = self.previous, self.current, self.before
+        befores = list(map(previous.get, kept))
+        current.update(zip(kept, befores))
+        fresh = []
         for done, page in enumerate(pages, 1):
             if not done % 1024:
                 progress.tick("checking pages", done, len(pages))
             rel = urls.output_file(page.site_path)
-            before, prefix, made = previous.get(rel), prefixes[page.template], made_before.get(rel)
-            if made is not None and made[0] is page and before is not None \
-                    and made[1] == prefix and rel in self.held:
-                self.pages[rel] = made  # the very page, key's prefix the same: it stands
+            before, made = previous.get(rel), made_before.get(rel)
+            key = self._key(keys, page, rel, before, prefixes[page.template], made)
+            if before and before[0] == key and rel in self.held:
+                kept.append(rel)
+                befores.append(before)
+                current[rel] = before
             else:
-                key = self._key(keys, page, rel, before, prefix, made)
-                if not (before and before[0] == key and rel in self.held):
-                    current[rel] = (key, b"")
-                    fresh.append(page)
-                    continue
-            kept.append(rel)
-            current[rel] = before
-            if before[1]:
-                parts.append(("part", before[1]))
+                current[rel] = (key, b"")
+                fresh.append(page)
         self.fresh = len(fresh)
-        self.memo.use(parts)
+        self.memo.use(list(zip(repeat("part"), filter(None, map(_READS, befores)))))
         return kept, fresh
+
+    def _same(self, pages: list[Page], prefixes: dict[str, tuple]
+              ) -> tuple[list[str], list[Page]]:
+        """The paths of the pages that stand as they are — the very pages the last build
+        made at them (see `pages`), their key's prefix the same, their files in the output
+        as it made them — and the other pages. At C speed: on an edit, nearly all."""
+        before = self.before
+        if self.pages is None or not before:
+            return [], pages
+        at = dict(zip(map(id, map(_PAGE, before.values())), before))  # all alive: held there
+        rels = list(map(at.get, map(id, pages)))
+        made = list(map(before.get, rels, repeat(_NO_PAGE)))
+        prefix_same = map(eq, map(_PREFIX, made), map(prefixes.get, map(_TEMPLATE, pages)))
+        same = list(map(all, zip(prefix_same, map(self.previous.__contains__, rels),
+                                 map(self.held.__contains__, rels))))
+        kept = list(compress(rels, same))
+        self.pages.update(zip(kept, compress(made, same)))
+        return kept, list(compress(pages, map(not_, same)))
 
     def _key(self, keys: PageKeys, page: Page, rel: str, before: tuple | None,
              prefix: tuple, made: tuple | None) -> str:
