@@ -183,3 +183,34 @@ def test_term_shards_rendered_on_several_cores_are_those_made_here(monkeypatch, 
     log.unlink()
     assert made(2) == here and len(here) > 8
     assert str(os.getpid()) not in set(log.read_text().split())
+
+
+def test_a_warm_memo_brings_the_documents_sizes_up_to_date(example):
+    """The fields' average lengths and the sources' paragraph counts a warm memo carries
+    from build to build are those of the documents as they are now."""
+    from conftest import edit
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    from sitegen.pipeline import load_site
+    from sitegen.search.documents import Documents
+
+    memo = Memo(warm=True)
+
+    def documents(memo):
+        if memo is not no_memo:
+            memo.start()
+        return Documents(load_site(example, load_config(example), Collector(), memo=memo),
+                         memo)
+
+    def sizes(docs):
+        return (docs.averages, docs.paragraph_count, docs.paragraph_average,
+                docs.first_paragraph)
+
+    documents(memo)
+    long = " ".join(["A far longer title"] * 40)
+    edit(example, "content/briefings/putins-red-lines.md", "title: ", f"title: {long} ")
+    seed = next((example / "seeds").glob("*.txt"))
+    seed.write_text(seed.read_text(encoding="utf-8") + "\n\n" + "Many more words. " * 400
+                    + "\n\nAnd one more paragraph.\n", encoding="utf-8")
+    warm = sizes(documents(memo))
+    assert warm == sizes(documents(no_memo))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_right
 from functools import partial
-from itertools import accumulate, islice
+from itertools import accumulate, compress, islice
+from operator import is_not, itemgetter
 from typing import Iterator
 
 from .. import urls
@@ -26,6 +27,7 @@ BRIEFING_FIELDS = (("title", 5.0), ("topics", 3.0), ("bottom line", 2.0),
 PARAGRAPH_FIELDS = (("paragraph", 1.0),)
 
 Group = tuple[str, int]  # (kind: "b" or "p", its first document of that kind)
+_LENGTHS, _SIZES = "search field lengths", "search paragraph sizes"  # carried (see there)
 
 
 def digest(value) -> str:
@@ -68,17 +70,50 @@ class Documents:
         docs = self._documents()
         self.records, self.texts, self.digests = (list(column) for column in zip(*docs)) \
             if docs else ([], [], [])
-        self.averages = averages(self.texts, len(BRIEFING_FIELDS))
+        self.averages = averages(self._field_lengths(), len(self.texts))
         self.sources = list(site.sources.values())
-        counts = [s.seed.paragraph_count for s in self.sources]
+        counts, chars = self._paragraph_sizes()
         self.paragraph_count = sum(counts)
         if 2 * max(self.paragraph_count, len(self.briefings)) >= DOC:
             raise SiteError.at("seeds", None, f"{self.paragraph_count:,} source paragraphs: "
                                f"the search index holds at most {DOC // 2:,}",
                                code="too-large")
-        self.paragraph_average = [coarse(sum(s.seed.paragraph_chars for s in self.sources)
-                                         / max(1, self.paragraph_count))]
+        self.paragraph_average = [coarse(chars / max(1, self.paragraph_count))]
         self.first_paragraph = list(accumulate(counts, initial=0))
+
+    def _field_lengths(self) -> list[int]:
+        """The length of each of the briefings' fields, summed over their documents. A
+        warm memo carries the sums with the documents' texts: the next build adds and
+        takes off those of the texts that are not the very same lists at their places
+        (a document made again), instead of measuring every text again."""
+        last, texts = self.memo.carried(_LENGTHS), self.texts
+        if last is not None and len(last[0]) == len(texts):
+            was, sums = last
+            for i in compress(range(len(texts)), map(is_not, texts, was)):
+                sums = [total + len(new) - len(old)
+                        for total, new, old in zip(sums, texts[i], was[i])]
+        else:
+            sums = [sum(map(len, map(itemgetter(i), texts))) for i in range(len(BRIEFING_FIELDS))]
+        self.memo.carry(_LENGTHS, (texts, sums))
+        return sums
+
+    def _paragraph_sizes(self) -> tuple[list[int], int]:
+        """Each source's paragraph count, and the length of all paragraphs: carried by a
+        warm memo with the sources, and brought up to date from those that are not the
+        very same records at their places."""
+        last, sources = self.memo.carried(_SIZES), self.sources
+        if last is not None and len(last[0]) == len(sources):
+            was, counts, chars = last
+            changed = list(compress(range(len(sources)), map(is_not, sources, was)))
+            counts = list(counts) if changed else counts
+            for i in changed:
+                counts[i] = sources[i].seed.paragraph_count
+                chars += sources[i].seed.paragraph_chars - was[i].seed.paragraph_chars
+        else:
+            counts = [s.seed.paragraph_count for s in sources]
+            chars = sum(s.seed.paragraph_chars for s in sources)
+        self.memo.carry(_SIZES, (sources, counts, chars))
+        return counts, chars
 
     def _documents(self) -> list[tuple]:
         """Each briefing's document (see `_document`), made again only when what it
