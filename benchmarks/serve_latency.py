@@ -178,7 +178,8 @@ def main(argv: list[str] | None = None) -> None:
                         if args.compare_hugo and n else None)
             name = "example site" if n == 0 else f"{n} briefings"
             line = (f"{name}: save -> rebuilt median {statistics.median(rebuilt):.0f} ms "
-                    f"(min {min(rebuilt):.0f}, max {max(rebuilt):.0f})")
+                    f"(min {min(rebuilt):.0f}, max {max(rebuilt):.0f}; each in turn: "
+                    f"{', '.join(f'{ms:.0f}' for ms in rebuilt)})")
             if reloaded:
                 line += f"; save -> browser shows it median {statistics.median(reloaded):.0f} ms"
             print(line + f"; first build {first:.2f} s", flush=True)

@@ -183,7 +183,6 @@ def _warm_up(renderer: PartCachingRenderer | None, site: Site, fingerprints: Fin
             yield
 
 
-
 def _store(root: Path) -> Store | None:
     """The site's store, or None where there is no place for one (then the preview is
     warm only in memory)."""

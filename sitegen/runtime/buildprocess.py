@@ -8,12 +8,12 @@ build did (`Rebuilt`) or its errors (SiteError). A build that crashes sitegen it
 prints its traceback and comes back as an 'internal error'; a build process that died
 is started again (the next build is then a full one).
 
-After a build, the process waits until `idle` seconds pass without another, then runs
-the cyclic garbage collection the build put off (see gcpause, and `_collect_garbage`),
-lets go of what the builds no longer use (see IncrementalBuilder.idle), and makes ready
-what the next build needs, a little at a time (`warm_up`): work that falls in the time
-the author reads, not between a save and the reloaded page, and is kept short, as a
-save may come meanwhile.
+After a build, the process makes ready what the next build needs, a little at a time,
+looking for a request between steps (see IncrementalBuilder.warm_up); then waits until
+`idle` seconds pass without another build, runs the cyclic garbage collection the
+builds put off (see gcpause, and `_collect_garbage`) and lets go of what they no longer
+use (see IncrementalBuilder.idle): work that falls in the time the author reads, not
+between a save and the reloaded page, and is kept short, as a save may come meanwhile.
 """
 from __future__ import annotations
 
@@ -122,15 +122,15 @@ def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
     warming, warmed = False, 0  # see IncrementalBuilder.warm_up; warm-ups done
     try:
         while True:
+            if warming and not conn.poll(0):
+                warming = builder.warm_up(WARM_UP_STEP)
+                warmed += not warming
+                continue
             if due is not None and not conn.poll(max(0.0, due - time.monotonic())):
                 idles += 1
                 _collect_garbage(thorough=idles % THOROUGH_EVERY == 1)
                 builder.idle()
-                due, warming = None, True
-                continue
-            if warming and not conn.poll(0):
-                warming = builder.warm_up(WARM_UP_STEP)
-                warmed += not warming
+                due = None
                 continue
             request = conn.recv()
             if request == "stop":
@@ -142,7 +142,7 @@ def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
                 continue
             with progress.reporting(log):
                 conn.send((*_built(builder, request[1]), builder.config))
-            due, warming = time.monotonic() + idle, False
+            due, warming = time.monotonic() + idle, True
     except (EOFError, OSError):
         return  # the preview is gone
 
