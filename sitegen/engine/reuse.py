@@ -185,7 +185,8 @@ def unpack(packed: bytes) -> str:
     return lz4.block.decompress(packed).decode("utf-8")
 
 
-_PAGE, _PREFIX, _READS = itemgetter(0), itemgetter(1), itemgetter(1)  # of (page, prefix) …
+_PAGE, _PREFIX = itemgetter(0), itemgetter(1)  # of a page as `pages` holds it: (page, prefix)
+_READS = itemgetter(1)  # of a file as `current` holds it: (key, reads)
 _TEMPLATE = attrgetter("template")
 _NO_PAGE = (None, None)  # (page, prefix) of a path the last build made no page at
 

@@ -32,8 +32,8 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
 
     `stands(paths, digests)` says of each file whether the output holds it as made from
     what its digest names (the engine's reuse: see engine.reuse.PageReuse.standing; by
-    default nothing stands). `memo` (see sitegen.memo) keeps each group of documents' postings,
-    so a rebuild indexes only the groups that changed, and renders only the document
+    default nothing stands). `memo` (see sitegen.memo) keeps each group of documents'
+    postings, so a rebuild indexes only the groups that changed, and renders only the document
     shards of those and the term shards whose postings changed; a memo that carries
     values from build to build carries the merged index too (see merge.Index)."""
     docs = Documents(site, memo)

@@ -38,12 +38,13 @@ class Index:
     digests, by first word, and `word_sizes`, kept by termshards (valid while none of a
     shard's words, or the word, changed)."""
 
-    def __init__(self, groups: Sequence[Group], keys: Sequence[str]):
+    def __init__(self, groups: Sequence[Group], keys: Sequence[str], holds: bool = False):
         self.groups, self.keys = list(groups), list(keys)
-        # each group's postings as added; while they are held (an index carried to the next
-        # build, see `anew`), a group replaced touches only the words whose postings differ
+        # Each group's postings as added, when the index `holds` them (one carried to the
+        # next build, see `anew`): a group replaced touches only the words whose postings
+        # in it differ.
+        self.holds = holds
         self.held: list[Packed | None] = [None] * len(self.groups)
-        self.holds = False
         self.postings: dict[str, array] = {}
         self.changed: set[str] | None = None
         self.shard_digests: dict[str, tuple[list[str], str]] = {}
@@ -61,9 +62,7 @@ class Index:
         are taken in), else an empty one. `hold`: it will be carried to the next build
         (it holds each group's postings: a memo carrying it holds them already)."""
         if previous is None or not (previous.holds and hold) or previous.groups != list(groups):
-            index = cls(groups, keys)
-            index.holds = hold
-            return index
+            return cls(groups, keys, hold)
         pending = {i for i, (old, new) in enumerate(zip(previous.keys, keys)) if old != new}
         if 2 * len(pending) > len(keys):
             return cls.anew(None, groups, keys, hold)

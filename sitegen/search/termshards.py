@@ -35,10 +35,9 @@ def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands,
     for words in _cut(index, firsts, highest):
         digest = _known_digest(words, index, digests) or _digest(words, index.postings)
         index.shard_digests[words[0]] = (words, digest)
-    shards = list(index.shard_digests.values())
-    # (words, whether the output's file stands)
-    plan = list(zip([words for words, _ in shards], stands(
-        [_path(words) for words, _ in shards], [digest for _, digest in shards])))
+    shards = list(index.shard_digests.values())  # (words, digest), in order
+    stood = stands([_path(words) for words, _ in shards], [digest for _, digest in shards])
+    plan = [(words, standing) for (words, _), standing in zip(shards, stood)]
     made = fork_map(partial(_shard, index.postings), [w for w, stood in plan if not stood],
                     workers, label="writing the search index")
     kept = [_path(words) for words, stood in plan if stood]
