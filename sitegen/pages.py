@@ -9,8 +9,10 @@ Every other page made equal to the last build's is that page (`memo.as_last`).
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from . import urls
@@ -27,6 +29,7 @@ HOME_LIMIT = 30
 TOPIC_EVENTS = 50  # a topic page shows its newest dated events, at most these
 TIMELINE = "timeline/"
 _PAGES = "pages as last"  # what a warm memo carries them under (see `site_pages`)
+_BRIEFING, _YEAR = attrgetter("briefing"), attrgetter("date.year")  # of a timeline's event
 KIND_LABELS = {"country": "Countries", "person": "People", "organization": "Organizations",
                "place": "Places", "theme": "Themes", "event": "Events", None: "Other topics"}
 
@@ -145,10 +148,9 @@ def _list_pages(base: str, template: str, title: str, name: str, entries: list,
 def timeline_pages(site: Site) -> list[Page]:
     """The timeline: one page while it is short, else a page of years, each year's events
     on pages of their own (`timeline/<year>/`)."""
-    events = [(e, site.briefings[e.briefing]) for e in site.timeline]
-    years: dict[int, list] = defaultdict(list)
-    for ev in events:
-        years[ev[0].date.year].append(ev)
+    events = list(zip(site.timeline, map(site.briefings.__getitem__,
+                                         map(_BRIEFING, site.timeline))))
+    years = _by_year(events, list(map(_YEAR, site.timeline)))
     if len(events) <= PER_PAGE:
         return [Page(TIMELINE, "timeline.html", "Timeline", dict(
             years=[PageLink(f"{TIMELINE}#y{y}", y, y) for y in years], events=events,
@@ -160,6 +162,14 @@ def timeline_pages(site: Site) -> list[Page]:
         pages += _list_pages(link.site_path, "timeline.html", f"Timeline: {y}", "events",
                              years[y], _event_span, newest_first=False, years=[], year=y)
     return pages
+
+
+def _by_year(events: list, years: list[int]) -> dict[int, list]:
+    """Each year's events, in order (`years`: each event's). Rule: the timeline is
+    oldest first (see model.lists), so each year's events are a slice, found by
+    bisection (a walk of every event cost a tenth of a warm edit's pages)."""
+    return {y: events[bisect_left(years, y):bisect_right(years, y)]
+            for y in dict.fromkeys(years)}
 
 
 def topic_groups(site: Site) -> list[tuple[str, list]]:

@@ -156,6 +156,10 @@ def test_the_timeline_of_a_large_site_is_by_year_each_event_once(generated):
             assert 0 < len(found) <= PER_PAGE and {y for y, _ in found} == {year}
             events += [link for _, link in found]
     assert len(events) == len(set(events)) > PER_PAGE
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    from sitegen.pipeline import load_site
+    assert len(events) == len(load_site(generated, load_config(generated), Collector()).timeline)
 
 
 def test_a_small_timeline_stays_one_page_by_year(example, cli):
