@@ -703,6 +703,20 @@ def test_the_preview_lets_go_between_builds_of_what_its_builds_no_longer_use(exa
     assert builder.cache.held("briefing") == count
 
 
+def test_the_preview_reports_a_topic_gone_that_an_unchanged_briefing_names(example, tmp_path):
+    """The names a briefing gives are checked again when the names known change, though
+    the briefing did not: the warm preview reports what a clean build does."""
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    (example / "content/topics/minsk-agreements.yaml").unlink()
+    with pytest.raises(SiteError) as warm:
+        builder.build()
+    with pytest.raises(SiteError) as clean:
+        build(example, out_dir=str(tmp_path / "clean"), cache=False)
+    assert "unknown topic 'minsk-agreements'" in str(warm.value)
+    assert [str(p) for p in warm.value.problems] == [str(p) for p in clean.value.problems]
+
+
 def test_the_preview_collects_nothing_after_a_failed_build(example, tmp_path):
     from sitegen.engine.store import Store
 

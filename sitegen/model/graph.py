@@ -56,7 +56,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     topic_src = {t.slug: t for t in topic_sources if not t.failed}
     check_topics(known_topics, all_briefings, out)
     known_seeds = {**dict.fromkeys(unreadable_seeds), **seeds}
-    check_refs(briefing_sources, known_seeds, known_topics, all_briefings, out)
+    check_refs(briefing_sources, known_seeds, known_topics, all_briefings, out, memo)
     kept = _kept(config, briefing_sources, unreadable_seeds)
     published = {b.slug for b in kept}
     order = {b.slug: i for i, b in enumerate(kept)}
