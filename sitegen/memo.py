@@ -29,6 +29,8 @@ The stages know only this protocol.
 """
 from __future__ import annotations
 
+from itertools import compress
+from operator import is_not
 from typing import Callable, Hashable, Sequence, TypeVar
 
 from .errors import Collector
@@ -76,8 +78,10 @@ def as_last(memo, name: str, values: dict) -> dict:
     if not memo.carries:
         return values
     last = memo.carried(name) or {}
-    values = {key: was if (was := last.get(key)) is not None and (was is v or was == v) else v
-              for key, v in values.items()}
+    # Only the values that are not the very last ones (found at C speed) are compared.
+    others = compress(values.items(), map(is_not, map(last.get, values), values.values()))
+    values = {**values, **{key: was for key, v in others
+                           if (was := last.get(key)) is not None and was == v}}
     memo.carry(name, values)
     return values
 

@@ -17,6 +17,7 @@ import shutil
 import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Callable, Container, Iterable, Iterator
 
@@ -280,7 +281,7 @@ class OutputWriter:
         else:
             self._commit(staged, produced)
         self.produced, self.sums = frozenset(produced), sums
-        return sum(rel.endswith(".html") for rel in produced), len(produced)
+        return sum(map(str.endswith, produced, repeat(".html"))), len(produced)
 
     def _commit(self, staged: list[str], produced: set[str]) -> None:
         """Bring the existing `out` to the new output: delete what is no longer produced,
