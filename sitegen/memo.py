@@ -86,6 +86,21 @@ def as_last(memo, name: str, values: dict) -> dict:
     return values
 
 
+def carried_whole(memo, step: str, inputs: tuple, asked: Callable[[], tuple], out: Collector):
+    """The value of `step` worked out from the whole site (related lists), taken again
+    while its `inputs` are equal to the last build's (compared with ==: the very same
+    dicts at once) without asking the memo, whose key for it (`asked()`: (key, compute))
+    would be made of every briefing and hashed each build. Rule: `compute` reports no
+    problems (none are replayed)."""
+    carried = Carried(memo, f"whole {step}")
+    was = carried.get(step, inputs)
+    if was is None:
+        key, compute = asked()
+        was = carried.put(step, inputs, memo(step, key, compute, out), (), ((step, key),))
+    carried.done()
+    return was[1]
+
+
 class Carried:
     """Values a stage makes one by one (a record per briefing, a parse per file), carried
     by a warm memo from build to build under `name`, each in a slot (its briefing, its

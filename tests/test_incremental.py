@@ -348,6 +348,30 @@ def test_a_briefing_added_makes_again_only_the_pages_of_records_that_changed(tmp
     assert_same_as_clean(root, builder, tmp_path, "a briefing added")
 
 
+def test_a_briefing_moved_to_other_topics_on_a_larger_site(tmp_path):
+    """On a site where one briefing is a small share, the topics each briefing is on are
+    carried and patched for the briefings that changed: the pages still equal a clean
+    build's after one briefing leaves a topic and joins another, and after a title edit."""
+    import sys
+    from conftest import REPO
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from gen_site import generate
+
+    root = generate(tmp_path / "site", 40, seed=5)
+    builder = IncrementalBuilder(root, tmp_path / "serve")
+    builder.build()
+    path = sorted((root / "content/briefings").glob("*.md"))[7]
+    text = path.read_text(encoding="utf-8")
+    topics = re.search(r"(?m)^topics: \[(.*)\]$", text).group(1).split(", ")
+    others = sorted({p.stem for p in (root / "content/topics").glob("*.yaml")} - set(topics))
+    path.write_text(text.replace(f"topics: [{', '.join(topics)}]",
+                                 f"topics: [{', '.join([*topics[1:], others[0]])}]"),
+                    encoding="utf-8")
+    assert_same_as_clean(root, builder, tmp_path, "topics changed")
+    edit(root, path.relative_to(root).as_posix(), "title: \"", "title: \"Retitled, ")
+    assert_same_as_clean(root, builder, tmp_path, "title changed")
+
+
 def test_a_record_made_again_equal_to_the_last_is_the_last(example):
     """Early cut-off: a seed edit makes the records of the briefings citing it again; made
     equal to the last build's, each is that very record (so what is worked out from it

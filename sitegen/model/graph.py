@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from functools import partial
-from itertools import chain
-from operator import attrgetter
+from itertools import chain, compress
+from operator import attrgetter, is_not
 from typing import NamedTuple
 
-from ..memo import Carried, as_last, no_memo
+from ..memo import Carried, as_last, carried_whole, no_memo
 from ..errors import Collector
 from ..load.config import Config
 from ..load.lockfile import Lock
@@ -32,8 +32,9 @@ from .site import Briefing, Site
 from .sources import source_records
 from .topics import topic_records
 
-# carried by a warm memo: briefing records as made, and as resolved (see hrefs); topics
-_RECORDS, _FINAL, _TOPICS = "briefing-records", "briefings", "topics"
+# carried by a warm memo: briefing records as made, and as resolved (see hrefs); topics;
+# the topics each briefing is on
+_RECORDS, _FINAL, _TOPICS, _TOPICS_OF = "briefing-records", "briefings", "topics", "topics of"
 
 
 def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[BriefingSource],
@@ -64,7 +65,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     links = Links(known_topics, all_briefings, published, known_seeds, memo)
     links_of = {b.slug: links.of(b, out) for b in kept}
     links.done()
-    topics_of = _topics_of(kept, topic_src)
+    topics_of = _topics_of(kept, topic_src, memo)
     around = _around(kept, all_briefings, published, order, topics_of, links_of, memo, out)
     records = _Records(memo, md, seeds)
     briefings = records.make(kept, links_of, topics_of, around, out)
@@ -153,9 +154,9 @@ def _around(kept: list[BriefingSource], all_briefings: dict[str, BriefingSource]
     what its page shows around it, worked out from the other briefings."""
     explicit = {s: tuple([r for r in named if r in published]) if named else ()
                 for s in topics_of for named in [all_briefings[s].related]}
-    related = memo("related", (tuple(topics_of.items()), tuple(explicit.items()),
-                               tuple(order.items())),
-                   lambda _: rel.related_briefings(topics_of, explicit, order), out)
+    related = carried_whole(memo, "related", (topics_of, explicit, order), lambda: (
+        (tuple(topics_of.items()), tuple(explicit.items()), tuple(order.items())),
+        lambda _: rel.related_briefings(topics_of, explicit, order)), out)
     backlinks: dict[str, list[str]] = defaultdict(list)
     for b in kept:  # newest first
         for link in links_of[b.slug].values():
@@ -171,15 +172,38 @@ def _around(kept: list[BriefingSource], all_briefings: dict[str, BriefingSource]
             for i, slug in enumerate(by_date)}
 
 
-def _topics_of(kept: list[BriefingSource], topics: dict[str, TopicSource]
+def _topics_of(kept: list[BriefingSource], topics: dict[str, TopicSource], memo=no_memo
                ) -> dict[str, tuple[str, ...]]:
     """Slug -> the topics each briefing is on: those it names that exist and have no
     errors, each once, in its order (a briefing's own `topics` where they all are: the
-    common case, told at C speed)."""
+    common case, told at C speed). A warm memo carries it: while the topics are the same
+    and the briefings the same, in the same order, it is worked out again only for the
+    sources that are not the very same objects, and is the last build's very dict when
+    none of those changed topics (so what follows from it alone stands: see `_around`)."""
+    last = memo.carried(_TOPICS_OF)
+    if last is not None and len(last[0]) == len(kept) and last[1] == topics.keys():
+        was_kept, _names, was = last
+        changed = list(compress(range(len(kept)), map(is_not, kept, was_kept)))
+        if len(changed) * 8 < len(kept) and \
+                all(kept[i].slug == was_kept[i].slug for i in changed):  # the same order
+            now = {kept[i].slug: _named(kept[i], topics) for i in changed}
+            if any(was[slug] != named for slug, named in now.items()):
+                was = {**was, **now}
+            memo.carry(_TOPICS_OF, (kept, topics.keys(), was))
+            return was
     if all(map(topics.__contains__, chain.from_iterable(map(attrgetter("topics"), kept)))):
-        return {b.slug: b.topics if len(set(b.topics)) == len(b.topics)
+        made = {b.slug: b.topics if len(set(b.topics)) == len(b.topics)
                 else tuple(dict.fromkeys(b.topics)) for b in kept}
-    return {b.slug: tuple([t for t in dict.fromkeys(b.topics) if t in topics]) for b in kept}
+    else:
+        made = {b.slug: _named(b, topics) for b in kept}
+    memo.carry(_TOPICS_OF, (kept, topics.keys(), made))
+    return made
+
+
+def _named(b: BriefingSource, topics: dict[str, TopicSource]) -> tuple[str, ...]:
+    """The topics `b` is on (see `_topics_of`)."""
+    named = tuple([t for t in dict.fromkeys(b.topics) if t in topics])
+    return b.topics if named == b.topics else named
 
 
 def _kept(config: Config, sources: list[BriefingSource], unreadable_seeds: frozenset[str]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..memo import carried_whole
 from . import related as rel
 from .links import resolve_links
 from .lists import Lists
@@ -21,8 +22,8 @@ def topic_records(topic_src, known_topics, lists: Lists, topics_of, md, all_brie
     for t in topic_src.values():
         if t.parent in topic_src:
             children[t.parent].append(t.slug)
-    related = memo("related-topics", (tuple(topics_of.items()),),
-                   lambda _: rel.related_topics(topics_of), out)
+    related = carried_whole(memo, "related-topics", (topics_of,), lambda: (
+        (tuple(topics_of.items()),), lambda _: rel.related_topics(topics_of)), out)
     topics = {}
     for t in sorted(topic_src.values(), key=lambda t: (t.title.lower(), t.slug)):
         links = resolve_links(wikilinks(t.description, t.description_line), t.path,
