@@ -91,7 +91,8 @@ class Derived:
         those records changed and the item's extra (`extras.get(key)`: a plain value,
         for the few items that have one) is equal. `asked(record)`: the (step, key) of
         the remembered values `make` asks for (see sitegen.memo), counted used while the
-        value stands."""
+        value stands. Rule: the keys of one list are unique (slugs, ids): a value to make
+        again is found by its key."""
         pairs = list(items)
         if not pairs:
             return []

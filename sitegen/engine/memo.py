@@ -112,6 +112,8 @@ class Memo:
             self._used[step].add(entry[3])
         if entry[4]:
             self._reading_used.append(entry)
+            if not self.warm:  # a single build: held no longer than it is used
+                self._reads_used()
 
     def _reads_used(self) -> None:
         """Count used what the entries used since `start()` read, and what those read."""

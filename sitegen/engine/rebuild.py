@@ -111,7 +111,7 @@ class IncrementalBuilder:
 
     def _build(self, scan: Scan | None) -> Rebuilt:
         start = time.perf_counter()
-        self._succeeded, self._warming = False, iter(())
+        self._succeeded, self._warming, self._last_renderer = False, iter(()), None
         self.cache.start()
         self.fingerprints.start()
         config = self.config = load_config(self.root).with_options(drafts=self.drafts or None)
@@ -170,13 +170,16 @@ def _warm_up(renderer: PartCachingRenderer | None, site: Site, fingerprints: Fin
     templates compiled and the digests of the records pages show (a build whose pages
     workers rendered, the first above all, has neither here; a changed page's key digests
     every record it shows). Rule: each step is short, as a save may come meanwhile."""
-    if renderer is not None:
-        for name in renderer.env.list_templates(extensions=["html"]):
-            try:
-                renderer.env.get_template(name)  # into `compiled`
-            except (jinja2.TemplateError, OSError, UnicodeError):
-                pass  # the build that renders with it says what is wrong
-            yield
+    try:
+        names = renderer.env.list_templates(extensions=["html"]) if renderer else []
+    except OSError:  # a theme folder gone meanwhile: the next build says so
+        names = []
+    for name in names:
+        try:
+            renderer.env.get_template(name)  # into `compiled`
+        except (jinja2.TemplateError, OSError, UnicodeError):
+            pass  # the build that renders with it says what is wrong
+        yield
     for records in (site.topics, site.briefings):
         for value in records.values():
             fingerprints(value)
