@@ -70,6 +70,13 @@ class _NoMemo:
 no_memo = _NoMemo()
 
 
+def replaced(now: Sequence, last: Sequence) -> list[int]:
+    """The places where `now` holds not the very object `last` held there (two sequences
+    of one length), found at C speed: where a value carried with `last` needs bringing
+    up to date."""
+    return list(compress(range(len(now)), map(is_not, now, last)))
+
+
 def as_last(memo, name: str, values: dict) -> dict:
     """`values` (by key), each equal (==) to the last build's value of its key that very
     value, and carried under `name` for the next build of a warm memo: early cut-off by

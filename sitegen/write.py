@@ -214,16 +214,13 @@ class OutputWriter:
         a linked folder (which the commit removes)."""
         return frozenset() if self._holds is None else self._holds
 
-    def holds_file(self, rel: str) -> bool:
-        """Whether `out` holds `rel` as a file of its own (see `held`)."""
-        return self._holds is not None and rel in self._holds
 
     def put(self, rel: str, data: bytes | Iterable[str]) -> Staged:
         """Stage one output file (its bytes, or its text in pieces), unless `out` already
         holds exactly these bytes."""
         if isinstance(data, bytes):
             digest = hashlib.sha256(data).hexdigest()
-            if not self.fresh and self.holds_file(rel) and _holds(self.out / rel, data):
+            if not self.fresh and rel in self.held and _holds(self.out / rel, data):
                 return Staged(False, digest, len(data))
         target = os.path.join(self.stage, rel)
         folder = os.path.dirname(target)
@@ -240,7 +237,7 @@ class OutputWriter:
                 h.update(block)
                 f.write(block)
             size = f.tell()
-        if not self.fresh and self.holds_file(rel) \
+        if not self.fresh and rel in self.held \
                 and _same_file(target, os.path.join(self.out, rel)):
             os.unlink(target)
             return Staged(False, h.hexdigest(), size)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from functools import partial
-from itertools import chain, compress
-from operator import attrgetter, is_not
+from itertools import chain
+from operator import attrgetter
 from typing import NamedTuple
 
-from ..memo import Carried, as_last, carried_whole, no_memo
+from ..memo import Carried, as_last, carried_whole, no_memo, replaced
 from ..errors import Collector
 from ..load.config import Config
 from ..load.lockfile import Lock
@@ -183,7 +183,7 @@ def _topics_of(kept: list[BriefingSource], topics: dict[str, TopicSource], memo=
     last = memo.carried(_TOPICS_OF)
     if last is not None and len(last[0]) == len(kept) and last[1] == topics.keys():
         was_kept, _names, was = last
-        changed = list(compress(range(len(kept)), map(is_not, kept, was_kept)))
+        changed = replaced(kept, was_kept)
         if len(changed) * 8 < len(kept) and \
                 all(kept[i].slug == was_kept[i].slug for i in changed):  # the same order
             now = {kept[i].slug: _named(kept[i], topics) for i in changed}

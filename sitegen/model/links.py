@@ -3,11 +3,11 @@ topics, related briefings, parents) checked, and the `[[target]]` links of a tex
 resolved — and carried from build to build while what they name stays the same."""
 from __future__ import annotations
 
-from itertools import chain, compress
-from operator import attrgetter, eq, is_not
+from itertools import chain
+from operator import attrgetter, eq
 
 from ..errors import Collector
-from ..memo import no_memo
+from ..memo import no_memo, replaced
 from ..load.content import BriefingSource, TopicSource
 from ..load.fields import suggest
 from .. import urls
@@ -28,7 +28,7 @@ def check_refs(sources: list[BriefingSource], seeds: dict, topics: dict, briefin
     names = (seeds.keys(), topics.keys(), briefings.keys())
     last, todo = memo.carried(_CHECKED), sources
     if last is not None and len(last[0]) == len(sources) and all(map(eq, last[1], names)):
-        todo = list(compress(sources, map(is_not, sources, last[0])))
+        todo = [sources[i] for i in replaced(sources, last[0])]
     if all(all(map(known.__contains__, chain.from_iterable(map(attrgetter(key), todo))))
            for key, known, _what in checks):
         memo.carry(_CHECKED, (sources, names))

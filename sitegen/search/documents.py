@@ -6,14 +6,14 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_right
 from functools import partial
-from itertools import accumulate, compress, islice
-from operator import is_not, itemgetter
+from itertools import accumulate, islice
+from operator import itemgetter
 from typing import Iterator
 
 from .. import urls
 from ..errors import Collector, SiteError
 from ..derived import Derived
-from ..memo import Carried, no_memo
+from ..memo import Carried, no_memo, replaced
 from ..model.markup import html_text
 from ..model.site import Site
 from .postings import DOC, Packed, Postings, averages, coarse, pack
@@ -89,7 +89,7 @@ class Documents:
         last, texts = self.memo.carried(_LENGTHS), self.texts
         if last is not None and len(last[0]) == len(texts):
             was, sums = last
-            for i in compress(range(len(texts)), map(is_not, texts, was)):
+            for i in replaced(texts, was):
                 sums = [total + len(new) - len(old)
                         for total, new, old in zip(sums, texts[i], was[i])]
         else:
@@ -104,7 +104,7 @@ class Documents:
         last, sources = self.memo.carried(_SIZES), self.sources
         if last is not None and len(last[0]) == len(sources):
             was, counts, chars = last
-            changed = list(compress(range(len(sources)), map(is_not, sources, was)))
+            changed = replaced(sources, was)
             counts = list(counts) if changed else counts
             for i in changed:
                 counts[i] = sources[i].seed.paragraph_count
