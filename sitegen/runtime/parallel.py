@@ -14,7 +14,7 @@ import signal
 from typing import Callable, Iterator, Sequence, TypeVar
 
 from . import progress
-from .gcpause import frozen_for_fork
+from .gcpause import frozen_for_fork, give_back
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -57,6 +57,7 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = Non
         return
     global _job
     _job = (fn, items)
+    give_back()  # the workers start from a smaller process, and this one stays smaller
     try:
         chunks = _chunks(len(items), workers, chunk)
         with frozen_for_fork(), multiprocessing.get_context("fork").Pool(
