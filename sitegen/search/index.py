@@ -2,6 +2,7 @@
 manifest, remade only where what they follow from changed."""
 from __future__ import annotations
 
+from itertools import islice
 from typing import Iterator
 
 from .. import urls
@@ -39,8 +40,8 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     docs = Documents(site, memo)
     groups = docs.groups()
     keys, digests = map(list, zip(*docs.keys(groups))) if groups else ([], [])
-    standing = [_all_stand(docs.shard_files(g), digest, stands)
-                for g, digest in zip(groups, digests)]
+    shards = list(map(docs.shard_files, groups))
+    standing = _all_stand(shards, digests, stands)
     missing = [g for g, key, stood in zip(groups, keys, standing)
                if not stood or not memo.has("search", key)]
     # A group's result is its document shards (about a megabyte): one a chunk, so the
@@ -52,7 +53,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     for i, (g, key, stood) in enumerate(zip(groups, keys, standing)):  # in order
         files, packed = next(fresh) if g in missing_set else ([], None)
         index.add(i, memo("search", key, lambda _out: packed or docs.group(g)[1], out))
-        yield from [Kept(docs.shard_files(g))] if stood else files
+        yield from [Kept(shards[i])] if stood else files
     highest, paragraphs = docs.highest, docs.paragraph_count
     docs = fresh = None  # let go of the documents' text before the term shards
     firsts: list[str] = []
@@ -68,7 +69,11 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     yield INDEX_FILE, f"window.SITEGEN_SEARCH={json_text(manifest)};\n".encode("utf-8")
 
 
-def _all_stand(files: list[str], digest: str, stands: Stands) -> bool:
-    """Whether every one of a group's document shards stands (each is asked: the engine
-    notes what each output file is made from)."""
-    return all(stands(files, [f"{digest}:{i}" for i in range(len(files))]))
+def _all_stand(shards: list[list[str]], digests: list[str], stands: Stands) -> list[bool]:
+    """Whether every one of each group's document shards (`shards`: each group's) stands,
+    asked of all at once (each shard is asked: the engine notes what each output file is
+    made from: its group's digest and its place in the group)."""
+    answers = iter(stands([rel for group in shards for rel in group],
+                          [f"{digest}:{i}" for group, digest in zip(shards, digests)
+                           for i in range(len(group))]))
+    return [all(list(islice(answers, len(group)))) for group in shards]
