@@ -372,6 +372,30 @@ def test_a_briefing_moved_to_other_topics_on_a_larger_site(tmp_path):
     assert_same_as_clean(root, builder, tmp_path, "title changed")
 
 
+def test_a_timeline_event_moved_to_another_year_on_a_larger_site(tmp_path):
+    """The timeline's events are carried and patched where an event or its briefing is
+    not the very same object: an event moved to another year (a new one, then one the
+    timeline has) still leaves every timeline page equal to a clean build's."""
+    import sys
+    from conftest import REPO
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from gen_site import generate
+
+    root = generate(tmp_path / "site", 40, seed=6)
+    builder = IncrementalBuilder(root, tmp_path / "serve")
+    builder.build()
+    path = sorted((root / "content/briefings").glob("*.md"))[3]
+    rel = path.relative_to(root).as_posix()
+    year = re.search(r"(?m)^  - date: (\d{4})", path.read_text(encoding="utf-8")).group(1)
+    edit(root, rel, f"  - date: {year}", "  - date: 1901")
+    assert_same_as_clean(root, builder, tmp_path, "an event moved to a new year")
+    timeline = tmp_path / "serve/timeline/index.html"
+    assert ">1901<" in timeline.read_text(encoding="utf-8")
+    edit(root, rel, "  - date: 1901", f"  - date: {int(year) + 1}")
+    assert_same_as_clean(root, builder, tmp_path, "an event moved to a year the timeline has")
+    assert ">1901<" not in timeline.read_text(encoding="utf-8")
+
+
 def test_a_record_made_again_equal_to_the_last_is_the_last(example):
     """Early cut-off: a seed edit makes the records of the briefings citing it again; made
     equal to the last build's, each is that very record (so what is worked out from it
