@@ -16,15 +16,14 @@ from sitegen.search.merge import Index
 from sitegen.search.postings import SHIFT, pack, unpack
 from sitegen.search import termshards
 
-GROUPS = [("b", 0), ("b", PER_SHARD[0] * GROUP[0]), ("b", 2 * PER_SHARD[0] * GROUP[0]),
-          ("p", 0), ("p", PER_SHARD[1] * GROUP[1])]
+GROUPS = [("b", 0), ("b", PER_SHARD[0] * GROUP), ("b", 2 * PER_SHARD[0] * GROUP),
+          ("p", 0), ("p", PER_SHARD[1] * GROUP)]
 
 
 def _group_postings(rng: random.Random, g: tuple[str, int], vocabulary: list[str]):
     """Random postings of group `g`: some of `vocabulary` in some of its documents."""
     kind, start = g
-    docs = [2 * i + (kind == "p")
-            for i in range(start, start + PER_SHARD[kind == "p"] * GROUP[kind == "p"])]
+    docs = [2 * i + (kind == "p") for i in range(start, start + PER_SHARD[kind == "p"] * GROUP)]
     lists: dict[str, array] = {}
     for word in rng.sample(vocabulary, rng.randint(0, len(vocabulary) // 2)):
         chosen = sorted(rng.sample(docs, rng.randint(1, 6)))

@@ -1,6 +1,6 @@
 """The documents of the search index — briefings and source paragraphs — as the browser
 shows them (the document shards) and as they are indexed (their fields' texts), in
-groups of document shards (GROUP) that are indexed, and remembered, together."""
+groups of GROUP document shards that are indexed, and remembered, together."""
 from __future__ import annotations
 
 import hashlib
@@ -20,10 +20,7 @@ from .postings import DOC, Packed, Postings, averages, coarse, pack
 from .scripts import SEARCH_PAGE, shard_script
 
 PER_SHARD = (2, 16)  # briefings, source paragraphs per document shard (~10 kB each)
-# Document shards indexed together, by one worker, and kept as one memo entry: briefings'
-# shards, source paragraphs'. An edited briefing indexes its group again while the author
-# waits (16 briefings: ~7 ms at 10,000 briefings); a seed is edited less often.
-GROUP = (8, 32)
+GROUP = 32  # document shards indexed together: by one worker, kept as one memo entry
 # Field weights: (name, weight). A briefing's fields, then a source paragraph's.
 BRIEFING_FIELDS = (("title", 5.0), ("topics", 3.0), ("bottom line", 2.0),
                    ("key points", 1.5), ("sources", 1.5), ("analysis", 1.0))
@@ -161,7 +158,7 @@ class Documents:
         out = []
         for kind, count, per in (("b", len(self.briefings), PER_SHARD[0]),
                                  ("p", self.paragraph_count, PER_SHARD[1])):
-            out += [(kind, start) for start in range(0, count, per * GROUP[kind == "p"])]
+            out += [(kind, start) for start in range(0, count, per * GROUP)]
         return out
 
     def shard_files(self, g: Group) -> list[str]:
@@ -169,7 +166,7 @@ class Documents:
         kind, start = g
         per = PER_SHARD[kind == "p"]
         count = len(self.briefings) if kind == "b" else self.paragraph_count
-        end = min(count, start + per * GROUP[kind == "p"])
+        end = min(count, start + per * GROUP)
         return [f"search/d/{kind}{n}.js" for n in range(start // per, -(-end // per))]
 
     def keys(self, groups: list[Group]) -> list[tuple[tuple, str]]:
@@ -180,7 +177,7 @@ class Documents:
         carried, keys = Carried(self.memo, "search keys"), []
         for g in groups:
             kind, start = g
-            end = start + PER_SHARD[kind == "p"] * GROUP[kind == "p"]
+            end = start + PER_SHARD[kind == "p"] * GROUP
             if kind == "b":
                 inputs = (g, tuple(self.averages), tuple(self.digests[start:end]))
             else:
@@ -211,10 +208,10 @@ class Documents:
         per = PER_SHARD[kind == "p"]
         if kind == "b":
             postings = Postings(BRIEFING_FIELDS, self.averages)
-            records = self._briefings(postings, start, start + per * GROUP[0])
+            records = self._briefings(postings, start, start + per * GROUP)
         else:
             postings = Postings(PARAGRAPH_FIELDS, self.paragraph_average)
-            records = self._paragraphs(postings, start, start + per * GROUP[1])
+            records = self._paragraphs(postings, start, start + per * GROUP)
         files = list(_doc_shards(kind, records, per, start // per))
         return files, pack(postings.lists)
 
