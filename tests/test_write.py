@@ -11,7 +11,8 @@ import pytest
 from conftest import snapshot
 from sitegen.errors import SiteError
 from sitegen.integrity import MANIFEST, manifest, read_manifest
-from sitegen.write import MARKER, Kept, OutputWriter
+from sitegen.outfolder import MARKER
+from sitegen.write import Kept, OutputWriter
 
 
 def write_site(out, files, **options):
@@ -161,7 +162,7 @@ def test_a_second_build_of_the_same_output_waits_for_the_first(example):
     import time
 
     from sitegen.commands.build import build
-    from sitegen.write import output_lock
+    from sitegen.outfolder import output_lock
 
     out = example / "public"
     lock = out.parent / ".public.sitegen-lock"
@@ -189,13 +190,13 @@ def test_a_second_build_of_the_same_output_waits_for_the_first(example):
 def test_an_output_on_a_file_system_without_locks_still_builds(example, monkeypatch):
     import errno
 
-    from sitegen import write
+    from sitegen import outfolder
     from sitegen.commands.build import build
 
     def no_locks(fd, operation):
         raise OSError(errno.ENOLCK, "No locks available")
 
-    monkeypatch.setattr(write.fcntl, "flock", no_locks)
+    monkeypatch.setattr(outfolder.fcntl, "flock", no_locks)
     assert build(example, workers=1).pages > 20 and (example / "public/index.html").is_file()
     assert not list(example.glob(".public.sitegen-*"))
 

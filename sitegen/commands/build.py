@@ -17,7 +17,7 @@ from ..load.config import Config, load_config
 from ..runtime import progress
 from ..runtime.gcpause import paused_gc
 from ..theme import load_theme
-from ..write import MARKER, check_output_dir
+from ..outfolder import MARKER, check_output_dir
 
 if TYPE_CHECKING:
     from ..load.scan import Scan
@@ -76,7 +76,8 @@ def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None,
     from ..pipeline import iter_files, load_site
     from ..render import Renderer
     from ..runtime.parallel import default_workers
-    from ..write import OutputWriter, largest_files, output_lock, write_errors
+    from ..outfolder import output_lock, write_errors
+    from ..write import OutputWriter, largest_files
     collector = Collector()
     workers = default_workers() if workers is None else workers
     memo = Memo(store, workers)

@@ -20,7 +20,7 @@ from ..load.config import load_config
 from ..model.site import Site
 from ..runtime.parallel import default_workers
 from ..engine.memo import LOAD_STEPS, Memo
-from ..write import check_output_dir
+from ..outfolder import check_output_dir
 from .build import open_store, saved
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import shown
 from ..integrity import MANIFEST, verify
-from ..write import MARKER
+from ..outfolder import MARKER
 
 
 def run_verify(folder: Path) -> int:

@@ -46,7 +46,8 @@ from ..load.config import Config, load_config
 from ..load.scan import Scan
 from ..model.site import Site
 from ..theme import Theme, load_theme
-from ..write import MARKER, OutputWriter
+from ..outfolder import MARKER
+from ..write import OutputWriter
 from . import record
 from .digest import Fingerprints
 from .memo import Memo
