@@ -396,6 +396,30 @@ def test_a_timeline_event_moved_to_another_year_on_a_larger_site(tmp_path):
     assert ">1901<" not in timeline.read_text(encoding="utf-8")
 
 
+def test_files_racy_at_a_build_are_digested_between_builds_once_settled(example, tmp_path,
+                                                                          monkeypatch):
+    """A preview started on a site just written (or copied) finds its files racy: known by
+    their bytes, not their metadata. Once they settle, the warm-up after the build digests
+    them under their metadata, so the next build (the author's first save) reads none."""
+    import time
+
+    from sitegen.load import files
+
+    monkeypatch.setattr(files, "SETTLE_NS", 300_000_000)
+    inputs = [p for top in ("content", "seeds") for p in (example / top).rglob("*")
+              if p.is_file()]
+    for path in inputs:
+        path.touch()
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()  # its scan finds them racy
+    time.sleep(0.4)
+    while builder.warm_up(1):
+        pass
+    monkeypatch.setattr(files, "file_sha256", lambda path: pytest.fail(f"read {path} again"))
+    assert builder.build().rendered == 0
+    assert len(inputs) > 10
+
+
 def test_a_record_made_again_equal_to_the_last_is_the_last(example):
     """Early cut-off: a seed edit makes the records of the briefings citing it again; made
     equal to the last build's, each is that very record (so what is worked out from it

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -43,6 +44,7 @@ from ..pipeline import iter_files, load_site
 from ..errors import Collector, Problem
 from ..runtime.gcpause import paused_gc
 from ..load.config import Config, load_config
+from ..load.files import settled_digests
 from ..load.scan import Scan
 from ..model.site import Site
 from ..theme import Theme, load_theme
@@ -136,7 +138,8 @@ class IncrementalBuilder:
         self.sums = writer.sums
         self.cache.save()
         self._succeeded = True
-        self._warming = _warm_up(self._last_renderer, site, self.fingerprints)
+        self._warming = chain(_warm_up(self._last_renderer, site, self.fingerprints),
+                              settled_digests(scan, self.cache))
         return Rebuilt(collector.warnings, pages, files, writer.changed, reuse.fresh,
                        time.perf_counter() - start)
 

@@ -14,6 +14,7 @@ import hashlib
 import os
 import time
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import Collector, SiteError
 
@@ -115,7 +116,7 @@ class InputFiles:
             size, state = seen[0], (rel, *seen[:5])  # metadata and device (see Scan.files)
         else:
             st = os.stat(path)
-            size, state = st.st_size, (rel, *metadata(st), st.st_dev)
+            size, state = st.st_size, _state(rel, st)
             racy = file_sha256(path) if unsettled(st, self.settled_before) else None
         if racy is not None:
             return racy, size
@@ -135,6 +136,39 @@ class InputFiles:
             raise SiteError.at(rel, None, "the file changed while the site was being built; "
                                           "build again", code="read-error")
         return data
+
+
+def settled_digests(scan, memo) -> Iterator[None]:
+    """Steps giving the memo (as `InputFiles` asks it) the digests of the files `scan`
+    found racy that have settled since, under the metadata they have now: the next
+    build, whose scan knows them by that metadata, then neither reads nor hashes them (a
+    preview started on a site just written or copied has thousands: ~1 s at 10,000
+    briefings, on the first save). A step a file. Rule: a file is read once it has
+    settled, and its digest kept only if its metadata are the same after reading as
+    before (a write in between moves them)."""
+    since = time.time_ns() - SETTLE_NS
+    for rel, digest in list(scan.racy.items()):
+        seen = scan.files.get(rel)
+        if digest == UNREADABLE or seen is None or seen[5]:  # (a link: a scan looks again)
+            continue
+        path = scan.root / rel
+        try:
+            st = os.stat(path)
+            if unsettled(st, since):
+                continue
+            found = file_sha256(path)
+            if metadata(os.stat(path)) != metadata(st):
+                continue
+        except OSError:
+            continue
+        memo("file-digest", _state(rel, st), lambda _out, found=found: found, Collector())
+        yield
+
+
+def _state(rel: str, st: os.stat_result) -> tuple:
+    """What the memo knows a file's digest by: its shown name, metadata and device (as
+    Scan.files holds them)."""
+    return (rel, *metadata(st), st.st_dev)
 
 
 def file_sha256(path: Path) -> str:
