@@ -14,9 +14,12 @@ import hashlib
 import os
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ..errors import Collector, SiteError
+
+if TYPE_CHECKING:  # (load.scan imports this module)
+    from .scan import Scan
 
 SETTLE_NS = 2_000_000_000
 UNREADABLE = ""  # the content digest of a racy file a scan could not read (see load.scan)
@@ -138,7 +141,7 @@ class InputFiles:
         return data
 
 
-def settled_digests(scan, memo) -> Iterator[None]:
+def settled_digests(scan: "Scan", memo) -> Iterator[None]:
     """Steps giving the memo (as `InputFiles` asks it) the digests of the files `scan`
     found racy that have settled since, under the metadata they have now: the next
     build, whose scan knows them by that metadata, then neither reads nor hashes them (a
