@@ -145,8 +145,8 @@ def settled_digests(scan: "Scan", memo) -> Iterator[None]:
     """Steps giving the memo (as `InputFiles` asks it) the digests of the files `scan`
     found racy that have settled since, under the metadata they have now: the next
     build, whose scan knows them by that metadata, then neither reads nor hashes them (a
-    preview started on a site just written or copied has thousands: ~1 s at 10,000
-    briefings, on the first save). A step a file. Rule: a file is read once it has
+    preview started on a site just written or copied has thousands, and the author's
+    first save would wait for them: see benchmarks/RESULTS.md). A step a file. Rule: a file is read once it has
     settled, and its digest kept only if its metadata are the same after reading as
     before (a write in between moves them)."""
     since = time.time_ns() - SETTLE_NS

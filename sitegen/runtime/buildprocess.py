@@ -148,8 +148,8 @@ def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
                 conn.send((*_built(builder, request[1]), builder.config))
             if not gc.get_freeze_count():
                 # The first build's objects: frozen at once, not walked by a collection
-                # (the whole memo, ~0.9 s at 10,000 briefings, when an author's first save
-                # is likely); the few cycles among them wait for a thorough collection.
+                # (that would walk the whole memo when an author's first save is likely);
+                # the few cycles among them wait for a thorough collection.
                 gc.freeze()
             due, warming = time.monotonic() + idle, True
     except (EOFError, OSError):

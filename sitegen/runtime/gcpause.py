@@ -10,8 +10,8 @@ build process collects when idle (see buildprocess).
 
 Freed memory is given back to the system before workers are forked (`give_back`): the C
 allocator keeps what a stage freed (the documents of the search index, the results
-workers sent) for reuse, so the process's size would only grow; at 10,000 briefings a
-cold build's largest process was ~45 MiB smaller with it (see benchmarks/RESULTS.md).
+workers sent) for reuse, so the process's size would only grow (what it saves: see
+benchmarks/RESULTS.md).
 """
 from __future__ import annotations
 
