@@ -712,6 +712,40 @@ def test_a_restarted_preview_starts_warm_from_the_store(example, tmp_path):
     assert pages(tmp_path / "two") == pages(tmp_path / "clean")
 
 
+def test_a_bodys_search_text_is_worked_out_and_stored_with_its_markdown(example,
+                                                                        monkeypatch):
+    """A briefing's body text (what the search index holds of its body) is worked out
+    with its HTML, where the Markdown is rendered, and stored with it: a new process that
+    finds the Markdown in the store works out neither."""
+    from sitegen import search
+    from sitegen.engine.store import Store
+    from sitegen.load.config import load_config
+    from sitegen.model import graph
+    from sitegen.model.markup import html_text
+    from sitegen.pipeline import load_site
+
+    memo = Memo(Store(example))
+    memo.start()
+    site = load_site(example, load_config(example), Collector(), memo=memo)
+    memo.save()
+    texts = {slug: b.body_text for slug, b in site.briefings.items()}
+    assert all(texts.values())
+    assert texts == {slug: html_text(b.body_html) for slug, b in site.briefings.items()}
+
+    def unexpected(*_args):
+        raise AssertionError("worked out again")
+    monkeypatch.setattr(graph, "html_text", unexpected)
+    monkeypatch.setattr(graph.MarkdownRenderer, "render", unexpected)
+    again = Memo(Store(example))
+    again.start()
+    site = load_site(example, load_config(example), Collector(), memo=again)
+    assert {slug: b.body_text for slug, b in site.briefings.items()} == texts
+    words = {w for text in texts.values() for w in search.terms(text)}
+    index = b"".join(data for rel, data in search.index_files(site, 1, again)
+                     if rel.startswith("search/t/"))
+    assert all(f'"{w}":'.encode() in index for w in words)
+
+
 def test_the_preview_collects_what_its_builds_no_longer_use(example, tmp_path):
     from sitegen.engine.store import Store
 
@@ -723,9 +757,9 @@ def test_the_preview_collects_what_its_builds_no_longer_use(example, tmp_path):
         builder.build()
     assert Store(example).steps()["briefing"] > count["briefing"]  # the edits' parses, stored
     builder.idle()
-    # The old parses go; the Markdown, claims and search text of the briefings whose records the
-    # builds took as they were (without asking for them) stay.
-    for step in ("briefing", "markdown", "claims", "body-text"):
+    # The old parses go; the Markdown and claims of the briefings whose records the builds
+    # took as they were (without asking for them) stay.
+    for step in ("briefing", "markdown", "claims"):
         assert Store(example).steps()[step] == count[step], step
 
 

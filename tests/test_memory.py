@@ -42,24 +42,3 @@ def test_rendering_the_book_keeps_nothing_of_its_chapters(example):
     bodies = sum(len(b.body_html) for b in site.briefings.values())
     assert len(page.data["chapters"]) == len(site.briefings) > 3
     assert kept < bodies / 4, (kept, bodies)
-
-
-def test_the_bodies_plain_text_is_not_held_once_the_search_index_has_it(example):
-    """The site holds each body once, as HTML; the search index works out its plain text
-    (through the memo), and a single build keeps none of it once the index has it."""
-    from sitegen import search
-    from sitegen.engine.memo import Memo
-    from sitegen.engine.store import Store
-
-    memo = Memo(Store(example))
-    memo.start()
-    site = load_site(example, load_config(example), Collector(), memo=memo)
-    files = dict(search.index_files(site, 1, memo))
-    body = next(b for b in site.briefings.values() if "<p>" in b.body_html)
-    assert any(body.body_html.split("<p>")[1].split()[0].encode() in data
-               for data in files.values())  # the body's words are in the index
-    assert memo.held("body-text") == 0
-    memo.save()
-    again = Memo(Store(example))
-    again.start()
-    assert all(again.has("body-text", (b.body_html,)) for b in site.briefings.values())

@@ -176,6 +176,8 @@ def test_a_briefing_folder_shows_its_image_and_links_its_files(small, cli):
     book = _page(root, "book/index.html")
     assert 'src="../briefings/port/map.png"' in book
     assert check_site(out) == []  # every link and image resolves, on every page
+    shown = "".join(p.read_text(encoding="utf-8") for p in (out / "search/d").glob("b*.js"))
+    assert "The port in 2024" in shown  # the caption is text of the body, in search too
 
 
 def test_the_same_links_work_with_clean_links_under_a_sub_path(small, cli):

@@ -38,10 +38,10 @@ from .store import Store
 
 LOAD_STEPS = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims",
               "related")  # the load and model stages' (see `settle`)
-STREAMED = ("search", "part", "body-text")  # large values, each used once a build (`_miss`)
+STREAMED = ("search", "part")  # large values, each used once a build (`_miss`)
 LATEST_ONLY = ("seeds",)  # a whole folder's load: only the latest one is worth holding
 # A new process asks for nearly every entry of these:
-READ_AT_ONCE = (*LOAD_STEPS, "body-text")
+READ_AT_ONCE = LOAD_STEPS
 PERSISTED = (*READ_AT_ONCE, "template-names", "search", "part")
 _BATCH = 32  # streamed entries stored at a time
 _STORED_AT_ONCE = 512  # entries made by workers, stored in one transaction

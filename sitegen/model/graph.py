@@ -27,7 +27,7 @@ from . import related as rel
 from .citations import SeedIndex, resolve_claim
 from .links import Links, check_refs, check_topics
 from .lists import Lists
-from .markup import Link, MarkdownRenderer
+from .markup import Link, MarkdownRenderer, html_text
 from .site import Briefing, Site
 from .sources import source_records
 from .topics import topic_records
@@ -135,13 +135,14 @@ class _Inputs(NamedTuple):
 
 
 def _briefing(b: BriefingSource, inputs: _Inputs, key_points: tuple, timeline: tuple,
-              body_html: str) -> Briefing:
+              body: tuple[str, str]) -> Briefing:
     """The record of `b`, from what `_Records` gathered."""
     related, backlinks, previous, next_ = inputs.around
     return Briefing(
         slug=b.slug, path=b.path, title=b.title, date=b.date, seeds=b.seeds,
         topics=inputs.topics, bottom_line=b.bottom_line, confidence=b.confidence,
-        key_points=key_points, timeline=timeline, body_html=body_html, draft=b.draft,
+        key_points=key_points, timeline=timeline, body_html=body[0], body_text=body[1],
+        draft=b.draft,
         related=related, backlinks=backlinks, previous=previous, next=next_,
         word_count=b.word_count, authors=b.authors, updated=b.updated,
         revisions=b.revisions)
@@ -248,7 +249,9 @@ def _hash(text: str) -> str:
 class _CachedMarkdown:
     """`MarkdownRenderer.render` through the memo: the HTML depends only on the text, its
     resolved links, the topic names (title/alias -> slug), the estimative table and the
-    topic being described."""
+    topic being described. Its value is the HTML and the HTML's visible text (see
+    markup.html_text: what the search index holds of a body), worked out together, on
+    the worker that renders the Markdown."""
 
     def __init__(self, names: dict[str, str], scales, memo, out: Collector):
         self.md, self.memo, self.out = MarkdownRenderer(names, scales), memo, out
@@ -265,9 +268,13 @@ class _CachedMarkdown:
         self.memo.run("markdown", [(self.key(*job), partial(self._render, job)) for job in jobs],
                       label="rendering Markdown")
 
-    def _render(self, job: tuple[str, dict[str, Link]], _out: Collector) -> str:
-        return self.md.render(*job)
+    def _render(self, job: tuple, _out: Collector) -> tuple[str, str]:
+        """(HTML, its visible text) of a job: (text, links[, topic described])."""
+        html = self.md.render(*job)
+        return html, html_text(html)
 
-    def render(self, text: str, links: dict[str, Link], skip_topic: str | None = None) -> str:
+    def render(self, text: str, links: dict[str, Link], skip_topic: str | None = None
+               ) -> tuple[str, str]:
+        """(HTML, its visible text) of Markdown `text`."""
         return self.memo("markdown", self.key(text, links, skip_topic),
-                         lambda _: self.md.render(text, links, skip_topic), self.out)
+                         partial(self._render, (text, links, skip_topic)), self.out)

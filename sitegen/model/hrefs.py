@@ -29,6 +29,7 @@ from ..errors import Collector
 from ..load.media import IMAGE_TYPES, MediaFile
 from .. import urls
 from ..urls import ROOT_MARK, output_file
+from .markup import html_text
 
 _SCHEME = r"[a-zA-Z][a-zA-Z0-9+.-]*:|//"  # a URL with a scheme (or another host): not ours
 _RELATIVE = re.compile(rf'(?:href|src)="(?!{_SCHEME})')
@@ -288,7 +289,12 @@ def resolve_bodies(briefings: dict, topics: dict, seeds: dict, media: dict[str, 
         if not relative(html):  # (told already, or carried: see above)
             return record
         new = resolve(html, record.path, record.site_path, text, line, targets, out)
-        return record if new is html else replace(record, **{field_name: new})
+        if new is html:
+            return record
+        # Rule: a briefing's body text is its body's (a caption made of an image's title
+        # is text of the page)
+        more = {"body_text": html_text(new)} if field_name == "body_html" else {}
+        return replace(record, **{field_name: new}, **more)
 
     briefings = {slug: resolved(b, "body_html", sources[b.path].body, sources[b.path].body_line)
                  for slug, b in briefings.items()}

@@ -31,7 +31,7 @@ def topic_records(topic_src, known_topics, lists: Lists, topics_of, md, all_brie
         topics[t.slug] = Topic(
             slug=t.slug, path=t.path, title=t.title, kind=t.kind, aliases=t.aliases,
             parent=t.parent if t.parent in topic_src else None,
-            description_html=md.render(t.description, links, skip_topic=t.slug)
+            description_html=md.render(t.description, links, skip_topic=t.slug)[0]
             if t.description else "",
             children=tuple(sorted(children[t.slug], key=lambda s: topic_src[s].title.lower())),
             briefings=lists.members.get(t.slug, ()), within=lists.within[t.slug],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
-from functools import partial
 from itertools import accumulate, islice
 from operator import itemgetter
 from typing import Iterator
@@ -14,7 +13,6 @@ from .. import urls
 from ..errors import Collector, SiteError
 from ..derived import Derived
 from ..memo import Carried, no_memo, replaced
-from ..model.markup import html_text
 from ..model.site import Site
 from .postings import DOC, Packed, Postings, averages, coarse, pack
 from .scripts import SEARCH_PAGE, shard_script
@@ -36,11 +34,6 @@ def digest(value) -> str:
     the output's record digest a short key, not a group's whole text."""
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"),
                            digest_size=16).hexdigest()
-
-
-def _text(html: str, _out: Collector) -> str:
-    """A body's plain text, as the index holds it (see markup.html_text)."""
-    return html_text(html)
 
 
 def _paragraphs(sources) -> Iterator[tuple[str, str]]:
@@ -117,8 +110,7 @@ class Documents:
 
     def _documents(self) -> list[tuple]:
         """Each briefing's document (see `_document`), made again only when what it
-        follows from changed (see sitegen.derived): the briefing (its body's text with it:
-        the memo counts that used while the document stands), the topics and sources it
+        follows from changed (see sitegen.derived): the briefing, the topics and sources it
         names, the topics' ids, how links are written (a change of the topics' ids, as a
         topic added before others makes, makes every document again)."""
         site, topic_ids = self.site, {slug: i for i, slug in enumerate(self.site.topics)}
@@ -129,8 +121,7 @@ class Documents:
             named = tuple(topics[t] for t in b.topics if t in topics)
             shown = (b, named, tuple(sources[s] for s in b.seeds if s in sources))
             return shown, self._document(*shown, ids=tuple(topic_ids[t.slug] for t in named))
-        docs = made.each("briefing", ((b.slug, b) for b in self.briefings), document,
-                         asked=lambda b: (("body-text", (b.body_html,)),))
+        docs = made.each("briefing", ((b.slug, b) for b in self.briefings), document)
         made.done()
         return docs
 
@@ -139,7 +130,7 @@ class Documents:
         """A briefing's record as the browser shows it (see the package doc), its fields'
         texts in the order of BRIEFING_FIELDS, and the digest of both (the body, the
         texts' last field, is in the record too)."""
-        body = self.memo("body-text", (b.body_html,), partial(_text, b.body_html), self.out)
+        body = b.body_text
         key_points = [kp.text for kp in b.key_points]
         seed_titles = [s.seed.title for s in sources]
         record = [b.title, self.link(b.site_path), b.date.isoformat(), list(ids),
