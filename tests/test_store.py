@@ -307,17 +307,37 @@ def test_a_file_changed_during_the_build_is_an_error_not_a_wrong_parse(tmp_path)
         files.InputFiles.data(path, "a.md", digest)
 
 
-def test_pieces_reused_in_worker_processes_stay_in_the_store(example, monkeypatch):
+def test_pieces_reused_in_worker_processes_stay_in_the_store(example, tmp_path, monkeypatch):
+    """The preview keeps the pieces of pages (the book's chapters) in the store, also those
+    its workers rendered or reused."""
     import sitegen.pipeline as build_module
+    from sitegen.engine.rebuild import IncrementalBuilder
+    from sitegen.runtime import parallel
 
     monkeypatch.setattr(build_module, "LARGE_SITE", 0)  # fork even for the few pages of an edit
-    build(example, workers=2)
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
+    builder = IncrementalBuilder(example, tmp_path / "serve", workers=2)
+    builder.build()
     chapters = _steps(example)["part"]
     assert chapters >= 3
     path = next((example / "content/briefings").glob("*.md"))
     path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
-    build(example, workers=2)  # the book renders in a worker, reusing all but one chapter
+    builder.build()  # the book renders in a worker, reusing all but one chapter
+    builder.idle()
     assert _steps(example)["part"] == chapters  # the reused kept, the replaced collected
+    build(example, out_dir=str(example / "cold"), workers=1, cache=False)
+    assert _pages(tmp_path / "serve") == _pages(example / "cold")
+
+
+def test_a_build_in_a_process_of_its_own_keeps_no_pieces_of_pages(example):
+    """A book volume renders again when one of its chapters changes: no later build in a
+    new process reuses the pieces of pages, so a build does not store them."""
+    build(example, workers=1)
+    first = _steps(example)
+    assert first["markdown"] and "part" not in first
+    edit(example, "content/briefings/putins-red-lines.md", "## Assessment", "## Our assessment")
+    build(example, workers=1)
+    assert "part" not in _steps(example)
     build(example, out_dir=str(example / "cold"), workers=1, cache=False)
     assert _pages(example / "public") == _pages(example / "cold")
 
@@ -372,10 +392,11 @@ def test_pages_render_after_the_load_stage_let_go_of_its_entries(example, monkey
     assert _steps(example)["briefing"] and _steps(example)["markdown"]  # stored
 
 
-def test_the_books_chapters_are_kept_compressed(example):
+def test_the_books_chapters_are_kept_compressed(example, tmp_path):
+    from sitegen.engine.rebuild import IncrementalBuilder
     from sitegen.engine.reuse import unpack
 
-    build(example, workers=1)
+    IncrementalBuilder(example, tmp_path / "serve").build()
     rows = _rows(example, "part")
     assert rows
     for _step, _key, value in rows:
@@ -417,18 +438,22 @@ def test_a_killed_build_leaves_the_last_good_state(example):
 def test_the_pieces_of_pages_that_stand_stay_in_the_store(tmp_path):
     """A book volume that is not rendered again still holds its chapters: they stay
     stored (a page records the pieces it read), ready for the day it changes."""
+    from sitegen.engine.rebuild import IncrementalBuilder
+
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from gen_site import generate
 
     root = generate(tmp_path / "site", 400, seed=5)  # several quarterly volumes
-    build(root, workers=1)
+    builder = IncrementalBuilder(root, tmp_path / "serve")
+    builder.build()
     chapters = _steps(root)["part"]
     assert chapters >= 400
     newest = sorted((root / "content/briefings").glob("*.md"))[-1]
     newest.write_text(newest.read_text(encoding="utf-8") + "\nOne more sentence.\n",
                       encoding="utf-8")
-    rendered = build(root, workers=1)
-    assert rendered.site is not None
+    rebuilt = builder.build()
+    assert 0 < rebuilt.rendered < rebuilt.pages
+    builder.idle()
     assert _steps(root)["part"] == chapters
 
 
