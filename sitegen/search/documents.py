@@ -10,7 +10,7 @@ from operator import itemgetter
 from typing import Iterator
 
 from .. import urls
-from ..errors import Collector, SiteError
+from ..errors import SiteError
 from ..derived import Derived
 from ..memo import Carried, no_memo, replaced
 from ..model.site import Site
@@ -59,7 +59,7 @@ class Documents:
         being read (see load.blocks)."""
         self.site, self.link = site, urls.linker(SEARCH_PAGE, site.config.clean_links)
         self.briefings = list(site.briefings.values())[::-1]
-        self.memo, self.out = memo, Collector()
+        self.memo = memo
         docs = self._documents()
         self.records, self.texts, self.digests = (list(column) for column in zip(*docs)) \
             if docs else ([], [], [])
