@@ -316,7 +316,9 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
     server = None
     preview = None
     try:
-        preview = Preview(root, folder, drafts)
+        # The output is a folder the first build makes: its staged files then become the
+        # output in one rename, not moved in one by one.
+        preview = Preview(root, folder / "site", drafts)
         watcher = Watcher(root)  # the baseline: anything changed from here on is seen
         preview.rebuild(scan=watcher.state)
         loop = ioloop.IOLoop.current()
@@ -328,8 +330,8 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
                          name="sitegen-watch").start()
         _stop_on_signals(loop)  # before saying it serves: a SIGTERM must stop it cleanly
         url = site_url(host, port, preview.base)
-        say(f"serving {root.name or root} at {url} (from {folder}); watching config.yaml, "
-            "content/, seeds/, themes/. Press Ctrl-C to stop.")
+        say(f"serving {root.name or root} at {url} (from {preview.folder}); watching "
+            "config.yaml, content/, seeds/, themes/. Press Ctrl-C to stop.")
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         try:
