@@ -114,13 +114,12 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         if kept:
             yield Kept(kept)
 
-    def make(page: Page) -> tuple[str, bytes | Staged, str | None, list]:
-        """Render one page (in a worker, or here); with its key and the pieces rendered
-        for it, so this process keeps them for the next build."""
+    def make(page: Page) -> tuple[str, bytes | Staged, str | None]:
+        """Render one page (in a worker, or here); with its key for the next build."""
         rel = urls.output_file(page.site_path)
         content = put(rel, page_renderer.stream(page)) if put else page_renderer.render_bytes(page)
         key = reuse.key_after(page_renderer, page, rel) if reuse else None
-        return rel, content, key, page_renderer.take_parts()
+        return rel, content, key
 
     # On a large site a few pages can be much work when made from nothing (the book, the
     # lists): fork for them too, where workers write them (`put`; through a pipe, the book
@@ -133,16 +132,11 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     if index:
         yield from search.index_files(site, workers, memo,
                                       reuse.standing if reuse else search.nothing_stands)
-    page_renderer.prepare()
-    try:
-        for rel, content, key, parts in fork_map(make, fresh, workers, min_items=few,
-                                                 label="rendering pages"):
-            if key is not None:
-                reuse.rendered(rel, key)
-            page_renderer.keep_parts(parts)
-            yield rel, content
-    finally:
-        page_renderer.close()
+    for rel, content, key in fork_map(make, fresh, workers, min_items=few,
+                                      label="rendering pages"):
+        if key is not None:
+            reuse.rendered(rel, key)
+        yield rel, content
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
     yield from _copies(root, site, reuse)

@@ -145,20 +145,6 @@ class Renderer:
         return Markup(self.render_part(Page(page.site_path, page.template, page.title),
                                        template, data))
 
-    def take_parts(self) -> object:
-        """Pieces this renderer made or reused since last asked, for `keep_parts` in the
-        process that keeps them (a renderer that caches pieces: see sitegen.engine.reuse)."""
-        return None
-
-    def keep_parts(self, parts: object) -> None:
-        """Keep what `take_parts` gave in another process."""
-
-    def prepare(self) -> None:
-        """Get ready for worker processes (before they are forked)."""
-
-    def close(self) -> None:
-        """Done rendering: let go of what `prepare` made."""
-
     def render_part(self, page: Page, template: str, data: dict) -> str:
         """The HTML of one piece of `page` (the engine reuses it while unchanged)."""
         return self.env.get_template(template).render(page=page, url=self._url(page, data),

@@ -192,10 +192,11 @@ def test_pages_rendered_and_written_by_workers_are_reused_by_the_next_build(
     assert snapshot(site / "public") == snapshot(site / "cold")
 
 
-def test_book_chapters_rendered_by_workers_are_kept_for_the_next_build(example, tmp_path,
-                                                                      monkeypatch):
-    """The live preview's first build renders on workers; its next build reuses the
-    chapters they rendered."""
+def test_the_preview_keeps_the_book_chapters_it_renders_itself(example, tmp_path,
+                                                              monkeypatch):
+    """Workers render the chapters of the preview's first build without keeping them; an
+    edit renders its book volume whole once, in the preview's own process, which keeps
+    them: the next edit renders only the chapters it changed."""
     from conftest import briefing_files, edit
     from sitegen.engine.rebuild import IncrementalBuilder
     from sitegen.render import Renderer
@@ -208,11 +209,18 @@ def test_book_chapters_rendered_by_workers_are_kept_for_the_next_build(example, 
     render_part = Renderer.render_part
     monkeypatch.setattr(Renderer, "render_part", lambda self, page, template, data:
                         chapters.append(template) or render_part(self, page, template, data))
-    edit(example, "content/briefings/donbas-false-flag-allegations.md", "title: ",
-         "title: Updated ")
     monkeypatch.setattr(parallel, "MIN_ITEMS", 10 ** 6)  # rendered here, where it is counted
-    builder.build()
-    assert briefings > 3 and 0 < len(chapters) < briefings  # not the whole book again
+    for word in ("Updated", "Again"):
+        chapters.clear()
+        edit(example, "content/briefings/donbas-false-flag-allegations.md", "title: ",
+             f"title: {word} ")
+        builder.build()
+        if word == "Updated":  # the volume whole: the workers' chapters were not kept
+            assert len(chapters) == briefings > 3
+        else:  # the chapters that show the title (its own, and where it is linked)
+            assert 0 < len(chapters) < briefings
+    build(example, out_dir=str(tmp_path / "cold"), workers=1, cache=False)
+    assert snapshot(tmp_path / "serve") == snapshot(tmp_path / "cold")
 
 
 def test_long_builds_say_how_far_they_are(example, monkeypatch):
@@ -228,22 +236,18 @@ def test_long_builds_say_how_far_they_are(example, monkeypatch):
     assert any(m.startswith("rendering Markdown: ") for m in messages)
 
 
-def test_a_worker_hands_over_the_chapters_it_renders_and_keeps_none(example, monkeypatch):
+def test_a_worker_renders_book_chapters_without_keeping_them(example, monkeypatch):
     """A worker's own memo would otherwise hold every chapter it rendered (a cold build
-    of a large book: tens of MiB in the largest process), and so would the result it
-    sends, pickled whole: the chapters go through a file, as they are made, encoded for
-    the store, and are stored from there without being decoded in the memo's process."""
-    import pickle
-
-    from sitegen.engine.store import Store
-
+    of a large book: tens of MiB in the largest process); the memo's own process keeps
+    those it renders."""
     from sitegen.book import BOOK_PAGE
-    from sitegen.pipeline import load_site
     from sitegen.engine.memo import Memo
+    from sitegen.engine.reuse import PartCachingRenderer
+    from sitegen.engine.store import Store
     from sitegen.errors import Collector
     from sitegen.load.config import load_config
     from sitegen.pages import site_pages
-    from sitegen.engine.reuse import PartCachingRenderer
+    from sitegen.pipeline import load_site
     from sitegen.theme import load_theme
 
     config = load_config(example)
@@ -254,26 +258,13 @@ def test_a_worker_hands_over_the_chapters_it_renders_and_keeps_none(example, mon
     book = next(page for page in site_pages(site) if page.site_path == BOOK_PAGE)
 
     def render(_item):
-        html = renderer.render(book)
-        parts = renderer.take_parts()
-        return html, parts, len(memo) - memo.misses("template-names")  # kept there
+        return renderer.render(book), memo.held("part")
 
     monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
-    renderer.prepare()
-    try:
-        (html, parts, kept_there), _again = parallel.fork_map(render, [0, 1], workers=2)
-        pid, sent, spooled = parts
-        assert pid != os.getpid() and kept_there == 0 and sent == []
-        assert spooled is not None and len(pickle.dumps(parts)) < 1000  # not in the result
-        renderer.keep_parts(parts)  # here, in the process that keeps the cache
-        assert memo.misses("part") == 0 and memo.held("part") == 0  # not decoded here
-        memo.save()  # as a build ends
-        memo.start()
-        assert renderer.render(book) == html
-        assert memo.misses("part") == 0 and memo.hits("part") == len(site.briefings) > 3
-    finally:
-        renderer.close()
-    assert not Path(spooled[0]).parent.exists()
+    (html, kept_there), _again = parallel.fork_map(render, [0, 1], workers=2)
+    assert kept_there == 0 and memo.held("part") == 0
+    assert renderer.render(book) == html
+    assert memo.held("part") == len(site.briefings) > 3
 
 
 def test_progress_counts_what_workers_finished_even_behind_a_slow_first_item(monkeypatch):

@@ -307,28 +307,6 @@ def test_a_file_changed_during_the_build_is_an_error_not_a_wrong_parse(tmp_path)
         files.InputFiles.data(path, "a.md", digest)
 
 
-def test_pieces_reused_in_worker_processes_stay_in_the_store(example, tmp_path, monkeypatch):
-    """The preview keeps the pieces of pages (the book's chapters) in the store, also those
-    its workers rendered or reused."""
-    import sitegen.pipeline as build_module
-    from sitegen.engine.rebuild import IncrementalBuilder
-    from sitegen.runtime import parallel
-
-    monkeypatch.setattr(build_module, "LARGE_SITE", 0)  # fork even for the few pages of an edit
-    monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
-    builder = IncrementalBuilder(example, tmp_path / "serve", workers=2)
-    builder.build()
-    chapters = _steps(example)["part"]
-    assert chapters >= 3
-    path = next((example / "content/briefings").glob("*.md"))
-    path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
-    builder.build()  # the book renders in a worker, reusing all but one chapter
-    builder.idle()
-    assert _steps(example)["part"] == chapters  # the reused kept, the replaced collected
-    build(example, out_dir=str(example / "cold"), workers=1, cache=False)
-    assert _pages(tmp_path / "serve") == _pages(example / "cold")
-
-
 def test_a_build_in_a_process_of_its_own_keeps_no_pieces_of_pages(example):
     """A book volume renders again when one of its chapters changes: no later build in a
     new process reuses the pieces of pages, so a build does not store them."""
@@ -380,13 +358,13 @@ def test_pages_render_after_the_load_stage_let_go_of_its_entries(example, monkey
     from sitegen.engine.reuse import PartCachingRenderer
 
     held = []
-    prepare = PartCachingRenderer.prepare
+    made = PartCachingRenderer.__init__
 
-    def noted(renderer):
+    def noted(renderer, *args, **kwargs):  # the renderer of the pages: made as they start
+        made(renderer, *args, **kwargs)
         held.append(renderer.memo.held_steps())
-        return prepare(renderer)
 
-    monkeypatch.setattr(PartCachingRenderer, "prepare", noted)
+    monkeypatch.setattr(PartCachingRenderer, "__init__", noted)
     build(example, workers=2)
     assert held and not held[0] & set(LOAD_STEPS)
     assert _steps(example)["briefing"] and _steps(example)["markdown"]  # stored

@@ -266,12 +266,6 @@ class Memo:
         stored = (step, key) in self._digested
         return value, tuple(collector.problems), Encoded(encode(value)) if stored else None
 
-    def adopt(self, step: str, digest: bytes, encoded: Encoded) -> None:
-        """Take in an entry a worker made and encoded (see engine.reuse), by its key's
-        digest: it is stored as it is, never decoded here, and counts as used."""
-        self._used[step].add(digest)
-        self._queue(step, digest, encoded, ())
-
     @property
     def carries(self) -> bool:
         return self.warm

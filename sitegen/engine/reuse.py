@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 from itertools import compress, repeat
 from operator import and_, attrgetter, eq, itemgetter, not_
-from pathlib import Path
-from typing import BinaryIO, Callable, Container, Iterator, TypeVar
+from typing import Container
 
 import lz4.block
 
@@ -25,158 +22,47 @@ from ..model.site import Site
 from ..pages import Page
 from ..render import Renderer
 from ..theme import Theme
-from .codec import Encoded, encode
 from .digest import Fingerprints, same
 from .pagekey import PageKeys
-
-T = TypeVar("T")
-_SPOOL_FOLDERS: set[str] = set()  # made by `prepare` in this process, not yet removed
-
-
-def remove_spool_folders() -> None:
-    """Remove the spool folders this process made (for a process ending abruptly)."""
-    for folder in list(_SPOOL_FOLDERS):
-        shutil.rmtree(folder, ignore_errors=True)
-        _SPOOL_FOLDERS.discard(folder)
-
 
 class PartCachingRenderer(Renderer):
     """A Renderer that keeps the pieces of pages (`part()`: the book's chapters) in a warm
     memo under their keys (see pagekey), so a page that changed renders again only the
     pieces whose own inputs changed; and works out the pages' keys (see PageReuse).
 
-    In a worker process it hands what it renders over to the process that keeps the
-    memo (`take_parts`, then `keep_parts` there), with the use of what it reused. New
-    pieces go through a file as they are made (see `_spool`): a worker rendering a large
-    book would otherwise hold all its chapters, then a copy of them to send.
-    Call `close()` when done."""
+    Rule: pieces are kept only by a memo that carries values to a later build of its
+    process (the live preview's), and only where that memo lives: a worker renders them
+    plainly. A book volume renders again when one of its chapters changes, a few dozen
+    chapters; keeping every chapter of a build that renders all pages (a first build,
+    on workers) would cost it more than that: the pieces' keys, packing them, handing
+    them over and storing them."""
 
     def __init__(self, theme: Theme, site: Site, memo, fingerprints: Fingerprints | None = None):
         super().__init__(theme, site)
         self.memo = memo
         self.keys = PageKeys(self.env, theme, site, fingerprints or Fingerprints(), memo)
-        self._used: list[tuple[str, tuple, object]] = []  # since `take_parts`: see there
         self._read: list[tuple] = []  # keys of the pieces read since `take_reads`
-        self._home = os.getpid()  # the process whose memo is saved; others are workers
-        self._folder: str | None = None  # where workers spool new pieces: made here, lazily
-        self._spooled: tuple | None = None  # in a worker: (path, file, offset taken so far)
-        self._open: dict[str, BinaryIO] = {}  # here: the workers' files, read by `keep_parts`
+        self._home = os.getpid()  # the process of the memo; others are workers
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
-        # Rule: pieces are kept only by a memo that carries values to a later build of its
-        # process (the live preview's): a book volume renders again when one of its
-        # chapters changes, a few dozen chapters, which costs a build in a new process
-        # less than keeping every chapter in the store costs a cold build.
-        if not self.memo.carries:
+        if not self.memo.carries or os.getpid() != self._home:
             return Renderer.render_part(self, page, template, data)
-        return self.cached_part(self.keys.part(page, template, data), page, template, data)[0]
-
-    def cached_part(self, key: tuple, page: Page, template: str, data: dict
-                    ) -> tuple[str, bytes]:
-        """The piece's HTML, and the packed form the memo keeps it in (see `pack`)."""
+        key = self.keys.part(page, template, data)
         made = []
 
-        def compute() -> bytes:
+        def compute(_out: Collector) -> bytes:
             made.append(Renderer.render_part(self, page, template, data))
             return pack(made[0])
 
-        packed = self.remembered("part", key, compute)
+        packed = self.memo("part", key, compute, Collector())
         self._read.append(key)
-        return (made[0] if made else unpack(packed)), packed
-
-    def remembered(self, step: str, key: tuple, compute: Callable[[], T]) -> T:
-        """The memo's value for (step, key), computed when missing. In a worker, noted for
-        `take_parts` (here, the memo knows already)."""
-        if os.getpid() == self._home:
-            return self.memo(step, key, lambda _: compute(), Collector())
-        if self.memo.has(step, key):
-            self._used.append((step, key, None))
-            return self.memo(step, key, lambda _: compute(), Collector())
-        # A new value is handed over, not kept here: a cold build's workers would
-        # otherwise hold every chapter until they end.
-        value = compute()
-        if step == "part":  # encoded here, stored as it is by the memo's process
-            digest = self.memo.digest(step, key)
-            if digest is not None:  # else there is no store to keep it in
-                data = encode(value)
-                self._spool().write(digest + len(data).to_bytes(4, "big") + data)
-        else:  # a page: it comes back with its bytes, which it shares
-            self._used.append((step, key, value))
-        return value
+        return made[0] if made else unpack(packed)
 
     def take_reads(self) -> bytes:
         """The digests of the pieces read since last asked (those of one page), joined:
         while the page stands, they are in use (see PageReuse)."""
         read, self._read = self._read, []
         return b"".join(self.memo.digest("part", key) or b"" for key in read)
-
-    def prepare(self) -> None:
-        """Before forking workers: make the folder they spool new pieces in."""
-        if self._folder is None:
-            self._folder = tempfile.mkdtemp(prefix="sitegen-pieces-")
-            _SPOOL_FOLDERS.add(self._folder)
-
-    def _spool(self) -> BinaryIO:
-        """This worker's file of new pieces one after another, each as its key's digest
-        (16 bytes), then its value encoded (engine.codec) after its length in 4 bytes."""
-        if self._spooled is None:
-            fd, path = tempfile.mkstemp(dir=self._folder)
-            self._spooled = (path, os.fdopen(fd, "wb"), 0)
-        return self._spooled[1]
-
-    def take_parts(self) -> tuple[int, list[tuple[str, tuple, object]], tuple | None]:
-        """This process's id; the memo entries made since the last call, as (step, key,
-        value), and those reused, as (step, key, None); and where in its spool file the
-        new pieces are, as (path, start, end), or None."""
-        used, self._used = self._used, []
-        spooled = None
-        if self._spooled is not None:
-            path, file, start = self._spooled
-            file.flush()
-            end = file.tell()
-            self._spooled = (path, file, end)
-            spooled = (path, start, end) if end > start else None
-        return os.getpid(), used, spooled
-
-    def keep_parts(self, parts: tuple[int, list[tuple[str, tuple, object]], tuple | None]
-                   ) -> None:
-        """Take over what a worker process's `take_parts` returned: the entries it made,
-        and the use of those it reused (else the memo would drop them after this build)."""
-        pid, items, spooled = parts
-        if pid == os.getpid():
-            return  # made or reused in this process: the memo knows already
-        for step, key, value in items:
-            if value is None:
-                self.memo.touch(step, key)  # without reading the value into this process
-            elif not self.memo.has(step, key):
-                self.memo(step, key, lambda _, value=value: value, Collector())
-        for digest, data in self._read_spool(spooled):
-            self.memo.adopt("part", digest, Encoded(data))
-
-    def _read_spool(self, spooled: tuple | None) -> Iterator[tuple[bytes, bytes]]:
-        """The (key digest, encoded value) of the pieces in a stretch (path, start, end)
-        of a worker's spool file."""
-        if spooled is None:
-            return
-        path, start, end = spooled
-        if path not in self._open:
-            self._open[path] = open(path, "rb")
-        file = self._open[path]
-        file.seek(start)
-        while file.tell() < end:
-            digest, size = file.read(16), int.from_bytes(file.read(4), "big")
-            yield digest, file.read(size)
-
-    def close(self) -> None:
-        """Remove the workers' spool files (after the last `keep_parts`)."""
-        for path, file in self._open.items():
-            file.close()
-            Path(path).unlink(missing_ok=True)  # also one outside the folder (no `prepare`)
-        self._open = {}
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            _SPOOL_FOLDERS.discard(self._folder)
-            self._folder = None
 
 
 def pack(html: str) -> bytes:

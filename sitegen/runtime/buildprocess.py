@@ -33,7 +33,6 @@ from ..engine.rebuild import IncrementalBuilder, Rebuilt
 from ..load.config import Config
 from ..load.scan import Scan
 from .parallel import default_workers
-from ..engine.reuse import remove_spool_folders
 
 IDLE = 3.0  # seconds without a build before collecting garbage
 WARM_UP_STEP = 0.02  # seconds of warming up at a time, between looks for a request
@@ -170,11 +169,10 @@ def _collect_garbage(thorough: bool) -> None:
 def _exit(_signum, _frame) -> None:
     """SIGTERM (see `BuildProcess.close`): end now. Unwinding a build would run
     multiprocessing's pool shutdown, which can hang once the build is cut off midway; so
-    end the workers (they end at once: see parallel), remove the spool folders, exit."""
+    end the workers (they end at once: see parallel), exit."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for child in multiprocessing.active_children():
         child.terminate()
-    remove_spool_folders()
     os._exit(0)
 
 
