@@ -212,17 +212,6 @@ class Memo:
             self._prefetched.add(step)
             self.store.prefetch(step)
 
-    def touch(self, step: str, key: Hashable) -> None:
-        """Count as used an entry another process (a worker) used."""
-        entry = self._entries.get((step, key))
-        if entry is not None:
-            if entry[2] != self.generation:
-                self._use(step, entry)
-        else:
-            digest = self.digest(step, key)
-            if digest is not None:
-                self._used[step].add(digest)
-
     def run(self, step: str, jobs: Sequence[tuple[Hashable, Compute]],
             label: str | None = None) -> None:
         todo = [job for job in jobs if not self.has(step, job[0])]

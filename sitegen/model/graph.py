@@ -142,8 +142,7 @@ def _briefing(b: BriefingSource, inputs: _Inputs, key_points: tuple, timeline: t
         slug=b.slug, path=b.path, title=b.title, date=b.date, seeds=b.seeds,
         topics=inputs.topics, bottom_line=b.bottom_line, confidence=b.confidence,
         key_points=key_points, timeline=timeline, body_html=body[0], body_text=body[1],
-        draft=b.draft,
-        related=related, backlinks=backlinks, previous=previous, next=next_,
+        draft=b.draft, related=related, backlinks=backlinks, previous=previous, next=next_,
         word_count=b.word_count, authors=b.authors, updated=b.updated,
         revisions=b.revisions)
 
