@@ -712,25 +712,27 @@ def test_a_restarted_preview_starts_warm_from_the_store(example, tmp_path):
     assert pages(tmp_path / "two") == pages(tmp_path / "clean")
 
 
-def test_a_bodys_search_text_is_worked_out_and_stored_with_its_markdown(example,
-                                                                        monkeypatch):
-    """A briefing's body text (what the search index holds of its body) is worked out
-    with its HTML, where the Markdown is rendered, and stored with it: a new process that
-    finds the Markdown in the store works out neither."""
+def test_a_bodys_length_for_search_is_stored_with_its_markdown(example, monkeypatch):
+    """The length of a briefing's body text (which weighs the body's words in search) is
+    worked out with its HTML, where the Markdown is rendered, and stored with it: a new
+    process that finds the Markdown in the store works out neither. The text itself is
+    worked out where the search index is made."""
     from sitegen import search
     from sitegen.engine.store import Store
     from sitegen.load.config import load_config
     from sitegen.model import graph
     from sitegen.model.markup import html_text
     from sitegen.pipeline import load_site
+    from sitegen.search.scripts import json_text
 
     memo = Memo(Store(example))
     memo.start()
     site = load_site(example, load_config(example), Collector(), memo=memo)
     memo.save()
-    texts = {slug: b.body_text for slug, b in site.briefings.items()}
+    texts = {slug: html_text(b.body_html) for slug, b in site.briefings.items()}
     assert all(texts.values())
-    assert texts == {slug: html_text(b.body_html) for slug, b in site.briefings.items()}
+    assert {slug: b.body_chars for slug, b in site.briefings.items()} == \
+        {slug: len(text) for slug, text in texts.items()}
 
     def unexpected(*_args):
         raise AssertionError("worked out again")
@@ -739,11 +741,14 @@ def test_a_bodys_search_text_is_worked_out_and_stored_with_its_markdown(example,
     again = Memo(Store(example))
     again.start()
     site = load_site(example, load_config(example), Collector(), memo=again)
-    assert {slug: b.body_text for slug, b in site.briefings.items()} == texts
+    assert {slug: b.body_chars for slug, b in site.briefings.items()} == \
+        {slug: len(text) for slug, text in texts.items()}
     words = {w for text in texts.values() for w in search.terms(text)}
-    index = b"".join(data for rel, data in search.index_files(site, 1, again)
-                     if rel.startswith("search/t/"))
+    files = dict(search.index_files(site, 1, again))
+    index = b"".join(data for rel, data in files.items() if rel.startswith("search/t/"))
     assert all(f'"{w}":'.encode() in index for w in words)
+    shown = b"".join(data for rel, data in files.items() if rel.startswith("search/d/b"))
+    assert all(json_text(text).encode() in shown for text in texts.values())
 
 
 def test_the_preview_collects_what_its_builds_no_longer_use(example, tmp_path):

@@ -180,6 +180,18 @@ def test_a_briefing_folder_shows_its_image_and_links_its_files(small, cli):
     assert "The port in 2024" in shown  # the caption is text of the body, in search too
 
 
+def test_a_caption_counts_in_the_length_search_weighs_a_body_by(small):
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    from sitegen.model.markup import html_text
+    from sitegen.pipeline import load_site
+
+    root = _media_site(small)
+    port = load_site(root, load_config(root), Collector()).briefings["port"]
+    assert "<figcaption>The port in 2024</figcaption>" in port.body_html
+    assert port.body_chars == len(html_text(port.body_html))
+
+
 def test_the_same_links_work_with_clean_links_under_a_sub_path(small, cli):
     from linkcheck import check_site
 

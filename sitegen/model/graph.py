@@ -135,13 +135,13 @@ class _Inputs(NamedTuple):
 
 
 def _briefing(b: BriefingSource, inputs: _Inputs, key_points: tuple, timeline: tuple,
-              body: tuple[str, str]) -> Briefing:
+              body: tuple[str, int]) -> Briefing:
     """The record of `b`, from what `_Records` gathered."""
     related, backlinks, previous, next_ = inputs.around
     return Briefing(
         slug=b.slug, path=b.path, title=b.title, date=b.date, seeds=b.seeds,
         topics=inputs.topics, bottom_line=b.bottom_line, confidence=b.confidence,
-        key_points=key_points, timeline=timeline, body_html=body[0], body_text=body[1],
+        key_points=key_points, timeline=timeline, body_html=body[0], body_chars=body[1],
         draft=b.draft, related=related, backlinks=backlinks, previous=previous, next=next_,
         word_count=b.word_count, authors=b.authors, updated=b.updated,
         revisions=b.revisions)
@@ -248,9 +248,9 @@ def _hash(text: str) -> str:
 class _CachedMarkdown:
     """`MarkdownRenderer.render` through the memo: the HTML depends only on the text, its
     resolved links, the topic names (title/alias -> slug), the estimative table and the
-    topic being described. Its value is the HTML and the HTML's visible text (see
-    markup.html_text: what the search index holds of a body), worked out together, on
-    the worker that renders the Markdown."""
+    topic being described. Its value is the HTML and the length of its visible text (see
+    markup.html_text: what the search index holds of a body, and weighs by its length),
+    worked out on the worker that renders the Markdown."""
 
     def __init__(self, names: dict[str, str], scales, memo, out: Collector):
         self.md, self.memo, self.out = MarkdownRenderer(names, scales), memo, out
@@ -267,13 +267,13 @@ class _CachedMarkdown:
         self.memo.run("markdown", [(self.key(*job), partial(self._render, job)) for job in jobs],
                       label="rendering Markdown")
 
-    def _render(self, job: tuple, _out: Collector) -> tuple[str, str]:
-        """(HTML, its visible text) of a job: (text, links[, topic described])."""
+    def _render(self, job: tuple, _out: Collector) -> tuple[str, int]:
+        """(HTML, its visible text's length) of a job: (text, links[, topic described])."""
         html = self.md.render(*job)
-        return html, html_text(html)
+        return html, len(html_text(html))
 
     def render(self, text: str, links: dict[str, Link], skip_topic: str | None = None
-               ) -> tuple[str, str]:
-        """(HTML, its visible text) of Markdown `text`."""
+               ) -> tuple[str, int]:
+        """(HTML, its visible text's length) of Markdown `text`."""
         return self.memo("markdown", self.key(text, links, skip_topic),
                          partial(self._render, (text, links, skip_topic)), self.out)

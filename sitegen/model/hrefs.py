@@ -291,9 +291,9 @@ def resolve_bodies(briefings: dict, topics: dict, seeds: dict, media: dict[str, 
         new = resolve(html, record.path, record.site_path, text, line, targets, out)
         if new is html:
             return record
-        # Rule: a briefing's body text is its body's (a caption made of an image's title
-        # is text of the page)
-        more = {"body_text": html_text(new)} if field_name == "body_html" else {}
+        # Rule: a briefing's body length is its body's text's (a caption made of an
+        # image's title is text of the page)
+        more = {"body_chars": len(html_text(new))} if field_name == "body_html" else {}
         return replace(record, **{field_name: new}, **more)
 
     briefings = {slug: resolved(b, "body_html", sources[b.path].body, sources[b.path].body_line)

@@ -95,7 +95,7 @@ class Briefing:
     authors: tuple[str, ...] = ()
     updated: dt.date | None = None  # last changed (see load.content.BriefingSource)
     revisions: tuple[Revision, ...] = ()  # newest first
-    body_text: str = ""  # the body's visible text: markup.html_text(body_html)
+    body_chars: int = 0  # the length of the body's visible text (markup.html_text)
 
     def __hash__(self) -> int:
         return hash((self.slug, self.title, self.body_html))

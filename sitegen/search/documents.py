@@ -13,6 +13,7 @@ from .. import urls
 from ..errors import SiteError
 from ..derived import Derived
 from ..memo import Carried, no_memo, replaced
+from ..model.markup import html_text
 from ..model.site import Site
 from .postings import DOC, Packed, Postings, averages, coarse, pack
 from .scripts import SEARCH_PAGE, shard_script
@@ -24,6 +25,7 @@ BRIEFING_FIELDS = (("title", 5.0), ("topics", 3.0), ("bottom line", 2.0),
                    ("key points", 1.5), ("sources", 1.5), ("analysis", 1.0))
 PARAGRAPH_FIELDS = (("paragraph", 1.0),)
 
+_BODY = 6  # the body's text: its place in a briefing's record
 Group = tuple[str, int]  # (kind: "b" or "p", its first document of that kind)
 _LENGTHS, _SIZES = "search field lengths", "search paragraph sizes"  # carried (see there)
 
@@ -61,8 +63,8 @@ class Documents:
         self.briefings = list(site.briefings.values())[::-1]
         self.memo = memo
         docs = self._documents()
-        self.records, self.texts, self.digests = (list(column) for column in zip(*docs)) \
-            if docs else ([], [], [])
+        self.records, self.texts, self.digests, self.lengths = (
+            list(column) for column in zip(*docs)) if docs else ([], [], [], [])
         self.averages = averages(self._field_lengths(), len(self.texts))
         self.sources = list(site.sources.values())
         counts, chars = self._paragraph_sizes()
@@ -76,18 +78,17 @@ class Documents:
 
     def _field_lengths(self) -> list[int]:
         """The length of each of the briefings' fields, summed over their documents. A
-        warm memo carries the sums with the documents' texts: the next build adds and
-        takes off those of the texts that are not the very same lists at their places
-        (a document made again), instead of measuring every text again."""
-        last, texts = self.memo.carried(_LENGTHS), self.texts
-        if last is not None and len(last[0]) == len(texts):
+        warm memo carries the sums with the documents' lengths: the next build adds and
+        takes off those that are not the very same tuples at their places (a document
+        made again), instead of adding up every document's again."""
+        last, lengths = self.memo.carried(_LENGTHS), self.lengths
+        if last is not None and len(last[0]) == len(lengths):
             was, sums = last
-            for i in replaced(texts, was):
-                sums = [total + len(new) - len(old)
-                        for total, new, old in zip(sums, texts[i], was[i])]
+            for i in replaced(lengths, was):
+                sums = [total + new - old for total, new, old in zip(sums, lengths[i], was[i])]
         else:
-            sums = [sum(map(len, map(itemgetter(i), texts))) for i in range(len(BRIEFING_FIELDS))]
-        self.memo.carry(_LENGTHS, (texts, sums))
+            sums = [sum(map(itemgetter(i), lengths)) for i in range(len(BRIEFING_FIELDS))]
+        self.memo.carry(_LENGTHS, (lengths, sums))
         return sums
 
     def _paragraph_sizes(self) -> tuple[list[int], int]:
@@ -126,18 +127,20 @@ class Documents:
         return docs
 
     def _document(self, b, topics: tuple, sources: tuple, *, ids: tuple
-                  ) -> tuple[list, list[str], str]:
-        """A briefing's record as the browser shows it (see the package doc), its fields'
-        texts in the order of BRIEFING_FIELDS, and the digest of both (the body, the
-        texts' last field, is in the record too)."""
-        body = b.body_text
+                  ) -> tuple[list, list[str], str, tuple[int, ...]]:
+        """A briefing's record as the browser shows it (see the package doc) but for its
+        body's text, its fields' texts in the order of BRIEFING_FIELDS but for the last
+        (the body's text), the digest of both with the body's HTML, and each field's
+        length. Rule: the body's text is worked out where the group's shards and postings
+        are made (`group`), so this process never holds the texts of all bodies."""
         key_points = [kp.text for kp in b.key_points]
         seed_titles = [s.seed.title for s in sources]
         record = [b.title, self.link(b.site_path), b.date.isoformat(), list(ids),
-                  b.bottom_line, key_points, body, seed_titles]
+                  b.bottom_line, key_points, None, seed_titles]
         texts = [b.title, " ".join(n for t in topics for n in (t.title, *t.aliases)),
-                 b.bottom_line, " ".join(key_points), " ".join(seed_titles), body]
-        return record, texts, digest((record, texts[:-1]))
+                 b.bottom_line, " ".join(key_points), " ".join(seed_titles)]
+        return (record, texts, digest((record, texts, b.body_html)),
+                (*map(len, texts), b.body_chars))
 
     @property
     def highest(self) -> int:
@@ -208,8 +211,11 @@ class Documents:
 
     def _briefings(self, postings: Postings, start: int, end: int) -> Iterator[list]:
         for i in range(start, min(end, len(self.briefings))):
-            postings.add(2 * i, self.texts[i])
-            yield self.records[i]
+            body = html_text(self.briefings[i].body_html)
+            postings.add(2 * i, [*self.texts[i], body])
+            record = list(self.records[i])
+            record[_BODY] = body
+            yield record
 
     def _paragraphs(self, postings: Postings, start: int, end: int) -> Iterator[list]:
         """Paragraphs `start` to `end` (numbered across all sources, in order)."""
