@@ -257,6 +257,26 @@ def test_an_edit_writes_only_the_entries_that_changed_and_collects_the_old(examp
     assert _steps(example) == counts  # the store follows the site's size, not the edits
 
 
+def test_a_build_collects_the_store_once_a_twentieth_of_it_may_be_stale(tmp_path, monkeypatch):
+    """A collection walks every entry used: an edit's few stale entries wait for more."""
+    from sitegen.engine import memo as memo_module
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from gen_site import generate
+
+    root = generate(tmp_path / "site", 60, seed=3)
+    build(root, workers=1)
+    counts = sum(_steps(root).values())
+    path = sorted((root / "content/briefings").glob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence.\n",
+                    encoding="utf-8")
+    build(root, workers=1)
+    assert counts < sum(_steps(root).values()) < counts * 1.05  # the old parse waits
+    monkeypatch.setattr(memo_module, "STALE_SHARE", 10 ** 9)  # due at once
+    build(root, workers=1, out_dir=str(tmp_path / "other"))
+    assert sum(_steps(root).values()) == counts
+
+
 def test_a_rebuild_reads_only_the_files_that_changed(small, monkeypatch):
     monkeypatch.setattr(files, "SETTLE_NS", -10**12)
     (small / "seeds/other.txt").write_text("Another document.\n\nIts second paragraph.\n")
@@ -413,11 +433,13 @@ def test_a_killed_build_leaves_the_last_good_state(example):
     assert _pages(example / "public") == _pages(example / "cold")
 
 
-def test_the_pieces_of_pages_that_stand_stay_in_the_store(tmp_path):
+def test_the_pieces_of_pages_that_stand_stay_in_the_store(tmp_path, monkeypatch):
     """A book volume that is not rendered again still holds its chapters: they stay
     stored (a page records the pieces it read), ready for the day it changes."""
+    from sitegen.engine import memo as memo_module
     from sitegen.engine.rebuild import IncrementalBuilder
 
+    monkeypatch.setattr(memo_module, "STALE_SHARE", 10 ** 9)  # collected after each build
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from gen_site import generate
 

@@ -43,6 +43,7 @@ LATEST_ONLY = ("seeds",)  # a whole folder's load: only the latest one is worth 
 # A new process asks for nearly every entry of these:
 READ_AT_ONCE = LOAD_STEPS
 PERSISTED = (*READ_AT_ONCE, "template-names", "search", "part")
+STALE_SHARE = 20  # the store is collected once 1/STALE_SHARE of what it holds may be stale
 _BATCH = 32  # streamed entries stored at a time
 _STORED_AT_ONCE = 512  # entries made by workers, stored in one transaction
 
@@ -304,22 +305,31 @@ class Memo:
         return {step: set(self._used.get(step, ())) for step in PERSISTED}
 
     def collect(self) -> None:
-        """Delete from the store the entries not used since `start()`, once those that may
-        be stale come to a twentieth of those used: the entries written since the last
-        collection (each may have replaced one), and as many as fewer are used now (a
-        file deleted). So the store holds at most about that much more than it needs, and
-        a warm preview's pause between builds stays short (a collection walks every entry
-        used; an edit writes a few)."""
+        """Delete from the store the entries not used since `start()`, when due (see
+        `to_collect`)."""
+        used = self.to_collect()
+        if used:
+            self.store.collect(used)
+
+    def to_collect(self) -> dict[str, set[bytes]]:
+        """What `Store.collect` takes (the digests of the entries used since `start()`, by
+        step) when a collection is due, else {}: once the entries that may be stale come
+        to a twentieth of those used. The first time in a process, those are counted (the
+        entries stored and not used); after, estimated: those written since (each may
+        have replaced one), and as many as fewer are used (a file deleted). So the store
+        holds at most about a twentieth more than it needs, and neither a build nor the
+        preview's pause walks every entry used for an edit's few (a collection does)."""
         if self.store is None:
-            return
+            return {}
         used = self.used()
         count = sum(map(len, used.values()))
-        if self._collected_at is None:  # what the store holds (earlier runs' stale too)
-            self._collected_at = sum(self.store.steps().values())
-        stale = self._written + max(0, self._collected_at - count)
-        if stale * 20 >= count:
-            self.store.collect(used)
-            self._written, self._collected_at = 0, count
+        if self._collected_at is None:
+            self._written = max(0, sum(self.store.steps().values()) - count)
+            self._collected_at = count
+        if (self._written + max(0, self._collected_at - count)) * STALE_SHARE < count:
+            return {}
+        self._written, self._collected_at = 0, count
+        return used
 
     def prune(self) -> None:
         """Let go of the entries not used since `start()`, once they are a fifth or more."""
