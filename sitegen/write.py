@@ -25,7 +25,6 @@ from .load.files import file_sha256
 from .outfolder import MARKER, MARKER_TEXT, regular_file
 
 
-
 @dataclass(frozen=True)
 class Kept:
     """Output files the previous build wrote that stay as they are (see

@@ -103,7 +103,8 @@ def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None,
         if store is not None:  # the record last: until it is written, the output is not trusted
             saved(say, memo.save)
             saved(say, store.commit_build, record.record(
-                out_path, MARKER, current, scan, collector.warnings), reuse.current, memo.to_collect())
+                out_path, MARKER, current, scan, collector.warnings), reuse.current,
+                memo.to_collect())
             store.close()
     seconds = time.perf_counter() - start
     say(f"built {out_path} in {seconds:.2f} s")

@@ -65,7 +65,7 @@ class Memo:
         self._digested: dict[tuple[str, Hashable], bytes] = {}  # by `has`, for the call after
         self._new: list[tuple[str, bytes, object, tuple]] = []  # not yet in the store
         self._streamed = 0  # of them, entries of STREAMED steps
-        self._written = 0  # entries queued for the store since the last `collect`
+        self._written = 0  # entries that may be stale since the last collection (`to_collect`)
         self._collected_at: int | None = None  # entries in use at the last `collect`
         self._used: dict[str, set[bytes]] = defaultdict(set)  # digests used since `start`
         self._pending: list = []  # what `use` was given, walked when `used` is asked for

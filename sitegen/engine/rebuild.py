@@ -26,8 +26,9 @@ What a rebuild reuses, and why the result equals a clean build byte for byte:
   writer stages them first: a failed build leaves the folder as it was).
 
 With `workers` > 1 (in the preview's build process, which has no threads: see
-buildprocess) Markdown and pages are done on several cores; what workers render is
-kept in this process's memo (see reuse.PartCachingRenderer).
+buildprocess) Markdown and pages are done on several cores; a page a worker rendered
+stands by the key it brings back (see reuse.PageReuse), and the pieces of pages are
+kept only where this process renders them (see reuse.PartCachingRenderer).
 """
 from __future__ import annotations
 

@@ -146,9 +146,9 @@ def settled_digests(scan: "Scan", memo) -> Iterator[None]:
     found racy that have settled since, under the metadata they have now: the next
     build, whose scan knows them by that metadata, then neither reads nor hashes them (a
     preview started on a site just written or copied has thousands, and the author's
-    first save would wait for them: see benchmarks/RESULTS.md). A step a file. Rule: a file is read once it has
-    settled, and its digest kept only if its metadata are the same after reading as
-    before (a write in between moves them)."""
+    first save would wait for them: see benchmarks/RESULTS.md). A step a file. Rule: a
+    file is read once it has settled, and its digest kept only if its metadata are the
+    same after reading as before (a write in between moves them)."""
     since = time.time_ns() - SETTLE_NS
     for rel, digest in list(scan.racy.items()):
         seen = scan.files.get(rel)
