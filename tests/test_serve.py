@@ -232,6 +232,58 @@ def test_racy_files_settle_in_an_updated_scan_as_in_a_whole_one(small, monkeypat
     assert updated.folder("seeds") == whole.folder("seeds") is not None
 
 
+def test_a_scan_travels_as_what_changed_and_arrives_as_the_scan_it_was(small, monkeypatch):
+    """The preview sends its build process a scan as what changed since the last one
+    sent: patched onto that one, it is the later scan, file by file and folder by folder,
+    with the listings of the folders in which no file came, went or changed kind kept."""
+    from sitegen.load import files
+    from sitegen.load.scan import Scan
+    from sitegen.runtime.watch import WATCHED
+
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)  # nothing racy: every state tells
+    folders = ("seeds", "content/briefings", "content/topics")
+    briefing, new = small / "content/briefings/harbour-reopens.md", small / "content/briefings/new.md"
+
+    def seen(scan, folder):
+        return [(e.name, e.is_dir(), e.is_file(), e.is_symlink()) for e in scan.entries(folder)]
+    held = Scan(small, WATCHED)
+    for step in ("modified", "added", "a pipe now", "a file again", "a link now", "removed",
+                 "racy"):
+        for folder in folders:  # what the build process worked out from the scan it holds
+            held.folder(folder), held.entries(folder)
+        listed = held.entries("content/briefings")
+        briefing.write_text(briefing.read_text() + "More.\n")
+        if step == "added":
+            new.write_text("x")
+        elif step == "a pipe now":
+            new.unlink()
+            os.mkfifo(new)
+        elif step == "a file again":
+            new.unlink()
+            new.write_text("x")
+        elif step == "a link now":
+            new.unlink()
+            new.symlink_to(small / "seeds/harbour.txt")
+        elif step == "removed":
+            new.unlink()
+        elif step == "racy":
+            monkeypatch.setattr(files, "SETTLE_NS", 10**12)
+        later = Scan(small, WATCHED)
+        delta = later.delta(held)
+        assert delta is not None and len(delta.files) <= 2, step
+        patched = held.patched(delta)
+        assert (patched.files, patched.racy, patched.special, patched.since) == \
+            (later.files, later.racy, later.special, later.since), step
+        assert patched.changed_since(held) == later.changed_since(held), step
+        for folder in folders:
+            assert patched.folder(folder) == later.folder(folder), (step, folder)
+            assert seen(patched, folder) == seen(later, folder), (step, folder)
+        assert (patched.entries("content/briefings") is listed) == (step in ("modified", "racy"))
+        held = patched
+    (small / "content/briefings/bundle").mkdir()
+    assert Scan(small, WATCHED).delta(held) is None  # another folder: sent whole
+
+
 def test_a_scan_lists_a_folder_as_a_listing_does(small):
     """The load takes a folder's files from the build's scan (no second listing): the
     same entries, links and subfolders included; where a folder is a link, it lists."""
@@ -494,6 +546,38 @@ def test_the_build_process_builds_on_every_core_and_reports_errors(small, tmp_pa
     finally:
         builder.close()
     assert not builder._process.is_alive()
+
+
+def test_the_build_process_is_sent_what_changed_since_the_scan_it_holds(small, tmp_path):
+    """After the first, the preview sends each scan as what changed since the one the
+    build process holds, which builds from that as from the whole scan; a process
+    started again (the last one died) is sent the whole scan."""
+    import os
+
+    from sitegen.load.scan import Scan
+    from sitegen.runtime.buildprocess import BuildProcess
+    from sitegen.runtime.watch import WATCHED
+
+    builder = BuildProcess(small, tmp_path / "preview")
+    page = tmp_path / "preview/briefings/harbour-reopens/index.html"
+    path = small / "content/briefings/harbour-reopens.md"
+    good = path.read_text(encoding="utf-8")
+    try:
+        builder.build(Scan(small, WATCHED))
+        for n, title in enumerate(["Harbour reopens, at last", "Harbour reopens again"], 1):
+            path.write_text(good.replace("title: Harbour reopens", f"title: {title}", 1),
+                            encoding="utf-8")
+            builder.build(Scan(small, WATCHED))
+            assert f"<title>{title}" in page.read_text(encoding="utf-8")
+            assert builder.status()["scan deltas"] == n
+        os.kill(builder._process.pid, 9)
+        builder._process.join()
+        path.write_text(good, encoding="utf-8")
+        assert builder.build(Scan(small, WATCHED)).pages > 0  # a new process: sent whole
+        assert "<title>Harbour reopens " in page.read_text(encoding="utf-8")
+        assert builder.status()["scan deltas"] == 0
+    finally:
+        builder.close()
 
 
 def test_closing_the_preview_stops_a_build_under_way(tmp_path):

@@ -31,7 +31,7 @@ from . import progress
 from ..errors import Problem, SiteError
 from ..engine.rebuild import IncrementalBuilder, Rebuilt
 from ..load.config import Config
-from ..load.scan import Scan
+from ..load.scan import Scan, ScanDelta
 from .parallel import default_workers
 
 IDLE = 3.0  # seconds without a build before collecting garbage
@@ -53,6 +53,7 @@ class BuildProcess:
 
     def _start(self) -> None:
         context = multiprocessing.get_context("spawn")
+        self._sent: Scan | None = None  # the scan the process holds (see `build`)
         self._conn, theirs = context.Pipe()
         self._process = context.Process(target=_run, args=(theirs, *self._args),
                                         name="sitegen-build")
@@ -65,7 +66,12 @@ class BuildProcess:
         if not self._process.is_alive() and not self._closed:
             self._conn.close()
             self._start()
-        outcome, value, self.config = self._ask(("build", scan))
+        # The process holds the last scan it was sent: a later one travels as what
+        # changed since (a whole scan of a large site takes longer to send than to diff).
+        sent, self._sent = self._sent, None  # (until the process has it)
+        delta = scan.delta(sent) if scan is not None and sent is not None else None
+        outcome, value, self.config = self._ask(("build", delta or scan))
+        self._sent = scan
         if outcome == "built":
             return value
         raise SiteError(value)
@@ -73,7 +79,8 @@ class BuildProcess:
     def status(self) -> dict:
         """The build process's state: its full garbage `collections` so far (of which
         `thorough`: walked every object), the objects `frozen` out of them, the builds
-        `warmed up` after, the `workers` its builds use and the `threads` it runs."""
+        `warmed up` after, the `workers` its builds use, the `threads` it runs and the
+        scans it was sent as what changed since the one before (`scan deltas`)."""
         return self._ask("status")
 
     def _ask(self, request):
@@ -120,6 +127,8 @@ def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
     due = None  # when to run the collection the latest build put off
     idles = thorough = 0  # idle collections, of which walked everything
     warming, warmed = False, 0  # see IncrementalBuilder.warm_up; warm-ups done
+    held: Scan | None = None  # the last scan sent (see BuildProcess.build)
+    deltas = 0  # scans sent as what changed since the one held
     try:
         while True:
             if warming and not conn.poll(0):
@@ -141,10 +150,15 @@ def _run(conn, root: Path, out: Path, drafts: bool, log, idle: float) -> None:
                 conn.send({"collections": gc.get_stats()[2]["collections"],
                            "thorough": thorough,
                            "frozen": gc.get_freeze_count(), "warmed up": warmed,
-                           "workers": builder.workers, "threads": threading.active_count()})
+                           "workers": builder.workers, "threads": threading.active_count(),
+                           "scan deltas": deltas})
                 continue
+            scan = request[1]
+            if isinstance(scan, ScanDelta):
+                scan, deltas = held.patched(scan), deltas + 1
+            held = scan
             with progress.reporting(log):
-                conn.send((*_built(builder, request[1]), builder.config))
+                conn.send((*_built(builder, scan), builder.config))
             if not gc.get_freeze_count():
                 # The first build's objects: frozen at once, not walked by a collection
                 # (that would walk the whole memo when an author's first save is likely);
