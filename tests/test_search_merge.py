@@ -214,3 +214,42 @@ def test_a_warm_memo_brings_the_documents_sizes_up_to_date(example):
                     + "\n\nAnd one more paragraph.\n", encoding="utf-8")
     warm = sizes(documents(memo))
     assert warm == sizes(documents(no_memo))
+
+
+def test_a_warm_memo_weighs_again_only_the_briefings_that_changed(example, monkeypatch):
+    """A save makes its briefing's group of documents again; the group's other briefings
+    are weighed as the last build weighed them, and all of them again once the averages
+    the weights follow from move. The index is the one made from nothing either way."""
+    from conftest import edit
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    from sitegen.pipeline import load_site
+    from sitegen.search import postings
+    from sitegen.search.index import index_files
+
+    weighed = []
+    weights = postings.Postings.weights
+    monkeypatch.setattr(postings.Postings, "weights",
+                        lambda self, texts: weighed.append(texts[0]) or weights(self, texts))
+
+    def index(memo) -> dict[str, bytes]:
+        if memo is not no_memo:
+            memo.start()
+        site = load_site(example, load_config(example), Collector(), memo=memo)
+        return dict(index_files(site, 1, memo))
+
+    memo = Memo(warm=True)
+    index(memo)
+    count = len(weighed)
+    assert count > 1
+    edit(example, "content/briefings/putins-red-lines.md", "title: ", "title: Still ")
+    weighed.clear()
+    assert index(memo) == index(no_memo)
+    warm = weighed[:len(weighed) - count]  # (then the index from nothing)
+    # The edited briefing, and one whose body links it (the link shows its title).
+    assert sorted(title.split()[0] for title in warm) == ["Still", "Talks"]
+    long = " ".join(["A far longer title"] * 40)  # the titles' average moves
+    edit(example, "content/briefings/putins-red-lines.md", "title: ", f"title: {long} ")
+    weighed.clear()
+    assert index(memo) == index(no_memo)
+    assert len(weighed) == 2 * count

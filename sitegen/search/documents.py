@@ -4,6 +4,7 @@ groups of GROUP document shards that are indexed, and remembered, together."""
 from __future__ import annotations
 
 import hashlib
+import os
 from bisect import bisect_right
 from itertools import accumulate, islice
 from operator import itemgetter
@@ -27,7 +28,8 @@ PARAGRAPH_FIELDS = (("paragraph", 1.0),)
 
 _BODY = 6  # the body's text: its place in a briefing's record
 Group = tuple[str, int]  # (kind: "b" or "p", its first document of that kind)
-_LENGTHS, _SIZES = "search field lengths", "search paragraph sizes"  # carried (see there)
+# Carried by a warm memo (see where each is used).
+_LENGTHS, _SIZES, _WEIGHED = "search field lengths", "search paragraph sizes", "search weighed"
 
 
 def digest(value) -> str:
@@ -75,6 +77,19 @@ class Documents:
                                code="too-large")
         self.paragraph_average = [coarse(chars / max(1, self.paragraph_count))]
         self.first_paragraph = list(accumulate(counts, initial=0))
+        # The briefings indexed here in the last build, by digest (see `_briefings`);
+        # kept only by a warm memo's own process (workers let go of theirs).
+        self._home = os.getpid() if memo.carries else None
+        last = memo.carried(_WEIGHED)
+        self._weighed = last[1] if last is not None and last[0] == self.averages else {}
+        self._weighed_now: dict[str, tuple[dict[str, int], str]] = {}
+
+    def done(self) -> None:
+        """Carry, in a warm memo, what the groups indexed in this process worked out of
+        their briefings: a save in a briefing makes its group again, and the group's other
+        briefings are weighed as they were. (Only the latest groups': a memo holding
+        every briefing's words would hold the index twice.)"""
+        self.memo.carry(_WEIGHED, (self.averages, self._weighed_now))
 
     def _field_lengths(self) -> list[int]:
         """The length of each of the briefings' fields, summed over their documents. A
@@ -210,11 +225,18 @@ class Documents:
         return files, pack(postings.lists)
 
     def _briefings(self, postings: Postings, start: int, end: int) -> Iterator[list]:
+        """The briefings' records; each weighed as the last build did (see `done`), when
+        its digest (of its record, texts and body) and the averages are as they were."""
+        kept = self._weighed_now if os.getpid() == self._home else {}
         for i in range(start, min(end, len(self.briefings))):
-            body = html_text(self.briefings[i].body_html)
-            postings.add(2 * i, [*self.texts[i], body])
+            weighed = self._weighed.get(self.digests[i])
+            if weighed is None:
+                body = html_text(self.briefings[i].body_html)
+                weighed = (postings.weights([*self.texts[i], body]), body)
+            kept[self.digests[i]] = weighed
+            postings.add_weights(2 * i, weighed[0])
             record = list(self.records[i])
-            record[_BODY] = body
+            record[_BODY] = weighed[1]
             yield record
 
     def _paragraphs(self, postings: Postings, start: int, end: int) -> Iterator[list]:

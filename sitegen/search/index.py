@@ -55,6 +55,7 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
         index.add(i, memo("search", key, lambda _out: packed or docs.group(g)[1], out))
         yield from [Kept(shards[i])] if stood else files
     highest, paragraphs = docs.highest, docs.paragraph_count
+    docs.done()
     docs = fresh = None  # let go of the documents' text before the term shards
     firsts: list[str] = []
     yield from term_shards(index, firsts, highest, stands, workers)

@@ -54,6 +54,10 @@ class Postings:
             for word, tf in Counter(terms(text)).items():
                 lists[word].append(packed[tf] if tf < 8 else _weight(tf * norm) << SHIFT | doc)
             return
+        self.add_weights(doc, self.weights(texts))
+
+    def weights(self, texts: list[str]) -> dict[str, int]:
+        """Each word's weight (see the module doc) in a document of several fields."""
         weighted: dict[str, float] = {}
         for (_, weight), avg, text in sorted(zip(self.fields, self.averages, texts),
                                              key=lambda f: -len(f[2])):
@@ -63,8 +67,13 @@ class Postings:
                 continue
             for word, tf in Counter(terms(text)).items():
                 weighted[word] = weighted.get(word, 0.0) + tf * norm
-        for word, w in weighted.items():
-            lists[word].append(_weight(w) << SHIFT | doc)
+        return {word: _weight(w) for word, w in weighted.items()}
+
+    def add_weights(self, doc: int, weights: dict[str, int]) -> None:
+        """Index one document by its words' weights (see `weights`)."""
+        lists = self.lists
+        for word, weight in weights.items():
+            lists[word].append(weight << SHIFT | doc)
 
 
 def _weight(w: float) -> int:
