@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import shutil
 from pathlib import Path
 
@@ -412,6 +413,30 @@ def test_two_builds_of_one_site_at_once_both_succeed(example):
     assert [run.wait(timeout=120) for run in runs] == [0, 0]
     assert _pages(example / "one") == _pages(example / "two")
     assert _steps(example)["briefing"] == len(briefing_files(example))
+
+
+def test_two_builds_making_the_store_at_the_same_moment_both_open_it(tmp_path):
+    """Two first builds of a site at once both make and open its store: neither goes
+    without it, nor takes the other's half-made store for a damaged one."""
+    script = (
+        "import sys, time\n"
+        "from sitegen.engine.store import Store\n"
+        "start = float(sys.argv[2])\n"
+        "while time.time() < start: pass\n"
+        "said = []\n"
+        "Store(sys.argv[1], said.append).close()\n"
+        "print(said)\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    for attempt in range(5):
+        site = tmp_path / f"site{attempt}"
+        site.mkdir()
+        start = str(time.time() + 0.4)
+        runs = [subprocess.Popen([sys.executable, "-c", script, str(site), start], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+        outcomes = [run.communicate(timeout=60) for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], outcomes
+        assert [out.strip() for out, _err in outcomes] == ["[]", "[]"], outcomes
 
 
 def test_a_killed_build_leaves_the_last_good_state(example):

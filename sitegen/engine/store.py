@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -40,6 +41,7 @@ from .digest import code_digest
 CACHE_DIR = ".sitegen-cache"
 FILE = "store.sqlite"
 SCHEMA = "4"
+TIMEOUT = 30  # seconds a build waits for another's lock on the store
 _TABLES = """
 CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE memo(step TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
@@ -60,8 +62,11 @@ def cache_folder(root: Path) -> Path:
     folder.mkdir(exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists() and not ignore.is_symlink():
-        with open(ignore, "x", encoding="utf-8") as f:
-            f.write("*\n")
+        try:
+            with open(ignore, "x", encoding="utf-8") as f:
+                f.write("*\n")
+        except FileExistsError:
+            pass  # another build of the site, at the same moment, made it
     return folder
 
 
@@ -122,13 +127,13 @@ class Store:
         return all(found.get(k) == v for k, v in self._identity().items())
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+        db = sqlite3.connect(self.path, timeout=TIMEOUT, isolation_level=None,
                              check_same_thread=False)
         # A store may come with a downloaded site: no schema-defined code, checked cells.
         db.execute("PRAGMA page_size = 16384")  # values are kilobytes: fewer overflow pages
         db.execute("PRAGMA trusted_schema = OFF")
         db.execute("PRAGMA cell_size_check = ON")
-        db.execute("PRAGMA journal_mode = WAL")
+        _wal(db)
         db.execute("PRAGMA synchronous = NORMAL")
         return db
 
@@ -295,6 +300,21 @@ class Store:
     def close(self) -> None:
         if os.getpid() == self._pid:
             self._db.close()
+
+
+def _wal(db: sqlite3.Connection) -> None:
+    """Put `db` in WAL mode. Rule: another build making the store at the same moment may
+    hold a lock SQLite's own wait does not cover for this pragma (it fails at once):
+    wait for it as for any other lock."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 @contextmanager
