@@ -22,9 +22,9 @@ import os
 import stat
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from itertools import compress
 from operator import ne
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
