@@ -736,3 +736,21 @@ def test_files_removed_from_the_output_by_hand_are_made_again(example, tmp_path)
     assert all(path.is_file() for path in removed)
     build(example, out_dir=str(tmp_path / "clean"), workers=1, cache=False)
     assert snapshot(out) == snapshot(tmp_path / "clean")
+
+
+def test_entries_are_named_by_every_character_of_their_keys_long_texts_too():
+    """A key's long texts (a briefing's Markdown) are digested apart from the rest (for
+    speed): two keys name one entry exactly when they are equal, whatever their texts
+    hold and however long, and a long text never names what a short one does."""
+    from sitegen.engine.digest import _LONG, key_digest
+
+    long = "Analysts assess the harbour will likely reopen. " * (_LONG // 10)
+    keys = [("n", long, (("a", 1),), None), ("n", long + " ", (("a", 1),), None),
+            ("n", long.replace("likely", "likelY", 1), (("a", 1),), None),
+            ("n", long[:_LONG], (("a", 1),), None), ("n", (long,), (("a", 1),), None),
+            ("n", long, (("a", 2),), None), ("n", "\udcff" + long[1:], (("a", 1),), None),
+            ("n", repr(long), (("a", 1),), None), (long,), (long, long)]
+    digests = [key_digest("markdown", key) for key in keys]
+    assert len(set(digests)) == len(keys)
+    assert key_digest("markdown", ("n", "".join(long), (("a", 1),), None)) == digests[0]
+    assert key_digest("claims", keys[0]) != digests[0]
