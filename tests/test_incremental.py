@@ -399,9 +399,12 @@ def test_files_racy_at_a_build_are_digested_between_builds_once_settled(example,
                                                                           monkeypatch):
     """A preview started on a site just written (or copied) finds its files racy: known by
     their bytes, not their metadata. Once they settle, the warm-up after the build digests
-    them under their metadata, so the next build (the author's first save) reads none."""
+    them under their metadata and stores the digests, and loads seeds/ as the next build
+    will know it, so the next build (the author's first save) reads no file, loads no
+    seed and stores nothing again."""
     import time
 
+    from sitegen.engine.store import Store
     from sitegen.load import files
 
     monkeypatch.setattr(files, "SETTLE_NS", 300_000_000)
@@ -414,11 +417,18 @@ def test_files_racy_at_a_build_are_digested_between_builds_once_settled(example,
     time.sleep(0.4)
     while builder.warm_up(1):
         pass
+    store = Store(example)
+    stored = store.steps()
+    store.close()
+    assert stored["file-digest"] >= len(inputs) > 10
     read, real = [], files.file_sha256
     monkeypatch.setattr(files, "file_sha256", lambda path: read.append(path) or real(path))
     result = builder.build()
     assert not read and result.rendered == 0
-    assert len(inputs) > 10
+    assert builder.cache.hits("seeds") == 1
+    store = Store(example)
+    assert store.steps() == stored
+    store.close()
     monkeypatch.undo()
     assert_same_as_clean(example, builder, tmp_path, "after the racy files settled")
 

@@ -46,6 +46,7 @@ from ..errors import Collector, Problem
 from ..runtime.gcpause import paused_gc
 from ..load.config import Config, load_config
 from ..load.files import settled_digests
+from ..load.seeds import settled_seeds
 from ..load.scan import Scan
 from ..model.site import Site
 from ..theme import Theme, load_theme
@@ -140,7 +141,9 @@ class IncrementalBuilder:
         self.cache.save()
         self._succeeded = True
         self._warming = chain(_warm_up(self._last_renderer, site, self.fingerprints),
-                              settled_digests(scan, self.cache))
+                              settled_digests(scan, self.cache),
+                              settled_seeds(self.root, scan, self.cache),
+                              _saved(self.cache))
         return Rebuilt(collector.warnings, pages, files, writer.changed, reuse.fresh,
                        time.perf_counter() - start)
 
@@ -189,6 +192,16 @@ def _warm_up(renderer: PartCachingRenderer | None, site: Site, fingerprints: Fin
         for value in records.values():
             fingerprints(value)
             yield
+
+
+def _saved(memo: Memo) -> Iterator[None]:
+    """A step storing what the warm-up worked out (the digests of settled files: tens of
+    thousands on a site just copied), which the next build would otherwise store."""
+    try:
+        memo.save()
+    except (OSError, sqlite3.Error):
+        pass  # the next build's save says so
+    yield
 
 
 def _store(root: Path) -> Store | None:

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 
 from ..memo import no_memo
@@ -273,6 +273,22 @@ def load_seeds(root: Path, seeds_dir: str = "seeds", memo=no_memo,
         col, *_load_seeds(root, seeds_dir, memo, files,
                           scan.entries(seeds_dir) if entries is None else entries)), out)
     return seeds, out.problems
+
+
+def settled_seeds(root: Path, scan: Scan, memo, seeds_dir: str = "seeds") -> Iterator[None]:
+    """One step loading the seeds as the next build will (see `load_seeds`), where some
+    files of the folder were racy in `scan` and have settled since: a build knows the
+    folder's seeds by its state only once none is racy (see Scan.folder), so the first
+    save after a preview started on a site just written or copied would load them all
+    again (half a second at 10,000 seeds). Nothing where the folder's files are not all
+    settled, or were so in `scan` already."""
+    prefix = f"{seeds_dir}/"
+    if not any(name.startswith(prefix) for name in scan.racy):
+        return
+    settled = scan.updated(())
+    if settled is not None and settled.folder(seeds_dir) is not None:
+        load_seeds(root, seeds_dir, memo, settled)
+        yield
 
 
 def _as_scanned(entries: list[os.DirEntry] | OSError, state: tuple, folder: str) -> bool:
