@@ -402,8 +402,6 @@ def test_files_racy_at_a_build_are_digested_between_builds_once_settled(example,
     them under their metadata and stores the digests, and loads seeds/ as the next build
     will know it, so the next build (the author's first save) reads no file, loads no
     seed and stores nothing again."""
-    import time
-
     from sitegen.engine.store import Store
     from sitegen.load import files
 
@@ -414,8 +412,7 @@ def test_files_racy_at_a_build_are_digested_between_builds_once_settled(example,
         path.touch()
     builder = IncrementalBuilder(example, tmp_path / "serve")
     builder.build()  # its scan finds them racy
-    time.sleep(0.4)
-    while builder.warm_up(1):
+    while builder.warm_up(1):  # (waits until they settled: see files.settling)
         pass
     store = Store(example)
     stored = store.steps()
@@ -431,6 +428,60 @@ def test_files_racy_at_a_build_are_digested_between_builds_once_settled(example,
     store.close()
     monkeypatch.undo()
     assert_same_as_clean(example, builder, tmp_path, "after the racy files settled")
+
+
+def test_the_warm_up_leaves_alone_a_seeds_folder_changed_since_the_builds_scan(
+        example, tmp_path, monkeypatch):
+    """The warm-up loads seeds/ ahead only while a look at it again finds it as the
+    build's scan saw it: a seed since turned into a pipe (whose reading would wait for a
+    writer for ever) is for the next build to meet."""
+    import threading
+
+    from sitegen.load import files
+
+    monkeypatch.setattr(files, "SETTLE_NS", 300_000_000)
+    for path in (example / "seeds").iterdir():
+        path.touch()
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()  # its scan finds the seeds racy
+    seed = sorted((example / "seeds").glob("*.txt"))[0]
+    seed.unlink()
+    os.mkfifo(seed)
+    done = threading.Event()
+
+    def warm_up():
+        while builder.warm_up(1):
+            pass
+        done.set()
+    threading.Thread(target=warm_up, daemon=True).start()
+    assert done.wait(10), "the warm-up waits on the pipe"
+    assert builder.cache.hits("seeds") == builder.cache.misses("seeds") == 0
+
+
+def test_a_warm_up_that_fails_ends_quietly_and_the_next_build_does_its_work(
+        example, tmp_path, monkeypatch, capsys):
+    """The warm-up between builds only gets ahead of the next build: an input that
+    changed meanwhile or a busy store ends it quietly, a bug in it with its traceback,
+    and the preview goes on."""
+    import sqlite3
+
+    from sitegen.engine import digest
+
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    for error in (SiteError.at("seeds/x.txt", None, "changed"), sqlite3.OperationalError(
+            "database is locked"), ZeroDivisionError("a bug")):
+        def failing(self, value, error=error):
+            raise error
+        builder.build()
+        monkeypatch.setattr(digest.Fingerprints, "__call__", failing)
+        assert builder.warm_up(1) is False and builder.warm_up(1) is False
+        monkeypatch.undo()
+        said = capsys.readouterr().err
+        assert ("ZeroDivisionError: a bug" in said) == isinstance(error, ZeroDivisionError)
+    edit(example, "content/briefings/putins-red-lines.md", "title: ", "title: Still ")
+    builder.build()
+    assert_same_as_clean(example, builder, tmp_path, "after warm-ups that failed")
 
 
 def test_a_record_made_again_equal_to_the_last_is_the_last(example):

@@ -253,3 +253,29 @@ def test_a_warm_memo_weighs_again_only_the_briefings_that_changed(example, monke
     weighed.clear()
     assert index(memo) == index(no_memo)
     assert len(weighed) == 2 * count
+
+
+def test_a_warm_memo_carries_the_weights_of_a_few_groups_at_most(example, monkeypatch):
+    """Where every group is indexed in the memo's own process (one core), the weights
+    carried to the next build stay a few groups' (else they would hold the index twice):
+    past that bound, none are kept, and a save weighs its group whole again."""
+    from conftest import briefing_files, edit
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    from sitegen.pipeline import load_site
+    from sitegen.search import documents, postings
+    from sitegen.search.index import index_files
+
+    weighed = []
+    weights = postings.Postings.weights
+    monkeypatch.setattr(postings.Postings, "weights",
+                        lambda self, texts: weighed.append(texts[0]) or weights(self, texts))
+    monkeypatch.setattr(documents, "_WEIGHED_MOST", 0)
+    memo = Memo(warm=True)
+    for step in range(2):
+        memo.start()
+        dict(index_files(load_site(example, load_config(example), Collector(), memo=memo),
+                         1, memo))
+        edit(example, "content/briefings/putins-red-lines.md", "title: ", "title: Still ")
+    count = len(briefing_files(example))
+    assert count > 2 and len(weighed) == 2 * count  # (two when carried: see above)

@@ -284,6 +284,28 @@ def test_a_scan_travels_as_what_changed_and_arrives_as_the_scan_it_was(small, mo
     assert Scan(small, WATCHED).delta(held) is None  # another folder: sent whole
 
 
+def test_the_warm_up_waits_for_racy_files_to_settle_in_short_steps(small, monkeypatch):
+    """Between builds, the preview waits for the files its scan found racy to settle
+    (then the next scan knows them by their metadata), a step of at most 20 ms at a time
+    (a save may come meanwhile); files settled already need no wait."""
+    from sitegen.load import files
+    from sitegen.load.scan import Scan
+    from sitegen.runtime.watch import WATCHED
+
+    monkeypatch.setattr(files, "SETTLE_NS", 600_000_000)
+    briefing = small / "content/briefings/harbour-reopens.md"
+    briefing.write_text(briefing.read_text() + "More.\n")
+    scan = Scan(small, WATCHED)
+    assert "content/briefings/harbour-reopens.md" in scan.racy
+    start, steps = time.monotonic(), []
+    for _ in files.settling(scan, scan.racy):
+        steps.append(time.monotonic())
+    assert time.monotonic() - start >= 0.3 and len(steps) >= 10
+    assert max(b - a for a, b in zip([start, *steps], steps)) < 0.1
+    assert scan.updated(()).racy == {}
+    assert list(files.settling(scan, scan.racy)) == []
+
+
 def test_a_scan_lists_a_folder_as_a_listing_does(small):
     """The load takes a folder's files from the build's scan (no second listing): the
     same entries, links and subfolders included; where a folder is a link, it lists."""
@@ -492,6 +514,7 @@ def test_the_build_process_collects_garbage_when_idle_not_between_save_and_reloa
         small, tmp_path):
     from sitegen.runtime.buildprocess import BuildProcess
 
+    time.sleep(2.1)  # the site's files settled: no warm-up waits for them (files.settling)
     builder = BuildProcess(small, tmp_path / "preview", idle=0.5)
     try:
         builder.build()

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import traceback
 from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,7 @@ from typing import Iterator
 import jinja2
 
 from ..pipeline import iter_files, load_site
-from ..errors import Collector, Problem
+from ..errors import Collector, Problem, SiteError
 from ..runtime.gcpause import paused_gc
 from ..load.config import Config, load_config
 from ..load.files import settled_digests
@@ -160,9 +161,15 @@ class IncrementalBuilder:
         """Between builds, for about `seconds`: make ready what the next build would
         otherwise work out while the author waits (see `_warm_up`). False once all is."""
         end = time.perf_counter() + seconds
-        for _done in self._warming:
-            if time.perf_counter() >= end:
-                return True
+        try:
+            for _done in self._warming:
+                if time.perf_counter() >= end:
+                    return True
+        except (SiteError, OSError, sqlite3.Error):
+            pass  # an input changed meanwhile, or the store is busy: the next build sees
+        except Exception:  # noqa: BLE001 - a bug: say so, but the preview goes on
+            traceback.print_exc()
+        self._warming = iter(())  # (the next build works out the rest itself)
         return False
 
     def _renderer(self, theme: Theme, site: Site) -> PartCachingRenderer:

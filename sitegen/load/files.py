@@ -14,7 +14,7 @@ import hashlib
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ..errors import Collector, SiteError
 
@@ -149,6 +149,7 @@ def settled_digests(scan: "Scan", memo) -> Iterator[None]:
     first save would wait for them: see benchmarks/RESULTS.md). A step a file. Rule: a
     file is read once it has settled, and its digest kept only if its metadata are the
     same after reading as before (a write in between moves them)."""
+    yield from settling(scan, scan.racy)
     since = time.time_ns() - SETTLE_NS
     for rel, digest in list(scan.racy.items()):
         seen = scan.files.get(rel)
@@ -165,6 +166,16 @@ def settled_digests(scan: "Scan", memo) -> Iterator[None]:
         except OSError:
             continue
         memo("file-digest", _state(rel, st), lambda _out, found=found: found, Collector())
+        yield
+
+
+def settling(scan: "Scan", names: Iterable[str]) -> Iterator[None]:
+    """Steps waiting, in sleeps of 20 ms at most, until the files `names` of `scan` have
+    settled as the scan saw them (SETTLE_NS after their times: 2 s at most)."""
+    times = [max(scan.files[name][1:3]) for name in names if name in scan.files]
+    settles = max(times, default=0) + SETTLE_NS
+    while time.time_ns() <= settles:
+        time.sleep(min(0.02, (settles - time.time_ns()) / 1e9 + 0.001))
         yield
 
 

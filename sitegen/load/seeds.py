@@ -22,7 +22,7 @@ from typing import Callable, Iterator, Sequence
 from ..memo import no_memo
 from ..errors import Collector, Problem
 from .blocks import Block, Blocks
-from .files import InputFiles, folder_problem, link_problem, listing
+from .files import InputFiles, folder_problem, link_problem, listing, settling
 from .scan import Scan
 from .document import Chunk, Document, Unreadable
 from .seed_html import html_chunks, markdown_chunks
@@ -276,17 +276,21 @@ def load_seeds(root: Path, seeds_dir: str = "seeds", memo=no_memo,
 
 
 def settled_seeds(root: Path, scan: Scan, memo, seeds_dir: str = "seeds") -> Iterator[None]:
-    """One step loading the seeds as the next build will (see `load_seeds`), where some
-    files of the folder were racy in `scan` and have settled since: a build knows the
-    folder's seeds by its state only once none is racy (see Scan.folder), so the first
-    save after a preview started on a site just written or copied would load them all
-    again (half a second at 10,000 seeds). Nothing where the folder's files are not all
-    settled, or were so in `scan` already."""
-    prefix = f"{seeds_dir}/"
-    if not any(name.startswith(prefix) for name in scan.racy):
+    """Steps loading the seeds as the next build will (see `load_seeds`), where files of
+    the folder were racy in `scan`: a build knows the folder's seeds by its state only
+    once none is racy (see Scan.folder), so the first save after a preview started on a
+    site just written or copied, or the next after a seed's, would load them all again
+    (half a second at 10,000 seeds). The steps wait until those files have settled (see
+    files.settling), then load the folder in one step (rules: only
+    while a look at it again finds it as `scan` saw it: a file changed since, or now a
+    link or a pipe, is for the next build to meet; nothing where it was not racy)."""
+    racy = [name for name in scan.racy if name.startswith(f"{seeds_dir}/")]
+    if not racy:
         return
+    yield from settling(scan, racy)
     settled = scan.updated(())
-    if settled is not None and settled.folder(seeds_dir) is not None:
+    state = settled.folder(seeds_dir) if settled is not None else None
+    if state is not None and Scan(root, (seeds_dir,)).folder(seeds_dir) == state:
         load_seeds(root, seeds_dir, memo, settled)
         yield
 

@@ -63,15 +63,17 @@ class BuildProcess:
     def build(self, scan: Scan | None = None) -> Rebuilt:
         """Rebuild (from `scan`: see IncrementalBuilder.build); raises SiteError when the
         site has errors (or sitegen crashed)."""
-        if not self._process.is_alive() and not self._closed:
-            self._conn.close()
-            self._start()
-        # The process holds the last scan it was sent: a later one travels as what
-        # changed since (a whole scan of a large site takes longer to send than to diff).
-        sent, self._sent = self._sent, None  # (until the process has it)
-        delta = scan.delta(sent) if scan is not None and sent is not None else None
-        outcome, value, self.config = self._ask(("build", delta or scan))
-        self._sent = scan
+        with self._lock:  # (one request at a time, and the scan it holds with it)
+            if not self._process.is_alive() and not self._closed:
+                self._conn.close()
+                self._start()
+            # The process holds the last scan it was sent: a later one travels as what
+            # changed since (a whole scan of a large site takes longer to send than to
+            # diff).
+            sent, self._sent = self._sent, None  # (until the process has it)
+            delta = scan.delta(sent) if scan is not None and sent is not None else None
+            outcome, value, self.config = self._request(("build", delta or scan))
+            self._sent = scan
         if outcome == "built":
             return value
         raise SiteError(value)

@@ -27,6 +27,7 @@ BRIEFING_FIELDS = (("title", 5.0), ("topics", 3.0), ("bottom line", 2.0),
 PARAGRAPH_FIELDS = (("paragraph", 1.0),)
 
 _BODY = 6  # the body's text: its place in a briefing's record
+_WEIGHED_MOST = 4 * PER_SHARD[0] * GROUP  # briefings whose weights are carried, at most
 Group = tuple[str, int]  # (kind: "b" or "p", its first document of that kind)
 # Carried by a warm memo (see where each is used).
 _LENGTHS, _SIZES, _WEIGHED = "search field lengths", "search paragraph sizes", "search weighed"
@@ -87,9 +88,15 @@ class Documents:
     def done(self) -> None:
         """Carry, in a warm memo, what the groups indexed in this process worked out of
         their briefings: a save in a briefing makes its group again, and the group's other
-        briefings are weighed as they were. (Only the latest groups': a memo holding
-        every briefing's words would hold the index twice.)"""
+        briefings are weighed as they were. (Four groups' at most: a memo holding every
+        briefing's words would hold the index twice.)"""
         self.memo.carry(_WEIGHED, (self.averages, self._weighed_now))
+
+    def _kept_weights(self) -> dict:
+        """Where `_briefings` keeps what it weighs for `done`: nowhere in a worker, nor
+        once four groups' briefings are kept (a build that indexes every group here)."""
+        keep = os.getpid() == self._home and len(self._weighed_now) < _WEIGHED_MOST
+        return self._weighed_now if keep else {}
 
     def _field_lengths(self) -> list[int]:
         """The length of each of the briefings' fields, summed over their documents. A
@@ -227,7 +234,7 @@ class Documents:
     def _briefings(self, postings: Postings, start: int, end: int) -> Iterator[list]:
         """The briefings' records; each weighed as the last build did (see `done`), when
         its digest (of its record, texts and body) and the averages are as they were."""
-        kept = self._weighed_now if os.getpid() == self._home else {}
+        kept = self._kept_weights()
         for i in range(start, min(end, len(self.briefings))):
             weighed = self._weighed.get(self.digests[i])
             if weighed is None:
