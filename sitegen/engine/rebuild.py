@@ -46,8 +46,8 @@ from ..pipeline import iter_files, load_site
 from ..errors import Collector, Problem, SiteError
 from ..runtime.gcpause import paused_gc
 from ..load.config import Config, load_config
-from ..load.files import settled_digests
-from ..load.seeds import settled_seeds
+from ..load.files import settled_digests, settling
+from ..load.seeds import load_seeds
 from ..load.scan import Scan
 from ..model.site import Site
 from ..theme import Theme, load_theme
@@ -143,7 +143,7 @@ class IncrementalBuilder:
         self._succeeded = True
         self._warming = chain(_warm_up(self._last_renderer, site, self.fingerprints),
                               settled_digests(scan, self.cache),
-                              settled_seeds(self.root, scan, self.cache),
+                              _settled_seeds(self.root, scan, self.cache),
                               _saved(self.cache))
         return Rebuilt(collector.warnings, pages, files, writer.changed, reuse.fresh,
                        time.perf_counter() - start)
@@ -199,6 +199,27 @@ def _warm_up(renderer: PartCachingRenderer | None, site: Site, fingerprints: Fin
         for value in records.values():
             fingerprints(value)
             yield
+
+
+def _settled_seeds(root: Path, scan: Scan, memo, seeds_dir: str = "seeds"
+                   ) -> Iterator[None]:
+    """Steps loading the seeds as the next build will (see `load_seeds`), where files of
+    the folder were racy in `scan`: a build knows the folder's seeds by its state only
+    once none is racy (see Scan.folder), so the first save after a preview started on a
+    site just written or copied, or the next after a seed's, would load them all again
+    (half a second at 10,000 seeds). The steps wait until those files have settled (see
+    files.settling), then load the folder in one step. Rules: only while a look at it
+    again finds it as `scan` saw it (a file changed since, or now a link or a pipe, is
+    for the next build to meet); nothing where it was not racy."""
+    racy = [name for name in scan.racy if name.startswith(f"{seeds_dir}/")]
+    if not racy:
+        return
+    yield from settling(scan, racy)
+    settled = scan.updated(())
+    state = settled.folder(seeds_dir) if settled is not None else None
+    if state is not None and Scan(root, (seeds_dir,)).folder(seeds_dir) == state:
+        load_seeds(root, seeds_dir, memo, settled)
+        yield
 
 
 def _saved(memo: Memo) -> Iterator[None]:

@@ -16,13 +16,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 
 from ..memo import no_memo
 from ..errors import Collector, Problem
 from .blocks import Block, Blocks
-from .files import InputFiles, folder_problem, link_problem, listing, settling
+from .files import InputFiles, folder_problem, link_problem, listing
 from .scan import Scan
 from .document import Chunk, Document, Unreadable
 from .seed_html import html_chunks, markdown_chunks
@@ -273,26 +273,6 @@ def load_seeds(root: Path, seeds_dir: str = "seeds", memo=no_memo,
         col, *_load_seeds(root, seeds_dir, memo, files,
                           scan.entries(seeds_dir) if entries is None else entries)), out)
     return seeds, out.problems
-
-
-def settled_seeds(root: Path, scan: Scan, memo, seeds_dir: str = "seeds") -> Iterator[None]:
-    """Steps loading the seeds as the next build will (see `load_seeds`), where files of
-    the folder were racy in `scan`: a build knows the folder's seeds by its state only
-    once none is racy (see Scan.folder), so the first save after a preview started on a
-    site just written or copied, or the next after a seed's, would load them all again
-    (half a second at 10,000 seeds). The steps wait until those files have settled (see
-    files.settling), then load the folder in one step (rules: only
-    while a look at it again finds it as `scan` saw it: a file changed since, or now a
-    link or a pipe, is for the next build to meet; nothing where it was not racy)."""
-    racy = [name for name in scan.racy if name.startswith(f"{seeds_dir}/")]
-    if not racy:
-        return
-    yield from settling(scan, racy)
-    settled = scan.updated(())
-    state = settled.folder(seeds_dir) if settled is not None else None
-    if state is not None and Scan(root, (seeds_dir,)).folder(seeds_dir) == state:
-        load_seeds(root, seeds_dir, memo, settled)
-        yield
 
 
 def _as_scanned(entries: list[os.DirEntry] | OSError, state: tuple, folder: str) -> bool:
