@@ -241,8 +241,8 @@ def _shortened(value):
 
 class _Long:
     """A long str of a key (a Markdown text), by its length and digest: Python's repr of
-    a str walks it a character at a time, its digest in C (a fifth of the time). Rule:
-    the repr starts with "<", as no repr of a key's values does (see the module doc)."""
+    a str walks it a character at a time, a digest runs over its bytes in C. Rule: the
+    repr starts with "<", as no repr of a key's values does (see the module doc)."""
 
     __slots__ = ("text",)
 

@@ -171,7 +171,7 @@ def settled_digests(scan: "Scan", memo) -> Iterator[None]:
 
 def settling(scan: "Scan", names: Iterable[str]) -> Iterator[None]:
     """Steps waiting, in sleeps of 20 ms at most, until the files `names` of `scan` have
-    settled as the scan saw them (SETTLE_NS after their times: 2 s at most)."""
+    settled as the scan saw them (SETTLE_NS after their times)."""
     times = [max(scan.files[name][1:3]) for name in names if name in scan.files]
     settles = max(times, default=0) + SETTLE_NS
     while time.time_ns() <= settles:
