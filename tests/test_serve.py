@@ -286,8 +286,8 @@ def test_a_scan_travels_as_what_changed_and_arrives_as_the_scan_it_was(small, mo
 
 def test_the_warm_up_waits_for_racy_files_to_settle_in_short_steps(small, monkeypatch):
     """Between builds, the preview waits for the files its scan found racy to settle
-    (then the next scan knows them by their metadata), a step of at most 20 ms at a time
-    (a save may come meanwhile); files settled already need no wait."""
+    (then the next scan knows them by their metadata), a step of a few ms at a time (a
+    save may come meanwhile); files settled already need no wait."""
     from sitegen.load import files
     from sitegen.load.scan import Scan
     from sitegen.runtime.watch import WATCHED
@@ -301,7 +301,7 @@ def test_the_warm_up_waits_for_racy_files_to_settle_in_short_steps(small, monkey
     for _ in files.settling(scan, scan.racy):
         steps.append(time.monotonic())
     assert time.monotonic() - start >= 0.3 and len(steps) >= 10
-    assert max(b - a for a, b in zip([start, *steps], steps)) < 0.1
+    assert max(b - a for a, b in zip([start, *steps], steps)) < 0.05
     assert scan.updated(()).racy == {}
     assert list(files.settling(scan, scan.racy)) == []
 

@@ -170,12 +170,14 @@ def settled_digests(scan: "Scan", memo) -> Iterator[None]:
 
 
 def settling(scan: "Scan", names: Iterable[str]) -> Iterator[None]:
-    """Steps waiting, in sleeps of 20 ms at most, until the files `names` of `scan` have
-    settled as the scan saw them (SETTLE_NS after their times)."""
+    """Steps waiting, in sleeps of 5 ms at most, until the files `names` of `scan` have
+    settled as the scan saw them (SETTLE_NS after their times). Rule: a save that comes
+    meanwhile waits for the sleep under way, so each is short (a save's own file is racy
+    for SETTLE_NS after it: the next save often comes before it settled)."""
     times = [max(scan.files[name][1:3]) for name in names if name in scan.files]
     settles = max(times, default=0) + SETTLE_NS
     while time.time_ns() <= settles:
-        time.sleep(min(0.02, (settles - time.time_ns()) / 1e9 + 0.001))
+        time.sleep(min(0.005, (settles - time.time_ns()) / 1e9 + 0.0005))
         yield
 
 
