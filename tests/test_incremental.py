@@ -430,6 +430,23 @@ def test_files_racy_at_a_build_are_digested_between_builds_once_settled(example,
     assert_same_as_clean(example, builder, tmp_path, "after the racy files settled")
 
 
+def test_a_warm_up_waiting_for_files_to_settle_gives_way_at_once(example, tmp_path,
+                                                                 monkeypatch):
+    """While the warm-up waits for racy files to settle, each call returns after one
+    short sleep, whatever time it was given: the preview looks for a save after each."""
+    import time
+
+    from sitegen.load import files
+
+    monkeypatch.setattr(files, "SETTLE_NS", 3_000_000_000)
+    for path in (example / "content/briefings").iterdir():
+        path.touch()
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    start = time.monotonic()
+    assert builder.warm_up(10) is True and time.monotonic() - start < 0.5
+
+
 def test_the_warm_up_leaves_alone_a_seeds_folder_changed_since_the_builds_scan(
         example, tmp_path, monkeypatch):
     """The warm-up loads seeds/ ahead only while a look at it again finds it as the

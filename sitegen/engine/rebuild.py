@@ -46,7 +46,7 @@ from ..pipeline import iter_files, load_site
 from ..errors import Collector, Problem, SiteError
 from ..runtime.gcpause import paused_gc
 from ..load.config import Config, load_config
-from ..load.files import settled_digests, settling
+from ..load.files import WAITING, settled_digests, settling
 from ..load.seeds import load_seeds
 from ..load.scan import Scan
 from ..model.site import Site
@@ -103,7 +103,7 @@ class IncrementalBuilder:
         self.config: Config | None = None  # of the latest build that read config.yaml
         self._succeeded = False  # the latest build
         self._last_renderer: PartCachingRenderer | None = None
-        self._warming: Iterator[None] = iter(())  # see `warm_up`
+        self._warming: Iterator[str | None] = iter(())  # see `warm_up`
 
     def build(self, scan: Scan | None = None) -> Rebuilt:
         """Rebuild; raises SiteError (and leaves `out` as it was) when the site has errors.
@@ -162,9 +162,9 @@ class IncrementalBuilder:
         otherwise work out while the author waits (see `_warm_up`). False once all is."""
         end = time.perf_counter() + seconds
         try:
-            for _done in self._warming:
-                if time.perf_counter() >= end:
-                    return True
+            for step in self._warming:
+                if step is WAITING or time.perf_counter() >= end:
+                    return True  # (after a wait, at once: a save may have come)
         except (SiteError, OSError, sqlite3.Error):
             pass  # an input changed meanwhile, or the store is busy: the next build sees
         except Exception:  # noqa: BLE001 - a bug: say so, but the preview goes on
@@ -202,7 +202,7 @@ def _warm_up(renderer: PartCachingRenderer | None, site: Site, fingerprints: Fin
 
 
 def _settled_seeds(root: Path, scan: Scan, memo, seeds_dir: str = "seeds"
-                   ) -> Iterator[None]:
+                   ) -> Iterator[str | None]:
     """Steps loading the seeds as the next build will (see `load_seeds`), where files of
     the folder were racy in `scan`: a build knows the folder's seeds by its state only
     once none is racy (see Scan.folder), so the first save after a preview started on a

@@ -141,7 +141,7 @@ class InputFiles:
         return data
 
 
-def settled_digests(scan: "Scan", memo) -> Iterator[None]:
+def settled_digests(scan: "Scan", memo) -> Iterator[str | None]:
     """Steps giving the memo (as `InputFiles` asks it) the digests of the files `scan`
     found racy that have settled since, under the metadata they have now: the next
     build, whose scan knows them by that metadata, then neither reads nor hashes them (a
@@ -169,16 +169,20 @@ def settled_digests(scan: "Scan", memo) -> Iterator[None]:
         yield
 
 
-def settling(scan: "Scan", names: Iterable[str]) -> Iterator[None]:
+WAITING = "waiting"  # what a step that only waited yields (see `settling`)
+
+
+def settling(scan: "Scan", names: Iterable[str]) -> Iterator[str]:
     """Steps waiting, in sleeps of 5 ms at most, until the files `names` of `scan` have
-    settled as the scan saw them (SETTLE_NS after their times). Rule: a save that comes
-    meanwhile waits for the sleep under way, so each is short (a save's own file is racy
-    for SETTLE_NS after it: the next save often comes before it settled)."""
+    settled as the scan saw them (SETTLE_NS after their times); each yields WAITING.
+    Rule: a save that comes meanwhile waits for the sleep under way, so each is short,
+    and the caller looks for one after each (a save's own file is racy for SETTLE_NS
+    after it: the next save often comes before it settled)."""
     times = [max(scan.files[name][1:3]) for name in names if name in scan.files]
     settles = max(times, default=0) + SETTLE_NS
     while time.time_ns() <= settles:
         time.sleep(min(0.005, (settles - time.time_ns()) / 1e9 + 0.0005))
-        yield
+        yield WAITING
 
 
 def _state(rel: str, st: os.stat_result) -> tuple:
