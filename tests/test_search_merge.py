@@ -110,6 +110,18 @@ def test_a_warm_memo_carries_a_value_once_and_a_cold_one_none():
     assert cold.carried("step") is None
     no_memo.carry("step", object())
     assert no_memo.carried("step") is None
+    # A forked worker's copy of a warm memo has no next build to carry to.
+    assert warm.carries and [_in_a_fork(lambda: warm.carries)] == [False]
+
+
+def _in_a_fork(call):
+    """What `call()` returns in a forked child process (a bool)."""
+    import os
+
+    pid = os.fork()
+    if pid == 0:
+        os._exit(int(bool(call())))
+    return bool(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 
 
 def test_carried_values_stand_while_their_inputs_are_equal():

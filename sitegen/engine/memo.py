@@ -258,10 +258,12 @@ class Memo:
 
     @property
     def carries(self) -> bool:
-        return self.warm
+        """Whether there is a next build to carry values to: that of a warm memo, in its
+        own process (a forked worker's copy ends with its job)."""
+        return self.warm and os.getpid() == self._pid
 
     def carry(self, step: str, value) -> None:
-        if self.warm:
+        if self.carries:
             self._carried[step] = value
 
     def carried(self, step: str):

@@ -207,10 +207,10 @@ def _settled_seeds(root: Path, scan: Scan, memo, seeds_dir: str = "seeds"
     the folder were racy in `scan`: a build knows the folder's seeds by its state only
     once none is racy (see Scan.folder), so the first save after a preview started on a
     site just written or copied, or the next after a seed's, would load them all again.
-    The steps wait until those files have settled (see
-    files.settling), then load the folder in one step. Rules: only while a look at it
-    again finds it as `scan` saw it (a file changed since, or now a link or a pipe, is
-    for the next build to meet); nothing where it was not racy."""
+    The steps wait until those files have settled (see files.settling), then load the
+    folder in one step. Rules: only while a look at it again finds it as `scan` saw it
+    (a file changed since, or now a link or a pipe, is for the next build to meet);
+    nothing where it was not racy."""
     racy = [name for name in scan.racy if name.startswith(f"{seeds_dir}/")]
     if not racy:
         return

@@ -8,7 +8,6 @@ folder is the one the last build wrote (see `record.output_intact`).
 from __future__ import annotations
 
 import hashlib
-import os
 from itertools import compress, repeat
 from operator import and_, attrgetter, eq, itemgetter, not_
 from typing import Container
@@ -24,6 +23,7 @@ from ..render import Renderer
 from ..theme import Theme
 from .digest import Fingerprints, same
 from .pagekey import PageKeys
+
 
 class PartCachingRenderer(Renderer):
     """A Renderer that keeps the pieces of pages (`part()`: the book's chapters) in a warm
@@ -42,10 +42,9 @@ class PartCachingRenderer(Renderer):
         self.memo = memo
         self.keys = PageKeys(self.env, theme, site, fingerprints or Fingerprints(), memo)
         self._read: list[tuple] = []  # keys of the pieces read since `take_reads`
-        self._home = os.getpid()  # the process of the memo; others are workers
 
     def render_part(self, page: Page, template: str, data: dict) -> str:
-        if not self.memo.carries or os.getpid() != self._home:
+        if not self.memo.carries:  # (nor does a worker's copy of the memo)
             return Renderer.render_part(self, page, template, data)
         key = self.keys.part(page, template, data)
         made = []

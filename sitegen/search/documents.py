@@ -4,7 +4,6 @@ groups of GROUP document shards that are indexed, and remembered, together."""
 from __future__ import annotations
 
 import hashlib
-import os
 from bisect import bisect_right
 from itertools import accumulate, islice
 from operator import itemgetter
@@ -78,9 +77,7 @@ class Documents:
                                code="too-large")
         self.paragraph_average = [coarse(chars / max(1, self.paragraph_count))]
         self.first_paragraph = list(accumulate(counts, initial=0))
-        # The briefings indexed here in the last build, by digest (see `_briefings`);
-        # kept only by a warm memo's own process (workers let go of theirs).
-        self._home = os.getpid() if memo.carries else None
+        # The briefings indexed here in the last build, by digest (see `_briefings`).
         last = memo.carried(_WEIGHED)
         self._weighed = last[1] if last is not None and last[0] == self.averages else {}
         self._weighed_now: dict[str, tuple[dict[str, int], str]] = {}
@@ -93,9 +90,10 @@ class Documents:
         self.memo.carry(_WEIGHED, (self.averages, self._weighed_now))
 
     def _kept_weights(self) -> dict:
-        """Where `_briefings` keeps what it weighs for `done`: nowhere in a worker, nor
-        once four groups' briefings are kept (a build that indexes every group here)."""
-        keep = os.getpid() == self._home and len(self._weighed_now) < _WEIGHED_MOST
+        """Where `_briefings` keeps what it weighs for `done`: nowhere where the memo
+        carries nothing (a worker's, a single build's), nor once four groups' briefings
+        are kept (a build that indexes every group here)."""
+        keep = self.memo.carries and len(self._weighed_now) < _WEIGHED_MOST
         return self._weighed_now if keep else {}
 
     def _field_lengths(self) -> list[int]:
