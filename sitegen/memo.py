@@ -29,8 +29,8 @@ The stages know only this protocol.
 """
 from __future__ import annotations
 
-from itertools import compress
-from operator import is_not
+from itertools import compress, repeat
+from operator import and_, eq, is_not, itemgetter
 from typing import Callable, Hashable, Sequence, TypeVar
 
 from .errors import Collector
@@ -108,6 +108,10 @@ def carried_whole(memo, step: str, inputs: tuple, asked: Callable[[], tuple], ou
     return was[1]
 
 
+_INPUTS = itemgetter(0)
+_NONE = (object(), None, (), ())  # a slot not carried: its inputs equal nothing
+
+
 class Carried:
     """Values a stage makes one by one (a record per briefing, a parse per file), carried
     by a warm memo from build to build under `name`, each in a slot (its briefing, its
@@ -130,6 +134,15 @@ class Carried:
             return None
         self.made[slot] = was
         return was
+
+    def get_many(self, slots: Sequence[Hashable], inputs: Sequence) -> list[tuple | None]:
+        """`get` of each of `slots` (unique) with its `inputs`, compared at C speed: a
+        stage's thousands of files, of which an edit changed one."""
+        was = list(map(self.last.get, slots, repeat(_NONE)))
+        same = list(map(and_, map(eq, map(_INPUTS, was), inputs),
+                        map(is_not, inputs, repeat(None))))
+        self.made.update(compress(zip(slots, was), same))
+        return [entry if stands else None for entry, stands in zip(was, same)]
 
     def keep(self, slot: Hashable) -> tuple:
         """The last build's entry of `slot`, taken again without comparing its inputs:

@@ -164,6 +164,25 @@ def test_one_briefing_edit_reparses_and_renders_only_what_it_touches(example, tm
     assert cache.misses("wikilinks") == 1
 
 
+def test_a_warm_rebuild_takes_unchanged_files_parses_without_asking_the_memo(
+        example, tmp_path, monkeypatch):
+    """Files the build's scan saw as they were (settled: not racy) keep their parse from
+    the last build: the memo is asked neither for their digest nor for their parse."""
+    from sitegen.load import files
+
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)  # nothing racy: every file settled
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    edit(example, BRIEFING, "## Assessment", "## Our assessment")
+    builder.build()
+    briefings = len(briefing_files(example))
+    assert briefings > 3
+    assert builder.cache.misses("briefing") == 1 and builder.cache.hits("briefing") == 0
+    assert builder.cache.hits("topic") == builder.cache.misses("topic") == 0
+    assert builder.cache.hits("file-digest") < briefings - 1  # not one a briefing
+    assert_same_as_clean(example, builder, tmp_path, "after the edit")
+
+
 def test_memo_replays_problems_and_forgets_unused_entries():
     cache, calls = Memo(warm=True), []
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, replace
+from itertools import chain, compress, repeat
+from operator import is_
 from pathlib import Path
 
 from ..memo import Carried, no_memo
@@ -237,45 +239,45 @@ def _load(root: Path, folder: str, suffixes: tuple[str, ...], step: str, parse, 
     see load.files); problems go to `out`, and a file that cannot be read at all stands as
     `failed(slug, path)`. The memo is first given every parse to do (to work out ahead,
     where it can). `files`: the load's InputFiles. A warm memo carries each file's parse
-    (see sitegen.memo.Carried), taken again while the build's scan says the file is as
-    it was, without looking up its digest and parse."""
-    result, order, jobs = [], [], []
+    (see sitegen.memo.Carried), taken again while the build's scan saw the file as it
+    was, without looking up its digest and parse (all files asked at once: an edit
+    changes one of thousands)."""
     inputs = files or InputFiles(memo)
     carried = Carried(memo, f"parsed {folder}")
-    for path, relpath, slug in plan(root, folder, suffixes, step, out, memo, inputs.scan):
-        known = inputs.known(relpath)
-        was = carried.get(relpath, known)
-        if was is not None:
-            order.append((relpath, known, None, was))
-            continue
+    planned = plan(root, folder, suffixes, step, out, memo, inputs.scan)
+    rels = [relpath for _path, relpath, _slug in planned]
+    seen = inputs.seen(rels)
+    were = carried.get_many(rels, seen)  # carried: (inputs, parse, problems, digests)
+    jobs: dict[int, tuple | None] = {}  # position -> parse job (None: the file is unread)
+    for i in list(compress(range(len(were)), map(is_, were, repeat(None)))):
+        path, relpath, slug = planned[i]
         try:
-            job = _parse_job(path, inputs.digest(path, relpath), slug, relpath, parse)
+            jobs[i] = _parse_job(path, inputs.digest(path, relpath), slug, relpath, parse)
         except OSError as exc:
             out.error(relpath, None, f"cannot read file: {exc.strerror or exc}",
                       code="read-error")
-            result.append(failed(slug, relpath))
-            continue
-        jobs.append(job)
-        order.append((relpath, known, job, None))
-    memo.run(step, jobs, label=f"parsing {step}s")
-    for relpath, known, job, was in order:
-        if was is not None:  # carried: (inputs, parse, problems, digests)
-            out.extend(was[2])
-            result.append(was[1])
+            jobs[i] = None
+    memo.run(step, [job for job in jobs.values() if job is not None], label=f"parsing {step}s")
+    result = [was[1] if was is not None else None for was in were]
+    problems = [was[2] if was is not None else () for was in were]
+    for i, job in jobs.items():
+        _path, relpath, slug = planned[i]
+        if job is None:
+            result[i] = failed(slug, relpath)
             continue
         key, compute = job
-        problems = Collector()
+        made = Collector()
         try:
-            result.append(memo(step, key, compute, problems))
+            result[i] = memo(step, key, compute, made)
         except SiteError as exc:
-            out.extend(exc.problems)
-            result.append(failed(key[1], key[2]))
+            problems[i], result[i] = exc.problems, failed(key[1], key[2])
             continue
-        out.extend(problems.problems)
-        if known is not None:
-            carried.put(relpath, known, result[-1], problems.problems,
-                        (("file-digest", known), (step, key)))
+        problems[i] = made.problems
+        if seen[i] is not None:
+            carried.put(relpath, seen[i], result[i], made.problems,
+                        (("file-digest", inputs.known(relpath)), (step, key)))
     carried.done()
+    out.extend(chain.from_iterable(problems))
     return result
 
 

@@ -112,6 +112,16 @@ class InputFiles:
             return None
         return (rel, *seen[:5])
 
+    def seen(self, rels: list[str]) -> list[tuple | None]:
+        """For each file of `rels`, what the build's scan saw of it (see Scan.files), or
+        None where only its bytes can tell (as `known`): each says the file is as it was
+        while it is equal, asked of many at once."""
+        if self.scan is None:
+            return [None] * len(rels)
+        racy = self.scan.racy
+        return [None if rel in racy else seen
+                for rel, seen in zip(rels, map(self.scan.files.get, rels))]
+
     def _digest(self, path: Path, rel: str) -> tuple[str, int]:
         seen = self.scan.files.get(rel) if self.scan is not None else None
         racy = self.scan.racy.get(rel) if seen is not None else None
