@@ -77,18 +77,20 @@ def replaced(now: Sequence, last: Sequence) -> list[int]:
     return list(compress(range(len(now)), map(is_not, now, last)))
 
 
-def as_last(memo, name: str, values: dict) -> dict:
+def as_last(memo, name: str, values: dict, by: Callable | None = None) -> dict:
     """`values` (by key), each equal (==) to the last build's value of its key that very
     value, and carried under `name` for the next build of a warm memo: early cut-off by
     equality, so what is worked out from a value that did not change stands by identity.
-    The caller's rule: == is as strict as a digest for these values."""
+    The caller's rule: == is as strict as a digest for these values; or `by(value)` is
+    what determines a value (then those are compared)."""
     if not memo.carries:
         return values
     last = memo.carried(name) or {}
     # Only the values that are not the very last ones (found at C speed) are compared.
     others = compress(values.items(), map(is_not, map(last.get, values), values.values()))
+    same = eq if by is None else (lambda was, v: by(was) == by(v))
     values = {**values, **{key: was for key, v in others
-                           if (was := last.get(key)) is not None and was == v}}
+                           if (was := last.get(key)) is not None and same(was, v)}}
     memo.carry(name, values)
     return values
 
@@ -132,7 +134,9 @@ class Carried:
         was = self.last.get(slot)
         if was is None or inputs is None or was[0] != inputs:
             return None
-        self.made[slot] = was
+        # Carried on with the inputs of now (equal): the next build may find them the very
+        # same objects.
+        self.made[slot] = was = (inputs, *was[1:])
         return was
 
     def get_many(self, slots: Sequence[Hashable], inputs: Sequence) -> list[tuple | None]:
@@ -149,6 +153,10 @@ class Carried:
         the caller knows they are the same."""
         self.made[slot] = was = self.last[slot]
         return was
+
+    def keep_many(self, slots: list[Hashable]) -> None:
+        """`keep` each of `slots`, at C speed."""
+        self.made.update(zip(slots, map(self.last.__getitem__, slots)))
 
     def put(self, slot: Hashable, inputs, value, problems, asked: Sequence[tuple[str, Hashable]]
             ) -> tuple:

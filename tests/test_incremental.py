@@ -183,6 +183,38 @@ def test_a_warm_rebuild_takes_unchanged_files_parses_without_asking_the_memo(
     assert_same_as_clean(example, builder, tmp_path, "after the edit")
 
 
+def test_a_warm_rebuild_looks_again_only_at_the_records_of_briefings_that_changed(
+        example, tmp_path, monkeypatch):
+    """The other briefings' records stand by identity, told without gathering and
+    comparing what each is made of (their files settled, the seeds are the very same)."""
+    from sitegen.load import files
+    from sitegen.model import graph
+
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)
+    (example / "seeds/uncited.txt").write_text("Harbour news\n\nFerries resume.\n",
+                                               encoding="utf-8")
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    builder.build()
+    gathered = []
+    inputs = graph._Inputs
+    monkeypatch.setattr(graph, "_Inputs", lambda *a: gathered.append(a[0].slug) or inputs(*a))
+    edit(example, BRIEFING, "## Assessment", "## Our assessment")  # the body only
+    builder.build()
+    assert gathered == ["putins-red-lines"]
+    assert len(briefing_files(example)) > 3
+    # A seed edited: the records of the briefings citing it are looked at again.
+    gathered.clear()
+    edit(example, "seeds/uncited.txt", "Ferries", "The ferries")
+    builder.build()
+    assert gathered == []
+    edit(example, SEED, "Currently, thousands", "Currently, many thousands")
+    builder.build()
+    assert len(gathered) == len(briefing_files(example))  # each cites it
+    monkeypatch.undo()
+    assert_same_as_clean(example, builder, tmp_path, "after the edit")
+
+
 def test_memo_replays_problems_and_forgets_unused_entries():
     cache, calls = Memo(warm=True), []
 

@@ -15,11 +15,12 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Sequence
 
 
-from ..memo import no_memo
+from ..memo import as_last, no_memo
 from ..errors import Collector, Problem
 from .blocks import Block, Blocks
 from .files import InputFiles, folder_problem, link_problem, listing
@@ -229,6 +230,8 @@ def _sidecar(root: Path, path: Path, sidecars: list[Path] | None, memo, files: I
 
 
 _EMPTY = hashlib.sha256(b"").hexdigest()
+_SEEDS = "seed records"  # carried: the seeds as the last load made them
+_PARSED_FROM = attrgetter("parsed_from")
 _NAMED = [ext for ext in FORMATS if ext != ".htm"]  # the formats, as messages name them
 _LISTED = f"{', '.join(_NAMED[:-1])} or {_NAMED[-1]}"  # ".txt, .md, .html, .pdf or .docx"
 _SUPPORTED = f"seeds are {_LISTED} files; convert other formats to one"
@@ -349,7 +352,10 @@ def _load_seeds(root: Path, seeds_dir: str, memo, inputs: InputFiles,
         if p.suffix in SIDECAR_EXTS and p.stem not in stems:
             col.error(_rel(root, p), None, f"sidecar without a seed document (expected {seeds_dir}/"
                       f"{p.stem}{_LISTED})", code="sidecar-orphan")
-    return dict(sorted(seeds.items())), col.problems
+    # Early cut-off (see sitegen.memo.as_last): a seed parsed again from what the last
+    # build's was is that seed, so what follows from the seeds that did not change stands
+    # by identity (compared by what they were parsed from: their blocks are packed).
+    return as_last(memo, _SEEDS, dict(sorted(seeds.items())), _PARSED_FROM), col.problems
 
 
 def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo, files: InputFiles,

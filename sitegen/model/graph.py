@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from functools import partial
-from itertools import chain
-from operator import attrgetter
+from itertools import chain, compress, repeat
+from operator import attrgetter, eq, is_, is_not, itemgetter
 from typing import NamedTuple
 
 from ..memo import Carried, as_last, carried_whole, no_memo, replaced
@@ -87,7 +87,9 @@ class _Records:
     (see sitegen.memo.Carried) with what it was made of: its source, resolved links,
     cited seeds, topics, the briefings around it, and the topic names and seed ids every
     record reads. The next build takes the record as it was while all of that is the
-    same, without asking for its claims and Markdown."""
+    same, without asking for its claims and Markdown: told at C speed for the briefings
+    whose source, links, topics and seeds are the very objects the record was made of
+    (an edit changes few of thousands), by comparing the rest."""
 
     def __init__(self, memo, md: "_CachedMarkdown", seeds: dict[str, Seed]):
         self.memo, self.md, self.seeds = memo, md, seeds
@@ -98,8 +100,11 @@ class _Records:
              out: Collector) -> dict[str, Briefing]:
         """Slug -> record of each briefing in `kept`, in its order."""
         index = SeedIndex(self.seeds)
-        made, todo = {}, []
-        for b in kept:
+        slugs = list(map(_SLUG, kept))
+        standing = self._standing(kept, slugs, links_of, topics_of, around)
+        made, todo = dict(zip(slugs, standing)), []
+        for i in list(compress(range(len(kept)), map(is_, standing, repeat(None)))):
+            b = kept[i]
             inputs = _Inputs(b, links_of[b.slug], self.md.names, self.seed_ids,
                              tuple(map(self.seeds.get, b.seeds)), topics_of[b.slug],
                              around[b.slug])
@@ -117,9 +122,33 @@ class _Records:
                 problems.problems,
                 (("claims", job[0]), ("markdown", self.md.key(b.body, inputs.links))))
         self.carried.done()
-        for entry in made.values():  # in `kept`'s order, as a clean build reports them
-            out.extend(entry[2])
-        return {slug: entry[1] for slug, entry in made.items()}
+        # in `kept`'s order, as a clean build reports them
+        out.extend(chain.from_iterable(map(_PROBLEMS, made.values())))
+        return dict(zip(made, map(_VALUE, made.values())))
+
+    def _standing(self, kept: list[BriefingSource], slugs: list[str], links_of: dict,
+                  topics_of: dict, around: dict) -> list[tuple | None]:
+        """The carried entry of each briefing whose record stands by identity — made of
+        its very source, links, topics and seeds, the same briefings around it, while the
+        topic names and seed ids are equal — else None."""
+        last, was = self.carried.last, self.memo.carried(_CONTEXT)
+        self.memo.carry(_CONTEXT, (self.seeds, self.md.names, self.seed_ids))
+        if not last or was is None or was[1:] != (self.md.names, self.seed_ids):
+            return [None] * len(kept)
+        entries = list(map(last.get, slugs, repeat(_NOT_CARRIED)))
+        inputs = list(map(_INPUTS, entries))
+        stands = list(map(all, zip(
+            map(is_, map(_SOURCE, inputs), kept),
+            map(is_, map(_LINKS, inputs), map(links_of.__getitem__, slugs)),
+            map(is_, map(_TOPICS_ON, inputs), map(topics_of.__getitem__, slugs)),
+            map(eq, map(_AROUND, inputs), map(around.__getitem__, slugs)))))
+        seeds, was_seeds = self.seeds, was[0]  # (the same ids: see seed_ids)
+        changed = set(compress(seeds, map(is_not, map(was_seeds.get, seeds), seeds.values()))) \
+            if seeds is not was_seeds else ()
+        if changed:  # the briefings citing a seed that is not the very same look again
+            stands = [same and changed.isdisjoint(b.seeds) for same, b in zip(stands, kept)]
+        self.carried.keep_many(list(compress(slugs, stands)))
+        return [entry if same else None for entry, same in zip(entries, stands)]
 
 
 class _Inputs(NamedTuple):
@@ -132,6 +161,14 @@ class _Inputs(NamedTuple):
     seeds: tuple  # the seeds it cites (None: no such seed)
     topics: tuple[str, ...]
     around: tuple  # related, backlinks, previous, next (see `_around`)
+
+
+_CONTEXT = "briefing-records context"  # carried: what every record reads (see _Records)
+_NOT_CARRIED = (_Inputs(*[None] * len(_Inputs._fields)), None, (), ())
+_INPUTS, _VALUE, _PROBLEMS = itemgetter(0), itemgetter(1), itemgetter(2)
+_SOURCE, _LINKS, _TOPICS_ON, _AROUND = (attrgetter(name) for name in (
+    "source", "links", "topics", "around"))
+_SLUG = attrgetter("slug")
 
 
 def _briefing(b: BriefingSource, inputs: _Inputs, key_points: tuple, timeline: tuple,
