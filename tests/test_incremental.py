@@ -422,6 +422,34 @@ def test_a_briefing_moved_to_other_topics_on_a_larger_site(tmp_path):
     assert_same_as_clean(root, builder, tmp_path, "title changed")
 
 
+def test_backlinks_follow_the_order_when_a_linking_briefing_moves(small, tmp_path):
+    """Backlinks are carried while the briefings' links and order are the same: a
+    briefing linking to another that moves in the order (its date) reorders them."""
+    from conftest import BRIEFING as HARBOUR
+
+    for slug, date in (("ferry-one", "2024-04-01"), ("ferry-two", "2024-05-01")):
+        (small / f"content/briefings/{slug}.md").write_text(
+            HARBOUR.lstrip("\n").replace("Harbour reopens", slug)
+            .replace("2024-03-01", date)
+            .replace("The [[harbour-town]] story.", "See [[harbour-reopens]]."),
+            encoding="utf-8")
+    builder = IncrementalBuilder(small, tmp_path / "serve")
+    builder.build()
+    page = builder.out / "briefings/harbour-reopens/index.html"
+    shown = page.read_text(encoding="utf-8")
+    assert shown.index("ferry-two") < shown.index("ferry-one")  # newest first
+    edit(small, "content/briefings/ferry-one.md", "2024-04-01", "2024-06-01")
+    assert_same_as_clean(small, builder, tmp_path, "a linking briefing moved")
+    shown = page.read_text(encoding="utf-8")
+    assert shown.index("ferry-one") < shown.index("ferry-two")
+    edit(small, "content/briefings/ferry-one.md", "See [[harbour-reopens]].", "No link.")
+    assert_same_as_clean(small, builder, tmp_path, "a link removed")
+    shown = page.read_text(encoding="utf-8")
+    backlinks = shown[shown.index('"backlinks-heading"'):]
+    assert "ferry-two" in backlinks[:backlinks.index("</section>")]
+    assert "ferry-one" not in backlinks[:backlinks.index("</section>")]
+
+
 def test_a_timeline_event_moved_to_another_year_on_a_larger_site(tmp_path):
     """The timeline's events are carried and patched where an event or its briefing is
     not the very same object: an event moved to another year (a new one, then one the

@@ -12,7 +12,7 @@ import hashlib
 from collections import defaultdict
 from functools import partial
 from itertools import chain, compress, repeat
-from operator import attrgetter, eq, is_, is_not, itemgetter
+from operator import attrgetter, eq, is_, is_not, itemgetter, not_
 from typing import NamedTuple
 
 from ..memo import Carried, as_last, carried_whole, no_memo, replaced
@@ -63,7 +63,7 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     order = {b.slug: i for i, b in enumerate(kept)}
     md = _CachedMarkdown(_topic_names(topic_src), config.estimative, memo, out)
     links = Links(known_topics, all_briefings, published, known_seeds, memo)
-    links_of = {b.slug: links.of(b, out) for b in kept}
+    links_of = links.of(kept, out)
     links.done()
     topics_of = _topics_of(kept, topic_src, memo)
     around = _around(kept, all_briefings, published, order, topics_of, links_of, memo, out)
@@ -164,6 +164,7 @@ class _Inputs(NamedTuple):
 
 
 _CONTEXT = "briefing-records context"  # carried: what every record reads (see _Records)
+_AROUND = "around briefings"  # carried (see `_around`)
 _NOT_CARRIED = (_Inputs(*[None] * len(_Inputs._fields)), None, (), ())
 _INPUTS, _VALUE, _PROBLEMS = itemgetter(0), itemgetter(1), itemgetter(2)
 _SOURCE, _LINKS, _TOPICS_ON, _AROUND = (attrgetter(name) for name in (
@@ -188,12 +189,39 @@ def _around(kept: list[BriefingSource], all_briefings: dict[str, BriefingSource]
             published: set[str], order: dict[str, int], topics_of: dict[str, tuple[str, ...]],
             links_of: dict[str, dict[str, Link]], memo, out: Collector) -> dict[str, tuple]:
     """Slug -> (related briefings, backlinks, previous, next) of each briefing built:
-    what its page shows around it, worked out from the other briefings."""
-    explicit = {s: tuple([r for r in named if r in published]) if named else ()
-                for s in topics_of for named in [all_briefings[s].related]}
+    what its page shows around it, worked out from the other briefings. A warm memo
+    carries it: while the related lists, the backlinks and the order are the same, it is
+    the last build's very dict (so the records it goes into stand by identity)."""
+    explicit = dict.fromkeys(topics_of, ())
+    for s in [s for s in topics_of if all_briefings[s].related]:
+        explicit[s] = tuple([r for r in all_briefings[s].related if r in published])
     related = carried_whole(memo, "related", (topics_of, explicit, order), lambda: (
         (tuple(topics_of.items()), tuple(explicit.items()), tuple(order.items())),
         lambda _: rel.related_briefings(topics_of, explicit, order)), out)
+    last = memo.carried(_AROUND)
+    backlinked = _backlinks(kept, order, links_of, last)
+    by_date = list(map(_SLUG, reversed(kept)))  # oldest first
+    if last is not None and last[2] is related and last[3] is backlinked and last[4] == by_date:
+        made = last[5]
+    else:
+        made = {slug: (related[slug], backlinked.get(slug, ()),
+                       by_date[i - 1] if i > 0 else None,
+                       by_date[i + 1] if i + 1 < len(by_date) else None)
+                for i, slug in enumerate(by_date)}
+    memo.carry(_AROUND, (links_of, order, related, backlinked, by_date, made))
+    return made
+
+
+def _backlinks(kept: list[BriefingSource], order: dict[str, int],
+               links_of: dict[str, dict[str, Link]], last: tuple | None
+               ) -> dict[str, tuple[str, ...]]:
+    """Slug -> the briefings linking to it, in `order`: the last build's (`last`: what
+    `_around` carried) while the order and every briefing's links are equal."""
+    if last is not None and last[1] == order and last[0].keys() == links_of.keys():
+        was = last[0]
+        others = compress(links_of, map(is_not, map(was.get, links_of), links_of.values()))
+        if all(was[slug] == links_of[slug] for slug in others):
+            return last[3]
     backlinks: dict[str, list[str]] = defaultdict(list)
     for b in kept:  # newest first
         for link in links_of[b.slug].values():
@@ -201,12 +229,7 @@ def _around(kept: list[BriefingSource], all_briefings: dict[str, BriefingSource]
                 to = link.site_path.split("/")[1]
                 if to != b.slug and b.slug not in backlinks[to]:
                     backlinks[to].append(b.slug)
-    by_date = [b.slug for b in reversed(kept)]  # oldest first
-    backlinked = {to: tuple(sorted(slugs, key=order.get)) for to, slugs in backlinks.items()}
-    return {slug: (related[slug], backlinked.get(slug, ()),
-                   by_date[i - 1] if i > 0 else None,
-                   by_date[i + 1] if i + 1 < len(by_date) else None)
-            for i, slug in enumerate(by_date)}
+    return {to: tuple(sorted(slugs, key=order.get)) for to, slugs in backlinks.items()}
 
 
 def _topics_of(kept: list[BriefingSource], topics: dict[str, TopicSource], memo=no_memo
@@ -246,10 +269,18 @@ def _named(b: BriefingSource, topics: dict[str, TopicSource]) -> tuple[str, ...]
 def _kept(config: Config, sources: list[BriefingSource], unreadable_seeds: frozenset[str]
           ) -> list[BriefingSource]:
     """The briefings the site is built from, newest first: not failed, not drafts (unless
-    the build shows drafts), citing no seed that could not be read."""
-    return sorted((b for b in sources if not b.failed and (config.drafts or not b.draft)
-                   and not unreadable_seeds.intersection(b.seeds)),
-                  key=lambda b: (b.date, b.slug), reverse=True)
+    the build shows drafts), citing no seed that could not be read. (At C speed: this
+    runs over every briefing on every build.)"""
+    kept = list(compress(sources, map(not_, map(_FAILED, sources))))
+    if not config.drafts:
+        kept = list(compress(kept, map(not_, map(_DRAFT, kept))))
+    if unreadable_seeds:
+        kept = list(compress(kept, map(unreadable_seeds.isdisjoint, map(_SEEDS, kept))))
+    return sorted(kept, key=_NEWEST, reverse=True)
+
+
+_FAILED, _DRAFT, _SEEDS, _NEWEST = (attrgetter("failed"), attrgetter("draft"),
+                                    attrgetter("seeds"), attrgetter("date", "slug"))
 
 
 def _topic_names(topics: dict[str, TopicSource]) -> dict[str, str]:

@@ -3,8 +3,8 @@ topics, related briefings, parents) checked, and the `[[target]]` links of a tex
 resolved — and carried from build to build while what they name stays the same."""
 from __future__ import annotations
 
-from itertools import chain
-from operator import attrgetter, eq
+from itertools import chain, repeat
+from operator import attrgetter, eq, itemgetter
 
 from ..errors import Collector
 from ..memo import no_memo, replaced
@@ -16,6 +16,8 @@ from .markup import Link, wikilinks
 _CARRIED = "briefing-links"  # what a warm memo carries to the next build (see `Links`)
 _REFS = (("seeds", "seed"), ("topics", "topic"), ("related", "briefing"))  # field, what
 _CHECKED = "briefing names checked"  # carried by a warm memo (see `check_refs`)
+_NOT_MADE = (None, None, None, ())  # (see `Links.of`)
+_LINKS, _PROBLEMS = itemgetter(2), itemgetter(3)
 
 
 def check_refs(sources: list[BriefingSource], seeds: dict, topics: dict, briefings: dict,
@@ -189,19 +191,28 @@ class Links:
             self.views, self.changed = _views_since(*was[:2], self.context)
             self.last = was[2]
 
-    def of(self, b: BriefingSource, out: Collector) -> dict[str, Link]:
-        """The links of `b`'s body (target as written -> link); problems go to `out`."""
-        was = self.last.get(b.slug)
-        if was is None or was[0] is not b or was[1] is None or not was[1].isdisjoint(self.changed):
-            found = self.memo("wikilinks", (b.body, b.body_line),
-                              lambda _: tuple(wikilinks(b.body, b.body_line)), out)
-            problems = Collector()
-            links = resolve_links(found, b.path, *self.context, problems)
-            reads = None if problems.errors else frozenset(_reads(t) for t, _at in found)
-            was = (b, reads, links, tuple(problems.problems))
-        self.made[b.slug] = was
-        out.extend(was[3])
-        return was[2]
+    def of(self, kept: list[BriefingSource], out: Collector) -> dict[str, dict[str, Link]]:
+        """Slug -> the links of each body of `kept` (target as written -> link), in order;
+        problems go to `out`. Those carried are told with a few steps each (the briefings
+        are thousands; an edit changes few)."""
+        slugs = [b.slug for b in kept]
+        entries = list(map(self.last.get, slugs, repeat(_NOT_MADE)))
+        changed = self.changed
+        for i in [i for i, (was, b) in enumerate(zip(entries, kept))
+                  if was[0] is not b or was[1] is None or not was[1].isdisjoint(changed)]:
+            entries[i] = self._made(kept[i])
+        self.made.update(zip(slugs, entries))
+        out.extend(chain.from_iterable(map(_PROBLEMS, entries)))
+        return dict(zip(slugs, map(_LINKS, entries)))
+
+    def _made(self, b: BriefingSource) -> tuple:
+        """(source, names read (None: unknown), links, problems) of `b`'s body."""
+        problems = Collector()
+        found = self.memo("wikilinks", (b.body, b.body_line),
+                          lambda _: tuple(wikilinks(b.body, b.body_line)), problems)
+        links = resolve_links(found, b.path, *self.context, problems)
+        reads = None if problems.errors else frozenset(_reads(t) for t, _at in found)
+        return b, reads, links, tuple(problems.problems)
 
     def done(self) -> None:
         """Carry this build's links to the next build."""
