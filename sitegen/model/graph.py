@@ -52,15 +52,15 @@ def build_site(config: Config, seeds: dict[str, Seed], briefing_sources: list[Br
     error of their own, and its own references are checked too, so a build reports every
     cause at once and no echo of one. Nothing is built from it, nor from a briefing citing
     an unreadable seed (its links are checked once the seed reads)."""
-    all_briefings = {b.slug: b for b in briefing_sources}
+    all_briefings = dict(zip(map(_SLUG, briefing_sources), briefing_sources))
     known_topics = {t.slug: t for t in topic_sources}
     topic_src = {t.slug: t for t in topic_sources if not t.failed}
     check_topics(known_topics, all_briefings, out)
     known_seeds = {**dict.fromkeys(unreadable_seeds), **seeds}
     check_refs(briefing_sources, known_seeds, known_topics, all_briefings, out, memo)
     kept = _kept(config, briefing_sources, unreadable_seeds)
-    published = {b.slug for b in kept}
-    order = {b.slug: i for i, b in enumerate(kept)}
+    order = dict(zip(map(_SLUG, kept), range(len(kept))))
+    published = set(order)
     md = _CachedMarkdown(_topic_names(topic_src), config.estimative, memo, out)
     links = Links(known_topics, all_briefings, published, known_seeds, memo)
     links_of = links.of(kept, out)

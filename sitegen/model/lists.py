@@ -12,7 +12,9 @@ the list made anew, item for item.
 from __future__ import annotations
 
 from bisect import insort
-from typing import Callable, Iterable
+from itertools import compress
+from operator import attrgetter, is_not, not_
+from typing import Callable, Iterable, Sequence
 
 from ..load.content import TopicSource
 from .site import Briefing, Claim
@@ -28,14 +30,16 @@ class Lists:
     `briefings`: the records by slug, newest first; `topics`: the topics built."""
 
     def __init__(self, memo, briefings: dict[str, Briefing], topics: dict[str, TopicSource]):
-        rank = {slug: i for i, slug in enumerate(briefings)}
+        rank = dict(zip(briefings, range(len(briefings))))
         last = memo.carried(_CARRIED)
         if last is None or last[0].keys() != topics.keys() \
                 or any(last[0][slug] is not t for slug, t in topics.items()):
             last = ({}, {}, [], {}, {}, {}, {})
         _topics, before, timeline, members, events, within, citing = last
-        changed = [b for slug, b in briefings.items() if before.get(slug) is not b]
-        gone = {slug for slug, b in before.items() if briefings.get(slug) is not b}
+        # (at C speed: the records are thousands, of which an edit changes few)
+        changed = list(compress(briefings.values(),
+                                map(is_not, map(before.get, briefings), briefings.values())))
+        gone = set(compress(before, map(is_not, map(briefings.get, before), before.values())))
         touched = {t for b in changed for t in b.topics} | {
             t for slug in gone for t in before[slug].topics}
 
@@ -70,11 +74,11 @@ class Lists:
                               self.within, self.citing))
 
 
-def _patched(items: Iterable, slug_of: Callable, gone: set[str], new: list, key) -> tuple:
+def _patched(items: Sequence, slug_of: Callable, gone: set[str], new: list, key) -> tuple:
     """`items` (sorted by `key`) but those of the briefings `gone` (`slug_of` an item:
     its briefing's slug), with `new` added, sorted by `key` (unique to each item but for
     a briefing's slug twice, which stays as it came)."""
-    kept = [x for x in items if slug_of(x) not in gone]
+    kept = list(compress(items, map(not_, map(gone.__contains__, map(slug_of, items)))))
     if len(new) * 8 > len(kept):
         return tuple(sorted(kept + new, key=key))
     for x in new:
@@ -101,8 +105,7 @@ def _from_all(briefings: dict[str, Briefing], timeline: tuple) -> tuple[dict, di
             {sid: tuple(slugs) for sid, slugs in citing.items()})
 
 
-def _briefing(event: Claim) -> str:
-    return event.briefing
+_briefing = attrgetter("briefing")  # an event's briefing's slug
 
 
 def _above(slugs: set[str], topics: dict[str, TopicSource]) -> set[str]:
