@@ -73,6 +73,38 @@ def test_an_index_brought_up_to_date_is_the_one_made_from_nothing(seed, monkeypa
         assert _shards(index) == _shards(clean)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_term_shards_cut_again_around_changed_words_are_those_cut_from_nothing(
+        seed, monkeypatch):
+    """A carried index is cut again only around the words that changed (termshards'
+    `_recut`): small changes to a large vocabulary, many shards, each pass the same
+    shards as a cut of the whole index."""
+    monkeypatch.setattr(termshards, "SHARD_BYTES", 200)
+    rng = random.Random(seed)
+    vocabulary = [f"w{n:03}" for n in range(400)]
+    packs = [_group_postings(rng, g, vocabulary) for g in GROUPS]
+    keys = [f"k{i}" for i in range(len(GROUPS))]
+    index = _made(packs, keys)
+    _shards(index)
+    recuts = 0
+    for step in range(30):
+        i = rng.randrange(len(GROUPS))
+        lists = {w: array("I", bytes(data)) for w, data in unpack(packs[i])}
+        for word in rng.sample(vocabulary, 3) + [f"new{step}"]:
+            if word in lists and rng.random() < 0.5:
+                del lists[word]
+            else:
+                kind, start = GROUPS[i]
+                doc = 2 * rng.randrange(start, start + GROUP) + (kind == "p")  # one of its own
+                lists[word] = array("I", [rng.randint(1, 99) << SHIFT | doc])
+        packs[i], keys[i] = pack(lists), f"k{i}.{step}"
+        every = index.every
+        index = _made(packs, keys, previous=index)
+        recuts += index.every == every
+        assert _shards(index) == _shards(_made(packs, keys)), step
+    assert recuts > 20  # (most passes cut again around the change, not the whole)
+
+
 def test_words_of_a_changed_group_whose_postings_stand_are_not_changed():
     """A group is replaced whole when one of its documents changed; only the words whose
     postings that changed count as changed (their term shards alone are made again)."""

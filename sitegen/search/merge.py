@@ -35,8 +35,8 @@ def _bounds(groups: list[Group], i: int) -> tuple[int, int | None]:
 class Index:
     """Word -> postings of every group (`postings`); `changed`: the words whose postings
     the latest `add`s changed (None: all may have); `shard_digests`: the term shards'
-    digests, by first word, and `word_sizes`, kept by termshards (valid while none of a
-    shard's words, or the word, changed)."""
+    words and digests, by first word, `word_sizes` and `every`, kept by termshards (valid
+    while none of a shard's words, or the word, changed)."""
 
     def __init__(self, groups: Sequence[Group], keys: Sequence[str], holds: bool = False):
         self.groups, self.keys = list(groups), list(keys)
@@ -49,8 +49,10 @@ class Index:
         self.changed: set[str] | None = None
         self.shard_digests: dict[str, tuple[list[str], str]] = {}
         # Kept by termshards likewise: each word's sizes in a shard, as measured for
-        # (the first value) a highest document number's digits.
-        self.word_sizes: tuple[int, dict[str, tuple[int, int, int]]] = (0, {})
+        # (the first value) a highest document number's digits, and their typical sum;
+        # and what the words' hashes were cut by (see termshards._cut).
+        self.word_sizes: tuple[int, dict[str, tuple[int, int, int]], int] = (0, {}, 0)
+        self.every = 0
         self._pending: set[int] | None = None  # the groups to replace; None: merge all
         self._sorted: list[str] | None = None  # the words, in the browser's order
 

@@ -8,13 +8,14 @@ import operator
 import zlib
 from array import array
 from functools import partial
-from itertools import chain, repeat
+from bisect import bisect_left, bisect_right
+from itertools import chain, islice, repeat
 from typing import Callable, Iterator
 
 from ..runtime.parallel import fork_map
 from ..write import Kept
 from .merge import Index
-from .postings import DOC, SHIFT
+from .postings import DOC, SHIFT, browser_order
 from .scripts import json_text
 
 SHARD_BYTES = 32_000  # a term shard holds terms in order up to about this much JSON
@@ -32,7 +33,7 @@ def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands,
     not rendered again: those come first, as one `Kept`. `workers` > 1 renders the rows
     of many shards (a clean build's: all of them) on several cores."""
     digests, index.shard_digests = index.shard_digests, {}
-    for words in _cut(index, firsts, highest):
+    for words in _cut(index, firsts, highest, digests):
         digest = _known_digest(words, index, digests) or _digest(words, index.postings)
         index.shard_digests[words[0]] = (words, digest)
     shards = list(index.shard_digests.values())  # (words, digest), in order
@@ -48,7 +49,8 @@ def term_shards(index: Index, firsts: list[str], highest: int, stands: Stands,
             yield _path(words), next(made)
 
 
-def _cut(index: Index, firsts: list[str], highest: int) -> Iterator[list[str]]:
+def _cut(index: Index, firsts: list[str], highest: int,
+         digests: dict[str, tuple[list[str], str]]) -> list[list[str]]:
     """The index's words in shards, in order; each shard's first word goes to `firsts`.
 
     Where a shard ends depends on its words, not on the sizes before it (content-defined,
@@ -57,44 +59,93 @@ def _cut(index: Index, firsts: list[str], highest: int) -> Iterator[list[str]]:
     at most twice (by `_most`: no row is larger). Words gaining documents then change
     their own shard only, and `every`, a power of two, changes only when the index
     doubles or halves. Sizes come from the postings alone (`highest`: the highest doc
-    number), so a shard's words are known before any of its rows is written."""
-    words, sizes = index.words(), _sizes(index, len(str(highest)) + 1)
-    estimate = sum(sizes[w][0] for w in words)
+    number), so a shard's words are known before any of its rows is written. An index brought up
+    to date is cut again only around the words that changed (see `_recut`)."""
+    digits = len(str(highest)) + 1
+    whole = index.changed is None or index.word_sizes[0] != digits
+    words = index.words()
+    sizes, estimate = _sizes(index, digits)
     per_shard = SHARD_BYTES * len(words) / max(1, estimate)
     every = 2 ** max(0, round(math.log2(max(1.0, per_shard))))
+    before = [shard for shard, _digest in digests.values()]  # the last pass's cut
+    if whole or every != index.every or not before:
+        shards = _scan(words, 0, sizes, every, {})[0]
+    else:
+        shards = _recut(words, sizes, every, before, index.changed)
+    index.every = every
+    firsts.extend(shard[0] for shard in shards)
+    return shards
+
+
+def _scan(words: list[str], start: int, sizes: dict, every: int, resync: dict[str, int]
+          ) -> tuple[list[list[str]], int | None]:
+    """The shards of `words` from `start` (where a shard begins), cut as `_cut` says, to
+    the end; or to where a shard begins at a word of `resync`, with its value."""
+    shards: list[list[str]] = []
     shard: list[str] = []
     size = most = 0
-    for word in words:
+    for word in islice(words, start, None):
         typical, largest, crc = sizes[word]
-        cut = most + largest > 2 * SHARD_BYTES or (size >= SHARD_BYTES // 4 and crc % every == 0)
-        if shard and cut:
-            yield shard
+        if shard and (most + largest > 2 * SHARD_BYTES
+                      or (size >= SHARD_BYTES // 4 and crc % every == 0)):
+            shards.append(shard)
+            if word in resync:
+                return shards, resync[word]
             shard, size, most = [], 0, 0
-        if not shard:
-            firsts.append(word)
         shard.append(word)
         size, most = size + typical, most + largest
     if shard:
-        yield shard
+        shards.append(shard)
+    return shards, None
 
 
-def _sizes(index: Index, digits: int) -> dict[str, tuple[int, int, int]]:
+def _recut(words: list[str], sizes: dict, every: int, before: list[list[str]],
+           changed: set[str]) -> list[list[str]]:
+    """`_cut`'s shards, from the last cut (`before`, cut with the same `every`) and the
+    words that changed since: the shards around those are cut again, each run of them
+    until a new cut meets the start of an old shard past them (as rsync's rolling cut
+    finds its place again). Rule: a shard is cut as it was while its words and the next
+    shard's first word did not change (where it ends follows from those alone)."""
+    keys = [browser_order(shard[0]) for shard in before]
+    dirty: set[int] = set()
+    for word in changed:  # its shard, and the one before (which may end at it)
+        k = max(0, bisect_right(keys, browser_order(word)) - 1)
+        dirty.update((k - 1, k) if k else (k,))
+    clean = {shard[0]: k for k, shard in enumerate(before) if k not in dirty}
+    shards: list[list[str]] = []
+    k: int | None = 0
+    while k is not None and k < len(before):
+        if k not in dirty:
+            shards.append(before[k])  # the very list: see `_known_digest`
+            k += 1
+            continue
+        # (a run's first shard: the one before is clean, so its first word is still here)
+        start = bisect_left(words, keys[k], key=browser_order) if k else 0
+        made, k = _scan(words, start, sizes, every, clean)
+        shards += made
+    return shards
+
+
+def _sizes(index: Index, digits: int) -> tuple[dict[str, tuple[int, int, int]], int]:
     """Word -> (`_typical`, `_most` size, hash) of each word of `index` (`digits`: see
-    `_most`): those of the words whose postings did not change as the index kept them."""
-    kept_digits, sizes = index.word_sizes
+    `_most`), and the sum of the typical sizes: those of the words whose postings did not
+    change as the index kept them."""
+    kept_digits, sizes, total = index.word_sizes
     if index.changed is None or kept_digits != digits:
-        todo, sizes = index.postings, {}
+        todo, sizes, total = index.postings, {}, 0
     else:
         todo = index.changed
-        for word in todo - index.postings.keys():
-            sizes.pop(word, None)
+        for word in todo:
+            was = sizes.pop(word, None)
+            total -= was[0] if was else 0
     for word in todo:
         flat = index.postings.get(word)
         if flat is not None:
-            sizes[word] = (_typical(word, flat), _most(word, flat, digits),
-                           zlib.crc32(word.encode("utf-8")))
-    index.word_sizes = (digits, sizes)
-    return sizes
+            sizes[word] = found = (_typical(word, flat), _most(word, flat, digits),
+                                   zlib.crc32(word.encode("utf-8")))
+            total += found[0]
+    index.word_sizes = (digits, sizes, total)
+    return sizes, total
 
 
 def _typical(word: str, flat: array) -> int:
@@ -121,8 +172,11 @@ def _path(words: list[str]) -> str:
 def _known_digest(words: list[str], index: Index, digests: dict[str, tuple[list[str], str]]
                   ) -> str | None:
     """A shard's digest as the index kept it (`digests`, the previous pass's), while its
-    words are the same and none of them changed; else None."""
+    words are the same and none of them changed (or it is the very shard kept); else
+    None."""
     before = digests.get(words[0])
+    if before and before[0] is words:  # a shard `_recut` kept as it was
+        return before[1]
     if before and index.changed is not None and before[0] == words \
             and index.changed.isdisjoint(words):
         return before[1]
