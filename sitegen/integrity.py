@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import ne
 from pathlib import Path
 
 from .load.files import file_sha256
@@ -21,14 +23,35 @@ _HEX = frozenset("0123456789abcdef")
 def manifest(digests: dict[str, str]) -> bytes:
     """The manifest's bytes: one `<sha256>  <path>` line per file, sorted by path. A path
     holding a backslash or a newline is escaped as sha256sum does (a leading backslash)."""
-    lines = []
-    for rel in sorted(digests):
-        if "\\" in rel or "\n" in rel:
-            lines.append("\\" + digests[rel] + "  " + rel.replace("\\", "\\\\")
-                         .replace("\n", "\\n"))
-        else:
-            lines.append(f"{digests[rel]}  {rel}")
-    return ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape") if lines else b""
+    return Listed(digests).data()
+
+
+class Listed:
+    """The manifest listing `digests` (which it then owns: they must not change), made from
+    the `last` one's lines where it can: a rebuild changes few of tens of thousands of
+    files, whose lines alone are made again while the files are the same."""
+
+    def __init__(self, digests: dict[str, str], last: "Listed | None" = None) -> None:
+        self.digests = digests
+        if last is None or digests.keys() != last.digests.keys():
+            self._order = sorted(digests)
+            self._lines = list(map(_line, self._order, map(digests.__getitem__, self._order)))
+            return
+        self._order, self._lines, was = last._order, list(last._lines), last.digests
+        for i in compress(range(len(self._order)), map(
+                ne, map(digests.__getitem__, self._order), map(was.__getitem__, self._order))):
+            self._lines[i] = _line(self._order[i], digests[self._order[i]])
+
+    def data(self) -> bytes:
+        """The manifest's bytes."""
+        return ("\n".join(self._lines) + "\n").encode("utf-8", "surrogateescape") \
+            if self._lines else b""
+
+
+def _line(rel: str, digest: str) -> str:
+    if "\\" in rel or "\n" in rel:
+        return "\\" + digest + "  " + rel.replace("\\", "\\\\").replace("\n", "\\n")
+    return f"{digest}  {rel}"
 
 
 def read_manifest(data: bytes) -> tuple[dict[str, str], list[int]]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Container, Iterable
 
 from .errors import SiteError
-from .integrity import MANIFEST, manifest, read_manifest
+from .integrity import MANIFEST, Listed, read_manifest
 from .load.files import file_sha256
 from .outfolder import MARKER, MARKER_TEXT, regular_file
 
@@ -51,13 +51,13 @@ class OutputWriter:
     are moved in, files no longer produced are deleted. A new `out` is the staging folder
     itself, renamed. Any failure before that point leaves `out` as it was.
 
-    `holds` and `sums`: the files `out` holds and its manifest's digests, when the caller
-    knows (the preview's private folder, as its previous write left it: `produced` and
-    `sums`), so the folder is not searched nor its manifest read; else it is walked once
-    (see `_Found`) and the manifest read when a file stands."""
+    `holds` and `listed`: the files `out` holds and its manifest, when the caller knows
+    (the preview's private folder, as its previous write left it: `produced` and
+    `listed`), so the folder is not searched nor its manifest read; else it is walked
+    once (see `_Found`) and the manifest read when a file stands."""
 
     def __init__(self, out: Path, holds: frozenset[str] | None = None,
-                 sums: dict[str, str] | None = None):
+                 listed: Listed | None = None):
         self.out = out = out.resolve()
         out.parent.mkdir(parents=True, exist_ok=True)
         self.stage = out.parent / f".{out.name}.sitegen-new"
@@ -79,8 +79,9 @@ class OutputWriter:
         self._holds = self._found.regular.keys() if self._found else holds
         self.changed: list[str] = []  # after `write`: the paths written or deleted
         self.produced: frozenset[str] = frozenset()  # after `write`: what `out` holds
-        self._sums = sums  # the previous manifest's digests (None: read when needed)
-        self.sums: dict[str, str] = {}  # after `write`: the new manifest's
+        self._listed = listed  # the previous manifest (None: unknown)
+        self._sums = listed.digests if listed else None  # its digests (None: read when needed)
+        self.listed: Listed | None = None  # after `write`: the new manifest
         self.sizes: dict[str, int] = {}  # after `write`: each file's size, where known
 
     def _keep(self, paths: Iterable[str], produced: set[str], sums: dict[str, str],
@@ -157,7 +158,8 @@ class OutputWriter:
                 sums[rel], sizes[rel] = content.sha256, content.size
                 if content.changed:
                     staged.append(rel)
-            listed = self.put(MANIFEST, manifest(sums))
+            self.listed = Listed(sums, self._listed)
+            listed = self.put(MANIFEST, self.listed.data())
             produced.add(MANIFEST)
             if listed.changed:
                 staged.append(MANIFEST)
@@ -170,7 +172,7 @@ class OutputWriter:
             self.changed = sorted(produced)
         else:
             self._commit(staged, produced)
-        self.produced, self.sums = frozenset(produced), sums
+        self.produced = frozenset(produced)
         return sum(map(str.endswith, produced, repeat(".html"))), len(produced)
 
     def _commit(self, staged: list[str], produced: set[str]) -> None:

@@ -55,3 +55,27 @@ def test_a_rebuilds_manifest_equals_a_clean_builds(small, tmp_path):
     build(small, workers=1)  # most files stand: their digests come from the last manifest
     build(small, out_dir=str(tmp_path / "clean"), workers=1, cache=False)
     assert snapshot(small / "public")["SHA256SUMS"] == snapshot(tmp_path / "clean")["SHA256SUMS"]
+
+
+def test_a_manifest_made_from_the_last_one_is_the_one_made_from_nothing():
+    """A rebuild's manifest takes the last one's lines where its files are the same (see
+    integrity.Listed): after any changes, it is the manifest of the digests alone, and
+    the last one is as it was."""
+    import random
+
+    from sitegen.integrity import Listed, manifest
+
+    rng = random.Random(4)
+    names = [f"p/{n}.html" for n in range(40)] + ["a\\b.js", "new\nline.txt"]
+    digests = {name: f"{rng.getrandbits(256):064x}" for name in names}
+    listed = Listed(dict(digests))
+    for _ in range(50):
+        now = dict(listed.digests)
+        for name in rng.sample(names, rng.randint(0, 3)):
+            now[name] = f"{rng.getrandbits(256):064x}"  # changed, or added back
+        if rng.random() < 0.3:
+            now.pop(rng.choice(names), None)
+        before, data = listed.data(), manifest(listed.digests)
+        listed = Listed(now, listed)
+        assert listed.data() == manifest(now)
+        assert before == data  # (the last manifest is left as it was)

@@ -51,6 +51,7 @@ from ..load.seeds import load_seeds
 from ..load.scan import Scan
 from ..model.site import Site
 from ..theme import Theme, load_theme
+from ..integrity import Listed
 from ..outfolder import MARKER
 from ..write import OutputWriter
 from . import record
@@ -99,7 +100,7 @@ class IncrementalBuilder:
         self.outputs: dict[str, tuple[str, bytes]] = {}  # what the last build wrote (PageReuse)
         self.pages: dict = {}  # the last build's pages (PageReuse.pages)
         self.holds: frozenset[str] = frozenset()  # the files the folder holds since
-        self.sums: dict[str, str] = {}  # and their digests, as its manifest lists them
+        self.listed: Listed | None = None  # and its manifest
         self.config: Config | None = None  # of the latest build that read config.yaml
         self._succeeded = False  # the latest build
         self._last_renderer: PartCachingRenderer | None = None
@@ -130,7 +131,7 @@ class IncrementalBuilder:
         # anew, or by someone else, is written whole).
         known = (self.out / MARKER).is_file() and self.outputs
         writer = OutputWriter(self.out, self.holds if known else None,
-                              self.sums if known else None)
+                              self.listed if known else None)
         reuse = PageReuse(self.outputs if known else {}, self.cache, writer.held,
                           self.pages)
         pages, files = writer.write(
@@ -138,7 +139,7 @@ class IncrementalBuilder:
                        self.cache),
             before_change=self.outputs.clear)  # from here, the folder is no longer known
         self.outputs, self.holds, self.pages = reuse.current, writer.produced, reuse.pages
-        self.sums = writer.sums
+        self.listed = writer.listed
         self.cache.save()
         self._succeeded = True
         self._warming = chain(_warm_up(self._last_renderer, site, self.fingerprints),
