@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from itertools import compress
+from operator import is_not
 
 from . import __version__, urls
 from .errors import Problem
@@ -24,6 +26,7 @@ SITEMAP_URLS = 50_000  # the sitemap protocol's most URLs in one file (sitemaps.
 # at or below its own folder (sitemaps.org, "sitemap file location").
 SITEMAP_PART = "sitemap-{}.xml"
 _SITEMAPS = "sitemaps"  # what a warm memo carries them under (see `sitemaps`)
+_DATES = "sitemap dates"  # likewise (see `_dates`)
 ROBOTS_FILE = "robots.txt"
 FEED_LIMIT = 50
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -149,7 +152,7 @@ def sitemaps(site: Site, site_paths: list[str], memo=no_memo) -> dict[str, bytes
     A warm `memo` (see sitegen.memo) carries it while the pages and their dates are the
     same."""
     config = site.config
-    dates = {b.site_path: b.updated or b.date for b in site.briefings.values()}
+    dates = _dates(site, memo)
     inputs = (config.base_url, config.clean_links, site_paths, dates)
     carried = Carried(memo, _SITEMAPS)  # (compared in C: the paths mostly the same strings)
     was = carried.get(SITEMAP_FILE, inputs) or carried.put(SITEMAP_FILE, inputs, _sitemaps(
@@ -158,6 +161,22 @@ def sitemaps(site: Site, site_paths: list[str], memo=no_memo) -> dict[str, bytes
         (), ())
     carried.done()
     return was[1]
+
+
+def _dates(site: Site, memo) -> dict[str, dt.date]:
+    """Each briefing page's date, for the sitemap. A warm memo carries them with the
+    records: dated again are only those that are not the very same (at C speed)."""
+    briefings, last = site.briefings, memo.carried(_DATES)
+    if last is not None and last[0].keys() == briefings.keys():
+        was, dates = last
+        changed = list(compress(briefings.values(),
+                                map(is_not, map(was.get, briefings), briefings.values())))
+        if changed:
+            dates = {**dates, **{b.site_path: b.updated or b.date for b in changed}}
+    else:
+        dates = {b.site_path: b.updated or b.date for b in briefings.values()}
+    memo.carry(_DATES, (briefings, dates))
+    return dates
 
 
 def _sitemaps(config: Config, pages: tuple[tuple[str, dt.date | None], ...]

@@ -450,6 +450,17 @@ def test_backlinks_follow_the_order_when_a_linking_briefing_moves(small, tmp_pat
     assert "ferry-one" not in backlinks[:backlinks.index("</section>")]
 
 
+def test_the_sitemap_dates_a_briefing_edited_in_a_warm_rebuild(example, tmp_path):
+    """The sitemap's dates are carried with the records: an edited date is the new one."""
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    text = (example / BRIEFING).read_text(encoding="utf-8")
+    date = re.search(r"(?m)^date: (\S+)$", text).group(1)
+    edit(example, BRIEFING, f"date: {date}", "date: 2022-02-03")
+    assert_same_as_clean(example, builder, tmp_path, "a date changed")
+    assert "<lastmod>2022-02-03</lastmod>" in (builder.out / "sitemap.xml").read_text()
+
+
 def test_a_timeline_event_moved_to_another_year_on_a_larger_site(tmp_path):
     """The timeline's events are carried and patched where an event or its briefing is
     not the very same object: an event moved to another year (a new one, then one the
