@@ -18,7 +18,7 @@ from .load.lockfile import Lock, read_lock
 from .load.scan import Scan
 from .load.media import MEDIA_DIR, MediaFile, list_media
 from .load.seeds import Seed, load_seeds
-from .memo import no_memo
+from .memo import no_memo, replaced
 from .model.graph import build_site
 from .model.site import Site
 from .changes import site_changes
@@ -31,6 +31,7 @@ from . import feeds, lock, search, urls
 
 
 LARGE_SITE = 2000  # briefings: from here, a site's list pages and book each take 0.1 s or more
+_ORIGINALS = "published originals"  # what a warm memo carries (see `_originals`)
 
 
 @dataclass
@@ -139,16 +140,15 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         yield rel, content
     for rel, path in theme.static_files().items():
         yield f"assets/{rel}", path
-    yield from _copies(root, site, reuse)
+    yield from _copies(root, site, reuse, memo)
     yield from feeds.feed_files(site, [page.site_path for page in pages], changes,
                                 memo).items()
 
 
-def _copies(root: Path, site: Site, reuse) -> Iterator[tuple[str, bytes] | Kept]:
-    """The seeds' originals and the media files, as iter_files gives them (`reuse`: see
-    there): those that stand first, in one `Kept`."""
-    copies = [(urls.output_file(s.original), s.seed.path, s.seed.sha256)
-              for s in site.sources.values() if s.original]
+def _copies(root: Path, site: Site, reuse, memo) -> Iterator[tuple[str, bytes] | Kept]:
+    """The seeds' originals and the media files, as iter_files gives them (`reuse` and
+    `memo`: see there): those that stand first, in one `Kept`."""
+    copies = _originals(list(site.sources.values()), memo)
     copies += [(m.site_path, m.path, m.sha256) for m in site.media]
     rels, _paths, digests = zip(*copies) if copies else ((), (), ())
     stood = reuse.standing(list(rels), list(digests)) if reuse else [False] * len(copies)
@@ -159,6 +159,20 @@ def _copies(root: Path, site: Site, reuse) -> Iterator[tuple[str, bytes] | Kept]
         # of that file (build again), never published as if it were those bytes.
         if not stands:
             yield rel, InputFiles.data(root / path, path, digest)
+
+
+def _originals(sources: list, memo) -> list[tuple[str, str, str]]:
+    """(output path, input path, digest) of each seed's own file the site publishes. A
+    warm memo carries them while the sources are the very same records (told at C speed:
+    they are thousands)."""
+    last = memo.carried(_ORIGINALS)
+    if last is not None and len(last[0]) == len(sources) and not replaced(sources, last[0]):
+        copies = last[1]
+    else:
+        copies = [(urls.output_file(s.original), s.seed.path, s.seed.sha256)
+                  for s in sources if s.original]
+    memo.carry(_ORIGINALS, (sources, copies))
+    return list(copies)
 
 
 def render_site(root: Path, site: Site, index: bool = True
