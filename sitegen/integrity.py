@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from bisect import bisect_left
 from itertools import compress
 from operator import ne
 from pathlib import Path
+from typing import Iterable
 
 from .load.files import file_sha256
 
@@ -29,29 +31,38 @@ def manifest(digests: dict[str, str]) -> bytes:
 class Listed:
     """The manifest listing `digests` (which it then owns: they must not change), made from
     the `last` one's lines where it can: a rebuild changes few of tens of thousands of
-    files, whose lines alone are made again while the files are the same."""
+    files, whose lines alone are made again while the files listed are the same.
+    `fresh`: the paths whose digests may differ from the last one's (the caller knows the
+    others' are the same), or None. `same`: whether it is the last one."""
 
-    def __init__(self, digests: dict[str, str], last: "Listed | None" = None) -> None:
-        self.digests = digests
+    def __init__(self, digests: dict[str, str], last: "Listed | None" = None,
+                 fresh: Iterable[str] | None = None) -> None:
+        self.digests, self.same = digests, False
         if last is None or digests.keys() != last.digests.keys():
             self._order = sorted(digests)
             self._lines = list(map(_line, self._order, map(digests.__getitem__, self._order)))
             return
-        self._order, self._lines, was = last._order, list(last._lines), last.digests
-        for i in compress(range(len(self._order)), map(
-                ne, map(digests.__getitem__, self._order), map(was.__getitem__, self._order))):
-            self._lines[i] = _line(self._order[i], digests[self._order[i]])
+        was = last.digests
+        if fresh is None:
+            fresh = compress(digests, map(ne, digests.values(), map(was.__getitem__, digests)))
+        changed = [rel for rel in fresh if digests[rel] != was[rel]]
+        self._order, self._lines = last._order, list(last._lines) if changed else last._lines
+        for rel in changed:
+            self._lines[bisect_left(self._order, rel)] = _line(rel, digests[rel])
+        self.same = not changed
 
     def data(self) -> bytes:
         """The manifest's bytes."""
-        return ("\n".join(self._lines) + "\n").encode("utf-8", "surrogateescape") \
-            if self._lines else b""
+        return b"".join(self._lines)
 
 
-def _line(rel: str, digest: str) -> str:
+def _line(rel: str, digest: str) -> bytes:
+    """A path's line, with its newline."""
     if "\\" in rel or "\n" in rel:
-        return "\\" + digest + "  " + rel.replace("\\", "\\\\").replace("\n", "\\n")
-    return f"{digest}  {rel}"
+        line = "\\" + digest + "  " + rel.replace("\\", "\\\\").replace("\n", "\\n")
+    else:
+        line = f"{digest}  {rel}"
+    return (line + "\n").encode("utf-8", "surrogateescape")
 
 
 def read_manifest(data: bytes) -> tuple[dict[str, str], list[int]]:

@@ -116,11 +116,7 @@ class OutputWriter:
             digest = hashlib.sha256(data).hexdigest()
             if not self.fresh and rel in self.held and _holds(self.out / rel, data):
                 return Staged(False, digest, len(data))
-        target = os.path.join(self.stage, rel)
-        folder = os.path.dirname(target)
-        if folder not in self._made:
-            os.makedirs(folder, exist_ok=True)
-            self._made.add(folder)
+        target = self._target(rel)
         with open(target, "wb") as f:
             if isinstance(data, bytes):
                 f.write(data)
@@ -137,13 +133,22 @@ class OutputWriter:
             return Staged(False, h.hexdigest(), size)
         return Staged(True, h.hexdigest(), size)
 
+    def _target(self, rel: str) -> str:
+        """Where `rel` is staged (its folder made)."""
+        target = os.path.join(self.stage, rel)
+        folder = os.path.dirname(target)
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        return target
+
     def write(self, files: Iterable[tuple[str, bytes | Iterable[str] | Path | Staged] | Kept],
               before_change: Callable[[], None] = lambda: None) -> tuple[int, int]:
         """Make `out` hold exactly `files` ((relative POSIX path, bytes, text in pieces,
         a file to copy, or what `put` returned), or `Kept`: files in `out` that stand),
         consumed one at a time. `before_change` is called just before `out` starts to change.
         Returns the number of HTML pages and of files."""
-        staged, produced, sums, sizes = [], set(), {}, self.sizes
+        staged, produced, sums, sizes, fresh = [], set(), {}, self.sizes, []
         known = self._found.regular if self._found else {}
         try:
             for item in files:
@@ -152,17 +157,16 @@ class OutputWriter:
                     continue
                 rel, content = item
                 produced.add(rel)
+                fresh.append(rel)
                 if not isinstance(content, Staged):
                     content = self.put(rel, content.read_bytes() if isinstance(content, Path)
                                        else content)
                 sums[rel], sizes[rel] = content.sha256, content.size
                 if content.changed:
                     staged.append(rel)
-            self.listed = Listed(sums, self._listed)
-            listed = self.put(MANIFEST, self.listed.data())
-            produced.add(MANIFEST)
-            if listed.changed:
+            if self._list(sums, fresh):
                 staged.append(MANIFEST)
+            produced.add(MANIFEST)
         except BaseException:
             shutil.rmtree(self.stage, ignore_errors=True)
             raise
@@ -174,6 +178,20 @@ class OutputWriter:
             self._commit(staged, produced)
         self.produced = frozenset(produced)
         return sum(map(str.endswith, produced, repeat(".html"))), len(produced)
+
+    def _list(self, sums: dict[str, str], fresh: list[str]) -> bool:
+        """Make the manifest (`listed`) of `sums` (`fresh`: the files not kept, whose
+        digests may differ from the last manifest's); stage it unless `out` holds it.
+        Rule: with the last manifest known (`out` holds it as that), it is written
+        where it differs from it, without reading the one in `out`."""
+        self.listed = Listed(sums, self._listed, fresh)
+        if self._listed is None:
+            return self.put(MANIFEST, self.listed.data()).changed
+        if self.listed.same and MANIFEST in self.held:
+            return False
+        with open(self._target(MANIFEST), "wb") as f:
+            f.write(self.listed.data())
+        return True
 
     def _commit(self, staged: list[str], produced: set[str]) -> None:
         """Bring the existing `out` to the new output: delete what is no longer produced,
