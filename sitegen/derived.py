@@ -18,10 +18,10 @@ in the order) is gathered value by value.
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import chain, compress, repeat
-from operator import is_not
+from itertools import chain, repeat
 from typing import Callable, Hashable, Iterable, NamedTuple, Sequence, TypeVar
 
+from .memo import differing
 from .model.site import Briefing, Site, Source, Topic
 
 R, V = TypeVar("R"), TypeVar("V")
@@ -78,7 +78,7 @@ class Derived:
             return
         for kind, now, before in zip(_KINDS, self.records, last[0]):
             # The records that are not the very same object (at C speed: most are).
-            changed = compress(now, map(is_not, map(before.get, now), now.values()))
+            changed = differing(now, before)
             for key in chain(changed, before.keys() - now.keys()):
                 for slot_kind, slot_key in self.readers.get((kind, key), ()):
                     self.stale[slot_kind].add(slot_key)

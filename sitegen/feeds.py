@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
-from itertools import compress
-from operator import is_not
 
 from . import __version__, urls
 from .errors import Problem
 from .load.config import CONFIG_FILE, Config
 from .changes import CHANGES_FEED, CHANGES_PAGE, Changes, site_changes
-from .memo import Carried, no_memo
+from .memo import Carried, differing, no_memo
 from .model.site import Site
 
 FEED_FILE = "feed.xml"
@@ -169,10 +167,10 @@ def _dates(site: Site, memo) -> dict[str, dt.date]:
     briefings, last = site.briefings, memo.carried(_DATES)
     if last is not None and last[0].keys() == briefings.keys():
         was, dates = last
-        changed = list(compress(briefings.values(),
-                                map(is_not, map(was.get, briefings), briefings.values())))
+        changed = differing(briefings, was)
         if changed:
-            dates = {**dates, **{b.site_path: b.updated or b.date for b in changed}}
+            dates = {**dates, **{b.site_path: b.updated or b.date
+                                 for b in map(briefings.__getitem__, changed)}}
     else:
         dates = {b.site_path: b.updated or b.date for b in briefings.values()}
     memo.carry(_DATES, (briefings, dates))
@@ -217,7 +215,9 @@ def feed_files(site: Site, site_paths: list[str], changes: Changes | None = None
     output path; `changes`: `site_changes(site)`, when the caller has it already; `memo`:
     see `sitemaps`."""
     files = {ROBOTS_FILE: robots(site.config)}
-    if site.config.base_url:
+    if not site.config.base_url:
+        memo.carried(_DATES)  # let go of what `_dates` carried (the records of a build)
+    else:
         files[FEED_FILE] = atom_feed(site)
         files[CHANGES_FEED] = changes_feed(site, changes or site_changes(site))
         files.update(sitemaps(site, site_paths, memo))

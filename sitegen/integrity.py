@@ -37,7 +37,7 @@ class Listed:
 
     def __init__(self, digests: dict[str, str], last: "Listed | None" = None,
                  fresh: Iterable[str] | None = None) -> None:
-        self.digests, self.same = digests, False
+        self.digests, self.same, self._data = digests, False, None
         if last is None or digests.keys() != last.digests.keys():
             self._order = sorted(digests)
             self._lines = list(map(_line, self._order, map(digests.__getitem__, self._order)))
@@ -53,7 +53,9 @@ class Listed:
 
     def data(self) -> bytes:
         """The manifest's bytes."""
-        return b"".join(self._lines)
+        if self._data is None:
+            self._data = b"".join(self._lines)
+        return self._data
 
 
 def _line(rel: str, digest: str) -> bytes:

@@ -77,6 +77,12 @@ def replaced(now: Sequence, last: Sequence) -> list[int]:
     return list(compress(range(len(now)), map(is_not, now, last)))
 
 
+def differing(now: dict, last: dict) -> list:
+    """The keys of `now` whose value is not the very one `last` holds under that key,
+    found at C speed: what a value carried with `last` needs bringing up to date for."""
+    return list(compress(now, map(is_not, map(last.get, now), now.values())))
+
+
 def as_last(memo, name: str, values: dict, by: Callable | None = None) -> dict:
     """`values` (by key), each equal (==) to the last build's value of its key that very
     value, and carried under `name` for the next build of a warm memo: early cut-off by
@@ -87,10 +93,9 @@ def as_last(memo, name: str, values: dict, by: Callable | None = None) -> dict:
         return values
     last = memo.carried(name) or {}
     # Only the values that are not the very last ones (found at C speed) are compared.
-    others = compress(values.items(), map(is_not, map(last.get, values), values.values()))
     same = eq if by is None else (lambda was, v: by(was) == by(v))
-    values = {**values, **{key: was for key, v in others
-                           if (was := last.get(key)) is not None and same(was, v)}}
+    values = {**values, **{key: was for key in differing(values, last)
+                           if (was := last.get(key)) is not None and same(was, values[key])}}
     memo.carry(name, values)
     return values
 
@@ -129,8 +134,8 @@ class Carried:
         self.made: dict[Hashable, tuple] = {}
 
     def get(self, slot: Hashable, inputs) -> tuple | None:
-        """(inputs, value, problems, digests) as the last build made it, or None when
-        `inputs` differ (None: never the same)."""
+        """(inputs, value, problems, digests) as the last build made it, but with `inputs`
+        (equal to its own), or None when `inputs` differ (None: never the same)."""
         was = self.last.get(slot)
         if was is None or inputs is None or was[0] != inputs:
             return None
@@ -141,7 +146,9 @@ class Carried:
 
     def get_many(self, slots: Sequence[Hashable], inputs: Sequence) -> list[tuple | None]:
         """`get` of each of `slots` (unique) with its `inputs`, compared at C speed: a
-        stage's thousands of files, of which an edit changed one."""
+        stage's thousands of files, of which an edit changed one. Unlike `get`, an entry
+        taken keeps its own inputs (equal: a caller needing them to be the very objects
+        it passed uses `get`)."""
         was = list(map(self.last.get, slots, repeat(_NONE)))
         same = list(map(and_, map(eq, map(_INPUTS, was), inputs),
                         map(is_not, inputs, repeat(None))))

@@ -187,7 +187,8 @@ class OutputWriter:
         self.listed = Listed(sums, self._listed, fresh)
         if self._listed is None:
             return self.put(MANIFEST, self.listed.data()).changed
-        if self.listed.same and MANIFEST in self.held:
+        if self.listed.same and MANIFEST in self.held \
+                and _size(self.out / MANIFEST) == len(self.listed.data()):
             return False
         with open(self._target(MANIFEST), "wb") as f:
             f.write(self.listed.data())
@@ -314,6 +315,13 @@ def _same_file(a: str, b: str) -> bool:
                     return True
     except OSError:
         return False
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def _holds(path: Path, data: bytes) -> bool:

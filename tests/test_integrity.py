@@ -59,23 +59,32 @@ def test_a_rebuilds_manifest_equals_a_clean_builds(small, tmp_path):
 
 def test_a_manifest_made_from_the_last_one_is_the_one_made_from_nothing():
     """A rebuild's manifest takes the last one's lines where its files are the same (see
-    integrity.Listed): after any changes, it is the manifest of the digests alone, and
-    the last one is as it was."""
+    integrity.Listed; `fresh`: the files whose digests may have changed): after any
+    changes, it is the manifest of the digests alone, and the last one is as it was."""
     import random
 
-    from sitegen.integrity import Listed, manifest
+    from sitegen.integrity import Listed
+
+    def reference(digests: dict[str, str]) -> bytes:  # sha256sum's format, escapes too
+        lines = [("\\" + d + "  " + rel.replace("\\", "\\\\").replace("\n", "\\n"))
+                 if "\\" in rel or "\n" in rel else f"{d}  {rel}"
+                 for rel, d in sorted(digests.items())]
+        return "".join(line + "\n" for line in lines).encode()
 
     rng = random.Random(4)
     names = [f"p/{n}.html" for n in range(40)] + ["a\\b.js", "new\nline.txt"]
     digests = {name: f"{rng.getrandbits(256):064x}" for name in names}
     listed = Listed(dict(digests))
-    for _ in range(50):
+    assert listed.data() == reference(digests)
+    for step in range(60):
         now = dict(listed.digests)
-        for name in rng.sample(names, rng.randint(0, 3)):
+        fresh = rng.sample(names, rng.randint(0, 3))
+        for name in fresh:
             now[name] = f"{rng.getrandbits(256):064x}"  # changed, or added back
         if rng.random() < 0.3:
             now.pop(rng.choice(names), None)
-        before, data = listed.data(), manifest(listed.digests)
-        listed = Listed(now, listed)
-        assert listed.data() == manifest(now)
+        before, data = listed.data(), reference(listed.digests)
+        listed = Listed(now, listed, fresh if step % 2 else None)
+        assert listed.data() == reference(now)
+        assert listed.same == (data == listed.data())
         assert before == data  # (the last manifest is left as it was)

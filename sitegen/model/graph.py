@@ -12,10 +12,10 @@ import hashlib
 from collections import defaultdict
 from functools import partial
 from itertools import chain, compress, repeat
-from operator import attrgetter, eq, is_, is_not, itemgetter, not_
+from operator import attrgetter, eq, is_, itemgetter, not_
 from typing import NamedTuple
 
-from ..memo import Carried, as_last, carried_whole, no_memo, replaced
+from ..memo import Carried, as_last, carried_whole, differing, no_memo, replaced
 from ..errors import Collector
 from ..load.config import Config
 from ..load.lockfile import Lock
@@ -141,10 +141,9 @@ class _Records:
             map(is_, map(_SOURCE, inputs), kept),
             map(is_, map(_LINKS, inputs), map(links_of.__getitem__, slugs)),
             map(is_, map(_TOPICS_ON, inputs), map(topics_of.__getitem__, slugs)),
-            map(eq, map(_AROUND, inputs), map(around.__getitem__, slugs)))))
+            map(eq, map(_AROUND_OF, inputs), map(around.__getitem__, slugs)))))
         seeds, was_seeds = self.seeds, was[0]  # (the same ids: see seed_ids)
-        changed = set(compress(seeds, map(is_not, map(was_seeds.get, seeds), seeds.values()))) \
-            if seeds is not was_seeds else ()
+        changed = set(differing(seeds, was_seeds)) if seeds is not was_seeds else ()
         if changed:  # the briefings citing a seed that is not the very same look again
             stands = [same and changed.isdisjoint(b.seeds) for same, b in zip(stands, kept)]
         self.carried.keep_many(list(compress(slugs, stands)))
@@ -167,7 +166,7 @@ _CONTEXT = "briefing-records context"  # carried: what every record reads (see _
 _AROUND = "around briefings"  # carried (see `_around`)
 _NOT_CARRIED = (_Inputs(*[None] * len(_Inputs._fields)), None, (), ())
 _INPUTS, _VALUE, _PROBLEMS = itemgetter(0), itemgetter(1), itemgetter(2)
-_SOURCE, _LINKS, _TOPICS_ON, _AROUND = (attrgetter(name) for name in (
+_SOURCE, _LINKS, _TOPICS_ON, _AROUND_OF = (attrgetter(name) for name in (
     "source", "links", "topics", "around"))
 _SLUG = attrgetter("slug")
 
@@ -219,8 +218,7 @@ def _backlinks(kept: list[BriefingSource], order: dict[str, int],
     `_around` carried) while the order and every briefing's links are equal."""
     if last is not None and last[1] == order and last[0].keys() == links_of.keys():
         was = last[0]
-        others = compress(links_of, map(is_not, map(was.get, links_of), links_of.values()))
-        if all(was[slug] == links_of[slug] for slug in others):
+        if all(was[slug] == links_of[slug] for slug in differing(links_of, was)):
             return last[3]
     backlinks: dict[str, list[str]] = defaultdict(list)
     for b in kept:  # newest first

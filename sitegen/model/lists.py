@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from bisect import insort
 from itertools import compress
-from operator import attrgetter, is_not, not_
+from operator import attrgetter, not_
 from typing import Callable, Iterable, Sequence
 
 from ..load.content import TopicSource
+from ..memo import differing
 from .site import Briefing, Claim
 
 _CARRIED = "briefing-lists"
@@ -37,9 +38,8 @@ class Lists:
             last = ({}, {}, [], {}, {}, {}, {})
         _topics, before, timeline, members, events, within, citing = last
         # (at C speed: the records are thousands, of which an edit changes few)
-        changed = list(compress(briefings.values(),
-                                map(is_not, map(before.get, briefings), briefings.values())))
-        gone = set(compress(before, map(is_not, map(briefings.get, before), before.values())))
+        changed = list(map(briefings.__getitem__, differing(briefings, before)))
+        gone = set(differing(before, briefings))
         touched = {t for b in changed for t in b.topics} | {
             t for slug in gone for t in before[slug].topics}
 

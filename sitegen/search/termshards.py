@@ -9,7 +9,7 @@ import zlib
 from array import array
 from functools import partial
 from bisect import bisect_left, bisect_right
-from itertools import chain, islice, repeat
+from itertools import chain, repeat
 from typing import Callable, Iterator
 
 from ..runtime.parallel import fork_map
@@ -84,7 +84,8 @@ def _scan(words: list[str], start: int, sizes: dict, every: int, resync: dict[st
     shards: list[list[str]] = []
     shard: list[str] = []
     size = most = 0
-    for word in islice(words, start, None):
+    for i in range(start, len(words)):  # (not islice: it would walk the words before)
+        word = words[i]
         typical, largest, crc = sizes[word]
         if shard and (most + largest > 2 * SHARD_BYTES
                       or (size >= SHARD_BYTES // 4 and crc % every == 0)):
@@ -113,15 +114,15 @@ def _recut(words: list[str], sizes: dict, every: int, before: list[list[str]],
         dirty.update((k - 1, k) if k else (k,))
     clean = {shard[0]: k for k, shard in enumerate(before) if k not in dirty}
     shards: list[list[str]] = []
-    k: int | None = 0
-    while k is not None and k < len(before):
-        if k not in dirty:
-            shards.append(before[k])  # the very list: see `_known_digest`
-            k += 1
+    at: int | None = 0  # the old shard reached
+    while at is not None and at < len(before):
+        if at not in dirty:
+            shards.append(before[at])  # the very list: see `_known_digest`
+            at += 1
             continue
         # (a run's first shard: the one before is clean, so its first word is still here)
-        start = bisect_left(words, keys[k], key=browser_order) if k else 0
-        made, k = _scan(words, start, sizes, every, clean)
+        start = bisect_left(words, keys[at], key=browser_order) if at else 0
+        made, at = _scan(words, start, sizes, every, clean)
         shards += made
     return shards
 
