@@ -200,26 +200,38 @@ def _around(kept: list[BriefingSource], all_briefings: dict[str, BriefingSource]
     last = memo.carried(_AROUND)
     backlinked = _backlinks(kept, order, links_of, last)
     by_date = list(map(_SLUG, reversed(kept)))  # oldest first
-    if last is not None and last[2] is related and last[3] is backlinked and last[4] == by_date:
-        made = last[5]
+    if last is not None and last.related is related and last.backlinked is backlinked \
+            and last.by_date == by_date:
+        made = last.made
     else:
         made = {slug: (related[slug], backlinked.get(slug, ()),
                        by_date[i - 1] if i > 0 else None,
                        by_date[i + 1] if i + 1 < len(by_date) else None)
                 for i, slug in enumerate(by_date)}
-    memo.carry(_AROUND, (links_of, order, related, backlinked, by_date, made))
+    memo.carry(_AROUND, _Around(links_of, order, related, backlinked, by_date, made))
     return made
 
 
+class _Around(NamedTuple):
+    """What `_around` carries to the next build: what it was made from, and made."""
+
+    links_of: dict
+    order: dict
+    related: dict
+    backlinked: dict
+    by_date: list
+    made: dict
+
+
 def _backlinks(kept: list[BriefingSource], order: dict[str, int],
-               links_of: dict[str, dict[str, Link]], last: tuple | None
+               links_of: dict[str, dict[str, Link]], last: "_Around | None"
                ) -> dict[str, tuple[str, ...]]:
     """Slug -> the briefings linking to it, in `order`: the last build's (`last`: what
     `_around` carried) while the order and every briefing's links are equal."""
-    if last is not None and last[1] == order and last[0].keys() == links_of.keys():
-        was = last[0]
+    if last is not None and last.order == order and last.links_of.keys() == links_of.keys():
+        was = last.links_of
         if all(was[slug] == links_of[slug] for slug in differing(links_of, was)):
-            return last[3]
+            return last.backlinked
     backlinks: dict[str, list[str]] = defaultdict(list)
     for b in kept:  # newest first
         for link in links_of[b.slug].values():

@@ -59,8 +59,8 @@ def _cut(index: Index, firsts: list[str], highest: int,
     at most twice (by `_most`: no row is larger). Words gaining documents then change
     their own shard only, and `every`, a power of two, changes only when the index
     doubles or halves. Sizes come from the postings alone (`highest`: the highest doc
-    number), so a shard's words are known before any of its rows is written. An index brought up
-    to date is cut again only around the words that changed (see `_recut`)."""
+    number), so a shard's words are known before any of its rows is written. An index
+    brought up to date is cut again only around the words that changed (see `_recut`)."""
     digits = len(str(highest)) + 1
     whole = index.changed is None or index.word_sizes[0] != digits
     words = index.words()
