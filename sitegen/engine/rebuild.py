@@ -58,7 +58,7 @@ from ..write import OutputWriter
 from . import record
 from .digest import Fingerprints
 from .memo import Memo
-from .reuse import PageReuse, PartCachingRenderer
+from .reuse import MadePages, PageReuse, PartCachingRenderer
 from .store import Store
 
 
@@ -99,7 +99,7 @@ class IncrementalBuilder:
         self.fingerprints = Fingerprints()
         self.compiled = CompiledTemplates()
         self.outputs: dict[str, tuple[str, bytes]] = {}  # what the last build wrote (PageReuse)
-        self.pages: dict = {}  # the last build's pages (PageReuse.pages)
+        self.pages = MadePages.none()  # the last build's pages (PageReuse.pages)
         self.holds: frozenset[str] = frozenset()  # the files the folder holds since
         self.listed: Listed | None = None  # and its manifest
         self.config: Config | None = None  # of the latest build that read config.yaml

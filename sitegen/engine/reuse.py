@@ -8,6 +8,7 @@ folder is the one the last build wrote (see `record.output_intact`).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import and_, attrgetter, eq, itemgetter, not_
 from typing import Container
@@ -21,6 +22,7 @@ from ..model.site import Site
 from ..pages import Page
 from ..render import Renderer
 from ..theme import Theme
+from ..memo import replaced
 from .digest import Fingerprints, same
 from .pagekey import PageKeys
 
@@ -76,10 +78,33 @@ def unpack(packed: bytes) -> str:
     return lz4.block.decompress(packed).decode("utf-8")
 
 
-_PAGE, _PREFIX = itemgetter(0), itemgetter(1)  # of a page as `pages` holds it: (page, prefix)
+_PAGE, _PREFIX = itemgetter(0), itemgetter(1)  # of a page as `MadePages.at` holds it
 _READS = itemgetter(1)  # of a file as `current` holds it: (key, reads)
 _TEMPLATE = attrgetter("template")
 _NO_PAGE = (None, None)  # (page, prefix) of a path the last build made no page at
+
+
+def _output_file(page: Page) -> str:
+    return urls.output_file(page.site_path)
+
+
+@dataclass
+class MadePages:
+    """The pages a build made, for the next build of its process (see PageReuse)."""
+
+    at: dict[str, tuple[Page, tuple]]  # output path -> (page, its key's prefix)
+    pages: list[Page]  # as the build was given them, in order
+    rels: list[str]  # their output paths
+    prefixes: dict[str, tuple]  # template -> its pages' keys' prefix
+    current: dict | None  # what the build wrote (its PageReuse.current)
+
+    @classmethod
+    def none(cls, current: dict | None = None) -> "MadePages":
+        """No pages made yet (`current`: what the build making them writes)."""
+        return cls({}, [], [], {}, current)
+
+    def note(self, pages: list[Page], rels: list[str], prefixes: dict[str, tuple]) -> None:
+        self.pages, self.rels, self.prefixes = pages, rels, prefixes
 
 
 class PageReuse:
@@ -88,22 +113,22 @@ class PageReuse:
     keeps them for the day the page changes."""
 
     def __init__(self, previous: dict[str, tuple[str, bytes]], memo,
-                 held: Container[str],
-                 pages: dict[str, tuple[Page, tuple]] | None = None):
+                 held: Container[str], pages: MadePages | None = None):
         """`previous`: what the last build wrote into this output, path -> (key, reads)
         (`build` has it from the store, while the output is the one the store's record
         describes; the preview from its previous build); `held`: the files the output
-        holds as its own (see write.OutputWriter.held); `pages`:
-        the previous build's pages with their keys' prefixes (see `pages`), when this
-        process made them (the preview; without it, this build's are not kept either)."""
+        holds as its own (see write.OutputWriter.held); `pages`: the previous build's
+        pages (see `pages`), when this process made them (the preview; without it, this
+        build's are not kept either). Rule: a caller passing the previous build's very
+        `current` as `previous` passes, as `held`, what the output held after it."""
         self.memo, self.held, self.previous = memo, held, previous
         self.current: dict[str, tuple[str, bytes]] = {}  # path -> (key, reads)
         self.fresh = 0  # pages this build renders
-        self.before = pages or {}
-        # This build's pages, path -> (page, its key's prefix): a page the same as the
-        # previous build's (see digest.same: by identity, mostly) has the key it had,
-        # without digesting it again (salsa's early cut-off, by equality).
-        self.pages: dict[str, tuple[Page, tuple]] | None = None if pages is None else {}
+        self.before = pages or MadePages.none()
+        # This build's pages: a page the same as the previous build's (see digest.same:
+        # by identity, mostly) has the key it had, without digesting it again (salsa's
+        # early cut-off, by equality).
+        self.pages = None if pages is None else MadePages.none(self.current)
 
     def split(self, pages: list[Page], renderer: PartCachingRenderer
               ) -> tuple[list[str], list[Page]]:
@@ -117,13 +142,16 @@ class PageReuse:
             for template in {page.template for page in pages}:
                 keys.reads_site(template)
             if self.pages is not None:
-                self.pages = {urls.output_file(p.site_path): (p, keys.prefix(p.template))
-                              for p in pages}
+                prefixes = {t: keys.prefix(t) for t in {p.template for p in pages}}
+                rels = list(map(_output_file, pages))
+                self.pages.at = dict(zip(rels, zip(pages, map(prefixes.get, map(
+                    _TEMPLATE, pages)))))
+                self.pages.note(pages, rels, prefixes)
             self.fresh = len(pages)
             return [], pages
-        prefixes = {template: keys.prefix(template) for template in {p.template for p in pages}}
+        prefixes = {template: keys.prefix(template) for template in set(map(_TEMPLATE, pages))}
         kept, pages = self._same(pages, prefixes)
-        previous, current, made_before = self.previous, self.current, self.before
+        previous, current, made_before = self.previous, self.current, self.before.at
         befores = list(map(previous.get, kept))
         current.update(zip(kept, befores))
         fresh = []
@@ -149,18 +177,45 @@ class PageReuse:
         """The paths of the pages that stand as they are — the very pages the last build
         made at them (see `pages`), their key's prefix the same, their files in the output
         as it made them — and the other pages. At C speed: on an edit, nearly all."""
-        before = self.before
-        if self.pages is None or not before:
+        before, made = self.before, self.pages
+        if made is None or not before.at:
             return [], pages
-        at = dict(zip(map(id, map(_PAGE, before.values())), before))  # all alive: held there
+        if before.current is self.previous and before.prefixes == prefixes \
+                and len(before.pages) == len(pages):
+            return self._same_places(pages, prefixes)
+        at = dict(zip(map(id, map(_PAGE, before.at.values())), before.at))  # all alive
         rels = list(map(at.get, map(id, pages)))
-        made = list(map(before.get, rels, repeat(_NO_PAGE)))
-        prefix_same = map(eq, map(_PREFIX, made), map(prefixes.get, map(_TEMPLATE, pages)))
+        was = list(map(before.at.get, rels, repeat(_NO_PAGE)))
+        prefix_same = map(eq, map(_PREFIX, was), map(prefixes.get, map(_TEMPLATE, pages)))
         same = list(map(all, zip(prefix_same, map(self.previous.__contains__, rels),
                                  map(self.held.__contains__, rels))))
         kept = list(compress(rels, same))
-        self.pages.update(zip(kept, compress(made, same)))
+        made.at.update(zip(kept, compress(was, same)))
+        made.note(pages, [rel or _output_file(page) for rel, page in zip(rels, pages)],
+                  prefixes)
         return kept, list(compress(pages, map(not_, same)))
+
+    def _same_places(self, pages: list[Page], prefixes: dict[str, tuple]
+                     ) -> tuple[list[str], list[Page]]:
+        """`_same` where the previous build's pages were as many, their prefixes the same
+        and `previous` is what it wrote (the preview's rebuild, mostly): a page at the
+        place the very page was stands; only the others are looked at. (Rule: the pages
+        come in a stable order, see pages.site_pages; every page of the previous build
+        is in what it wrote, and the output holds it: see __init__.)"""
+        before, made = self.before, self.pages
+        changed = replaced(pages, before.pages)
+        if not changed:
+            made.at = before.at  # (neither build changes it in place: see `_key`)
+            made.note(pages, before.rels, prefixes)
+            return list(before.rels), []
+        rels, stands = list(before.rels), [True] * len(pages)
+        for i in changed:
+            rels[i], stands[i] = _output_file(pages[i]), False
+        made.at = dict(before.at)
+        for rel in {before.rels[i] for i in changed}.difference(map(rels.__getitem__, changed)):
+            del made.at[rel]  # no page there now (held no longer)
+        made.note(pages, rels, prefixes)
+        return list(compress(rels, stands)), list(map(pages.__getitem__, changed))
 
     def _key(self, keys: PageKeys, page: Page, rel: str, before: tuple | None,
              prefix: tuple, made: tuple | None) -> str:
@@ -169,7 +224,7 @@ class PageReuse:
         out (`key`)."""
         if self.pages is None:
             return self.key(keys, page)
-        self.pages[rel] = made if made is not None and made[0] is page and made[1] == prefix \
+        self.pages.at[rel] = made if made is not None and made[0] is page and made[1] == prefix \
             else (page, prefix)
         if before and made and made[1] == prefix and same(made[0], page):
             return before[0]
