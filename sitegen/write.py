@@ -31,7 +31,7 @@ class Kept:
     sitegen.engine.reuse): an item of its own among the (path, content) items the writer
     takes, so a rebuild hands over the thousands of files that stand at once."""
 
-    paths: Iterable[str]
+    paths: list[str]
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class OutputWriter:
         self.listed: Listed | None = None  # after `write`: the new manifest
         self.sizes: dict[str, int] = {}  # after `write`: each file's size, where known
 
-    def _keep(self, paths: Iterable[str], produced: set[str], sums: dict[str, str],
+    def _keep(self, paths: list[str], produced: set[str], sums: dict[str, str],
               known: dict[str, int]) -> None:
         """Note files that stand: produced, with the previous manifest's digests (else
         their own) and their sizes where the walk found them."""
@@ -93,7 +93,6 @@ class OutputWriter:
                 self._sums = read_manifest((self.out / MANIFEST).read_bytes())[0]
             except OSError:
                 self._sums = {}
-        paths = list(paths)
         produced.update(paths)
         digests = list(map(self._sums.get, paths))  # a rebuild keeps thousands: no loop
         if None in digests:
@@ -146,17 +145,15 @@ class OutputWriter:
               before_change: Callable[[], None] = lambda: None) -> tuple[int, int]:
         """Make `out` hold exactly `files` ((relative POSIX path, bytes, text in pieces,
         a file to copy, or what `put` returned), or `Kept`: files in `out` that stand),
-        consumed one at a time. `before_change` is called just before `out` starts to change.
-        Returns the number of HTML pages and of files."""
-        staged, produced, sums, sizes, fresh = [], set(), {}, self.sizes, []
-        known = self._found.regular if self._found else {}
+        consumed one at a time; each path comes once. `before_change` is called just
+        before `out` starts to change. Returns the number of HTML pages and of files."""
+        staged, kept, fresh, sums, sizes = [], [], [], {}, self.sizes
         try:
             for item in files:
                 if type(item) is Kept:
-                    self._keep(item.paths, produced, sums, known)
+                    kept.append(item.paths)
                     continue
                 rel, content = item
-                produced.add(rel)
                 fresh.append(rel)
                 if not isinstance(content, Staged):
                     content = self.put(rel, content.read_bytes() if isinstance(content, Path)
@@ -164,9 +161,9 @@ class OutputWriter:
                 sums[rel], sizes[rel] = content.sha256, content.size
                 if content.changed:
                     staged.append(rel)
+            produced, stale, sums = self._produced(kept, fresh, sums)
             if self._list(sums, fresh):
                 staged.append(MANIFEST)
-            produced.add(MANIFEST)
         except BaseException:
             shutil.rmtree(self.stage, ignore_errors=True)
             raise
@@ -175,9 +172,28 @@ class OutputWriter:
             os.replace(self.stage, self.out)
             self.changed = sorted(produced)
         else:
-            self._commit(staged, produced)
-        self.produced = frozenset(produced)
+            self._commit(staged, produced, stale)
+        self.produced = produced
         return sum(map(str.endswith, produced, repeat(".html"))), len(produced)
+
+    def _produced(self, kept: list[list[str]], fresh: list[str], sums: dict[str, str]
+                  ) -> tuple[frozenset[str], frozenset[str] | None, dict[str, str]]:
+        """(every file the output will hold, manifest included; those it holds and will
+        not, or None: not known yet; `sums` with the digests of the files `kept`), where
+        `fresh` are the files made, their digests in `sums`. Rule: where the folder's files and manifest are known
+        (`holds`, `listed`) and the files kept and made there are as many as it holds,
+        no file goes: then the kept files' digests are the last manifest's, and neither
+        is looked at one by one (a save in the preview keeps tens of thousands)."""
+        held = self._holds
+        if self._found is None and self._listed is not None and held is not None:
+            new = set(fresh).difference(held)
+            if sum(map(len, kept)) + len(fresh) - len(new) + (MANIFEST in held) == len(held):
+                return (held | new | {MANIFEST} if new or MANIFEST not in held else held,
+                        frozenset(), {**self._listed.digests, **sums})
+        produced, known = {*fresh, MANIFEST}, self._found.regular if self._found else {}
+        for paths in kept:
+            self._keep(paths, produced, sums, known)
+        return frozenset(produced), None, sums
 
     def _list(self, sums: dict[str, str], fresh: list[str]) -> bool:
         """Make the manifest (`listed`) of `sums` (`fresh`: the files not kept, whose
@@ -194,14 +210,16 @@ class OutputWriter:
             f.write(self.listed.data())
         return True
 
-    def _commit(self, staged: list[str], produced: set[str]) -> None:
-        """Bring the existing `out` to the new output: delete what is no longer produced,
-        then move the staged files in. A failure on the way is a SiteError that says how
+    def _commit(self, staged: list[str], produced: frozenset[str],
+                stale: frozenset[str] | None) -> None:
+        """Bring the existing `out` to the new output: delete what is no longer produced
+        (`stale`, where known), then move the staged files in. A failure on the way is a SiteError that says how
         far it got (the output is then partly updated: the caller's record of it is
         gone, so the next build compares and rewrites every file)."""
         done = {"removed": 0, "moved": 0}
         try:
-            self.changed = self._remove_stale(produced | {MARKER}, done)
+            self.changed = self._remove_known(stale, done) if stale is not None \
+                else self._remove_stale(produced | {MARKER}, done)
             self._move_in(staged, done)
             self.changed = sorted(self.changed + staged)
         except OSError as exc:
