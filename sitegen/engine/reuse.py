@@ -8,7 +8,7 @@ folder is the one the last build wrote (see `record.output_intact`).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import and_, attrgetter, eq, itemgetter, not_
 from typing import Container
@@ -97,6 +97,8 @@ class MadePages:
     rels: list[str]  # their output paths
     prefixes: dict[str, tuple]  # template -> its pages' keys' prefix
     current: dict | None  # what the build wrote (its PageReuse.current)
+    # What `PageReuse.standing` was asked, by the first path: (paths, their digests)
+    asked: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
 
     @classmethod
     def none(cls, current: dict | None = None) -> "MadePages":
@@ -249,8 +251,17 @@ class PageReuse:
         way. (Asked for many at once, at C speed: a large site's copied seeds and search
         shards are tens of thousands.)"""
         made = list(zip(digests, repeat(b"")))
-        same = list(map(eq, map(self.previous.get, rels), made))
         self.current.update(zip(rels, made))
+        if not rels:
+            return []
+        last = self.before.asked.get(rels[0]) if self.before.current is self.previous else None
+        if self.pages is not None:
+            self.pages.asked[rels[0]] = (rels, digests)
+        if last is not None and last[0] == rels:
+            # The last build asked of these very files (the preview's, mostly): it noted
+            # those digests, and the output holds its files (see __init__).
+            return list(map(eq, digests, last[1]))
+        same = map(eq, map(self.previous.get, rels), made)
         return list(map(and_, same, map(self.held.__contains__, rels)))
 
     def rendered(self, rel: str, record: tuple[str | None, bytes]) -> None:
