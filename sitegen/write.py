@@ -133,13 +133,22 @@ class OutputWriter:
         return Staged(True, h.hexdigest(), size)
 
     def _target(self, rel: str) -> str:
-        """Where `rel` is staged (its folder made)."""
+        """Where `rel` is staged (its folder made). Rule: into an output that exists, files
+        are staged side by side, each under its path's digest, so staging a rebuild's few
+        pages makes no folders; a new output is the staging folder itself, laid out."""
+        if not self.fresh:
+            return self._staged(rel)
         target = os.path.join(self.stage, rel)
         folder = os.path.dirname(target)
         if folder not in self._made:
             os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
         return target
+
+    def _staged(self, rel: str) -> str:
+        """Where `rel` is staged into an output that exists (see `_target`)."""
+        name = hashlib.blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=16)
+        return os.path.join(self.stage, name.hexdigest())
 
     def write(self, files: Iterable[tuple[str, bytes | Iterable[str] | Path | Staged] | Kept],
               before_change: Callable[[], None] = lambda: None) -> tuple[int, int]:
@@ -271,7 +280,7 @@ class OutputWriter:
                 if (out / parent).is_file():  # a file where a folder now goes
                     (out / parent).unlink()
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.stage / rel, target)
+            os.replace(self._staged(rel), target)
             done["moved"] += 1
         if not regular_file(out / MARKER):
             os.replace(self.stage / MARKER, out / MARKER)
