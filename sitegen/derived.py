@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from itertools import chain, repeat
+from operator import is_
 from typing import Callable, Hashable, Iterable, NamedTuple, Sequence, TypeVar
 
 from .memo import differing
@@ -28,6 +29,7 @@ R, V = TypeVar("R"), TypeVar("V")
 _KINDS = ("briefing", "topic", "source")  # as `Derived.records` holds them
 _KIND_OF = {Briefing: "briefing", Topic: "topic", Source: "source"}
 _MISSING = object()  # in a list's values: none made yet
+_CHANGED = "derived records changed"  # carried through a build (see `_changed`)
 
 
 class _List(NamedTuple):
@@ -54,6 +56,21 @@ def _positions(keys: tuple, wanted: tuple) -> dict:
     return found
 
 
+def _changed(memo, records: tuple[dict, ...], before: tuple[dict, ...]) -> list[list]:
+    """The keys of each of `records` (briefings, topics, sources) whose record is not the
+    very one `before` holds under it, or that `before` holds and it does not: found at
+    C speed, and once for a build's values of every name (each name's last records are
+    the last build's: a warm memo carries the answer through the build)."""
+    was = memo.carried(_CHANGED)
+    if was is not None and all(map(is_, (*records, *before), was[0])):
+        changed = was[1]
+    else:
+        changed = [[*differing(now, last), *(last.keys() - now.keys())]
+                   for now, last in zip(records, before)]
+    memo.carry(_CHANGED, ((*records, *before), changed))
+    return changed
+
+
 class Derived:
     """What the values of one build are made of, and what was made (see the module doc)."""
 
@@ -76,10 +93,8 @@ class Derived:
         self._by_key: dict[str, dict] | None = None  # kind -> key -> last (value, extra, asked)
         if last is None:
             return
-        for kind, now, before in zip(_KINDS, self.records, last[0]):
-            # The records that are not the very same object (at C speed: most are).
-            changed = differing(now, before)
-            for key in chain(changed, before.keys() - now.keys()):
+        for kind, changed in zip(_KINDS, _changed(memo, self.records, last[0])):
+            for key in changed:
                 for slot_kind, slot_key in self.readers.get((kind, key), ()):
                     self.stale[slot_kind].add(slot_key)
 
