@@ -80,6 +80,8 @@ def replaced(now: Sequence, last: Sequence) -> list[int]:
 def differing(now: dict, last: dict) -> list:
     """The keys of `now` whose value is not the very one `last` holds under that key,
     found at C speed: what a value carried with `last` needs bringing up to date for."""
+    if now is last:
+        return []
     return list(compress(now, map(is_not, map(last.get, now), now.values())))
 
 

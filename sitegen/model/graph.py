@@ -101,9 +101,11 @@ class _Records:
         """Slug -> record of each briefing in `kept`, in its order."""
         index = SeedIndex(self.seeds)
         slugs = list(map(_SLUG, kept))
-        standing = self._standing(kept, slugs, links_of, topics_of, around)
-        made, todo = dict(zip(slugs, standing)), []
-        for i in list(compress(range(len(kept)), map(is_, standing, repeat(None)))):
+        stands = self._standing(kept, slugs, links_of, topics_of, around)
+        made, todo = dict.fromkeys(slugs), []  # (in `kept`'s order)
+        standing = list(compress(slugs, stands))
+        made.update(zip(standing, map(self.carried.last.__getitem__, standing)))
+        for i in list(compress(range(len(kept)), map(not_, stands))):
             b = kept[i]
             inputs = _Inputs(b, links_of[b.slug], self.md.names, self.seed_ids,
                              tuple(map(self.seeds.get, b.seeds)), topics_of[b.slug],
@@ -127,28 +129,51 @@ class _Records:
         return dict(zip(made, map(_VALUE, made.values())))
 
     def _standing(self, kept: list[BriefingSource], slugs: list[str], links_of: dict,
-                  topics_of: dict, around: dict) -> list[tuple | None]:
-        """The carried entry of each briefing whose record stands by identity — made of
-        its very source, links, topics and seeds, the same briefings around it, while the
-        topic names and seed ids are equal — else None."""
+                  topics_of: dict, around: dict) -> list[bool]:
+        """Whether each briefing's carried record stands by identity — made of its very
+        source, links, topics and seeds, the same briefings around it, while the topic
+        names and seed ids are equal (those that do are kept: see Carried)."""
         last, was = self.carried.last, self.memo.carried(_CONTEXT)
-        self.memo.carry(_CONTEXT, (self.seeds, self.md.names, self.seed_ids))
-        if not last or was is None or was[1:] != (self.md.names, self.seed_ids):
-            return [None] * len(kept)
-        entries = list(map(last.get, slugs, repeat(_NOT_CARRIED)))
-        inputs = list(map(_INPUTS, entries))
-        stands = list(map(all, zip(
-            map(is_, map(_SOURCE, inputs), kept),
-            map(is_, map(_LINKS, inputs), map(links_of.__getitem__, slugs)),
-            map(is_, map(_TOPICS_ON, inputs), map(topics_of.__getitem__, slugs)),
-            map(eq, map(_AROUND_OF, inputs), map(around.__getitem__, slugs)))))
-        seeds, was_seeds = self.seeds, was[0]  # (the same ids: see seed_ids)
+        self.memo.carry(_CONTEXT, _Context(self.seeds, self.md.names, self.seed_ids, kept,
+                                           links_of, topics_of, around))
+        if not last or was is None or (was.names, was.seed_ids) != (self.md.names,
+                                                                    self.seed_ids):
+            return [False] * len(kept)
+        if len(was.kept) == len(kept):
+            stands = self._standing_places(was, kept, slugs, links_of, topics_of, around)
+        else:
+            entries = list(map(_INPUTS, map(last.get, slugs, repeat(_NOT_CARRIED))))
+            stands = list(map(all, zip(
+                map(is_, map(_SOURCE, entries), kept),
+                map(is_, map(_LINKS, entries), map(links_of.__getitem__, slugs)),
+                map(is_, map(_TOPICS_ON, entries), map(topics_of.__getitem__, slugs)),
+                map(eq, map(_AROUND_OF, entries), map(around.__getitem__, slugs)))))
+        seeds, was_seeds = self.seeds, was.seeds  # (the same ids: see seed_ids)
         changed = set(differing(seeds, was_seeds)) if seeds is not was_seeds else ()
         if changed:  # the briefings citing a seed that is not the very same look again
             stands = [same and changed.isdisjoint(b.seeds) for same, b in zip(stands, kept)]
         self.carried.keep_many(list(compress(slugs, stands)))
-        return [entry if same else None for entry, same in zip(entries, stands)]
+        return stands
 
+    def _standing_places(self, was: "_Context", kept: list[BriefingSource], slugs: list[str],
+                         links_of: dict, topics_of: dict, around: dict) -> list[bool]:
+        """`_standing`'s answer (whether each record stands, but for the seeds) where the
+        last build had as many briefings: a record the last build made or kept holds the
+        very inputs that build had (see Carried), so only the places whose source is not
+        that build's very object, and the briefings whose links, topics or briefings
+        around are not the very same (an equal `around` will do), are looked at."""
+        stands = [True] * len(kept)
+        for i in replaced(kept, was.kept):
+            stands[i] = False
+        look = {*differing(links_of, was.links_of), *differing(topics_of, was.topics_of)}
+        last = self.carried.last
+        look.update(slug for slug in differing(around, was.around)
+                    if _AROUND_OF(last.get(slug, _NOT_CARRIED)[0]) != around[slug])
+        if look:
+            at = dict(zip(slugs, range(len(slugs)))) if len(look) > 16 else None
+            for slug in look:
+                stands[at[slug] if at else slugs.index(slug)] = False
+        return stands
 
 class _Inputs(NamedTuple):
     """What a briefing's record is made of (see `_Records`)."""
@@ -163,6 +188,18 @@ class _Inputs(NamedTuple):
 
 
 _CONTEXT = "briefing-records context"  # carried: what every record reads (see _Records)
+
+
+class _Context(NamedTuple):
+    """What every record of a build was made from (see `_Records._standing`)."""
+
+    seeds: dict
+    names: str
+    seed_ids: str
+    kept: list
+    links_of: dict
+    topics_of: dict
+    around: dict
 _AROUND = "around briefings"  # carried (see `_around`)
 _NOT_CARRIED = (_Inputs(*[None] * len(_Inputs._fields)), None, (), ())
 _INPUTS, _VALUE, _PROBLEMS = itemgetter(0), itemgetter(1), itemgetter(2)
