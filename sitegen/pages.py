@@ -13,14 +13,14 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import urls
 from .book import book_pages
 from .derived import Derived
 from .changes import CHANGES_PAGE, LIMIT, Changes, site_changes
 from .load.content import TOPIC_KINDS
-from .memo import as_last, no_memo, replaced
+from .memo import as_last, differing, no_memo
 from .model.site import Site
 from .paging import PER_PAGE, PageLink, paginate
 from .search import INDEX_FILE, SEARCH_PAGE
@@ -166,22 +166,40 @@ def timeline_pages(site: Site, memo=no_memo) -> list[Page]:
 def _events(site: Site, memo) -> tuple[list[tuple], dict[int, list]]:
     """The timeline's events, each with its briefing's record, and by year. A warm memo
     carries them with the events and records they were made of: while the timeline is
-    as long, only the places whose event or briefing is not the very same object are
-    made again (found at C speed: a warm edit changes a briefing or two of 10,000)."""
-    timeline = site.timeline
-    owners = list(map(site.briefings.__getitem__, map(_BRIEFING, timeline)))
+    the very same, only the events of the briefings whose record is not the very same
+    are made again (found at C speed: a warm edit changes a briefing or two of 10,000)."""
+    timeline, briefings = site.timeline, site.briefings
     last = memo.carried(_EVENTS)
-    if last is not None and len(last[0]) == len(timeline):
-        was, was_owners, events, year_of = last
-        changed = {*replaced(timeline, was), *replaced(owners, was_owners)}
+    if last is not None and last.timeline is timeline:
+        events, at = last.events, last.at
+        changed = differing(briefings, last.briefings)
         if changed:
-            events, year_of = list(events), list(year_of)
-            for i in changed:
-                events[i], year_of[i] = (timeline[i], owners[i]), _YEAR(timeline[i])
+            events = list(events)
+            for slug in changed:
+                for i in at.get(slug, ()):
+                    events[i] = (timeline[i], briefings[slug])
+        by_year = _by_year(events, last.years) if changed else last.by_year
+        years = last.years
     else:
-        events, year_of = list(zip(timeline, owners)), list(map(_YEAR, timeline))
-    memo.carry(_EVENTS, (timeline, owners, events, year_of))
-    return events, _by_year(events, year_of)
+        slugs = list(map(_BRIEFING, timeline))
+        events = list(zip(timeline, map(briefings.__getitem__, slugs)))
+        years, at = list(map(_YEAR, timeline)), defaultdict(list)
+        for i, slug in enumerate(slugs):
+            at[slug].append(i)
+        by_year = _by_year(events, years)
+    memo.carry(_EVENTS, _Events(timeline, briefings, events, years, at, by_year))
+    return events, by_year
+
+
+class _Events(NamedTuple):
+    """What `_events` carries to the next build: what the events were made of, and them."""
+
+    timeline: tuple
+    briefings: dict
+    events: list
+    years: list[int]
+    at: dict[str, list[int]]  # briefing slug -> the places of its events
+    by_year: dict[int, list]
 
 
 def _by_year(events: list, years: list[int]) -> dict[int, list]:

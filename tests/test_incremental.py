@@ -349,6 +349,29 @@ def test_same_says_two_values_digest_alike_by_walking_them():
         assert same(a, b) == (fp(a) == fp(b)), (a, b)
 
 
+def test_a_warm_rebuild_keeps_the_lists_only_while_what_they_show_of_a_briefing_is_as_it_was(
+        example, tmp_path):
+    """The lists (timeline, topics' briefings and events, seeds' citing briefings) stand
+    when an edit leaves a briefing's date, topics, seeds and events as they were, and
+    follow each of those when it changes, its events the same."""
+    (example / "seeds/extra.txt").write_text("Extra source\n\nAn extra paragraph.\n",
+                                             encoding="utf-8")
+    briefing = "content/briefings/another-one.md"
+    (example / briefing).write_text(NEW_BRIEFING, encoding="utf-8")
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    for step, old, new in (
+            ("a title", "A new briefing on", "A newer briefing on"),
+            ("the seeds", "seeds: [000_533b14a5b1547bde]", "seeds: [000_533b14a5b1547bde, extra]"),
+            ("the topics", "topics: [nato, russia]", "topics: [russia, nato]"),
+            ("a topic less", "topics: [russia, nato]", "topics: [russia]"),
+            ("the date", "date: 2022-02-01", "date: 2021-12-01")):
+        edit(example, briefing, old, new)
+        assert_same_as_clean(example, builder, tmp_path, step)
+    source = (builder.out / "sources/extra/index.html").read_text(encoding="utf-8")
+    assert "A newer briefing on the alliance" in source
+
+
 def test_a_warm_rebuild_digests_only_the_pages_not_the_same_as_before(example, tmp_path,
                                                                      monkeypatch):
     from sitegen.engine.reuse import PageReuse

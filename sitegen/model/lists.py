@@ -31,7 +31,6 @@ class Lists:
     `briefings`: the records by slug, newest first; `topics`: the topics built."""
 
     def __init__(self, memo, briefings: dict[str, Briefing], topics: dict[str, TopicSource]):
-        rank = dict(zip(briefings, range(len(briefings))))
         last = memo.carried(_CARRIED)
         if last is None or last[0].keys() != topics.keys() \
                 or any(last[0][slug] is not t for slug, t in topics.items()):
@@ -40,12 +39,29 @@ class Lists:
         # (at C speed: the records are thousands, of which an edit changes few)
         changed = list(map(briefings.__getitem__, differing(briefings, before)))
         gone = set(differing(before, briefings))
-        touched = {t for b in changed for t in b.topics} | {
-            t for slug in gone for t in before[slug].topics}
+        if before and len(before) == len(briefings) and all(map(_listed_alike, changed, map(
+                before.get, map(_SLUG, changed)))):
+            # Records made again with what the lists show of them as it was (an edit of a
+            # title, a body, a key point's text): every list is the last build's.
+            self.timeline, self.members, self.events, self.within, self.citing = \
+                timeline, members, events, within, citing
+        else:
+            self._patch(topics, briefings, changed, gone, last)
+        memo.carry(_CARRIED, (topics, briefings, self.timeline, self.members, self.events,
+                              self.within, self.citing))
+
+    def _patch(self, topics: dict[str, TopicSource], briefings: dict[str, Briefing],
+               changed: list[Briefing], gone: set[str], last: tuple) -> None:
+        """The lists, patched with the records `changed` (those `gone` taken out), or made
+        from all when nothing was carried (`last`: see __init__)."""
+        _topics, before, timeline, members, events, within, citing = last
+        rank = dict(zip(briefings, range(len(briefings))))
 
         def when(e: Claim) -> tuple:
             return e.date.key, briefings[e.briefing].date, e.briefing, e.anchor
 
+        touched = {t for b in changed for t in b.topics} | {
+            t for slug in gone for t in before[slug].topics}
         self.timeline = _patched(timeline, _briefing, gone,
                                  [e for b in changed for e in b.timeline], when)
         if not before:  # made from all
@@ -70,8 +86,6 @@ class Lists:
                 self.events[t] = _patched(self.events.get(t, ()), _briefing, gone,
                                           [e for b in on.get(t, ()) for e in b.timeline], when)
             self.within.update(_within(topics, _above(touched, topics), self.members, rank))
-        memo.carry(_CARRIED, (topics, briefings, self.timeline, self.members, self.events,
-                              self.within, self.citing))
 
 
 def _patched(items: Sequence, slug_of: Callable, gone: set[str], new: list, key) -> tuple:
@@ -106,6 +120,14 @@ def _from_all(briefings: dict[str, Briefing], timeline: tuple) -> tuple[dict, di
 
 
 _briefing = attrgetter("briefing")  # an event's briefing's slug
+_SLUG = attrgetter("slug")
+
+
+def _listed_alike(b: Briefing, was: Briefing | None) -> bool:
+    """Whether the lists show `b` as they showed `was`, the record it replaces: the same
+    date, topics, seeds and events (equal events: the lists keep the last build's)."""
+    return was is not None and b.timeline == was.timeline and b.date == was.date \
+        and b.topics == was.topics and b.seeds == was.seeds
 
 
 def _above(slugs: set[str], topics: dict[str, TopicSource]) -> set[str]:
