@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import NamedTuple
 
 from .derived import Derived
+from .memo import replaced
 from .model.site import Briefing, Claim, Ref, Site, Source, Topic
 from .paging import PageLink, Pager
 
@@ -28,6 +31,7 @@ VOLUME_BYTES = 800_000  # and about this much of them: a volume page stays under
 _ID_RE = re.compile(r'(\sid=")([^"]*")')
 _FRAGMENT_RE = re.compile(r'(\shref="#)([^"]*")')
 _HEADING_RE = re.compile(r"<(/?)h([1-6])\b")
+_LAYOUT = "book layout"  # carried by a warm memo (see `_volumes`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,34 +125,69 @@ def book_pages(site: Site, made: Derived) -> list[tuple[str, str, str, dict]]:
 def _volumes(oldest_first: list[Briefing], made: Derived
              ) -> list[tuple[str, str, list[Briefing]]]:
     """(site path, label, briefings oldest first) of each volume, oldest first."""
-    quarters: dict[tuple[int, int], list[Briefing]] = {}
-    for b in oldest_first:
-        quarters.setdefault((b.date.year, (b.date.month - 1) // 3 + 1), []).append(b)
+    costs = made.each("chapter-bytes", ((b.slug, b) for b in oldest_first),
+                      lambda b: ((b,), chapter_bytes(b)))
+    last = made.memo.carried(_LAYOUT)
+    quarters = _quarters(oldest_first, last)
+    laid = last.parts if last is not None and quarters is last.quarters else {}
+    # A quarter's parts are the last build's while it and its chapters' bytes are.
+    parts = [laid[key] if key in laid and last.costs[start:end] == costs[start:end]
+             else _parts(costs[start:end]) for key, start, end in quarters]
+    made.memo.carry(_LAYOUT, _Layout(oldest_first, quarters, costs, dict(zip(
+        map(itemgetter(0), quarters), parts))))
     volumes = []
-    for (year, q), chunk in quarters.items():
-        parts = _parts(chunk, made)
-        for n, part in enumerate(parts, 1):
+    for ((year, q), start, _end), ends in zip(quarters, parts):
+        for n, (first, end) in enumerate(zip((0, *ends), ends), 1):
             suffix, label = (f"-{n}", f"{year} Q{q}, part {n}") if n > 1 else ("", f"{year} Q{q}")
-            if len(parts) > 1 and n == 1:
+            if len(ends) > 1 and n == 1:
                 label += ", part 1"
-            volumes.append((f"{BOOK_PAGE}{year}-q{q}{suffix}/", label, part))
+            volumes.append((f"{BOOK_PAGE}{year}-q{q}{suffix}/", label,
+                            oldest_first[start + first:start + end]))
     return volumes
 
 
-def _parts(briefings: list[Briefing], made: Derived) -> list[list[Briefing]]:
-    """A quarter's briefings in parts of at most VOLUME_LIMIT briefings and about
-    VOLUME_BYTES of chapters each, in order."""
-    parts: list[list[Briefing]] = [[]]
+class _Layout(NamedTuple):
+    """How the last build laid its book out (carried by a warm memo, see `_volumes`)."""
+
+    briefings: list[Briefing]  # oldest first
+    quarters: list[tuple[tuple[int, int], int, int]]  # (year, quarter), its first, its end
+    costs: list[int]  # each briefing's chapter's bytes (see chapter_bytes)
+    parts: dict[tuple[int, int], list[int]]  # each quarter's parts' ends (see `_parts`)
+
+
+def _quarter(b: Briefing) -> tuple[int, int]:
+    return b.date.year, (b.date.month - 1) // 3 + 1
+
+
+def _quarters(oldest_first: list[Briefing], last: _Layout | None
+              ) -> list[tuple[tuple[int, int], int, int]]:
+    """((year, quarter), first, end) of each quarter's briefings in `oldest_first`: the
+    last build's while the briefings at the places that changed are of the same quarter
+    as those they replace."""
+    if last is not None and len(last.briefings) == len(oldest_first) and all(
+            _quarter(oldest_first[i]) == _quarter(last.briefings[i])
+            for i in replaced(oldest_first, last.briefings)):
+        return last.quarters
+    found: list[tuple[tuple[int, int], int, int]] = []
+    for i, key in enumerate(map(_quarter, oldest_first)):
+        if not found or found[-1][0] != key:
+            found.append((key, i, i))
+        found[-1] = (key, found[-1][1], i + 1)
+    return found
+
+
+def _parts(costs: list[int]) -> list[int]:
+    """Where each part of a quarter ends (of its briefings, with these chapter bytes): at
+    most VOLUME_LIMIT briefings and about VOLUME_BYTES of chapters each, in order."""
+    ends: list[int] = []
     size = 0
-    costs = made.each("chapter-bytes", ((b.slug, b) for b in briefings),
-                      lambda b: ((b,), chapter_bytes(b)))
-    for b, cost in zip(briefings, costs):
-        if parts[-1] and (len(parts[-1]) == VOLUME_LIMIT or size + cost > VOLUME_BYTES):
-            parts.append([])
+    for i, cost in enumerate(costs):
+        count = i - (ends[-1] if ends else 0)
+        if count and (count == VOLUME_LIMIT or size + cost > VOLUME_BYTES):
+            ends.append(i)
             size = 0
-        parts[-1].append(b)
         size += cost
-    return parts
+    return [*ends, len(costs)]
 
 
 def chapter_bytes(b: Briefing) -> int:

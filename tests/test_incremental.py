@@ -372,6 +372,34 @@ def test_a_warm_rebuild_keeps_the_lists_only_while_what_they_show_of_a_briefing_
     assert "A newer briefing on the alliance" in source
 
 
+def test_a_warm_rebuild_lays_the_book_out_as_a_clean_build_does(example, tmp_path,
+                                                                 monkeypatch):
+    """The book's volumes (quarters, in parts by count and by bytes) follow a warm edit:
+    a title, a body that outgrows its part, a briefing moved to another quarter, one
+    added and one removed."""
+    from sitegen import book
+
+    monkeypatch.setattr(book, "VOLUME_LIMIT", 3)
+    monkeypatch.setattr(book, "VOLUME_BYTES", 20_000)
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    long_body = "\n\n" + "A much longer assessment than before. " * 200 + "\n"
+    new = example / "content/briefings/another-one.md"
+    for step, change in (
+            ("a title", lambda: edit(example, BRIEFING, "title: Putin's red lines",
+                                     "title: Putin's new red lines")),
+            ("a body outgrowing its part", lambda: edit(
+                example, BRIEFING, "## Assessment", long_body + "## Assessment")),
+            ("another quarter", lambda: edit(example, BRIEFING, "date: 2022-01-12",
+                                             "date: 2022-05-12")),
+            ("a briefing added", lambda: new.write_text(NEW_BRIEFING, encoding="utf-8")),
+            ("a briefing removed", new.unlink)):
+        change()
+        assert_same_as_clean(example, builder, tmp_path, step)
+    assert (builder.out / "book/2022-q2/index.html").is_file()
+    assert (builder.out / "book/2022-q1-2/index.html").is_file()
+
+
 def test_a_warm_rebuild_digests_only_the_pages_not_the_same_as_before(example, tmp_path,
                                                                      monkeypatch):
     from sitegen.engine.reuse import PageReuse
