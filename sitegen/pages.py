@@ -244,14 +244,15 @@ def site_pages(site: Site, changes: Changes | None = None, memo=no_memo) -> list
     pages.append(_changes_page(site, changes))
     made = Derived(site, memo, "pages")
     pages += [Page(*spec) for spec in book_pages(site, made)]
-    pages += _briefing_pages(site, changes, made)
-    pages += _topic_pages(site, made)
-    pages += _source_pages(site, made)
-    made.done()
     # Early cut-off (see sitegen.memo.as_last): a page made anew (a list, timeline or book
     # page, from records that mostly did not change) equal to the last build's is that
     # page, so the engine knows it unchanged without walking it. Rule: == is as strict as
     # a page's digest here: a page's data holds records (the model makes an equal record
     # the very same one) and plain values of fixed types made by this module (no floats,
-    # no Markup beside str).
-    return list(as_last(memo, _PAGES, {page.site_path: page for page in pages}).values())
+    # no Markup beside str). (The pages below are made only when what they show changed.)
+    pages = list(as_last(memo, _PAGES, {page.site_path: page for page in pages}).values())
+    pages += _briefing_pages(site, changes, made)
+    pages += _topic_pages(site, made)
+    pages += _source_pages(site, made)
+    made.done()
+    return pages
