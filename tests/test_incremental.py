@@ -400,6 +400,28 @@ def test_a_warm_rebuild_lays_the_book_out_as_a_clean_build_does(example, tmp_pat
     assert (builder.out / "book/2022-q1-2/index.html").is_file()
 
 
+def test_the_store_keeps_the_search_postings_a_preview_took_from_its_carried_index(
+        example, tmp_path, monkeypatch):
+    """Postings of a group the preview's carried index held (not asked of the memo) stay
+    in the store through the preview's collections: the next build in a new process
+    indexes only the group an edit changed."""
+    from sitegen.search.documents import Documents
+
+    build(example, out_dir=str(tmp_path / "built"), workers=1)
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    builder.build()
+    for n in range(3):  # edits replacing the briefings' postings: the store is collected
+        edit(example, BRIEFING, "## Assessment" if n == 0 else f"Assessment {n - 1}",
+             f"## Assessment {n}")
+        builder.build()
+        builder.idle()
+    indexed, group = [], Documents.group
+    monkeypatch.setattr(Documents, "group", lambda self, g: indexed.append(g) or group(self, g))
+    edit(example, BRIEFING, "Assessment 2", "Assessment 3")
+    build(example, out_dir=str(tmp_path / "built"), workers=1)
+    assert indexed == [("b", 0)]
+
+
 def test_a_warm_rebuild_digests_only_the_pages_not_the_same_as_before(example, tmp_path,
                                                                      monkeypatch):
     from sitegen.engine.reuse import PageReuse

@@ -2,7 +2,7 @@
 manifest, remade only where what they follow from changed."""
 from __future__ import annotations
 
-from itertools import islice
+from itertools import compress, islice
 from typing import Iterator
 
 from .. import urls
@@ -42,17 +42,25 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     keys, digests = map(list, zip(*docs.keys(groups))) if groups else ([], [])
     shards = list(map(docs.shard_files, groups))
     standing = _all_stand(shards, digests, stands)
-    missing = [g for g, key, stood in zip(groups, keys, standing)
-               if not stood or not memo.has("search", key)]
+    index = Index.anew(memo.carried(CARRIED), groups, digests, hold=memo.carries)
+    # A group whose shards stand and whose postings the carried index holds is not looked
+    # up: its memo entry is counted used by the digest the index holds with them.
+    holding = [stood and index.holding(i) for i, stood in enumerate(standing)]
+    memo.use([("search", b"".join(filter(None, compress(index.stored, holding))))])
+    missing = [g for g, key, stood, held in zip(groups, keys, standing, holding)
+               if not held and (not stood or not memo.has("search", key))]
     # A group's result is its document shards (about a megabyte): one a chunk, so the
     # results waiting here for their turn stay few.
     fresh = fork_map(docs.group, missing, workers, min_items=2, label="indexing for search",
                      chunk=1)
     missing_set, out = set(missing), Collector()
-    index = Index.anew(memo.carried(CARRIED), groups, digests, hold=memo.carries)
     for i, (g, key, stood) in enumerate(zip(groups, keys, standing)):  # in order
+        if holding[i]:
+            yield Kept(shards[i])
+            continue
         files, packed = next(fresh) if g in missing_set else ([], None)
-        index.add(i, memo("search", key, lambda _out: packed or docs.group(g)[1], out))
+        index.add(i, memo("search", key, lambda _out: packed or docs.group(g)[1], out),
+                  memo.stored("search", key) if memo.carries else None)
         yield from [Kept(shards[i])] if stood else files
     highest, paragraphs = docs.highest, docs.paragraph_count
     docs.done()

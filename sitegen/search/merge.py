@@ -45,6 +45,7 @@ class Index:
         # in it differ.
         self.holds = holds
         self.held: list[Packed | None] = [None] * len(self.groups)
+        self.stored: list[bytes | None] = [None] * len(self.groups)  # their memo digests
         self.postings: dict[str, array] = {}
         self.changed: set[str] | None = None
         self.shard_digests: dict[str, tuple[list[str], str]] = {}
@@ -71,8 +72,16 @@ class Index:
         previous.keys, previous._pending, previous.changed = list(keys), pending, set()
         return previous
 
-    def add(self, i: int, packed: Packed) -> None:
-        """Take in group `i`'s postings (groups in order, each once)."""
+    def holding(self, i: int) -> bool:
+        """Whether group `i`'s postings are in already: the index was carried, holds them,
+        and the group's key is the one they were added with (see `anew`)."""
+        return self._pending is not None and i not in self._pending \
+            and self.held[i] is not None
+
+    def add(self, i: int, packed: Packed, stored: bytes | None = None) -> None:
+        """Take in group `i`'s postings (groups in order, each once, but those it is
+        `holding`); `stored`: the digest the memo keeps them under, held with them."""
+        self.stored[i] = stored
         if self._pending is None:
             for word, data in unpack(packed):
                 flat = self.postings.get(word)
