@@ -301,6 +301,31 @@ def test_a_pdf_seed_is_cited_with_its_page(small, cli):
 
 # -- what a body may publish, and how ---------------------------------------------------------
 
+def test_two_files_publishing_to_one_path_rebuild_as_a_clean_build_does(small, tmp_path):
+    """`notes.html` is published as `notes.html.txt`, where `notes.html.txt` goes too: the
+    later file is the one published, in a warm rebuild too, and a file removed in the
+    same rebuild is gone from the output (each output path counts once)."""
+    from conftest import snapshot
+    from sitegen.commands.build import build
+    from sitegen.engine.rebuild import IncrementalBuilder
+
+    root = _media_site(small)
+    (root / "content/briefings/port/notes.html").write_text("<p>page</p>")
+    (root / "content/briefings/port/notes.html.txt").write_text("plain notes")
+    (root / "content/briefings/port/extra.csv").write_text("a,b\n")
+    edit(root, "content/briefings/port/index.md", "## Background",
+         "## Background\n\n[page](notes.html), [text](notes.html.txt), [csv](extra.csv)")
+    builder = IncrementalBuilder(root, tmp_path / "serve")
+    builder.build()
+    edit(root, "content/briefings/port/index.md", ", [csv](extra.csv)", "")
+    (root / "content/briefings/port/extra.csv").unlink()
+    builder.build()
+    build(root, out_dir=str(tmp_path / "clean"), cache=False)
+    assert snapshot(tmp_path / "serve") == snapshot(tmp_path / "clean")
+    assert not (tmp_path / "serve/briefings/port/extra.csv").exists()
+    assert (tmp_path / "serve/briefings/port/notes.html.txt").read_text() == "plain notes"
+
+
 def test_a_page_like_file_beside_a_briefing_is_published_as_text(small, cli):
     root = _media_site(small)
     (root / "content/briefings/port/index.html").write_text("<script>alert(1)</script>")
