@@ -368,6 +368,8 @@ def test_a_warm_rebuild_keeps_the_lists_only_while_what_they_show_of_a_briefing_
             ("the date", "date: 2022-02-01", "date: 2021-12-01")):
         edit(example, briefing, old, new)
         assert_same_as_clean(example, builder, tmp_path, step)
+    edit(example, BRIEFING, "Russia takes control of Crimea.", "Russia takes hold of Crimea.")
+    assert_same_as_clean(example, builder, tmp_path, "an event")
     source = (builder.out / "sources/extra/index.html").read_text(encoding="utf-8")
     assert "A newer briefing on the alliance" in source
 
@@ -392,6 +394,10 @@ def test_a_warm_rebuild_lays_the_book_out_as_a_clean_build_does(example, tmp_pat
                 example, BRIEFING, "## Assessment", long_body + "## Assessment")),
             ("another quarter", lambda: edit(example, BRIEFING, "date: 2022-01-12",
                                              "date: 2022-05-12")),
+            ("a title as long", lambda: edit(example, "content/briefings/talks-with-russia-"
+                                             "break-down.md", "title: ", "title: X")),
+            ("as long again", lambda: edit(example, "content/briefings/talks-with-russia-"
+                                           "break-down.md", "title: X", "title: Y")),
             ("a briefing added", lambda: new.write_text(NEW_BRIEFING, encoding="utf-8")),
             ("a briefing removed", new.unlink)):
         change()
