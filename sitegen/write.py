@@ -189,13 +189,15 @@ class OutputWriter:
                   ) -> tuple[frozenset[str], frozenset[str] | None, dict[str, str]]:
         """(every file the output will hold, manifest included; those it holds and will
         not, or None: not known yet; `sums` with the digests of the files `kept`), where
-        `fresh` are the files made, their digests in `sums`. Rule: where the folder's files and manifest are known
-        (`holds`, `listed`) and the files kept and made there are as many as it holds,
-        no file goes: then the kept files' digests are the last manifest's, and neither
-        is looked at one by one (a save in the preview keeps tens of thousands)."""
-        held = self._holds
-        if self._found is None and self._listed is not None and held is not None:
-            new = set(fresh).difference(held)
+        `fresh` are the files made, their digests in `sums`. Rule: where the folder's
+        files and manifest are known (`holds`, `listed`) and the files kept and made
+        there are as many as it holds (each path comes once), no file goes: then the
+        kept files' digests are the last manifest's, and neither is looked at one by one
+        (a save in the preview keeps tens of thousands)."""
+        held, made = self._holds, set(fresh)
+        if not self.fresh and self._found is None and self._listed is not None \
+                and held is not None and len(made) == len(fresh):
+            new = made.difference(held)
             if sum(map(len, kept)) + len(fresh) - len(new) + (MANIFEST in held) == len(held):
                 return (held | new | {MANIFEST} if new or MANIFEST not in held else held,
                         frozenset(), {**self._listed.digests, **sums})
@@ -222,8 +224,8 @@ class OutputWriter:
     def _commit(self, staged: list[str], produced: frozenset[str],
                 stale: frozenset[str] | None) -> None:
         """Bring the existing `out` to the new output: delete what is no longer produced
-        (`stale`, where known), then move the staged files in. A failure on the way is a SiteError that says how
-        far it got (the output is then partly updated: the caller's record of it is
+        (`stale`, where known), then move the staged files in. A failure on the way is a
+        SiteError that says how far it got (the output is then partly updated: the caller's record of it is
         gone, so the next build compares and rewrites every file)."""
         done = {"removed": 0, "moved": 0}
         try:
@@ -236,7 +238,7 @@ class OutputWriter:
                 f"cannot write the output: {exc.strerror or exc}"
                 f"{f' ({exc.filename})' if exc.filename else ''}; it is partly updated: "
                 f"{done['removed']} stale files removed, {done['moved']} of {len(staged)} "
-                "changed files moved in (the rest are in "
+                "changed files moved in (the rest are staged in "
                 f"{self.stage.name}); the next build brings it up to date"),
                 code="write-partial") from exc
         shutil.rmtree(self.stage, ignore_errors=True)

@@ -256,7 +256,7 @@ def test_a_move_that_fails_half_way_says_exactly_how_far_it_got(small, cli, monk
     assert code == 1 and "previous output is unchanged" not in err
     assert re.search(r"error: cannot write the output: Read-only file system \(.*\); it is "
                      r"partly updated: 0 stale files removed, 1 of \d+ changed files moved in "
-                     r"\(the rest are in \.public\.sitegen-new\); the next build brings it "
+                     r"\(the rest are staged in \.public\.sitegen-new\); the next build brings it "
                      r"up to date", err), err
     assert "build failed: 1 error(s); the output is partly updated (see above)" in err
     monkeypatch.setattr(write.os, "replace", real)

@@ -137,21 +137,21 @@ class PageReuse:
         """(paths of the files that stand as they are, pages to render), by the pages'
         keys. With no previous output every page renders, and its key is worked out while
         rendering (`key_after`, on the rendering core)."""
-        keys = renderer.keys
+        keys, templates = renderer.keys, set(map(_TEMPLATE, pages))
         if not self.previous:
             # Rule: what the templates read is worked out here, before workers fork, so
             # it is kept in the store (a worker's values are not) and each worker has it.
-            for template in {page.template for page in pages}:
+            for template in templates:
                 keys.reads_site(template)
             if self.pages is not None:
-                prefixes = {t: keys.prefix(t) for t in {p.template for p in pages}}
+                prefixes = {template: keys.prefix(template) for template in templates}
                 rels = list(map(_output_file, pages))
                 self.pages.at = dict(zip(rels, zip(pages, map(prefixes.get, map(
                     _TEMPLATE, pages)))))
                 self.pages.note(pages, rels, prefixes)
             self.fresh = len(pages)
             return [], pages
-        prefixes = {template: keys.prefix(template) for template in set(map(_TEMPLATE, pages))}
+        prefixes = {template: keys.prefix(template) for template in templates}
         kept, pages = self._same(pages, prefixes)
         previous, current, made_before = self.previous, self.current, self.before.at
         befores = list(map(previous.get, kept))

@@ -89,7 +89,9 @@ class _Records:
     record reads. The next build takes the record as it was while all of that is the
     same, without asking for its claims and Markdown: told at C speed for the briefings
     whose source, links, topics and seeds are the very objects the record was made of
-    (an edit changes few of thousands), by comparing the rest."""
+    (an edit changes few of thousands), by comparing the rest; where the last build had
+    as many briefings, by comparing what it was given with what this one is (see
+    `_standing_places`), as every record it made or kept holds those very inputs."""
 
     def __init__(self, memo, md: "_CachedMarkdown", seeds: dict[str, Seed]):
         self.memo, self.md, self.seeds = memo, md, seeds

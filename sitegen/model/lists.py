@@ -1,9 +1,10 @@
 """The site's lists that follow from every briefing record — the timeline, each
 topic's briefings (on it, and on it or a topic below it) and events, and each seed's
-briefings. A warm memo (see
-sitegen.memo) carries them to the next build, which patches them with the records that
-are not the very same objects any more (see graph), rather than working them out anew
-from every record; with nothing carried, or other topics, they are made from all.
+briefings. A warm memo (see sitegen.memo) carries them to the next build, which
+takes them as they were while the records that are not the very same objects any more
+(see graph) show the same in them (date, topics, seeds, events: a title or body edit),
+else patches them with those records, rather than working them out anew from every
+record; with nothing carried, or other topics, they are made from all.
 
 Rule: each list is sorted by a key that does not change from build to build (a
 briefing's date and slug, an event's date, briefing and anchor), so a patched list is

@@ -34,7 +34,9 @@ def _bounds(groups: list[Group], i: int) -> tuple[int, int | None]:
 
 class Index:
     """Word -> postings of every group (`postings`); `changed`: the words whose postings
-    the latest `add`s changed (None: all may have); `shard_digests`: the term shards'
+    the latest `add`s changed (None: all may have); `holding(i)`: whether a carried
+    index has group i's postings in already (`stored`: the memo digests they are kept
+    under, so the memo counts them used without being asked); `shard_digests`: the term shards'
     words and digests, by first word, `word_sizes` and `every`, kept by termshards (valid
     while none of a shard's words, or the word, changed)."""
 
