@@ -2,8 +2,8 @@
 manifest, remade only where what they follow from changed."""
 from __future__ import annotations
 
-from itertools import compress, islice
-from typing import Iterator
+from itertools import chain, compress, islice
+from typing import Iterator, NamedTuple
 
 from .. import urls
 from ..errors import Collector
@@ -17,6 +17,7 @@ from .scripts import INDEX_FILE, SEARCH_PAGE, json_text
 from .termshards import Stands, shard_name, term_shards
 
 CARRIED = "search-index"  # the memo carries the index from one build to the next
+_FILES = "search document files"  # and the document shards' paths (see _document_files)
 
 
 def nothing_stands(rels: list[str], _digests: list[str]) -> list[bool]:
@@ -40,8 +41,8 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     docs = Documents(site, memo)
     groups = docs.groups()
     keys, digests = map(list, zip(*docs.keys(groups))) if groups else ([], [])
-    shards = list(map(docs.shard_files, groups))
-    standing = _all_stand(shards, digests, stands)
+    shards, rels, made_from = _document_files(docs, groups, digests, memo)
+    standing = _all_stand(shards, stands(rels, made_from))
     index = Index.anew(memo.carried(CARRIED), groups, digests, hold=memo.carries)
     # A group whose shards stand and whose postings the carried index holds is not looked
     # up: its memo entry is counted used by the digest the index holds with them.
@@ -78,11 +79,45 @@ def index_files(site: Site, workers: int | None = 1, memo=no_memo, stands: Stand
     yield INDEX_FILE, f"window.SITEGEN_SEARCH={json_text(manifest)};\n".encode("utf-8")
 
 
-def _all_stand(shards: list[list[str]], digests: list[str], stands: Stands) -> list[bool]:
+def _document_files(docs: Documents, groups: list, digests: list[str], memo
+                    ) -> tuple[list[list[str]], list[str], list[str]]:
+    """Each group's document shards' paths, and every shard's path and what it is made
+    from (its group's digest and its place in the group: the engine notes it), in order.
+    A warm memo carries them: the paths while the groups and the documents' counts are
+    the same (the very same lists, so the engine's reuse tells them the same at once),
+    and what each group's shards are made from while its digest is."""
+    counts = (len(docs.briefings), docs.paragraph_count)
+    last = memo.carried(_FILES)
+    if last is not None and last.groups == groups and last.counts == counts:
+        shards, rels = last.shards, last.rels
+        made_from = [was if digest == old else _made_from(digest, len(group))
+                     for group, digest, old, was in zip(shards, digests, last.digests,
+                                                        last.made_from)]
+    else:
+        shards = list(map(docs.shard_files, groups))
+        rels = list(chain.from_iterable(shards))
+        made_from = list(map(_made_from, digests, map(len, shards)))
+    memo.carry(_FILES, _Files(groups, counts, shards, rels, digests, made_from))
+    return shards, rels, list(chain.from_iterable(made_from))
+
+
+def _made_from(digest: str, count: int) -> list[str]:
+    return [f"{digest}:{i}" for i in range(count)]
+
+
+class _Files(NamedTuple):
+    """What `_document_files` carries to the next build."""
+
+    groups: list
+    counts: tuple[int, int]
+    shards: list[list[str]]
+    rels: list[str]
+    digests: list[str]
+    made_from: list[list[str]]
+
+
+def _all_stand(shards: list[list[str]], stood: list[bool]) -> list[bool]:
     """Whether every one of each group's document shards (`shards`: each group's) stands,
-    asked of all at once (each shard is asked: the engine notes what each output file is
-    made from: its group's digest and its place in the group)."""
-    answers = iter(stands([rel for group in shards for rel in group],
-                          [f"{digest}:{i}" for group, digest in zip(shards, digests)
-                           for i in range(len(group))]))
+    by whether each does (`stood`, in order)."""
+    answers = iter(stood)
     return [all(list(islice(answers, len(group)))) for group in shards]
