@@ -163,9 +163,11 @@ class Carried:
         self.made[slot] = was = self.last[slot]
         return was
 
-    def keep_many(self, slots: list[Hashable]) -> None:
-        """`keep` each of `slots`, at C speed."""
-        self.made.update(zip(slots, map(self.last.__getitem__, slots)))
+    def keep_many(self, slots: list[Hashable]) -> list[tuple]:
+        """`keep` each of `slots`, at C speed; their entries, in order."""
+        kept = list(map(self.last.__getitem__, slots))
+        self.made.update(zip(slots, kept))
+        return kept
 
     def put(self, slot: Hashable, inputs, value, problems, asked: Sequence[tuple[str, Hashable]]
             ) -> tuple:

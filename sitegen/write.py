@@ -107,7 +107,6 @@ class OutputWriter:
         a linked folder (which the commit removes)."""
         return frozenset() if self._holds is None else self._holds
 
-
     def put(self, rel: str, data: bytes | Iterable[str]) -> Staged:
         """Stage one output file (its bytes, or its text in pieces), unless `out` already
         holds exactly these bytes."""
@@ -225,8 +224,9 @@ class OutputWriter:
                 stale: frozenset[str] | None) -> None:
         """Bring the existing `out` to the new output: delete what is no longer produced
         (`stale`, where known), then move the staged files in. A failure on the way is a
-        SiteError that says how far it got (the output is then partly updated: the caller's record of it is
-        gone, so the next build compares and rewrites every file)."""
+        SiteError that says how far it got (the output is then partly updated: the
+        caller's record of it is gone, so the next build compares and rewrites every
+        file)."""
         done = {"removed": 0, "moved": 0}
         try:
             self.changed = self._remove_known(stale, done) if stale is not None \

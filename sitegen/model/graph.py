@@ -103,10 +103,9 @@ class _Records:
         """Slug -> record of each briefing in `kept`, in its order."""
         index = SeedIndex(self.seeds)
         slugs = list(map(_SLUG, kept))
-        stands = self._standing(kept, slugs, links_of, topics_of, around)
+        stands, entries = self._standing(kept, slugs, links_of, topics_of, around)
         made, todo = dict.fromkeys(slugs), []  # (in `kept`'s order)
-        standing = list(compress(slugs, stands))
-        made.update(zip(standing, map(self.carried.last.__getitem__, standing)))
+        made.update(zip(compress(slugs, stands), entries))
         for i in list(compress(range(len(kept)), map(not_, stands))):
             b = kept[i]
             inputs = _Inputs(b, links_of[b.slug], self.md.names, self.seed_ids,
@@ -131,16 +130,17 @@ class _Records:
         return dict(zip(made, map(_VALUE, made.values())))
 
     def _standing(self, kept: list[BriefingSource], slugs: list[str], links_of: dict,
-                  topics_of: dict, around: dict) -> list[bool]:
+                  topics_of: dict, around: dict) -> tuple[list[bool], list[tuple]]:
         """Whether each briefing's carried record stands by identity — made of its very
         source, links, topics and seeds, the same briefings around it, while the topic
-        names and seed ids are equal (those that do are kept: see Carried)."""
+        names and seed ids are equal — and the carried entries of those that do (kept:
+        see Carried), in order."""
         last, was = self.carried.last, self.memo.carried(_CONTEXT)
         self.memo.carry(_CONTEXT, _Context(self.seeds, self.md.names, self.seed_ids, kept,
                                            links_of, topics_of, around))
         if not last or was is None or (was.names, was.seed_ids) != (self.md.names,
                                                                     self.seed_ids):
-            return [False] * len(kept)
+            return [False] * len(kept), []
         if len(was.kept) == len(kept):
             stands = self._standing_places(was, kept, slugs, links_of, topics_of, around)
         else:
@@ -154,8 +154,7 @@ class _Records:
         changed = set(differing(seeds, was_seeds)) if seeds is not was_seeds else ()
         if changed:  # the briefings citing a seed that is not the very same look again
             stands = [same and changed.isdisjoint(b.seeds) for same, b in zip(stands, kept)]
-        self.carried.keep_many(list(compress(slugs, stands)))
-        return stands
+        return stands, self.carried.keep_many(list(compress(slugs, stands)))
 
     def _standing_places(self, was: "_Context", kept: list[BriefingSource], slugs: list[str],
                          links_of: dict, topics_of: dict, around: dict) -> list[bool]:
@@ -177,6 +176,7 @@ class _Records:
                 stands[at[slug] if at else slugs.index(slug)] = False
         return stands
 
+
 class _Inputs(NamedTuple):
     """What a briefing's record is made of (see `_Records`)."""
 
@@ -189,9 +189,6 @@ class _Inputs(NamedTuple):
     around: tuple  # related, backlinks, previous, next (see `_around`)
 
 
-_CONTEXT = "briefing-records context"  # carried: what every record reads (see _Records)
-
-
 class _Context(NamedTuple):
     """What every record of a build was made from (see `_Records._standing`)."""
 
@@ -202,6 +199,9 @@ class _Context(NamedTuple):
     links_of: dict
     topics_of: dict
     around: dict
+
+
+_CONTEXT = "briefing-records context"  # carried: what every record reads (see _Records)
 _AROUND = "around briefings"  # carried (see `_around`)
 _NOT_CARRIED = (_Inputs(*[None] * len(_Inputs._fields)), None, (), ())
 _INPUTS, _VALUE, _PROBLEMS = itemgetter(0), itemgetter(1), itemgetter(2)

@@ -36,9 +36,9 @@ class Index:
     """Word -> postings of every group (`postings`); `changed`: the words whose postings
     the latest `add`s changed (None: all may have); `holding(i)`: whether a carried
     index has group i's postings in already (`stored`: the memo digests they are kept
-    under, so the memo counts them used without being asked); `shard_digests`: the term shards'
-    words and digests, by first word, `word_sizes` and `every`, kept by termshards (valid
-    while none of a shard's words, or the word, changed)."""
+    under, so the memo counts them used without being asked); `shard_digests`: the term
+    shards' words and digests, by first word, `word_sizes` and `every`, kept by
+    termshards (valid while none of a shard's words, or the word, changed)."""
 
     def __init__(self, groups: Sequence[Group], keys: Sequence[str], holds: bool = False):
         self.groups, self.keys = list(groups), list(keys)
