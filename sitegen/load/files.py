@@ -11,6 +11,7 @@ guards against the same way).
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ SETTLE_NS = 2_000_000_000
 UNREADABLE = ""  # the content digest of a racy file a scan could not read (see load.scan)
 _LEFTOVERS = ("~", ".bak", ".swp", ".swx", ".swo", ".tmp")  # editors' backups, swap files
 _LITTER = {"Thumbs.db", "desktop.ini", "4913"}  # file managers' files; vim's write probe
+_NAME = operator.attrgetter("name")
 
 
 def metadata(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -79,7 +81,9 @@ def listing(folder: str | Path) -> list[os.DirEntry]:
     know their type, so telling files from folders and links needs no stat. Raises
     OSError when the folder cannot be listed."""
     with os.scandir(folder) as entries:
-        return sorted((e for e in entries if not passed_over(e.name)), key=lambda e: e.name)
+        found = [e for e in entries if not passed_over(e.name)]
+    found.sort(key=_NAME)
+    return found
 
 
 class InputFiles:
