@@ -258,6 +258,52 @@ def test_an_edit_writes_only_the_entries_that_changed_and_collects_the_old(examp
     assert _steps(example) == counts  # the store follows the site's size, not the edits
 
 
+def _outputs_table(root):
+    db = sqlite3.connect(root / ".sitegen-cache/store.sqlite")
+    try:
+        return {path: (key, bytes(reads))
+                for path, key, reads in db.execute("SELECT path, key, reads FROM outputs")}
+    finally:
+        db.close()
+
+
+def test_an_edit_records_the_pages_keys_a_clean_build_would(example, tmp_path):
+    """The table of outputs, written as what differs from the last build's, holds what a
+    clean build with no store writes there."""
+    build(example, workers=1)
+    edit(example, "content/briefings/donbas-false-flag-allegations.md", "title: ",
+         "title: Updated ")
+    build(example, workers=1)
+    after = _outputs_table(example)
+    clean = tmp_path / "clean"
+    shutil.copytree(example, clean, ignore=shutil.ignore_patterns(".sitegen-cache", "public"))
+    build(clean, workers=1)
+    assert after == _outputs_table(clean)
+
+
+def test_outputs_written_by_another_build_meanwhile_are_replaced_whole(tmp_path):
+    """Two builds of one site (two output folders) share its store: one that read the
+    table before the other wrote it writes all of its rows, not what differs from what it
+    read (that would leave a mix of both outputs' pages)."""
+    record = {"stamp": "s"}
+    first, second = Store(tmp_path), Store(tmp_path)
+    try:
+        first.commit_build(record, {"a.html": ("k1", b""), "b.html": ("k2", b"")}, {})
+        read_first, read_second = first.outputs(), second.outputs()
+        second.commit_build(record, {**read_second, "c.html": ("k3", b"")}, {})
+        mine = {**read_first, "a.html": ("k9", b"")}
+        first.commit_build(record, mine, {})
+        assert _outputs_table(tmp_path) == mine
+        # Read and written by the same store with no other writer: what differs changes.
+        again = {"a.html": ("k9", b""), "d.html": ("k4", b"\x01" * 16)}
+        first.outputs()
+        first.commit_build(record, again, {})
+        assert _outputs_table(tmp_path) == again
+    finally:
+        first.close()
+        second.close()
+
+
 def test_a_build_collects_the_store_once_a_twentieth_of_it_may_be_stale(tmp_path, monkeypatch):
     """A collection walks every entry used: an edit's few stale entries wait for more."""
     from sitegen.engine import memo as memo_module

@@ -1,7 +1,8 @@
 """The store: `.sitegen-cache/store.sqlite` (git-ignored, safe to delete), what one build
 leaves for the next. One SQLite database (standard library, WAL mode) of plain data:
 
-    meta(name PRIMARY KEY, value)         schema, code, home, last-build (JSON)
+    meta(name PRIMARY KEY, value)         schema, code, home, last-build (JSON),
+                                          outputs-generation (see `_write_outputs`)
     memo(step, key, value, problems)      a memoised step's value and problems (see
                                           engine.codec; b"": none), under the digest of
                                           its key
@@ -31,6 +32,8 @@ import os
 import sqlite3
 import time
 from contextlib import contextmanager
+from itertools import compress
+from operator import ne
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -83,6 +86,7 @@ class Store:
         self._reader: sqlite3.Connection | None = None  # in a worker process
         self._keys: dict[str, set[bytes]] = {}  # step -> the key digests stored, once asked
         self._rows: dict[str, dict[bytes, tuple[bytes, bytes]]] = {}  # see `prefetch`
+        self._outputs_read: tuple[str | None, dict] | None = None  # see `_write_outputs`
 
     def _open(self) -> sqlite3.Connection:
         if self.path.is_symlink():
@@ -249,9 +253,18 @@ class Store:
         return record if isinstance(record, dict) else None
 
     def outputs(self) -> dict[str, tuple[str, bytes]]:
-        """Output path -> (page key, digests of the pieces it read), of the last build."""
-        return {path: (key, bytes(reads)) for path, key, reads
-                in self._db.execute("SELECT path, key, reads FROM outputs")}
+        """Output path -> (page key, digests of the pieces it read), of the last build.
+        The caller must not change the dict: `commit_build` writes what differs from it."""
+        db = self._db
+        db.execute("BEGIN")  # (one snapshot: the rows and the generation they are of)
+        try:
+            generation = self._meta(db, "outputs-generation")
+            rows = {path: (key, bytes(reads)) for path, key, reads
+                    in db.execute("SELECT path, key, reads FROM outputs")}
+        finally:
+            db.execute("COMMIT")
+        self._outputs_read = (generation, rows)
+        return rows
 
     def forget_build(self) -> None:
         """The output is about to change: until `commit_build`, no record of it stands."""
@@ -270,10 +283,29 @@ class Store:
             db.execute("INSERT OR REPLACE INTO meta VALUES ('last-build', ?)",
                        (json.dumps(record),))
             if outputs is not None:
-                db.execute("DELETE FROM outputs")
-                db.executemany("INSERT INTO outputs VALUES (?, ?, ?)",
-                               ((path, *entry) for path, entry in outputs.items()))
+                self._write_outputs(db, outputs)
             self._collect(used)
+
+    def _write_outputs(self, db: sqlite3.Connection, outputs: dict[str, tuple[str, bytes]]
+                       ) -> None:
+        """Make the table of outputs hold `outputs`. Rule: where this connection read it
+        (`outputs`) and no build wrote it since (its generation, a token each writing
+        changes, is the one read then), only the rows that differ are written (an edit's
+        few of tens of thousands); else all of them."""
+        read, self._outputs_read = self._outputs_read, None
+        if read is not None and read[0] == self._meta(db, "outputs-generation"):
+            was = read[1]
+            db.executemany("DELETE FROM outputs WHERE path = ?",
+                           ((path,) for path in was.keys() - outputs.keys()))
+            db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)", (
+                (path, *entry) for path, entry in compress(
+                    outputs.items(), map(ne, map(was.get, outputs), outputs.values()))))
+        else:
+            db.execute("DELETE FROM outputs")
+            db.executemany("INSERT INTO outputs VALUES (?, ?, ?)",
+                           ((path, *entry) for path, entry in outputs.items()))
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('outputs-generation', ?)",
+                   (os.urandom(8).hex(),))
 
     def collect(self, used: dict[str, set[bytes]]) -> None:
         """For each step in `used`, delete every entry not among the key digests listed."""
