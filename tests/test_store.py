@@ -720,7 +720,6 @@ def test_a_warm_memo_holds_only_the_latest_load_of_a_folder(tmp_path, monkeypatc
     assert memo.held("seeds") == 1
 
 
-
 def test_what_templates_read_is_stored_by_a_cold_build_that_renders_in_workers(example,
                                                                                  monkeypatch):
     import sitegen.pipeline as build_module
