@@ -299,6 +299,17 @@ def test_outputs_written_by_another_build_meanwhile_are_replaced_whole(tmp_path)
         first.outputs()
         first.commit_build(record, again, {})
         assert _outputs_table(tmp_path) == again
+        # Only what differs: a row it did not read nor make (put in by hand, the token
+        # left as it was) is not rewritten; once another writing changed the token, it is.
+        first.outputs()
+        db = sqlite3.connect(tmp_path / ".sitegen-cache/store.sqlite")
+        with db:
+            db.execute("INSERT INTO outputs VALUES ('z.html', 'kz', x'')")
+        db.close()
+        first.commit_build(record, {**again, "e.html": ("k5", b"")}, {})
+        assert _outputs_table(tmp_path) == {**again, "e.html": ("k5", b""), "z.html": ("kz", b"")}
+        first.commit_build(record, again, {})  # (the table not read since: written whole)
+        assert _outputs_table(tmp_path) == again
     finally:
         first.close()
         second.close()

@@ -35,7 +35,8 @@ from contextlib import contextmanager
 from itertools import compress
 from operator import ne
 from pathlib import Path
-from typing import Callable, Iterator
+from types import MappingProxyType
+from typing import Callable, Iterator, Mapping
 
 from .. import __version__
 from .codec import Encoded, Undecodable, decode, encode
@@ -252,19 +253,23 @@ class Store:
             return None
         return record if isinstance(record, dict) else None
 
-    def outputs(self) -> dict[str, tuple[str, bytes]]:
-        """Output path -> (page key, digests of the pieces it read), of the last build.
-        The caller must not change the dict: `commit_build` writes what differs from it."""
-        db = self._db
-        db.execute("BEGIN")  # (one snapshot: the rows and the generation they are of)
+    def outputs(self) -> Mapping[str, tuple[str, bytes]]:
+        """Output path -> (page key, digests of the pieces it read), of the last build
+        (read-only: `commit_build` writes what differs from it)."""
+        db, self._outputs_read = self._db, None
+        within = db.in_transaction  # (then that transaction's view, as it is)
+        if not within:
+            db.execute("BEGIN")  # one snapshot: the rows and the generation they are of
         try:
-            generation = self._meta(db, "outputs-generation")
+            generation = _generation(db)
             rows = {path: (key, bytes(reads)) for path, key, reads
                     in db.execute("SELECT path, key, reads FROM outputs")}
         finally:
-            db.execute("COMMIT")
-        self._outputs_read = (generation, rows)
-        return rows
+            if not within:
+                db.execute("COMMIT")
+        if not within:
+            self._outputs_read = (generation, rows)
+        return MappingProxyType(rows)
 
     def forget_build(self) -> None:
         """The output is about to change: until `commit_build`, no record of it stands."""
@@ -293,7 +298,7 @@ class Store:
         changes, is the one read then), only the rows that differ are written (an edit's
         few of tens of thousands); else all of them."""
         read, self._outputs_read = self._outputs_read, None
-        if read is not None and read[0] == self._meta(db, "outputs-generation"):
+        if read is not None and read[0] == _generation(db):
             was = read[1]
             db.executemany("DELETE FROM outputs WHERE path = ?",
                            ((path,) for path in was.keys() - outputs.keys()))
@@ -351,14 +356,22 @@ def _wal(db: sqlite3.Connection) -> None:
 
 @contextmanager
 def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """One transaction: all of it is committed, or none of it."""
+    """One transaction: all of it is committed, or none of it (nor is it left open)."""
     db.execute("BEGIN IMMEDIATE")
     try:
         yield
+        db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
+
+
+def _generation(db: sqlite3.Connection) -> str:
+    """The outputs' generation token (see Store._write_outputs; "" before the first).
+    Errors are not taken for a token: a token read wrongly could pass for the one read."""
+    row = db.execute("SELECT value FROM meta WHERE name = 'outputs-generation'").fetchone()
+    return row[0] if row else ""
 
 
 def _home(root: Path) -> str:
