@@ -300,7 +300,7 @@ def test_outputs_written_by_another_build_meanwhile_are_replaced_whole(tmp_path)
         first.commit_build(record, again, {})
         assert _outputs_table(tmp_path) == again
         # Only what differs: a row it did not read nor make (put in by hand, the token
-        # left as it was) is not rewritten; once another writing changed the token, it is.
+        # left as it was) is left alone; a writing with the table not read since is whole.
         first.outputs()
         db = sqlite3.connect(tmp_path / ".sitegen-cache/store.sqlite")
         with db:
@@ -374,6 +374,36 @@ def test_a_racy_file_in_the_scan_is_known_by_the_digest_the_scan_took(tmp_path):
     # Same size, and maybe the same times: the next scan digests it.
     assert files.InputFiles(memo, Scan(tmp_path, ("content",))).digest(
         path, "content/a.md") != digest
+
+
+def test_a_scan_notes_each_kind_of_input_by_its_metadata(tmp_path, monkeypatch):
+    """A settled file, a racy one, a link to a file, a link to nothing and a pipe, each as
+    the rules of load.scan say (a settled plain file, the common case, is noted by the
+    walk itself: it must note what the general way would)."""
+    from sitegen.load.scan import Scan, content_digest
+
+    monkeypatch.setattr(files, "SETTLE_NS", 400_000_000)
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("A settled seed.\n")
+    (seeds / "link.txt").symlink_to(seeds / "a.txt")
+    (seeds / "nothing.txt").symlink_to(seeds / "gone.txt")
+    os.mkfifo(seeds / "pipe.txt")
+    time.sleep(0.5)  # (time is the subject here: the files above settle)
+    (seeds / "b.txt").write_text("A racy seed.\n")
+    scan = Scan(tmp_path, ("seeds",))
+
+    def noted(name: str, real: str = "") -> tuple:
+        st = os.stat(seeds / name) if (seeds / name).exists() else os.lstat(seeds / name)
+        return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, real)
+
+    assert scan.files == {
+        "seeds/a.txt": noted("a.txt"), "seeds/b.txt": noted("b.txt"),
+        "seeds/link.txt": noted("link.txt", str(seeds.resolve() / "a.txt")),
+        "seeds/nothing.txt": noted("nothing.txt", str(seeds.resolve() / "gone.txt")),
+        "seeds/pipe.txt": noted("pipe.txt")}
+    assert scan.racy == {"seeds/b.txt": content_digest(seeds / "b.txt")}
+    assert scan.special == {"seeds/nothing.txt", "seeds/pipe.txt"}
 
 
 def test_a_file_changed_during_the_build_is_an_error_not_a_wrong_parse(tmp_path):
