@@ -26,6 +26,7 @@ CHANGES_PAGE = "changes/"
 CHANGES_FEED = "changes/feed.xml"  # written with the site's feed, when it has a base_url
 LIMIT = 100  # entries a section of the changes page shows at most
 
+
 @dataclass(frozen=True, slots=True)
 class PartChange:
     label: str  # "Bottom line", "Confidence", "Key point 2"

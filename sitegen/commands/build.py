@@ -97,9 +97,9 @@ def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None,
             before_change=lambda: store and _forget(store))
         say(f"wrote {pages} pages ({files} files) at {time.perf_counter() - start:.2f} s")
         largest = largest_files(writer.sizes)
-        say("largest " + ", ".join(f"{what}: {largest[suffix][0]} ({largest[suffix][1] / 1024:,.0f} KiB)"
-                                   for suffix, what in ((".html", "page"), (".js", "script"))
-                                   if suffix in largest))
+        say("largest " + ", ".join(
+            f"{what}: {largest[suffix][0]} ({largest[suffix][1] / 1024:,.0f} KiB)"
+            for suffix, what in ((".html", "page"), (".js", "script")) if suffix in largest))
         if store is not None:  # the record last: until it is written, the output is not trusted
             saved(say, memo.save)
             saved(say, store.commit_build, record.record(

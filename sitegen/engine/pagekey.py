@@ -1,10 +1,10 @@
 """What a page's HTML depends on, as a key: equal keys mean equal HTML.
 
 A page's key digests its path, template, title and data, sitegen's own code, every
-template file of the theme, the non-callable template globals (config, …) and, for templates that read the
-global `site` (directly or through templates they extend, include or render with
-`part()`), the whole site. Used by the live preview (`incremental`) and by `build` to
-reuse the pages of the previous build (`reuse`).
+template file of the theme, the non-callable template globals (config, …) and, for
+templates that read the global `site` (directly or through templates they extend,
+include or render with `part()`), the whole site. Used by page reuse (`reuse`), in the
+live preview and in `build`, to tell which pages of the previous build stand.
 """
 from __future__ import annotations
 
@@ -99,7 +99,6 @@ class PageKeys:
         except jinja2.TemplateError:
             return None
         return frozenset(names)
-
 
 
 def _parts_used(ast: nodes.Template) -> list[str | None]:

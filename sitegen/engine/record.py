@@ -5,8 +5,8 @@ last build can stand while their keys are unchanged.
 
 The stamp covers the files at the site root (config.SITE_FILES), everything under
 content/ and seeds/, the theme's folders (the site's and the bundled ones), the build
-options and sitegen's own code. The record also notes the identity of the output folder's marker file, so an
-output replaced or removed since is noticed.
+options and sitegen's own code. The record also notes the identity of the output
+folder's marker file, so an output replaced or removed since is noticed.
 """
 from __future__ import annotations
 

@@ -86,7 +86,6 @@ def _read(path: Path, shown: str, terms: tuple[Term, ...] = ()) -> dict:
     return values
 
 
-
 def _scales(f: Fields) -> tuple[Term, ...]:
     """The terms of every scale, each word once (the same word twice is an error at the
     row of its second use)."""
