@@ -568,9 +568,10 @@ def test_files_racy_at_a_build_are_digested_between_builds_once_settled(example,
                                                                           monkeypatch):
     """A preview started on a site just written (or copied) finds its files racy: known by
     their bytes, not their metadata. Once they settle, the warm-up after the build digests
-    them under their metadata and stores the digests, and loads seeds/ as the next build
-    will know it, so the next build (the author's first save) reads no file, loads no
-    seed and stores nothing again."""
+    them under their metadata and stores the digests, and loads seeds/ and content/ as
+    the next build will know them, so the next build (the author's first save) reads no
+    file, loads no seed, asks for no briefing's or topic's parse and stores nothing
+    again."""
     from sitegen.engine.store import Store
     from sitegen.load import files
 
@@ -592,6 +593,8 @@ def test_files_racy_at_a_build_are_digested_between_builds_once_settled(example,
     result = builder.build()
     assert not read and result.rendered == 0
     assert builder.cache.hits("seeds") == 1
+    for step in ("briefing", "topic"):  # (their parses carried, by their metadata now)
+        assert builder.cache.hits(step) == builder.cache.misses(step) == 0, step
     store = Store(example)
     assert store.steps() == stored
     store.close()

@@ -47,7 +47,8 @@ from ..pipeline import iter_files, load_site
 from ..errors import Collector, Problem, SiteError
 from ..runtime.gcpause import paused_gc
 from ..load.config import Config, load_config
-from ..load.files import WAITING, settled_digests, settling
+from ..load.content import load_briefings, load_topics
+from ..load.files import WAITING, InputFiles, settled_digests, settling
 from ..load.seeds import load_seeds
 from ..load.scan import Scan
 from ..model.site import Site
@@ -146,6 +147,7 @@ class IncrementalBuilder:
         self._warming = chain(_warm_up(self._last_renderer, site, self.fingerprints),
                               settled_digests(scan, self.cache),
                               _settled_seeds(self.root, scan, self.cache),
+                              _settled_content(self.root, scan, self.cache),
                               _saved(self.cache))
         return Rebuilt(collector.warnings, pages, files, writer.changed, reuse.fresh,
                        time.perf_counter() - start)
@@ -222,6 +224,31 @@ def _settled_seeds(root: Path, scan: Scan, memo, seeds_dir: str = "seeds"
     if state is not None and Scan(root, (seeds_dir,)).folder(seeds_dir) == state:
         load_seeds(root, seeds_dir, memo, settled)
         yield
+
+
+def _settled_content(root: Path, scan: Scan, memo, folder: str = "content"
+                     ) -> Iterator[None]:
+    """Steps loading the briefings and topics as the next build will (see load.content),
+    where files of content/ were racy in `scan`: a racy file is known by its bytes, so
+    its parse was not carried, and the first save would look every one up again. Rules:
+    once those files settled (their digests stored by `settled_digests` before); only
+    while a look at content/ again finds its files as `scan` saw them, none racy now."""
+    racy = [name for name in scan.racy if name.startswith(f"{folder}/")]
+    if not racy:
+        return
+    yield from settling(scan, racy)
+    settled = scan.updated(())
+    if settled is None:
+        return
+    again = Scan(root, (folder,))
+    if again.racy or again.files != {name: seen for name, seen in settled.files.items()
+                                     if name.startswith(f"{folder}/")}:
+        return
+    files = InputFiles(memo, settled)
+    load_briefings(root, Collector(), memo, files)
+    yield
+    load_topics(root, Collector(), memo, files)
+    yield
 
 
 def _saved(memo: Memo) -> Iterator[None]:
