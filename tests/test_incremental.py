@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -602,12 +603,40 @@ def test_files_racy_at_a_build_are_digested_between_builds_once_settled(example,
     assert_same_as_clean(example, builder, tmp_path, "after the racy files settled")
 
 
+def test_the_warm_up_loads_content_again_only_for_a_site_just_written_and_as_scanned(
+        example, tmp_path, monkeypatch):
+    """The warm-up loads content/ ahead only where most of its files were racy (a site
+    just written, not a save's own file), and only while a look at it again finds it as
+    the build's scan saw it (a briefing edited since is the next build's to meet)."""
+    from sitegen.engine import rebuild
+    from sitegen.load import files
+
+    monkeypatch.setattr(files, "SETTLE_NS", 300_000_000)
+    loads, real = [], rebuild.load_briefings
+    monkeypatch.setattr(rebuild, "load_briefings", lambda *a: loads.append(1) or real(*a))
+    builder = IncrementalBuilder(example, tmp_path / "serve")
+    time.sleep(0.4)  # (the site's files settle)
+    builder.build()
+    edit(example, BRIEFING, "## Assessment", "## Our assessment")  # a save: one racy file
+    builder.build()
+    while builder.warm_up(1):
+        pass
+    assert not loads
+    for path in (example / "content").rglob("*"):
+        if path.is_file():
+            path.touch()
+    builder.build()  # every file of content/ racy, and one edited before the warm-up
+    edit(example, BRIEFING, "## Our assessment", "## The assessment")
+    while builder.warm_up(1):
+        pass
+    assert not loads
+    assert_same_as_clean(example, builder, tmp_path, "after an edit during the warm-up")
+
+
 def test_a_warm_up_waiting_for_files_to_settle_gives_way_at_once(example, tmp_path,
                                                                  monkeypatch):
     """While the warm-up waits for racy files to settle, each call returns after one
     short sleep, whatever time it was given: the preview looks for a save after each."""
-    import time
-
     from sitegen.load import files
 
     monkeypatch.setattr(files, "SETTLE_NS", 3_000_000_000)

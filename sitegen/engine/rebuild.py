@@ -37,6 +37,7 @@ import sqlite3
 import time
 import traceback
 from itertools import chain
+from operator import methodcaller
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -231,18 +232,23 @@ def _settled_content(root: Path, scan: Scan, memo, folder: str = "content"
     """Steps loading the briefings and topics as the next build will (see load.content),
     where files of content/ were racy in `scan`: a racy file is known by its bytes, so
     its parse was not carried, and the first save would look every one up again. Rules:
-    once those files settled (their digests stored by `settled_digests` before); only
-    while a look at content/ again finds its files as `scan` saw them, none racy now."""
-    racy = [name for name in scan.racy if name.startswith(f"{folder}/")]
-    if not racy:
+    only where half of content/'s files or more were racy (a site just written or
+    copied: a save's own file or two is for the next build to look up, not worth a
+    look at the whole folder); once they settled (their digests stored by
+    `settled_digests` before); only while a look at content/ again finds its files as
+    `scan` saw them, none racy now."""
+    prefix = f"{folder}/"
+    racy = [name for name in scan.racy if name.startswith(prefix)]
+    if not racy or 2 * len(racy) < sum(map(methodcaller("startswith", prefix), scan.files)):
         return
     yield from settling(scan, racy)
     settled = scan.updated(())
     if settled is None:
         return
     again = Scan(root, (folder,))
+    yield
     if again.racy or again.files != {name: seen for name, seen in settled.files.items()
-                                     if name.startswith(f"{folder}/")}:
+                                     if name.startswith(prefix)}:
         return
     files = InputFiles(memo, settled)
     load_briefings(root, Collector(), memo, files)
