@@ -87,7 +87,7 @@ class Store:
         self._reader: sqlite3.Connection | None = None  # in a worker process
         self._keys: dict[str, set[bytes]] = {}  # step -> the key digests stored, once asked
         self._rows: dict[str, dict[bytes, tuple[bytes, bytes]]] = {}  # see `prefetch`
-        self._outputs_read: tuple[str | None, dict] | None = None  # see `_write_outputs`
+        self._outputs_read: tuple[str, dict] | None = None  # see `_write_outputs`
 
     def _open(self) -> sqlite3.Connection:
         if self.path.is_symlink():

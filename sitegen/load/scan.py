@@ -112,12 +112,12 @@ class Scan:
                     subfolders.append(entry)
                     continue
                 # Rule: a settled regular file that is no link, the common case, is noted
-                # here as `_add` would (no Path, no call: it is the scan's hot loop).
+                # here, with none of `_add`'s cases to tell (the scan's hot loop).
                 st = None if entry.is_symlink() else entry.stat()
                 if st is None or not stat.S_ISREG(st.st_mode) or unsettled(st, since):
                     self._add(prefix + entry.name, entry.path, entry)
                 else:
-                    found[prefix + entry.name] = (*files.metadata(st), st.st_dev, "")
+                    found[prefix + entry.name] = _noted(st)
             except OSError:
                 continue
         for entry in subfolders:
@@ -137,7 +137,7 @@ class Scan:
             self.special.discard(shown)
         else:  # a pipe, a device, a link to nothing: nothing to read (see `entries`)
             self.special.add(shown)
-        self.files[shown] = (*files.metadata(st), st.st_dev, os.path.realpath(path) if link else "")
+        self.files[shown] = _noted(st, os.path.realpath(path) if link else "")
         if unsettled(st, self.since):  # (reading a pipe would wait for a writer)
             self.racy[shown] = content_digest(Path(path)) if regular else UNREADABLE
 
@@ -337,6 +337,12 @@ def still(root: Path, racy: dict[str, str]) -> bool:
     """Whether the files a scan found racy (their shown names and content digests) hold
     those bytes still."""
     return all(content_digest(Path(root) / name) == digest for name, digest in racy.items())
+
+
+def _noted(st: os.stat_result, leads: str = "") -> tuple:
+    """What a scan notes of an input (`Scan.files`): its metadata (see files.metadata),
+    device and, for a link, where it leads ('' for none)."""
+    return (*files.metadata(st), st.st_dev, leads)
 
 
 def content_digest(path: Path) -> str:
