@@ -11,6 +11,7 @@ edited, rebuild after one seed was edited. Every build runs in a fresh process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -20,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,31 +32,39 @@ from gen_site import SHAPES, generate  # noqa: E402
 import others  # noqa: E402
 from sitegen.load.files import SETTLE_NS  # noqa: E402
 
-# Runs one command in a child and reports its peak RSS (KiB) on the last line of stderr.
-_TIMED = ("import resource, subprocess, sys; "
-          "rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
-          "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-          "sys.exit(rc)")
-
 
 def timed(cmd: list[str], cwd: Path | None = None, limit: float | None = None
           ) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one command run in its own process; past `limit`
-    seconds the command and its children are stopped and TimeoutExpired is raised."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", _TIMED, *cmd], cwd=cwd, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    try:
-        _out, err = proc.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{err}")
-    return wall, int(err.strip().splitlines()[-1]) / 1024
+    """(wall seconds, peak RSS MiB) of one command run in its own process, timed from
+    its start to its exit (no process of ours in between: a wrapper's start-up, about a
+    tenth of a no-change build, would be counted as the command's); the peak is that of
+    the command or of any of its children, whichever was largest. Past `limit` seconds
+    the command and its children are stopped and TimeoutExpired is raised."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err,
+                                start_new_session=True)
+        fired = threading.Event()
+
+        def kill() -> None:
+            fired.set()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        stop = threading.Timer(limit, kill) if limit else None
+        if stop:
+            stop.start()
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # (Popen must not wait again)
+        if stop:
+            stop.cancel()
+        if fired.is_set():
+            raise subprocess.TimeoutExpired(cmd, limit)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"failed: {' '.join(cmd)}\n{err.read().decode(errors='replace')}")
+    return wall, usage.ru_maxrss / 1024
 
 
 def _touch_briefing(root: Path, i: int) -> None:
