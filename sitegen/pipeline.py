@@ -149,10 +149,8 @@ def _copies(root: Path, site: Site, reuse, memo) -> Iterator[tuple[str, bytes] |
     """The seeds' originals and the media files, as iter_files gives them (`reuse` and
     `memo`: see there): those that stand first, in one `Kept`."""
     copies = _originals(list(site.sources.values()), memo)
-    # Rule: each output path comes once (see write.OutputWriter.write). Two media files
-    # may publish to one (`x.html` is published as `x.html.txt`): the later one is the
-    # file, as it was when both were written in turn.
-    copies += {m.site_path: (m.site_path, m.path, m.sha256) for m in site.media}.values()
+    # (each output path comes once: no two media publish to one, see model.hrefs)
+    copies += [(m.site_path, m.path, m.sha256) for m in site.media]
     rels, _paths, digests = zip(*copies) if copies else ((), (), ())
     stood = reuse.standing(list(rels), list(digests)) if reuse else [False] * len(copies)
     if any(stood):

@@ -3,13 +3,14 @@ bylines and revision histories (briefing page, book, feed)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import REPO, edit
+from conftest import REPO, edit, snapshot
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -301,29 +302,29 @@ def test_a_pdf_seed_is_cited_with_its_page(small, cli):
 
 # -- what a body may publish, and how ---------------------------------------------------------
 
-def test_two_files_publishing_to_one_path_rebuild_as_a_clean_build_does(small, tmp_path):
-    """`notes.html` is published as `notes.html.txt`, where `notes.html.txt` goes too: the
-    later file is the one published, in a warm rebuild too, and a file removed in the
-    same rebuild is gone from the output (each output path counts once)."""
-    from conftest import snapshot
-    from sitegen.commands.build import build
-    from sitegen.engine.rebuild import IncrementalBuilder
-
+def test_two_files_publishing_to_one_path_are_an_error_naming_both(small, cli):
+    """`notes.html` is published as `notes.html.txt`, where `notes.html.txt` goes too:
+    one would silently be what both links show. An error at the later file, naming the
+    other, and the output stays as it was."""
     root = _media_site(small)
+    code, _out, err = cli("build", "--root", root)
+    assert code == 0, err
+    before = snapshot(root / "public")
     (root / "content/briefings/port/notes.html").write_text("<p>page</p>")
     (root / "content/briefings/port/notes.html.txt").write_text("plain notes")
-    (root / "content/briefings/port/extra.csv").write_text("a,b\n")
     edit(root, "content/briefings/port/index.md", "## Background",
-         "## Background\n\n[page](notes.html), [text](notes.html.txt), [csv](extra.csv)")
-    builder = IncrementalBuilder(root, tmp_path / "serve")
-    builder.build()
-    edit(root, "content/briefings/port/index.md", ", [csv](extra.csv)", "")
-    (root / "content/briefings/port/extra.csv").unlink()
-    builder.build()
-    build(root, out_dir=str(tmp_path / "clean"), cache=False)
-    assert snapshot(tmp_path / "serve") == snapshot(tmp_path / "clean")
-    assert not (tmp_path / "serve/briefings/port/extra.csv").exists()
-    assert (tmp_path / "serve/briefings/port/notes.html.txt").read_text() == "plain notes"
+         "## Background\n\n[page](notes.html), [text](notes.html.txt)")
+    code, _out, err = cli("build", "--root", root)
+    assert code == 1
+    assert "content/briefings/port/notes.html.txt: error: published as " \
+           "briefings/port/notes.html.txt, as content/briefings/port/notes.html is too" in err
+    code, out, _err = cli("check", "--root", root, "--format", "json")
+    assert [p["code"] for p in json.loads(out) if p["severity"] == "error"] == ["duplicate-output"]
+    assert snapshot(root / "public") == before
+    edit(root, "content/briefings/port/index.md", ", [text](notes.html.txt)", "")
+    code, _out, err = cli("build", "--root", root)  # one of them linked: no clash
+    assert code == 0, err
+    assert (root / "public/briefings/port/notes.html.txt").read_text() == "<p>page</p>"
 
 
 def test_a_page_like_file_beside_a_briefing_is_published_as_text(small, cli):

@@ -300,4 +300,19 @@ def resolve_bodies(briefings: dict, topics: dict, seeds: dict, media: dict[str, 
                  for slug, b in briefings.items()}
     topics = {slug: resolved(t, "description_html", sources[t.path].description,
                              sources[t.path].description_line) for slug, t in topics.items()}
+    _one_file_a_path(targets.used, out)
     return briefings, topics, targets.used
+
+
+def _one_file_a_path(used: dict[str, MediaFile], out: Collector) -> None:
+    """Rule: two media published at one path (`notes.html` is published as
+    `notes.html.txt`, where `notes.html.txt` would go too) are an error of the later
+    one: one of them would silently be what both links show."""
+    first: dict[str, MediaFile] = {}
+    for medium in sorted(used.values(), key=lambda m: m.path):
+        was = first.setdefault(medium.site_path, medium)
+        if was is not medium:
+            out.error(medium.path, None, f"published as {medium.site_path}, as "
+                      f"{was.path} is too (a file a browser would run as a page is "
+                      "published as text, with .txt added): rename one of them",
+                      code="duplicate-output")
