@@ -445,17 +445,17 @@ def test_a_settled_step_is_stored_and_let_go_of(tmp_path):
 
 def test_a_prefetched_step_hands_out_each_entry_and_reads_again_what_it_let_go_of(tmp_path):
     store = Store(tmp_path)
-    store.put([("seed", bytes([i]) * 16, f"seed {i}", ()) for i in range(3)])
+    store.put([("seed", bytes([i]) * 16, f"seed {i}", (), ()) for i in range(3)])
     store.prefetch("seed")
     other = sqlite3.connect(store.path)  # the entries go from the file: only what was
     with other:                          # read at once can still be handed out
         other.execute("DELETE FROM memo WHERE key = ?", (bytes([2]) * 16,))
     other.close()
-    assert store.get("seed", bytes([2]) * 16) == ("seed 2", ())
-    assert store.get("seed", bytes([0]) * 16) == ("seed 0", ())
-    assert store.get("seed", bytes([0]) * 16) == ("seed 0", ())  # handed out again
+    assert store.get("seed", bytes([2]) * 16) == ("seed 2", (), ())
+    assert store.get("seed", bytes([0]) * 16) == ("seed 0", (), ())
+    assert store.get("seed", bytes([0]) * 16) == ("seed 0", (), ())  # handed out again
     store.release(["seed"])
-    assert store.get("seed", bytes([1]) * 16) == ("seed 1", ())
+    assert store.get("seed", bytes([1]) * 16) == ("seed 1", (), ())
     assert store.get("seed", bytes([9]) * 16) is None and not store.has("seed", bytes([9]) * 16)
 
 
@@ -604,7 +604,7 @@ def test_a_worker_process_never_writes_to_the_store(tmp_path):
     def in_worker(queue):
         memo("part", ("p", 99), lambda _o: b"made in the worker", Collector())
         try:
-            store.put([("part", b"k" * 16, b"x", ())])
+            store.put([("part", b"k" * 16, b"x", (), ())])
             queue.put("wrote")
         except RuntimeError:
             queue.put("refused")
@@ -699,6 +699,61 @@ def test_an_unchanged_seeds_folder_is_loaded_once_by_a_warm_memo(tmp_path, monke
     memo.start()
     again, _ = _seeds(tmp_path, memo)
     assert memo.misses("seeds") == 1 and again["one"].title == "Uno"
+
+
+def _seeds_folder(root: Path) -> None:
+    (root / "seeds").mkdir()
+    for i in range(4):
+        (root / f"seeds/s{i}.txt").write_text(f"Seed {i}\n\nA paragraph of seed {i}.\n")
+        (root / f"seeds/s{i}.yaml").write_text(f"source: Press {i}\nreliability: B\n")
+    (root / "seeds/s1.yaml").write_text("title: [unclosed\n")  # problems to tell again
+    (root / "seeds/notes.csv").write_text("a,b\n")
+    (root / "seeds/bad id.txt").write_text("Bad\n\nText.\n")
+
+
+def test_a_new_process_makes_an_unchanged_seeds_folder_of_stored_parses_alone(
+        tmp_path, monkeypatch):
+    """What each seed of a folder was made of is stored with the folder's state: a build
+    in a new process makes the seeds of their stored parses, without reading, digesting
+    or even looking up a file's digest, and they and the problems are the very ones a
+    load from nothing gives."""
+    from sitegen.load.seeds import load_seeds
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)  # every file counts as settled
+    _seeds_folder(tmp_path)
+    clean = load_seeds(tmp_path)
+    first = Memo(Store(tmp_path))
+    first.start()
+    assert _seeds(tmp_path, first) == clean
+    first.save()
+    memo = Memo(Store(tmp_path))  # a new process
+    memo.start()
+    monkeypatch.setattr(files, "file_sha256", lambda path: pytest.fail(f"read {path}"))
+    seeds, problems = _seeds(tmp_path, memo)
+    assert (seeds, problems) == clean and len(problems) >= 3
+    assert [s.blocks for s in seeds.values()] == [s.blocks for s in clean[0].values()]
+    assert memo.hits("seed-folder") == 1
+    assert memo.hits("file-digest") == memo.misses("file-digest") == 0
+
+
+def test_seeds_made_of_stored_parses_keep_what_they_were_made_of_in_the_store(
+        tmp_path, monkeypatch):
+    """An entry is stored with what it read: a build whose seeds came of the folder's
+    entry alone keeps every file's digest in the store through a collection, so the
+    next build after a seed's edit digests that file only."""
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)
+    _seeds_folder(tmp_path)
+    for _ in range(2):  # a build from nothing, then one of the folder's entry
+        memo = Memo(Store(tmp_path))
+        memo.start()
+        _seeds(tmp_path, memo)
+        memo.save()
+    memo.store.collect(memo.used())
+    (tmp_path / "seeds/s2.txt").write_text("Seed 2\n\nAn edited paragraph.\n")
+    memo = Memo(Store(tmp_path))
+    memo.start()
+    seeds, _problems = _seeds(tmp_path, memo)
+    assert seeds["s2"].paragraphs[0].text == "An edited paragraph."
+    assert memo.misses("file-digest") == 1
 
 
 def test_a_seeds_folder_with_a_link_back_up_is_listed_every_time(tmp_path, monkeypatch):

@@ -8,7 +8,9 @@ Rules:
   written to the store when the stage settles (`settle`) or the build ends (`save`).
 - An entry computed in this process notes the entries its computation asked for (its
   *reads*); using it uses them too, so a value made of many (all the seeds) keeps those
-  it was made of in memory and in the store while it stands.
+  it was made of in memory and in the store while it stands. A stored entry is stored
+  with the digests of what it read (and what those read), and using it, in any later
+  process, uses those.
 - Call `start()` before each build. An entry used since then is *used*; `prune()` lets go
   of the others once they are a fifth of the memory or more (forgetting walks them all),
   and `collect()` deletes the unused ones from the store.
@@ -36,8 +38,8 @@ from .codec import Encoded, encode
 from .digest import key_digest
 from .store import Store
 
-LOAD_STEPS = ("file-digest", "seed", "sidecar", "briefing", "topic", "markdown", "claims",
-              "related")  # the load and model stages' (see `settle`)
+LOAD_STEPS = ("file-digest", "seed", "sidecar", "seed-folder", "briefing", "topic", "markdown",
+              "claims", "related")  # the load and model stages' (see `settle`)
 STREAMED = ("search", "part")  # large values, each used once a build (`_miss`)
 LATEST_ONLY = ("seeds",)  # a whole folder's load: only the latest one is worth holding
 # A new process asks for nearly every entry of these:
@@ -57,13 +59,14 @@ class Memo:
     def __init__(self, store: Store | None = None, workers: int = 1, warm: bool = False):
         self.store, self.workers, self.warm = store, workers, warm
         self._pid = os.getpid()
-        # (step, key) -> [value, problems, generation last used, digest or None, reads]
-        # (reads: the [step, entry] pairs its computation asked for; see the module doc)
+        # (step, key) -> [value, problems, generation last used, digest or None, reads,
+        # stored reads] (reads: the [step, entry] pairs its computation asked for; stored
+        # reads: the (step, digests) pairs stored with it; see the module doc)
         self._entries: dict[tuple[str, Hashable], list] = {}
         # worked out ahead (`run`): (value, problems, whether it is stored already)
         self._ready: dict[tuple[str, Hashable], tuple] = {}
         self._digested: dict[tuple[str, Hashable], bytes] = {}  # by `has`, for the call after
-        self._new: list[tuple[str, bytes, object, tuple]] = []  # not yet in the store
+        self._new: list[tuple[str, bytes, object, tuple, tuple]] = []  # not yet stored
         self._streamed = 0  # of them, entries of STREAMED steps
         self._written = 0  # entries that may be stale since the last collection (`to_collect`)
         self._collected_at: int | None = None  # entries in use at the last `collect`
@@ -111,6 +114,8 @@ class Memo:
         self._fresh += 1
         if entry[3] is not None:
             self._used[step].add(entry[3])
+        if entry[5]:
+            self._pending.append(entry[5])
         if entry[4]:
             self._reading_used.append(entry)
             if not self.warm:  # a single build: held no longer than it is used
@@ -144,12 +149,12 @@ class Memo:
                 ready = (value, problems, False)
                 self.stats[step, "miss"] += 1
             if digest is not None and not ready[2]:  # (a worker's is stored already)
-                self._queue(step, digest, ready[0], ready[1])
-            found = (ready[0], ready[1], digest)
+                self._queue(step, digest, ready[0], ready[1], reads)
+            found = (ready[0], ready[1], (), digest)
         else:
             self.stats[step, "hit"] += 1
             reads = ()
-        entry = [found[0], tuple(found[1]), -1, found[2], reads]
+        entry = [found[0], tuple(found[1]), -1, found[3], reads, found[2]]
         self._use(step, entry)
         if step in LATEST_ONLY:
             self._entries.pop((step, self._latest.get(step)), None)
@@ -158,10 +163,10 @@ class Memo:
             self._entries[(step, key)] = entry
         return entry
 
-    def _queue(self, step: str, digest: bytes, value, problems: tuple) -> None:
-        """Note a new entry for the store. A single build holds no streamed value once it
-        is used: those go to the store in batches."""
-        self._new.append((step, digest, value, problems))
+    def _queue(self, step: str, digest: bytes, value, problems: tuple, reads: tuple) -> None:
+        """Note a new entry for the store, with the digests of what it read. A single
+        build holds no streamed value once it is used: those go to the store in batches."""
+        self._new.append((step, digest, value, problems, _read_digests(reads)))
         self._written += 1
         self._streamed += step in STREAMED
         if not self.warm and self._streamed >= _BATCH:
@@ -186,7 +191,8 @@ class Memo:
             return None
         return key_digest(step, key)
 
-    def _stored(self, step: str, digest: bytes | None) -> tuple[object, tuple, bytes] | None:
+    def _stored(self, step: str, digest: bytes | None
+                ) -> tuple[object, tuple, tuple, bytes] | None:
         if digest is None:
             return None
         self._prefetch(step)
@@ -218,7 +224,7 @@ class Memo:
         todo = [job for job in jobs if not self.has(step, job[0])]
         if self.workers <= 1 or len(todo) < parallel.MIN_ITEMS:
             return
-        stored: list[tuple[str, bytes, Encoded, tuple]] = []
+        stored: list[tuple[str, bytes, Encoded, tuple, tuple]] = []
         for (key, _compute), result in zip(todo, parallel.fork_map(
                 lambda job: self._captured(step, *job), todo, self.workers, label=label)):
             if result is None:
@@ -226,13 +232,13 @@ class Memo:
             value, problems, encoded = result
             self._ready[step, key] = (value, problems, encoded is not None)
             if encoded is not None:  # stored as it comes, as the worker encoded it
-                stored.append((step, self._digested[step, key], encoded, problems))
+                stored.append((step, self._digested[step, key], encoded, problems, ()))
                 if len(stored) >= _STORED_AT_ONCE:
                     self._store_now(stored)
                     stored = []
         self._store_now(stored)
 
-    def _store_now(self, entries: list[tuple[str, bytes, Encoded, tuple]]) -> None:
+    def _store_now(self, entries: list[tuple[str, bytes, Encoded, tuple, tuple]]) -> None:
         """Store entries at once; those the store refuses (a full disk, a lock) are tried
         again, and the failure reported, when the stage settles (see commands.build)."""
         self._written += len(entries)
@@ -302,7 +308,7 @@ class Memo:
         for pairs in self._pending:
             for step, digests in pairs:
                 if digests:
-                    self._used[step].update(digests[i:i + 16] for i in range(0, len(digests), 16))
+                    self._used[step].update(_split(digests))
         self._pending = []
         return {step: set(self._used.get(step, ())) for step in PERSISTED}
 
@@ -358,3 +364,30 @@ class Memo:
     def hits(self, step: str) -> int:
         """Values of `step` handed out again since `start()`, from memory or the store."""
         return self.stats[step, "hit"]
+
+
+def _read_digests(reads: tuple) -> tuple[tuple[str, bytes], ...]:
+    """The (step, digests) pairs of the stored entries `reads` names (see `Memo._entries`),
+    and of what those read, as `use` takes them: what using an entry stored with them
+    uses, in any later process."""
+    if not reads:
+        return ()
+    found: dict[str, set[bytes]] = defaultdict(set)
+    seen: set[int] = set()
+    todo = list(reads)
+    while todo:
+        step, entry = todo.pop()
+        if id(entry) in seen:
+            continue
+        seen.add(id(entry))
+        if entry[3] is not None:
+            found[step].add(entry[3])
+        todo.extend(entry[4])
+        for read_step, digests in entry[5]:
+            found[read_step].update(_split(digests))
+    return tuple((step, b"".join(sorted(digests))) for step, digests in sorted(found.items()))
+
+
+def _split(digests: bytes) -> list[bytes]:
+    """16-byte digests, joined, one by one."""
+    return [digests[i:i + 16] for i in range(0, len(digests), 16)]

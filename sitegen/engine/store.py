@@ -3,9 +3,10 @@ leaves for the next. One SQLite database (standard library, WAL mode) of plain d
 
     meta(name PRIMARY KEY, value)         schema, code, home, last-build (JSON),
                                           outputs-generation (see `_write_outputs`)
-    memo(step, key, value, problems)      a memoised step's value and problems (see
-                                          engine.codec; b"": none), under the digest of
-                                          its key
+    memo(step, key, value, problems,      a memoised step's value and problems (see
+         reads)                           engine.codec; b"": none), under the digest of
+                                          its key, and the digests of the entries it read
+                                          ([[step, digests joined], …] encoded; b"": none)
     outputs(path PRIMARY KEY, key, reads) each page of the last build's output, with the
                                           key it was rendered from and the digests of
                                           the memo entries it read (see engine.reuse)
@@ -44,12 +45,12 @@ from .digest import code_digest
 
 CACHE_DIR = ".sitegen-cache"
 FILE = "store.sqlite"
-SCHEMA = "4"
+SCHEMA = "5"
 TIMEOUT = 30  # seconds a build waits for another's lock on the store
 _TABLES = """
 CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE memo(step TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
-                  problems BLOB NOT NULL, UNIQUE(step, key));
+                  problems BLOB NOT NULL, reads BLOB NOT NULL, UNIQUE(step, key));
 CREATE TABLE outputs(path TEXT PRIMARY KEY, key TEXT NOT NULL, reads BLOB NOT NULL);
 """
 _OBJECTS = {("table", "meta"), ("index", "sqlite_autoindex_meta_1"), ("table", "memo"),
@@ -168,16 +169,17 @@ class Store:
 
     # -- memo entries --------------------------------------------------------------------
 
-    def get(self, step: str, key: bytes) -> tuple[object, tuple] | None:
-        """(value, problems) stored for the step's key digest, or None (also for an entry
-        this code cannot read: it is computed again and replaced)."""
+    def get(self, step: str, key: bytes) -> tuple[object, tuple, tuple] | None:
+        """(value, problems, reads) stored for the step's key digest, or None (also for an
+        entry this code cannot read: it is computed again and replaced). `reads`: the
+        (step, digests joined) pairs stored with it."""
         try:
             if key not in self._stored_keys(step):
                 return None
             row = self._rows[step].pop(key, None) if step in self._rows else None
             if row is None:
-                row = self._read().execute("SELECT value, problems FROM memo WHERE step = ? "
-                                           "AND key = ?", (step, key)).fetchone()
+                row = self._read().execute("SELECT value, problems, reads FROM memo WHERE "
+                                           "step = ? AND key = ?", (step, key)).fetchone()
         except sqlite3.Error:
             return None
         if row is None:
@@ -187,17 +189,18 @@ class Store:
             problems = decode(row[1]) if row[1] else ()
             if not isinstance(problems, tuple):
                 raise Undecodable("problems")
+            reads = _reads(decode(row[2])) if row[2] else ()
         except Undecodable:
             return None
-        return value, problems
+        return value, problems, reads
 
     def prefetch(self, step: str) -> None:
         """Read every entry of `step` in one query, for a build that will ask for nearly
         all of them (rather than a query a key). `get` hands each out once; `release`
         lets go of those not asked for."""
         try:
-            rows = {key: (value, problems) for key, value, problems in self._read().execute(
-                "SELECT key, value, problems FROM memo WHERE step = ?", (step,))}
+            rows = {key: row for key, *row in self._read().execute(
+                "SELECT key, value, problems, reads FROM memo WHERE step = ?", (step,))}
         except sqlite3.Error:
             return
         self._rows[step], self._keys[step] = rows, set(rows)
@@ -223,24 +226,26 @@ class Store:
                 "SELECT key FROM memo WHERE step = ?", (step,))}
         return self._keys[step]
 
-    def put(self, entries: list[tuple[str, bytes, object, tuple]]) -> None:
-        """Keep (step, key digest, value, problems) entries, committed at once. Each is
+    def put(self, entries: list[tuple[str, bytes, object, tuple, tuple]]) -> None:
+        """Keep (step, key digest, value, problems, reads) entries (reads: see `get`),
+        committed at once. Each is
         encoded as it is inserted (unless it is `Encoded` already), and let go of: a cold
         build of a large site stores hundreds of MB, which this process never holds at
         once."""
         self._write(entries)
-        for step, key, _value, _problems in entries:
+        for step, key, *_rest in entries:
             if step in self._keys:
                 self._keys[step].add(key)
 
-    def _write(self, entries: list[tuple[str, bytes, object, tuple]]) -> None:
+    def _write(self, entries: list[tuple[str, bytes, object, tuple, tuple]]) -> None:
         self._writer()
         with _transaction(self._db):
             self._db.executemany(
-                "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?, ?)",
                 ((step, key, value if type(value) is Encoded else encode(value),
-                  encode(problems) if problems else b"")
-                 for step, key, value, problems in entries))
+                  encode(problems) if problems else b"",
+                  encode([list(pair) for pair in reads]) if reads else b"")
+                 for step, key, value, problems, reads in entries))
 
     # -- the last build ------------------------------------------------------------------
 
@@ -337,6 +342,15 @@ class Store:
     def close(self) -> None:
         if os.getpid() == self._pid:
             self._db.close()
+
+
+def _reads(value) -> tuple[tuple[str, bytes], ...]:
+    """Stored reads (see `Store.get`) as written, or Undecodable."""
+    if type(value) is not list or not all(
+            type(pair) is list and len(pair) == 2 and type(pair[0]) is str
+            and type(pair[1]) is bytes and len(pair[1]) % 16 == 0 for pair in value):
+        raise Undecodable("reads")
+    return tuple(map(tuple, value))
 
 
 def _wal(db: sqlite3.Connection) -> None:

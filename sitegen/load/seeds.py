@@ -3,10 +3,10 @@ text blocks.
 
 A seed's id is its file name without extension; paragraphs are numbered p1, p2, … in document
 order (headings are not numbered). An optional `<id>.yaml` sidecar adds metadata. `load_seeds`
-never raises for a problem in the user's files: it returns every problem found. `parse_seed` is
-the pure core; .txt is read in `seed_txt`, .md and .html in `seed_html` (a saved web page's
-article in `seed_web`), .pdf in `seed_pdf`, .docx in `seed_docx`, the sidecar in `seed_meta`;
-`seed_charset` makes text of bytes.
+never raises for a problem in the user's files: it returns every problem found. The pure
+core is `seed_parse.parse_seed`; .txt is read in `seed_txt`, .md and .html in `seed_html` (a
+saved web page's article in `seed_web`), .pdf in `seed_pdf`, .docx in `seed_docx`, the
+sidecar in `seed_meta`; `seed_charset` makes text of bytes.
 """
 from __future__ import annotations
 
@@ -25,12 +25,8 @@ from ..errors import Collector, Problem
 from .blocks import Block, Blocks
 from .files import InputFiles, folder_problem, link_problem, listing
 from .scan import Scan
-from .document import Chunk, Document, Unreadable
-from .seed_html import html_chunks, markdown_chunks
-from .seed_charset import decode
-from .seed_web import has_chrome, web_document
-from .seed_txt import txt_chunks
-from .seed_meta import SeedMeta, parse_meta
+from .seed_meta import SeedMeta
+from .seed_parse import parse_seed, parse_sidecar
 
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".pdf": "pdf",
            ".docx": "docx"}
@@ -88,88 +84,13 @@ class Seed:
                 and 1 <= int(number) <= self.paragraph_count)
 
 
-# -- all formats ---------------------------------------------------------------------------
-
-def _number(chunks: list[Chunk]) -> tuple[Block, ...]:
-    blocks, n = [], 0
-    for c in chunks:
-        if c.kind == "paragraph":
-            n += 1
-            blocks.append(Block("paragraph", c.text, f"p{n}", line=c.line, preformatted=c.pre,
-                                page=c.page))
-        else:
-            blocks.append(Block("heading", c.text, None, level=c.level, line=c.line, page=c.page))
-    return tuple(blocks)
-
-
-def _text_document(reader: Callable) -> Callable[[str], Document]:
-    def read(text: str) -> Document:
-        title, chunks = reader(text)
-        return Document(title, chunks)
-    return read
-
-
-def _pdf(data: bytes) -> Document:
-    from .seed_pdf import pdf_document  # its library is imported only for a site with PDFs
-    return pdf_document(data)
-
-
-def _docx(data: bytes) -> Document:
-    from .seed_docx import docx_document
-    return docx_document(data)
-
-
-_TEXT_READERS = {"txt": _text_document(txt_chunks), "md": _text_document(markdown_chunks),
-                 "html": _text_document(html_chunks), "web": web_document}
-_FILE_READERS = {"pdf": _pdf, "docx": _docx}  # formats read from bytes, not text
-
-
-def parse_seed(seed_id: str, relpath: str, data: bytes, fmt: str,
-               extract: bool | None = None) -> tuple[SeedMeta, Blocks, list[Problem]]:
-    """(what the document says of itself, its blocks, problems) of one document; pure.
-    `extract`: an HTML page's article only (None: when it has page chrome; see seed_web)."""
-    col = Collector()
-    try:
-        if fmt in _FILE_READERS:
-            doc = _FILE_READERS[fmt](data)
-        else:
-            text = decode(data, relpath, fmt, col)
-            if text is None:
-                return SeedMeta(), Blocks(), col.problems
-            web = fmt == "html" and (extract if extract is not None else has_chrome(text))
-            doc = _TEXT_READERS["web" if web else fmt](text)
-    except Unreadable as exc:
-        col.error(relpath, None, exc.message, code=exc.code)
-        return SeedMeta(), Blocks(), col.problems
-    except RecursionError:  # e.g. thousands of nested Markdown blockquotes
-        col.error(relpath, None, "document is nested too deeply to read", code="seed-parse")
-        return SeedMeta(), Blocks(), col.problems
-    chunks = doc.chunks
-    if chunks and chunks[0].kind == "heading" and doc.title and chunks[0].text == doc.title:
-        chunks = chunks[1:]  # the title heads the source page already
-    blocks = _number(chunks)
-    if not any(b.kind == "paragraph" for b in blocks):
-        col.error(relpath, None, "no paragraphs found", code="seed-empty")
-    return SeedMeta(title=doc.title or None, author=doc.author, published=doc.published), \
-        Blocks(blocks), col.problems
-
-
-# -- sidecar metadata -----------------------------------------------------------------------
-
-def parse_sidecar(relpath: str, data: bytes) -> tuple[SeedMeta, list[Problem]]:
-    """Metadata from the bytes of `<id>.yaml` (see seed_meta), with its problems."""
-    col = Collector()
-    meta = parse_meta(relpath, decode(data, relpath, "yaml", col), col)
-    return meta, col.problems
-
-
 # -- files ----------------------------------------------------------------------------------
 
-def _parse_job(seed_id: str, rel: str, path: Path, digest: str, fmt: str,
+def _parse_job(seed_id: str, rel: str, root: Path, digest: str, fmt: str,
                extract: bool | None) -> tuple[tuple, Callable]:
     """The memo key and computation of parsing one document (of bytes with that digest)."""
     return (seed_id, rel, digest, fmt, extract), lambda _out: parse_seed(
-        seed_id, rel, InputFiles.data(path, rel, digest), fmt, extract)
+        seed_id, rel, InputFiles.data(root / rel, rel, digest), fmt, extract)
 
 
 def load_seed_file(root: Path, path: Path, memo=no_memo, files: InputFiles | None = None,
@@ -178,6 +99,17 @@ def load_seed_file(root: Path, path: Path, memo=no_memo, files: InputFiles | Non
     `memo` (see sitegen.memo) may reuse the parse of unchanged bytes; `files`: the
     load's InputFiles (see load.files); `sidecars`: the document's sidecar files, when
     the caller listed them already."""
+    return _seed_file(root, path, memo, files, sidecars)[:2]
+
+
+# What a seed was made of (see `_remade`): id, path, format, the document's digest, its
+# size, the sidecar's path and digest ('' for none).
+Made = tuple[str, str, str, str, int, str, str]
+
+
+def _seed_file(root: Path, path: Path, memo, files: InputFiles | None,
+               sidecars: list[Path] | None) -> tuple[Seed | None, list[Problem], Made | None]:
+    """`load_seed_file`'s seed and problems, and what the seed was made of."""
     root = Path(root)
     path = path if path.is_absolute() else root / path
     files = files or InputFiles(memo)
@@ -188,45 +120,72 @@ def load_seed_file(root: Path, path: Path, memo=no_memo, files: InputFiles | Non
                   if path.suffix else f"a seed needs an extension that says its format: "
                   f"rename it {path.name}{_NAMED[0]} (plain text), {_LISTED[len(_NAMED[0]) + 2:]}",
                   code="seed-type")
-        return None, col.problems
+        return None, col.problems, None
     if not ID_RE.fullmatch(seed_id):
         col.error(rel, None, _bad_id(seed_id, path.suffix), code="seed-id")
-        return None, col.problems
+        return None, col.problems, None
     digest = _file_digest(files, path, rel, col)
     if digest is None:
-        return None, col.problems
+        return None, col.problems, None
     side_col = Collector()  # the document's problems are reported first
-    meta, extra = _sidecar(root, path, sidecars, memo, files, side_col)
-    found, blocks, doc_problems = memo(
-        "seed", *_parse_job(seed_id, rel, path, digest, fmt,
-                            meta.extract if fmt == "html" else None), col)
+    meta, side, extra = _sidecar(root, path, sidecars, memo, files, side_col)
+    made = (seed_id, rel, fmt, digest, files.size(path), side, extra)
+    seed, doc_problems = _seed(root, made, meta, memo, col)
     col.extend(doc_problems)
     col.extend(side_col.problems)
-    if any(p.severity == "error" for p in doc_problems):
-        return None, col.problems
+    return seed, col.problems, made if seed else None
+
+
+def _seed(root: Path, made: Made, meta: SeedMeta, memo, col: Collector
+          ) -> tuple[Seed | None, list[Problem]]:
+    """The seed `made` says, with its sidecar's `meta`, and the parse's problems (None:
+    the document cannot be used)."""
+    seed_id, rel, fmt, digest, size, _side, extra = made
+    found, blocks, problems = memo(
+        "seed", *_parse_job(seed_id, rel, root, digest, fmt,
+                            meta.extract if fmt == "html" else None), col)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
     meta = meta.over(found)
     return Seed(seed_id, rel, fmt, meta.title or seed_id, blocks, meta, _digest(digest, extra),
-                files.size(path), digest), col.problems
+                size, digest), problems
+
+
+def _remade(root: Path, made: tuple[Made, ...], memo) -> dict[str, Seed]:
+    """The seeds of a folder as a load of it made them (what each was `made` of): of the
+    memo's entries alone, without a look at a file (the problems are the load's, told
+    with `made`: not again)."""
+    quiet, seeds = Collector(), {}
+    for each in made:
+        side, extra = each[5:]
+        meta = _sidecar_meta(root, side, extra, memo, quiet) if side else SeedMeta()
+        seeds[each[0]] = _seed(root, each, meta, memo, quiet)[0]
+    return seeds
 
 
 def _sidecar(root: Path, path: Path, sidecars: list[Path] | None, memo, files: InputFiles,
-             col: Collector) -> tuple[SeedMeta, str]:
-    """A document's sidecar metadata and the digest of its bytes ('' for none)."""
+             col: Collector) -> tuple[SeedMeta, str, str]:
+    """A document's sidecar metadata, path and the digest of its bytes ('' for none)."""
     if sidecars is None:
         sidecars = [p for p in (path.with_suffix(ext) for ext in SIDECAR_EXTS) if p.is_file()]
     if len(sidecars) > 1:
         col.error(_rel(root, sidecars[1]), None, f"two sidecars for seed '{path.stem}' "
                   f"({_rel(root, sidecars[0])} is used); keep one", code="sidecar-duplicate")
     if not sidecars:
-        return SeedMeta(), ""
+        return SeedMeta(), "", ""
     side = _rel(root, sidecars[0])
     extra = _file_digest(files, sidecars[0], side, col) or ""
     if not extra or extra == _EMPTY:
-        return SeedMeta(), ""
+        return SeedMeta(), "", ""
+    return _sidecar_meta(root, side, extra, memo, col), side, extra
+
+
+def _sidecar_meta(root: Path, side: str, extra: str, memo, col: Collector) -> SeedMeta:
+    """The metadata of the sidecar `side` of bytes with the digest `extra`."""
     meta, problems = memo("sidecar", (side, extra), lambda _: parse_sidecar(
-        side, InputFiles.data(sidecars[0], side, extra)), col)
+        side, InputFiles.data(root / side, side, extra)), col)
     col.extend(problems)
-    return meta, extra
+    return meta
 
 
 _EMPTY = hashlib.sha256(b"").hexdigest()
@@ -268,14 +227,34 @@ def load_seeds(root: Path, seeds_dir: str = "seeds", memo=no_memo,
     if state is None or scan.looped:  # only a listing tells what the folder holds
         entries = _entries(root / seeds_dir)
         if state is None or not _as_scanned(entries, state, seeds_dir):
-            return _load_seeds(root, seeds_dir, memo, files, entries)
+            return _load_seeds(root, seeds_dir, memo, files, entries)[:2]
     else:
         entries = None  # the scan's, taken only when the seeds are loaded
     out = Collector()
-    seeds = memo("seeds", (str(root), seeds_dir, state), lambda col: _reported(
-        col, *_load_seeds(root, seeds_dir, memo, files,
-                          scan.entries(seeds_dir) if entries is None else entries)), out)
+    seeds = memo("seeds", (str(root), seeds_dir, state), lambda col: _folder(
+        col, root, (seeds_dir, tuple(state)), memo, lambda: _load_seeds(
+            root, seeds_dir, memo, files,
+            scan.entries(seeds_dir) if entries is None else entries)), out)
     return seeds, out.problems
+
+
+def _folder(out: Collector, root: Path, state: tuple, memo, load) -> dict[str, Seed]:
+    """The seeds of a folder whose files are in `state` (the folder's name and its
+    Scan.folder): what a load of the folder in that state made them of (and its
+    problems, told to `out`) is remembered, so a build in a new process makes them of
+    the memo's entries of their parses alone (see `_remade`: no file looked at, nor
+    digested); else `load()` loads them."""
+    loaded: list = []
+
+    def load_once(col: Collector) -> tuple[Made, ...]:
+        seeds, problems, made = load()
+        loaded.append(seeds)
+        col.extend(problems)
+        return tuple(made)
+    made = memo("seed-folder", (str(root), *state), load_once, out)
+    if loaded:
+        return loaded[0]
+    return as_last(memo, _SEEDS, _remade(root, made, memo), _PARSED_FROM)
 
 
 def _as_scanned(entries: list[os.DirEntry] | OSError, state: tuple, folder: str) -> bool:
@@ -292,27 +271,23 @@ def _entries(folder: Path) -> list[os.DirEntry] | OSError:
         return exc
 
 
-def _reported(out: Collector, seeds: dict[str, Seed], problems: list[Problem]
-              ) -> dict[str, Seed]:
-    out.extend(problems)
-    return seeds
-
-
 def _load_seeds(root: Path, seeds_dir: str, memo, inputs: InputFiles,
-                entries: list[os.DirEntry] | OSError) -> tuple[dict[str, Seed], list[Problem]]:
-    """The seeds of the folder's `entries` (see `_entries`)."""
-    col = Collector()
+                entries: list[os.DirEntry] | OSError
+                ) -> tuple[dict[str, Seed], list[Problem], list[Made]]:
+    """The seeds of the folder's `entries` (see `_entries`), the problems, and what each
+    seed was made of."""
+    col, made = Collector(), []
     folder = root / seeds_dir
     if not folder.exists():
-        return {}, []
+        return {}, [], []
     problem = folder_problem(folder, root)
     if problem:
         col.error(f"{seeds_dir}/", None, problem, code="bad-link")
-        return {}, col.problems
+        return {}, col.problems, []
     if isinstance(entries, OSError):
         col.error(_rel(root, folder), None, "cannot read folder: "
                   f"{entries.strerror or entries}", code="seed-read")
-        return {}, col.problems
+        return {}, col.problems, []
     files = []
     for e in entries:
         problem = link_problem(folder / e.name, root) if e.is_symlink() else None
@@ -342,11 +317,12 @@ def _load_seeds(root: Path, seeds_dir: str, memo, inputs: InputFiles,
                       "(ids must differ in more than letter case)", code="seed-duplicate")
             continue
         sidecars = [folder / f"{paths[0].stem}{ext}" for ext in SIDECAR_EXTS]
-        seed, problems = load_seed_file(root, paths[0], memo, inputs,
+        seed, problems, of = _seed_file(root, paths[0], memo, inputs,
                                         [p for p in sidecars if p in listed])
         col.extend(problems)
         if seed:
             seeds[seed.id] = seed
+            made.append(of)
     stems = {p.stem for p in files if p.suffix.lower() in FORMATS}
     for p in files:
         if p.suffix in SIDECAR_EXTS and p.stem not in stems:
@@ -355,7 +331,8 @@ def _load_seeds(root: Path, seeds_dir: str, memo, inputs: InputFiles,
     # Early cut-off (see sitegen.memo.as_last): a seed parsed again from what the last
     # build's was is that seed, so what follows from the seeds that did not change stands
     # by identity (compared by what they were parsed from: their blocks are packed).
-    return as_last(memo, _SEEDS, dict(sorted(seeds.items())), _PARSED_FROM), col.problems
+    return as_last(memo, _SEEDS, dict(sorted(seeds.items())), _PARSED_FROM), col.problems, \
+        sorted(made)
 
 
 def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo, files: InputFiles,
@@ -372,7 +349,7 @@ def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo, files: InputFile
         if len(paths) == 1 and fmt and ID_RE.fullmatch(path.stem):
             rel = _rel(root, path)
             try:
-                jobs.append(_parse_job(path.stem, rel, path, files.digest(path, rel), fmt,
+                jobs.append(_parse_job(path.stem, rel, root, files.digest(path, rel), fmt,
                                        None))
             except OSError:
                 continue
