@@ -37,28 +37,39 @@ def timed(cmd: list[str], cwd: Path | None = None, limit: float | None = None
           ) -> tuple[float, float]:
     """(wall seconds, peak RSS MiB) of one command run in its own process, timed from
     its start to its exit (no process of ours in between: a wrapper's start-up, about a
-    tenth of a no-change build, would be counted as the command's); the peak is that of
+    sixth of a no-change build, would be counted as the command's); the peak is that of
     the command or of any of its children, whichever was largest. Past `limit` seconds
     the command and its children are stopped and TimeoutExpired is raised."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err,
                                 start_new_session=True)
-        fired = threading.Event()
+        ended, fired, lock = False, threading.Event(), threading.Lock()
 
-        def kill() -> None:
-            fired.set()
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+        def stop() -> None:  # (its process group: the command and its children)
+            with lock:
+                if not ended:
+                    fired.set()
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
 
-        stop = threading.Timer(limit, kill) if limit else None
-        if stop:
-            stop.start()
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # (Popen must not wait again)
-        if stop:
-            stop.cancel()
+        timer = threading.Timer(limit, stop) if limit else None
+        try:
+            if timer:
+                timer.start()
+            # Rule: waited for without being reaped, so its id cannot be reused before the
+            # timer knows it ended.
+            os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+            wall = time.perf_counter() - start
+            with lock:
+                ended = True
+        finally:
+            if timer:
+                timer.cancel()
+            if not ended:  # interrupted: leave nothing running
+                stop()
+            _pid, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)  # (Popen must not wait again)
         if fired.is_set():
             raise subprocess.TimeoutExpired(cmd, limit)
         if proc.returncode != 0:

@@ -17,7 +17,8 @@ from .load.folders import BUNDLE_INDEX
 from .load.lockfile import Lock, read_lock
 from .load.scan import Scan
 from .load.media import MEDIA_DIR, MediaFile, list_media
-from .load.seeds import Seed, load_seeds
+from .load.seed_folder import load_seeds
+from .load.seeds import Seed
 from .memo import no_memo, replaced
 from .model.graph import build_site
 from .model.site import Site

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,22 @@ def test_a_failure_says_what_the_command_said():
         run.timed(["sh", "-c", "echo boom >&2; exit 3"])
 
 
-def test_a_command_past_the_limit_is_stopped():
+def test_a_command_past_the_limit_is_stopped_with_its_children(tmp_path):
+    pid_file = tmp_path / "child"
+    start = time.monotonic()
     with pytest.raises(subprocess.TimeoutExpired):
-        run.timed(["sh", "-c", "sleep 30 & wait"], limit=0.5)
+        run.timed(["sh", "-c", f"sleep 30 & echo $! > {pid_file}; wait"], limit=0.5)
+    assert time.monotonic() - start < 10
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.01)  # (the killed child is reaped by init)
+    assert not _running(child)
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` is a live process (not a zombie)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return False

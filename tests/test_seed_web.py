@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from sitegen.load.seeds import load_seeds
+from sitegen.load.seed_folder import load_seeds
 
 ARTICLE = [
     "The standard Rust distribution ships with a tool called rustdoc. Its job is to generate "

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.load.seeds import Block, Seed, load_seed_file, load_seeds, parse_seed
+from sitegen.load.seed_folder import load_seeds
+from sitegen.load.seeds import Block, Seed, load_seed_file, parse_seed
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "seeds" / "000_533b14a5b1547bde.txt"
@@ -456,7 +457,7 @@ def test_a_seed_answers_for_its_paragraphs_without_reading_them(tmp_path, monkey
     import pickle
 
     from sitegen.load.blocks import Blocks
-    from sitegen.load.seeds import load_seeds
+    from sitegen.load.seed_folder import load_seeds
 
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "doc.txt").write_text("Title\n\nOne.\n\nTwo.\n\nThree.\n")

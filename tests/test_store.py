@@ -676,7 +676,7 @@ def test_the_store_is_collected_once_new_entries_could_be_a_twentieth_of_it(tmp_
 def _seeds(root: Path, memo: Memo) -> tuple:
     """The seeds of `root`, loaded as a build loads them: with a scan of the folder."""
     from sitegen.load.scan import Scan
-    from sitegen.load.seeds import load_seeds
+    from sitegen.load.seed_folder import load_seeds
     return load_seeds(root, memo=memo, scan=Scan(root, ("seeds",)))
 
 
@@ -709,6 +709,10 @@ def _seeds_folder(root: Path) -> None:
     (root / "seeds/s1.yaml").write_text("title: [unclosed\n")  # problems to tell again
     (root / "seeds/notes.csv").write_text("a,b\n")
     (root / "seeds/bad id.txt").write_text("Bad\n\nText.\n")
+    (root / "seeds/page.html").write_text(  # read by what its sidecar says
+        "<html><body><nav>Menu</nav><article><h1>Page</h1><p>The article's text.</p>"
+        "</article></body></html>")
+    (root / "seeds/page.yaml").write_text("extract: false\n")
 
 
 def test_a_new_process_makes_an_unchanged_seeds_folder_of_stored_parses_alone(
@@ -717,7 +721,7 @@ def test_a_new_process_makes_an_unchanged_seeds_folder_of_stored_parses_alone(
     in a new process makes the seeds of their stored parses, without reading, digesting
     or even looking up a file's digest, and they and the problems are the very ones a
     load from nothing gives."""
-    from sitegen.load.seeds import load_seeds
+    from sitegen.load.seed_folder import load_seeds
     monkeypatch.setattr(files, "SETTLE_NS", -10**12)  # every file counts as settled
     _seeds_folder(tmp_path)
     clean = load_seeds(tmp_path)
@@ -731,8 +735,78 @@ def test_a_new_process_makes_an_unchanged_seeds_folder_of_stored_parses_alone(
     seeds, problems = _seeds(tmp_path, memo)
     assert (seeds, problems) == clean and len(problems) >= 3
     assert [s.blocks for s in seeds.values()] == [s.blocks for s in clean[0].values()]
-    assert memo.hits("seed-folder") == 1
+    assert memo.hits("seed-folder") == 1 and "Menu" in seeds["page"].blocks[0].text
     assert memo.hits("file-digest") == memo.misses("file-digest") == 0
+    assert memo.misses("seed") == memo.misses("sidecar") == 0
+
+
+def _stored_once(root: Path) -> None:
+    """A load of `root`'s seeds in a process of its own, kept in its store."""
+    memo = Memo(Store(root))
+    memo.start()
+    _seeds(root, memo)
+    memo.save()
+
+
+def test_seeds_whose_stored_parse_is_gone_or_whose_record_is_not_a_loads_are_loaded(
+        tmp_path, monkeypatch):
+    """What the folder's entry needs and the store no longer has is worked out again; an
+    entry that is not what a load leaves (paths outside the folder, say) is not used:
+    either way the seeds and problems are those of a load from nothing."""
+    from sitegen.engine.codec import encode
+    from sitegen.load.seed_folder import load_seeds
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)
+    _seeds_folder(tmp_path)
+    clean = load_seeds(tmp_path)
+    _stored_once(tmp_path)
+    db = sqlite3.connect(Store(tmp_path).path)
+    with db:
+        db.execute("DELETE FROM memo WHERE step = 'seed'")
+    memo = Memo(Store(tmp_path))
+    memo.start()
+    assert _seeds(tmp_path, memo) == clean and memo.hits("seed-folder") == 1
+    memo.save()
+    with db:
+        db.execute("UPDATE memo SET value = ? WHERE step = 'seed-folder'", (encode(
+            (("s0", "../../etc/passwd", "txt", "0" * 64, 1, "", ""),)),))
+    db.close()
+    memo = Memo(Store(tmp_path))
+    memo.start()
+    assert _seeds(tmp_path, memo) == clean
+
+
+def test_a_load_that_could_not_read_a_seed_is_not_remembered(tmp_path, monkeypatch):
+    """A file that could not be read (a passing error: a lock, a full table of open
+    files) is an error of this build only: the next process reads it again."""
+    from sitegen.load.seed_folder import load_seeds
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)
+    _seeds_folder(tmp_path)
+    clean = load_seeds(tmp_path)
+    real = files.file_sha256
+
+    def refused(path):
+        if path.name == "s2.txt":
+            raise OSError(5, "Input/output error")
+        return real(path)
+    monkeypatch.setattr(files, "file_sha256", refused)
+    memo = Memo(Store(tmp_path))
+    memo.start()
+    seeds, problems = _seeds(tmp_path, memo)
+    assert "s2" not in seeds and any(p.code == "seed-read" for p in problems)
+    memo.save()
+    monkeypatch.setattr(files, "file_sha256", real)
+    memo = Memo(Store(tmp_path))
+    memo.start()
+    assert _seeds(tmp_path, memo) == clean
+
+
+def test_the_store_keeps_the_latest_load_of_the_seeds_folder_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)
+    _seeds_folder(tmp_path)
+    for i in range(3):
+        (tmp_path / "seeds/s3.txt").write_text(f"Seed 3\n\nEdit {i}.\n")
+        _stored_once(tmp_path)
+    assert Store(tmp_path).steps()["seed-folder"] == 1
 
 
 def test_seeds_made_of_stored_parses_keep_what_they_were_made_of_in_the_store(

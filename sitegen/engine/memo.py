@@ -10,7 +10,8 @@ Rules:
   *reads*); using it uses them too, so a value made of many (all the seeds) keeps those
   it was made of in memory and in the store while it stands. A stored entry is stored
   with the digests of what it read (and what those read), and using it, in any later
-  process, uses those.
+  process, uses those. (Entries worked out ahead by `run`'s workers are stored without:
+  the steps run there read no other entry.)
 - Call `start()` before each build. An entry used since then is *used*; `prune()` lets go
   of the others once they are a fifth of the memory or more (forgetting walks them all),
   and `collect()` deletes the unused ones from the store.
@@ -41,7 +42,8 @@ from .store import Store
 LOAD_STEPS = ("file-digest", "seed", "sidecar", "seed-folder", "briefing", "topic", "markdown",
               "claims", "related")  # the load and model stages' (see `settle`)
 STREAMED = ("search", "part")  # large values, each used once a build (`_miss`)
-LATEST_ONLY = ("seeds",)  # a whole folder's load: only the latest one is worth holding
+# A whole folder's load: only the latest one is worth holding, in memory and in the store.
+LATEST_ONLY = ("seeds", "seed-folder")
 # A new process asks for nearly every entry of these:
 READ_AT_ONCE = LOAD_STEPS
 PERSISTED = (*READ_AT_ONCE, "template-names", "search", "part")
@@ -300,7 +302,7 @@ class Memo:
         self._new = [entry for entry in self._new if not chosen(entry[0])]
         self._streamed = sum(entry[0] in STREAMED for entry in self._new)
         if todo:
-            self.store.put(todo)
+            self.store.put(todo, LATEST_ONLY)
 
     def used(self) -> dict[str, set[bytes]]:
         """The digests of the persisted entries used since `start()`, by step."""

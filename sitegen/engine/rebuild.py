@@ -50,7 +50,7 @@ from ..runtime.gcpause import paused_gc
 from ..load.config import Config, load_config
 from ..load.content import load_briefings, load_topics
 from ..load.files import WAITING, InputFiles, settled_digests, settling
-from ..load.seeds import load_seeds
+from ..load.seed_folder import load_seeds
 from ..load.scan import Scan
 from ..model.site import Site
 from ..theme import Theme, load_theme

@@ -226,20 +226,29 @@ class Store:
                 "SELECT key FROM memo WHERE step = ?", (step,))}
         return self._keys[step]
 
-    def put(self, entries: list[tuple[str, bytes, object, tuple, tuple]]) -> None:
+    def put(self, entries: list[tuple[str, bytes, object, tuple, tuple]],
+            sole: tuple[str, ...] = ()) -> None:
         """Keep (step, key digest, value, problems, reads) entries (reads: see `get`),
-        committed at once. Each is
-        encoded as it is inserted (unless it is `Encoded` already), and let go of: a cold
-        build of a large site stores hundreds of MB, which this process never holds at
-        once."""
-        self._write(entries)
+        committed at once; of the steps in `sole`, only these entries are kept (the
+        others are deleted). Each is encoded as it is inserted (unless it is `Encoded`
+        already), and let go of: a cold build of a large site stores hundreds of MB,
+        which this process never holds at once."""
+        only = {step: {key for each, key, *_rest in entries if each == step}
+                for step in sole if any(entry[0] == step for entry in entries)}
+        self._write(entries, only)
         for step, key, *_rest in entries:
             if step in self._keys:
                 self._keys[step].add(key)
+        for step, keys in only.items():
+            self._keys[step] = set(keys)
+            self._rows.pop(step, None)
 
-    def _write(self, entries: list[tuple[str, bytes, object, tuple, tuple]]) -> None:
+    def _write(self, entries: list[tuple[str, bytes, object, tuple, tuple]],
+               only: dict[str, set[bytes]]) -> None:
         self._writer()
         with _transaction(self._db):
+            for step in only:
+                self._db.execute("DELETE FROM memo WHERE step = ?", (step,))
             self._db.executemany(
                 "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?, ?)",
                 ((step, key, value if type(value) is Encoded else encode(value),

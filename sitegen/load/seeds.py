@@ -1,9 +1,10 @@
 """Seeds: the source documents in seeds/ (.txt, .md, .html, .pdf, .docx), read into numbered
-text blocks.
+text blocks: the seed record and the reading of one document with its sidecar
+(`load_seed_file`); the folder as a whole is read by `seed_folder.load_seeds`.
 
 A seed's id is its file name without extension; paragraphs are numbered p1, p2, … in document
-order (headings are not numbered). An optional `<id>.yaml` sidecar adds metadata. `load_seeds`
-never raises for a problem in the user's files: it returns every problem found. The pure
+order (headings are not numbered). An optional `<id>.yaml` sidecar adds metadata. Nothing
+here raises for a problem in the user's files: every problem found is returned. The pure
 core is `seed_parse.parse_seed`; .txt is read in `seed_txt`, .md and .html in `seed_html` (a
 saved web page's article in `seed_web`), .pdf in `seed_pdf`, .docx in `seed_docx`, the
 sidecar in `seed_meta`; `seed_charset` makes text of bytes.
@@ -15,16 +16,14 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Sequence
 
 
-from ..memo import as_last, no_memo
+from ..memo import no_memo
 from ..errors import Collector, Problem
 from .blocks import Block, Blocks
-from .files import InputFiles, folder_problem, link_problem, listing
-from .scan import Scan
+from .files import InputFiles
 from .seed_meta import SeedMeta
 from .seed_parse import parse_seed, parse_sidecar
 
@@ -32,6 +31,9 @@ FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".pdf": 
            ".docx": "docx"}
 SIDECAR_EXTS = (".yaml", ".yml")
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# What a seed was made of (see seed_folder): id, path, format, the document's digest, its
+# size, the sidecar's path and digest ('' for none).
+Made = tuple[str, str, str, str, int, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +88,8 @@ class Seed:
 
 # -- files ----------------------------------------------------------------------------------
 
-def _parse_job(seed_id: str, rel: str, root: Path, digest: str, fmt: str,
-               extract: bool | None) -> tuple[tuple, Callable]:
+def parse_job(seed_id: str, rel: str, root: Path, digest: str, fmt: str,
+              extract: bool | None) -> tuple[tuple, Callable]:
     """The memo key and computation of parsing one document (of bytes with that digest)."""
     return (seed_id, rel, digest, fmt, extract), lambda _out: parse_seed(
         seed_id, rel, InputFiles.data(root / rel, rel, digest), fmt, extract)
@@ -99,26 +101,21 @@ def load_seed_file(root: Path, path: Path, memo=no_memo, files: InputFiles | Non
     `memo` (see sitegen.memo) may reuse the parse of unchanged bytes; `files`: the
     load's InputFiles (see load.files); `sidecars`: the document's sidecar files, when
     the caller listed them already."""
-    return _seed_file(root, path, memo, files, sidecars)[:2]
+    return seed_file(root, path, memo, files, sidecars)[:2]
 
 
-# What a seed was made of (see `_remade`): id, path, format, the document's digest, its
-# size, the sidecar's path and digest ('' for none).
-Made = tuple[str, str, str, str, int, str, str]
-
-
-def _seed_file(root: Path, path: Path, memo, files: InputFiles | None,
-               sidecars: list[Path] | None) -> tuple[Seed | None, list[Problem], Made | None]:
+def seed_file(root: Path, path: Path, memo, files: InputFiles | None,
+              sidecars: list[Path] | None) -> tuple[Seed | None, list[Problem], Made | None]:
     """`load_seed_file`'s seed and problems, and what the seed was made of."""
     root = Path(root)
     path = path if path.is_absolute() else root / path
     files = files or InputFiles(memo)
-    rel, col = _rel(root, path), Collector()
+    rel, col = rel_path(root, path), Collector()
     seed_id, fmt = path.stem, FORMATS.get(path.suffix.lower())
     if fmt is None:
-        col.error(rel, None, f"unsupported seed type '{path.suffix}' ({_SUPPORTED})"
+        col.error(rel, None, f"unsupported seed type '{path.suffix}' ({SUPPORTED})"
                   if path.suffix else f"a seed needs an extension that says its format: "
-                  f"rename it {path.name}{_NAMED[0]} (plain text), {_LISTED[len(_NAMED[0]) + 2:]}",
+                  f"rename it {path.name}{_NAMED[0]} (plain text), {LISTED[len(_NAMED[0]) + 2:]}",
                   code="seed-type")
         return None, col.problems, None
     if not ID_RE.fullmatch(seed_id):
@@ -130,37 +127,25 @@ def _seed_file(root: Path, path: Path, memo, files: InputFiles | None,
     side_col = Collector()  # the document's problems are reported first
     meta, side, extra = _sidecar(root, path, sidecars, memo, files, side_col)
     made = (seed_id, rel, fmt, digest, files.size(path), side, extra)
-    seed, doc_problems = _seed(root, made, meta, memo, col)
+    seed, doc_problems = seed_from(root, made, meta, memo, col)
     col.extend(doc_problems)
     col.extend(side_col.problems)
     return seed, col.problems, made if seed else None
 
 
-def _seed(root: Path, made: Made, meta: SeedMeta, memo, col: Collector
+def seed_from(root: Path, made: Made, meta: SeedMeta, memo, col: Collector
           ) -> tuple[Seed | None, list[Problem]]:
     """The seed `made` says, with its sidecar's `meta`, and the parse's problems (None:
     the document cannot be used)."""
     seed_id, rel, fmt, digest, size, _side, extra = made
     found, blocks, problems = memo(
-        "seed", *_parse_job(seed_id, rel, root, digest, fmt,
-                            meta.extract if fmt == "html" else None), col)
+        "seed", *parse_job(seed_id, rel, root, digest, fmt,
+                           meta.extract if fmt == "html" else None), col)
     if any(p.severity == "error" for p in problems):
         return None, problems
     meta = meta.over(found)
     return Seed(seed_id, rel, fmt, meta.title or seed_id, blocks, meta, _digest(digest, extra),
                 size, digest), problems
-
-
-def _remade(root: Path, made: tuple[Made, ...], memo) -> dict[str, Seed]:
-    """The seeds of a folder as a load of it made them (what each was `made` of): of the
-    memo's entries alone, without a look at a file (the problems are the load's, told
-    with `made`: not again)."""
-    quiet, seeds = Collector(), {}
-    for each in made:
-        side, extra = each[5:]
-        meta = _sidecar_meta(root, side, extra, memo, quiet) if side else SeedMeta()
-        seeds[each[0]] = _seed(root, each, meta, memo, quiet)[0]
-    return seeds
 
 
 def _sidecar(root: Path, path: Path, sidecars: list[Path] | None, memo, files: InputFiles,
@@ -169,18 +154,18 @@ def _sidecar(root: Path, path: Path, sidecars: list[Path] | None, memo, files: I
     if sidecars is None:
         sidecars = [p for p in (path.with_suffix(ext) for ext in SIDECAR_EXTS) if p.is_file()]
     if len(sidecars) > 1:
-        col.error(_rel(root, sidecars[1]), None, f"two sidecars for seed '{path.stem}' "
-                  f"({_rel(root, sidecars[0])} is used); keep one", code="sidecar-duplicate")
+        col.error(rel_path(root, sidecars[1]), None, f"two sidecars for seed '{path.stem}' "
+                  f"({rel_path(root, sidecars[0])} is used); keep one", code="sidecar-duplicate")
     if not sidecars:
         return SeedMeta(), "", ""
-    side = _rel(root, sidecars[0])
+    side = rel_path(root, sidecars[0])
     extra = _file_digest(files, sidecars[0], side, col) or ""
     if not extra or extra == _EMPTY:
         return SeedMeta(), "", ""
-    return _sidecar_meta(root, side, extra, memo, col), side, extra
+    return sidecar_meta(root, side, extra, memo, col), side, extra
 
 
-def _sidecar_meta(root: Path, side: str, extra: str, memo, col: Collector) -> SeedMeta:
+def sidecar_meta(root: Path, side: str, extra: str, memo, col: Collector) -> SeedMeta:
     """The metadata of the sidecar `side` of bytes with the digest `extra`."""
     meta, problems = memo("sidecar", (side, extra), lambda _: parse_sidecar(
         side, InputFiles.data(root / side, side, extra)), col)
@@ -189,11 +174,9 @@ def _sidecar_meta(root: Path, side: str, extra: str, memo, col: Collector) -> Se
 
 
 _EMPTY = hashlib.sha256(b"").hexdigest()
-_SEEDS = "seed records"  # carried: the seeds as the last load made them
-_PARSED_FROM = attrgetter("parsed_from")
 _NAMED = [ext for ext in FORMATS if ext != ".htm"]  # the formats, as messages name them
-_LISTED = f"{', '.join(_NAMED[:-1])} or {_NAMED[-1]}"  # ".txt, .md, .html, .pdf or .docx"
-_SUPPORTED = f"seeds are {_LISTED} files; convert other formats to one"
+LISTED = f"{', '.join(_NAMED[:-1])} or {_NAMED[-1]}"  # ".txt, .md, .html, .pdf or .docx"
+SUPPORTED = f"seeds are {LISTED} files; convert other formats to one"
 
 
 def _file_digest(files: InputFiles, path: Path, rel: str, col: Collector) -> str | None:
@@ -209,154 +192,7 @@ def _digest(document: str, sidecar: str) -> str:
     return hashlib.sha256(f"{document}\n{sidecar}".encode()).hexdigest()
 
 
-def load_seeds(root: Path, seeds_dir: str = "seeds", memo=no_memo,
-               scan: Scan | None = None, files: InputFiles | None = None
-               ) -> tuple[dict[str, Seed], list[Problem]]:
-    """Every seed in seeds/ (not in subfolders), sorted by id, and all problems found.
-    A memo that keeps values from build to build hands out the same seeds again while
-    the folder's files are as they were in the build's `scan` (see Scan.folder).
-    `files`: the load's InputFiles (see load.files).
-
-    Rule: the seeds are the files the scan found in the folder (see Scan.entries), as
-    their metadata comes from it too; where it cannot tell, the folder is listed, and the
-    seeds are remembered under the scan's state only when the listing holds the very
-    names the scan saw."""
-    root = Path(root).absolute()  # listed paths then hold no relative root
-    files = files or InputFiles(memo, scan)
-    state = scan.folder(seeds_dir) if scan else None
-    if state is None or scan.looped:  # only a listing tells what the folder holds
-        entries = _entries(root / seeds_dir)
-        if state is None or not _as_scanned(entries, state, seeds_dir):
-            return _load_seeds(root, seeds_dir, memo, files, entries)[:2]
-    else:
-        entries = None  # the scan's, taken only when the seeds are loaded
-    out = Collector()
-    seeds = memo("seeds", (str(root), seeds_dir, state), lambda col: _folder(
-        col, root, (seeds_dir, tuple(state)), memo, lambda: _load_seeds(
-            root, seeds_dir, memo, files,
-            scan.entries(seeds_dir) if entries is None else entries)), out)
-    return seeds, out.problems
-
-
-def _folder(out: Collector, root: Path, state: tuple, memo, load) -> dict[str, Seed]:
-    """The seeds of a folder whose files are in `state` (the folder's name and its
-    Scan.folder): what a load of the folder in that state made them of (and its
-    problems, told to `out`) is remembered, so a build in a new process makes them of
-    the memo's entries of their parses alone (see `_remade`: no file looked at, nor
-    digested); else `load()` loads them."""
-    loaded: list = []
-
-    def load_once(col: Collector) -> tuple[Made, ...]:
-        seeds, problems, made = load()
-        loaded.append(seeds)
-        col.extend(problems)
-        return tuple(made)
-    made = memo("seed-folder", (str(root), *state), load_once, out)
-    if loaded:
-        return loaded[0]
-    return as_last(memo, _SEEDS, _remade(root, made, memo), _PARSED_FROM)
-
-
-def _as_scanned(entries: list[os.DirEntry] | OSError, state: tuple, folder: str) -> bool:
-    """Whether a listing of `folder` holds the very names its scanned `state` does."""
-    return not isinstance(entries, OSError) and {f"{folder}/{e.name}" for e in entries} \
-        == {name for name, _state in state[1]} | set(state[2])
-
-
-def _entries(folder: Path) -> list[os.DirEntry] | OSError:
-    """The folder's entries (see files.listing), or why it cannot be listed."""
-    try:
-        return listing(folder)
-    except OSError as exc:
-        return exc
-
-
-def _load_seeds(root: Path, seeds_dir: str, memo, inputs: InputFiles,
-                entries: list[os.DirEntry] | OSError
-                ) -> tuple[dict[str, Seed], list[Problem], list[Made]]:
-    """The seeds of the folder's `entries` (see `_entries`), the problems, and what each
-    seed was made of."""
-    col, made = Collector(), []
-    folder = root / seeds_dir
-    if not folder.exists():
-        return {}, [], []
-    problem = folder_problem(folder, root)
-    if problem:
-        col.error(f"{seeds_dir}/", None, problem, code="bad-link")
-        return {}, col.problems, []
-    if isinstance(entries, OSError):
-        col.error(_rel(root, folder), None, "cannot read folder: "
-                  f"{entries.strerror or entries}", code="seed-read")
-        return {}, col.problems, []
-    files = []
-    for e in entries:
-        problem = link_problem(folder / e.name, root) if e.is_symlink() else None
-        if problem:
-            col.error(f"{seeds_dir}/{e.name}", None, problem, code="bad-link")
-        elif e.is_file():
-            files.append(folder / e.name)
-        elif e.is_dir():
-            col.warning(f"{seeds_dir}/{e.name}/", None, f"ignored: seeds are read from "
-                        f"{seeds_dir}/ itself, not from folders inside it; move the files "
-                        f"up into {seeds_dir}/", code="ignored-file")
-    docs: dict[str, list[Path]] = {}  # lower-cased id -> documents (ids must differ beyond case)
-    for p in files:
-        if p.suffix.lower() in FORMATS or not p.suffix:  # no suffix: an error says what to do
-            docs.setdefault(p.stem.lower(), []).append(p)
-        elif p.suffix not in SIDECAR_EXTS:  # e.g. the original beside a converted copy
-            col.warning(_rel(root, p), None, f"ignored: not a seed format ({_SUPPORTED})",
-                        code="ignored-file")
-    seeds: dict[str, Seed] = {}
-    listed = set(files)
-    _parse_ahead(root, docs, memo, inputs, listed)
-    for paths in docs.values():
-        if len(paths) > 1:
-            names = " and ".join(_rel(root, p) for p in paths)
-            col.error(_rel(root, paths[1]), None,
-                      f"two seeds have the id '{paths[0].stem}' ({names}); rename or remove one "
-                      "(ids must differ in more than letter case)", code="seed-duplicate")
-            continue
-        sidecars = [folder / f"{paths[0].stem}{ext}" for ext in SIDECAR_EXTS]
-        seed, problems, of = _seed_file(root, paths[0], memo, inputs,
-                                        [p for p in sidecars if p in listed])
-        col.extend(problems)
-        if seed:
-            seeds[seed.id] = seed
-            made.append(of)
-    stems = {p.stem for p in files if p.suffix.lower() in FORMATS}
-    for p in files:
-        if p.suffix in SIDECAR_EXTS and p.stem not in stems:
-            col.error(_rel(root, p), None, f"sidecar without a seed document (expected {seeds_dir}/"
-                      f"{p.stem}{_LISTED})", code="sidecar-orphan")
-    # Early cut-off (see sitegen.memo.as_last): a seed parsed again from what the last
-    # build's was is that seed, so what follows from the seeds that did not change stands
-    # by identity (compared by what they were parsed from: their blocks are packed).
-    return as_last(memo, _SEEDS, dict(sorted(seeds.items())), _PARSED_FROM), col.problems, \
-        sorted(made)
-
-
-def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo, files: InputFiles,
-                 listed: set[Path]) -> None:
-    """Hand the memo (to work out ahead, where it can) every parse `load_seeds` will ask
-    for: all but those of web pages with a sidecar (it may say how to read them).
-    Problems are not reported here: the loop meets them in order."""
-    jobs = []
-    for paths in docs.values():
-        path = paths[0]
-        fmt = FORMATS.get(path.suffix.lower())
-        if fmt == "html" and any(path.with_suffix(ext) in listed for ext in SIDECAR_EXTS):
-            continue
-        if len(paths) == 1 and fmt and ID_RE.fullmatch(path.stem):
-            rel = _rel(root, path)
-            try:
-                jobs.append(_parse_job(path.stem, rel, root, files.digest(path, rel), fmt,
-                                       None))
-            except OSError:
-                continue
-    memo.run("seed", jobs, label="parsing seeds")
-
-
-def _rel(root: Path, path: Path) -> str:
+def rel_path(root: Path, path: Path) -> str:
     text, base = str(path), str(root) + os.sep
     if text.startswith(base):  # the common case, without pathlib's parsing
         return text[len(base):].replace(os.sep, "/")
