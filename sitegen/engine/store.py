@@ -228,11 +228,10 @@ class Store:
 
     def put(self, entries: list[tuple[str, bytes, object, tuple, tuple]],
             sole: tuple[str, ...] = ()) -> None:
-        """Keep (step, key digest, value, problems, reads) entries (reads: see `get`),
-        committed at once; of the steps in `sole`, only these entries are kept (the
-        others are deleted). Each is encoded as it is inserted (unless it is `Encoded`
-        already), and let go of: a cold build of a large site stores hundreds of MB,
-        which this process never holds at once."""
+        """Keep (step, key digest, value, problems, reads) entries (reads: see `get`), at
+        once; of the steps in `sole`, these alone. Each is encoded as it is inserted
+        (unless `Encoded` already) and let go of: a cold build of a large site stores
+        hundreds of MB, which this process never holds at once."""
         only = {step: {key for each, key, *_rest in entries if each == step}
                 for step in sole if any(entry[0] == step for entry in entries)}
         self._write(entries, only)
