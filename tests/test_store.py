@@ -969,3 +969,25 @@ def test_entries_are_named_by_every_character_of_their_keys_long_texts_too():
     assert len(set(digests)) == len(keys)
     assert key_digest("markdown", ("n", "".join(long), (("a", 1),), None)) == digests[0]
     assert key_digest("claims", keys[0]) != digests[0]
+
+
+def test_an_entry_keeps_what_it_read_and_what_that_read_through_collections(tmp_path):
+    """A stored entry is stored with the digests of the entries its computation asked
+    for and of those they asked for: a later process that uses it alone (a hit) keeps
+    all of them through a collection, so none has to be worked out again."""
+    def ask(memo: Memo) -> str:
+        def inner(_out):
+            return memo("file-digest", ("c",), lambda _o: "c made", Collector()) + "; b made"
+        return memo("markdown", ("a",), lambda _o: memo("claims", ("b",), inner,
+                                                        Collector()) + "; a made", Collector())
+    for _ in range(2):  # made, then used alone in a process of its own and collected
+        memo = Memo(Store(tmp_path))
+        memo.start()
+        assert ask(memo) == "c made; b made; a made"
+        memo.save()
+        memo.store.collect(memo.used())
+    assert memo.hits("markdown") == 1 and memo.misses("claims") == 0
+    memo = Memo(Store(tmp_path))
+    memo.start()
+    assert memo("claims", ("b",), lambda _o: pytest.fail("made again"), Collector())
+    assert memo("file-digest", ("c",), lambda _o: pytest.fail("made again"), Collector())
