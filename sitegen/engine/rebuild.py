@@ -213,16 +213,14 @@ def _settled_seeds(root: Path, scan: Scan, memo, seeds_dir: str = "seeds"
     once none is racy (see Scan.folder), so the first save after a preview started on a
     site just written or copied, or the next after a seed's, would load them all again.
     The steps wait until those files have settled (see files.settling), then load the
-    folder in one step. Rules: only while a look at it again finds it as `scan` saw it
-    (a file changed since, or now a link or a pipe, is for the next build to meet);
-    nothing where it was not racy."""
+    folder in one step. Rules: only while it is as `scan` saw it (see `_still`); nothing
+    where it was not racy."""
     racy = [name for name in scan.racy if name.startswith(f"{seeds_dir}/")]
     if not racy:
         return
     yield from settling(scan, racy)
-    settled = scan.updated(())
-    state = settled.folder(seeds_dir) if settled is not None else None
-    if state is not None and Scan(root, (seeds_dir,)).folder(seeds_dir) == state:
+    settled = _still(root, scan, seeds_dir)
+    if settled is not None:
         load_seeds(root, seeds_dir, memo, settled)
         yield
 
@@ -235,26 +233,36 @@ def _settled_content(root: Path, scan: Scan, memo, folder: str = "content"
     only where half of content/'s files or more were racy (a site just written or
     copied: a save's own file or two is for the next build to look up, not worth a
     look at the whole folder); once they settled (their digests stored by
-    `settled_digests` before); only while a look at content/ again finds its files as
-    `scan` saw them, none racy now."""
+    `settled_digests` before); only while content/ is as `scan` saw it (see `_still`)."""
     prefix = f"{folder}/"
     racy = [name for name in scan.racy if name.startswith(prefix)]
     if not racy or 2 * len(racy) < sum(map(methodcaller("startswith", prefix), scan.files)):
         return
     yield from settling(scan, racy)
-    settled = scan.updated(())
-    if settled is None:
-        return
-    again = Scan(root, (folder,))
+    settled = _still(root, scan, folder)
     yield
-    if again.racy or again.files != {name: seen for name, seen in settled.files.items()
-                                     if name.startswith(prefix)}:
+    if settled is None:
         return
     files = InputFiles(memo, settled)
     load_briefings(root, Collector(), memo, files)
     yield
     load_topics(root, Collector(), memo, files)
     yield
+
+
+def _still(root: Path, scan: Scan, folder: str) -> Scan | None:
+    """`scan` brought up to date once its racy files settled, where a look at `folder`
+    again finds its files as that saw them, none racy (else None: a file changed since,
+    or now a link or a pipe, is for the next build to meet)."""
+    settled = scan.updated(())
+    if settled is None:
+        return None
+    prefix = f"{folder}/"
+    seen = {name: noted for name, noted in settled.files.items() if name.startswith(prefix)}
+    again = Scan(root, (folder,))
+    if again.racy or settled.racy.keys() & seen.keys() or again.files != seen:
+        return None
+    return settled
 
 
 def _saved(memo: Memo) -> Iterator[None]:

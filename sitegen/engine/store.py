@@ -232,8 +232,10 @@ class Store:
         once; of the steps in `sole`, these alone. Each is encoded as it is inserted
         (unless `Encoded` already) and let go of: a cold build of a large site stores
         hundreds of MB, which this process never holds at once."""
-        only = {step: {key for each, key, *_rest in entries if each == step}
-                for step in sole if any(entry[0] == step for entry in entries)}
+        only: dict[str, set[bytes]] = {}  # of the steps in `sole`: the keys kept
+        for step, key, *_rest in entries:
+            if step in sole:
+                only.setdefault(step, set()).add(key)
         self._write(entries, only)
         for step, key, *_rest in entries:
             if step in self._keys:

@@ -79,16 +79,15 @@ def _folder(out: Collector, root: Path, seeds_dir: str, state: tuple, memo, load
     try:
         made = memo("seed-folder", (str(root), seeds_dir, state), load_once, told)
     except _Unsettled as exc:
-        seeds, problems, _made = exc.loaded
-        out.extend(problems)
-        return seeds
-    seeds = loaded[0] if loaded else _remade(root, seeds_dir, made, memo)
-    if seeds is None:  # a parse lost from the store that fails now: load the folder
-        seeds, problems, _made = load()
-        out.extend(problems)
-        return seeds
-    out.extend(told.problems)
-    return seeds if loaded else as_last(memo, _SEEDS, seeds, _PARSED_FROM)
+        found = exc.loaded
+    else:
+        seeds = loaded[0] if loaded else _remade(root, seeds_dir, made, memo)
+        if seeds is not None:
+            out.extend(told.problems)
+            return seeds if loaded else as_last(memo, _SEEDS, seeds, _PARSED_FROM)
+        found = load()  # a parse lost from the store that fails now: load the folder
+    out.extend(found[1])
+    return found[0]
 
 
 def _remade(root: Path, seeds_dir: str, made, memo) -> dict[str, Seed] | None:
