@@ -124,11 +124,44 @@ def test_adding_a_briefing_leaves_old_list_pages_byte_identical(generated, tmp_p
     # paragraphs' shards stand, and only the words it brings change their shards.
     docs = [rel for rel in before if rel.startswith("search/d/")]
     assert "search/d/b125.js" in set(after) - set(before)  # 250 briefings, 2 a shard
-    # 2,500 paragraphs, 16 a shard: the new seed's one paragraph joins the last shard.
-    assert sorted(rel for rel in changed if rel.startswith("search/d/")) == ["search/d/p156.js"]
+    # Each source's paragraphs start a shard: the new seed's one paragraph is a new one,
+    # and no other paragraph shard changes.
+    assert not [rel for rel in changed if rel.startswith("search/d/")]
+    added = [rel for rel in set(after) - set(before) if rel.startswith("search/d/p")]
+    assert len(added) == 1 and after[added[0]].count(b"The new thing started") == 1
     terms = [rel for rel in before if rel.startswith("search/t/")]
     assert len([rel for rel in changed if rel.startswith("search/t/")]) < len(terms) / 2
     assert len(docs) > 100
+
+
+def test_a_paragraph_added_to_a_seed_changes_only_its_own_search_shards(generated, tmp_path):
+    """A paragraph added to a seed early in the site's order numbers no other source's
+    paragraphs anew: the other sources' document shards stand, and only the term shards of
+    the words the paragraph brings change (a shift of the numbers after it would change
+    the postings of nearly every term)."""
+    from sitegen.commands.build import build
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    from sitegen.pipeline import load_site
+    import shutil
+    root = tmp_path / "site"
+    shutil.copytree(generated, root)
+    sources = list(load_site(root, load_config(root), Collector()).sources.values())
+    # The first source whose last shard has room (one that fills it takes one more).
+    source = next(s for s in sources if s.seed.paragraph_count % search_documents.PER_SHARD[1])
+    assert source is not sources[-1]
+    before = snapshot(root / "public")
+    seed = root / source.seed.path
+    seed.write_text(seed.read_text(encoding="utf-8") + "\n\nQuixotic zebras grazed.\n",
+                    encoding="utf-8")
+    build(root, workers=1)
+    after = snapshot(root / "public")
+    changed = {rel for rel in before.keys() & after.keys() if before[rel] != after[rel]}
+    assert set(after) - set(before) == set() and set(before) - set(after) == set()
+    shards = [rel for rel in changed if rel.startswith("search/d/")]
+    assert len(shards) == 1 and after[shards[0]].count(b"Quixotic zebras grazed.") == 1
+    terms = [rel for rel in changed if rel.startswith("search/t/")]
+    assert 1 <= len(terms) <= 3, terms  # quixotic, zebras, grazed
 
 
 def test_a_parent_topic_lists_its_sub_topics_briefings(small, cli):

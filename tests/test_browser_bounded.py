@@ -196,6 +196,34 @@ def test_a_source_paragraph_hit_links_to_its_paragraph(browser, sites, where):
     page.close()
 
 
+def test_paragraph_numbers_that_skip_lead_to_their_paragraphs(browser, sites):
+    """Each source's paragraphs start a document shard of their own, so paragraph numbers
+    skip the rest of a source's last shard: a word of a few paragraphs, one of them in the
+    site's last shard, finds each of those paragraphs and no other."""
+    out = sites["large"]
+    shards = sorted((out / "search/d").glob("p*.js"), key=lambda p: int(p.stem[1:]))
+    assert len(_js_data(shards[0])) < 16  # numbers skip after the first shard
+    docs = [(d, set(search.terms(" ".join([d[0], d[4], *d[5], d[6], *d[7]])
+                                 if len(d) == 8 else d[3])))
+            for p in (out / "search/d").glob("*.js") for d in _js_data(p)]
+
+    def found_in(term: str) -> list:
+        return [d for d, words in docs if any(w.startswith(term) for w in words)]
+    last = {w for d in _js_data(shards[-1]) for w in search.terms(d[3]) if w.isalpha()}
+    term = min(last, key=lambda t: (len(found_in(t)), t))
+    expected = found_in(term)
+    assert 1 < len(expected) <= 5 and all(len(d) == 5 for d in expected)
+    page = browser.new_page()
+    watch = Watch(page)
+    _open(page, out, "search/index.html", None)
+    assert _search(page, term).startswith(f"{len(expected)} source paragraphs")
+    links = page.locator("#search-results a.result-title")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert sorted(hrefs) == sorted(d[1] for d in expected)
+    assert watch.problems == []
+    page.close()
+
+
 @pytest.mark.parametrize("where", ["file", "http"])
 def test_list_pages_link_newer_older_and_every_page(browser, sites, where):
     out = sites["large"]

@@ -9,9 +9,9 @@ that grow with every document, and cannot load a slice of it on demand.
 Files (links in them are relative to the search page and follow `clean_links`):
 
     search/index.js        window.SITEGEN_SEARCH = {"v": 2, "terms": [first term of each
-                           term shard], "files": [its name], "briefings": B, "paragraphs": P, "per": [briefings,
-                           paragraphs per doc shard], "topics": [[title, link, [alias, …],
-                           briefing count], …]}
+                           term shard], "files": [its name], "briefings": B,
+                           "paragraphs": P, "per": [briefings, paragraphs per doc shard],
+                           "topics": [[title, link, [alias, …], briefing count], …]}
     search/t/<name>.js     SITEGEN_SEARCH_SHARD("<name>", {term: [capped, document frequency,
                            doc, weight, doc (as the difference to the previous one),
                            weight, …], …})   # briefings' docs, then paragraphs': one
@@ -21,7 +21,8 @@ Files (links in them are relative to the search page and follow `clean_links`):
                            …]], …])   # briefings, oldest first: doc 2k is the k-th
     search/d/p<n>.js       SITEGEN_SEARCH_SHARD("p<n>", [[source title, link to the
                            paragraph, paragraph id, text, the source's reliability grade
-                           or ""], …])   # doc 2k+1 is the k-th
+                           or ""], …])   # doc 2k+1 is the k-th; each source's
+                                         # first paragraph starts a shard (some k skipped)
 
 Ranking is BM25F, worked out here but for the idf, which the browser takes from the
 document frequency: a posting's score is the term's idf times the posting's weight, its

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
-from itertools import accumulate, islice
+from itertools import accumulate, groupby, islice
 from operator import itemgetter
 from typing import Iterator
 
@@ -54,7 +54,11 @@ class Documents:
     Documents are numbered in the order they joined the site (briefings oldest first,
     the sources' paragraphs in the sources' order), briefings even and paragraphs odd, so
     an added briefing or seed adds documents at the end and leaves the others' shards
-    and numbers alone."""
+    and numbers alone. Each source's paragraphs start a document shard of their own
+    (their numbers run on from a multiple of its size), so a paragraph added to or taken
+    from a source leaves the numbers of the others' paragraphs alone, but where the
+    source then fills one shard more or one less (see `_span`): a term's postings hold
+    the numbers, and a shift would make every term shard again."""
 
     def __init__(self, site: Site, memo=no_memo):
         """A warm `memo` (see sitegen.memo) carries the briefings' documents (see
@@ -71,12 +75,14 @@ class Documents:
         self.sources = list(site.sources.values())
         counts, chars = self._paragraph_sizes()
         self.paragraph_count = sum(counts)
-        if 2 * max(self.paragraph_count, len(self.briefings)) >= DOC:
-            raise SiteError.at("seeds", None, f"{self.paragraph_count:,} source paragraphs: "
-                               f"the search index holds at most {DOC // 2:,}",
-                               code="too-large")
+        # The number of each source's first paragraph, and one past the last's numbers.
+        self.first_paragraph = list(accumulate(map(_span, counts), initial=0))
+        if 2 * max(self.first_paragraph[-1], len(self.briefings)) >= DOC:
+            raise SiteError.at("seeds", None, f"{self.paragraph_count:,} source paragraphs "
+                               f"in {len(counts):,} sources: the search index numbers "
+                               f"{DOC // 2:,} at most, a source's from a multiple of "
+                               f"{PER_SHARD[1]}", code="too-large")
         self.paragraph_average = [coarse(chars / max(1, self.paragraph_count))]
-        self.first_paragraph = list(accumulate(counts, initial=0))
         # The briefings indexed here in the last build, by digest (see `_briefings`).
         last = memo.carried(_WEIGHED)
         self._weighed = last[1] if last is not None and last[0] == self.averages else {}
@@ -165,13 +171,13 @@ class Documents:
     @property
     def highest(self) -> int:
         """More than any document's number."""
-        return 2 * max(len(self.briefings), self.paragraph_count) + 1
+        return 2 * max(len(self.briefings), self.first_paragraph[-1]) + 1
 
     def groups(self) -> list[Group]:
         """(kind, first document) of each group."""
         out = []
         for kind, count, per in (("b", len(self.briefings), PER_SHARD[0]),
-                                 ("p", self.paragraph_count, PER_SHARD[1])):
+                                 ("p", self.first_paragraph[-1], PER_SHARD[1])):
             out += [(kind, start) for start in range(0, count, per * GROUP)]
         return out
 
@@ -179,7 +185,9 @@ class Documents:
         """The output paths of group `g`'s document shards."""
         kind, start = g
         per = PER_SHARD[kind == "p"]
-        count = len(self.briefings) if kind == "b" else self.paragraph_count
+        # (no shard in the range is empty: each source's paragraphs fill their shards but
+        # the last, see `_span`)
+        count = len(self.briefings) if kind == "b" else self.first_paragraph[-1]
         end = min(count, start + per * GROUP)
         return [f"search/d/{kind}{n}.js" for n in range(start // per, -(-end // per))]
 
@@ -226,12 +234,14 @@ class Documents:
         else:
             postings = Postings(PARAGRAPH_FIELDS, self.paragraph_average)
             records = self._paragraphs(postings, start, start + per * GROUP)
-        files = list(_doc_shards(kind, records, per, start // per))
+        files = list(_doc_shards(kind, records, per))
         return files, pack(postings.lists)
 
-    def _briefings(self, postings: Postings, start: int, end: int) -> Iterator[list]:
-        """The briefings' records; each weighed as the last build did (see `done`), when
-        its digest (of its record, texts and body) and the averages are as they were."""
+    def _briefings(self, postings: Postings, start: int, end: int
+                   ) -> Iterator[tuple[int, list]]:
+        """The briefings' numbers and records; each weighed as the last build did (see
+        `done`), when its digest (of its record, texts and body) and the averages are as
+        they were."""
         kept = self._kept_weights()
         for i in range(start, min(end, len(self.briefings))):
             weighed = self._weighed.get(self.digests[i])
@@ -242,30 +252,36 @@ class Documents:
             postings.add_weights(2 * i, weighed[0])
             record = list(self.records[i])
             record[_BODY] = weighed[1]
-            yield record
+            yield i, record
 
-    def _paragraphs(self, postings: Postings, start: int, end: int) -> Iterator[list]:
-        """Paragraphs `start` to `end` (numbered across all sources, in order)."""
-        first = bisect_right(self.first_paragraph, start) - 1  # the source paragraph
-        j = self.first_paragraph[first]  # `start` is in
-        for (pid, text), source in ((p, s) for s in islice(self.sources, first, None)
-                                    for p in _paragraphs([s])):
+    def _paragraphs(self, postings: Postings, start: int, end: int
+                    ) -> Iterator[tuple[int, list]]:
+        """The numbers and records of the paragraphs numbered `start` to `end`."""
+        first = bisect_right(self.first_paragraph, start) - 1  # the source `start` is in
+        for s, source in enumerate(islice(self.sources, first, None), first):
+            j = self.first_paragraph[s]
             if j >= end:
                 return
-            if j >= start:
-                postings.add(2 * j + 1, [text])
-                yield [source.seed.title, self.link(f"{source.site_path}#{pid}"), pid, text,
-                       source.seed.meta.reliability or ""]
-            j += 1
+            for pid, text in _paragraphs([source]):
+                if j >= end:
+                    return
+                if j >= start:
+                    postings.add(2 * j + 1, [text])
+                    yield j, [source.seed.title, self.link(f"{source.site_path}#{pid}"), pid,
+                              text, source.seed.meta.reliability or ""]
+                j += 1
 
 
-def _doc_shards(name: str, docs: Iterator[list], per: int, number: int
+def _span(count: int) -> int:
+    """The numbers a source's `count` paragraphs take: whole document shards."""
+    per = PER_SHARD[1]
+    return -(-count // per) * per
+
+
+def _doc_shards(name: str, docs: Iterator[tuple[int, list]], per: int
                 ) -> Iterator[tuple[str, bytes]]:
-    chunk: list[list] = []
-    for doc in docs:
-        chunk.append(doc)
-        if len(chunk) == per:
-            yield f"search/d/{name}{number}.js", shard_script(f"{name}{number}", chunk)
-            chunk, number = [], number + 1
-    if chunk:
-        yield f"search/d/{name}{number}.js", shard_script(f"{name}{number}", chunk)
+    """The document shards of (number, record)s in order: shard n holds the documents
+    numbered n * per on, the browser finds one at its number's place in it."""
+    for number, chunk in groupby(docs, key=lambda doc: doc[0] // per):
+        records = [record for _n, record in chunk]
+        yield f"search/d/{name}{number}.js", shard_script(f"{name}{number}", records)

@@ -86,7 +86,7 @@ def _document_files(docs: Documents, groups: list, digests: list[str], memo
     A warm memo carries them: the paths while the groups and the documents' counts are
     the same (the very same lists, so the engine's reuse tells them the same at once),
     and what each group's shards are made from while its digest is."""
-    counts = (len(docs.briefings), docs.paragraph_count)
+    counts = (len(docs.briefings), docs.first_paragraph[-1])
     last = memo.carried(_FILES)
     if last is not None and last.groups == groups and last.counts == counts:
         shards, rels = last.shards, last.rels
