@@ -991,3 +991,52 @@ def test_an_entry_keeps_what_it_read_and_what_that_read_through_collections(tmp_
     memo.start()
     assert memo("claims", ("b",), lambda _o: pytest.fail("made again"), Collector())
     assert memo("file-digest", ("c",), lambda _o: pytest.fail("made again"), Collector())
+
+
+def test_a_new_process_takes_the_stored_claims_digests_equal_to_a_walk_of_them(
+        example, monkeypatch):
+    """Proven claims are stored with their digests: a new process finds its pages' keys
+    without digesting any claim again (the pages of 10,000 briefings hold 65,000), and
+    each page digests as a walk of it does — the same claims proven again digest alike,
+    so a page standing on them stands."""
+    from sitegen.changes import site_changes
+    from sitegen.engine.digest import Fingerprints
+    from sitegen.load.config import load_config
+    from sitegen.model.site import Claim
+    from sitegen.pages import site_pages
+    from sitegen.pipeline import load_site
+    build(example)
+    memo = Memo(Store(example), fingerprints=Fingerprints())  # a new process
+    memo.start()
+    site = load_site(example, load_config(example), Collector(), memo=memo)
+    pages = site_pages(site, site_changes(site))
+    with monkeypatch.context() as patched:
+        patched.setattr(Claim, "__repr__", lambda claim: pytest.fail("digested a claim"))
+        told = [memo.fingerprints(page) for page in pages]
+    assert memo.hits("claims") == len(site.briefings) > 3 and len(site.timeline) > 3
+    assert told == list(map(Fingerprints(), pages))
+
+
+@pytest.mark.parametrize("digests", ["none", "too few", "not digests"])
+def test_stored_claims_without_their_digests_are_proven_again(example, digests):
+    """A stored claims entry whose digests are missing or not what a walk gives is not
+    trusted: the claims are proven again, and the site is the one a load from nothing
+    makes."""
+    from sitegen.load.config import load_config
+    from sitegen.pipeline import load_site
+    build(example)
+    db = sqlite3.connect(example / ".sitegen-cache/store.sqlite")
+    with db:
+        for key, value in db.execute("SELECT key, value FROM memo WHERE step = 'claims'"
+                                     ).fetchall():
+            claims, told = codec.decode(value)
+            forged = {"none": claims, "too few": (claims, told[1:]),
+                      "not digests": (claims, tuple("#" + "0" * 31 for _ in told))}[digests]
+            db.execute("UPDATE memo SET value = ? WHERE step = 'claims' AND key = ?",
+                       (codec.encode(forged), key))
+    db.close()
+    memo = Memo(Store(example))
+    memo.start()
+    site = load_site(example, load_config(example), Collector(), memo=memo)
+    assert memo.misses("claims") == len(site.briefings) > 3 and memo.hits("claims") == 0
+    assert site == load_site(example, load_config(example), Collector())

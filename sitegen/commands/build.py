@@ -71,6 +71,7 @@ def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None,
     """The stages, with the engine's memo and store. Rule: the stages are imported here,
     not with this module: a build that stops at "nothing changed" loads none of them
     (0.2 s of a no-change build's 0.5 s went to importing them)."""
+    from ..engine.digest import Fingerprints
     from ..engine.memo import LOAD_STEPS, Memo
     from ..engine.reuse import PageReuse, PartCachingRenderer
     from ..pipeline import iter_files, load_site
@@ -80,7 +81,8 @@ def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None,
     from ..write import OutputWriter, largest_files
     collector = Collector()
     workers = default_workers() if workers is None else workers
-    memo = Memo(store, workers)
+    fingerprints = Fingerprints()  # the pages' keys', told of stored records by the memo
+    memo = Memo(store, workers, fingerprints=fingerprints)
     memo.start()
     site = load_site(root, config, collector, memo=memo, scan=scan)
     saved(say, memo.settle, LOAD_STEPS)
@@ -90,7 +92,8 @@ def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None,
         writer = OutputWriter(out_path)
         reuse = PageReuse(store.outputs() if record.output_intact(store, out_path, MARKER)
                           else {}, memo, writer.held) if store else None
-        renderer = partial(PartCachingRenderer, memo=memo) if store else Renderer
+        renderer = partial(PartCachingRenderer, memo=memo, fingerprints=fingerprints) \
+            if store else Renderer
         # Once the output starts to change, the last build's record no longer describes it.
         pages, files = writer.write(
             iter_files(root, site, renderer, workers, reuse, writer.put, memo),

@@ -69,6 +69,33 @@ class Fingerprints:
                       if e[2] and (e[3] == gen or sys.getrefcount(e[0]) > _ONLY_HERE)}
         self._pruned = len(self._seen)
 
+    def records_of(self, value: Any) -> list[str]:
+        """The digests of the frozen records in `value` (itself one, or a tuple of them or
+        of such tuples), in order: to keep with it (see `know`)."""
+        return list(map(self, self._records_in(value, [])))
+
+    def know(self, value: Any, digests: Any) -> bool:
+        """Take the frozen records in `value` to have the `digests` that `records_of` gave
+        for an equal value (a stored one's: a new process then need not digest them
+        again). False, and nothing taken, where they are not as many digests."""
+        records = self._records_in(value, [])
+        if type(digests) is not tuple or len(digests) != len(records) or not all(
+                type(d) is str and len(d) == 33 and d[0] == "#" for d in digests):
+            return False
+        seen, gen = self._seen, self.generation
+        for record, digest in zip(records, digests):
+            if id(record) not in seen:
+                seen[id(record)] = [record, digest, True, gen]
+        return True
+
+    def _records_in(self, value: Any, found: list) -> list:
+        if type(value) is tuple:
+            for item in value:
+                self._records_in(item, found)
+        elif (self._kinds.get(type(value)) or self._kind(type(value)))[2]:
+            found.append(value)
+        return found
+
     def __call__(self, value: Any) -> str:
         parts: list[str] = []
         self._add((value,), parts)

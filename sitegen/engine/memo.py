@@ -36,7 +36,7 @@ from ..errors import Collector, Problem
 from ..memo import Compute, T
 from ..runtime import parallel
 from .codec import Encoded, encode
-from .digest import key_digest
+from .digest import Fingerprints, key_digest
 from .store import Store
 
 LOAD_STEPS = ("file-digest", "seed", "sidecar", "seed-folder", "briefing", "topic", "markdown",
@@ -47,6 +47,9 @@ LATEST_ONLY = ("seeds", "seed-folder")
 # A new process asks for nearly every entry of these:
 READ_AT_ONCE = LOAD_STEPS
 PERSISTED = (*READ_AT_ONCE, "template-names", "search", "part")
+# Steps whose values hold records that pages show: stored with the records' digests
+# (see `fingerprints`).
+DIGESTED = ("claims",)
 STALE_SHARE = 20  # the store is collected once 1/STALE_SHARE of what it holds may be stale
 _BATCH = 32  # streamed entries stored at a time
 _STORED_AT_ONCE = 512  # entries made by workers, stored in one transaction
@@ -58,8 +61,14 @@ class Memo:
     single build) computes the steps it does not persist every time: no later build in
     this process could use them."""
 
-    def __init__(self, store: Store | None = None, workers: int = 1, warm: bool = False):
+    def __init__(self, store: Store | None = None, workers: int = 1, warm: bool = False,
+                 fingerprints: Fingerprints | None = None):
         self.store, self.workers, self.warm = store, workers, warm
+        # The digests of the pages' keys (see engine.pagekey). A value of a step in
+        # DIGESTED is stored with the digests of the records it holds, which a later
+        # process takes with it (see Fingerprints.know): a new process does not digest
+        # the proven claims of every briefing again to find its pages' keys the same.
+        self.fingerprints = fingerprints or Fingerprints()
         self._pid = os.getpid()
         # (step, key) -> [value, problems, generation last used, digest or None, reads,
         # stored reads] (reads: the [step, entry] pairs its computation asked for; stored
@@ -168,7 +177,8 @@ class Memo:
     def _queue(self, step: str, digest: bytes, value, problems: tuple, reads: tuple) -> None:
         """Note a new entry for the store, with the digests of what it read. A single
         build holds no streamed value once it is used: those go to the store in batches."""
-        self._new.append((step, digest, value, problems, _read_digests(reads)))
+        self._new.append((step, digest, self._stored_form(step, value), problems,
+                          _read_digests(reads)))
         self._written += 1
         self._streamed += step in STREAMED
         if not self.warm and self._streamed >= _BATCH:
@@ -199,7 +209,15 @@ class Memo:
             return None
         self._prefetch(step)
         found = self.store.get(step, digest)
-        return None if found is None else (*found, digest)
+        if found is None:
+            return None
+        if step in DIGESTED:  # (value, its records' digests): see `_stored_form`
+            stored = found[0]
+            if type(stored) is not tuple or len(stored) != 2 \
+                    or not self.fingerprints.know(*stored):
+                return None  # not what this code stores: computed again
+            found = (stored[0], *found[1:])
+        return (*found, digest)
 
     def has(self, step: str, key: Hashable) -> bool:
         """Whether the value is known without computing it."""
@@ -231,7 +249,9 @@ class Memo:
                 lambda job: self._captured(step, *job), todo, self.workers, label=label)):
             if result is None:
                 continue
-            value, problems, encoded = result
+            value, problems, encoded, digests = result
+            if digests is not None:  # (the worker's digests of its records: see `_stored_form`)
+                self.fingerprints.know(value, digests)
             self._ready[step, key] = (value, problems, encoded is not None)
             if encoded is not None:  # stored as it comes, as the worker encoded it
                 stored.append((step, self._digested[step, key], encoded, problems, ()))
@@ -251,18 +271,28 @@ class Memo:
             self._new.extend(entries)
 
     def _captured(self, step: str, key: Hashable, compute: Compute
-                  ) -> tuple[T, tuple[Problem, ...], Encoded | None] | None:
+                  ) -> tuple[T, tuple[Problem, ...], Encoded | None, tuple | None] | None:
         """(value, problems, the value encoded when the store keeps it: `has` digested
-        its key before the fork), or None when the computation raised: the stage meets
-        the error itself, in order, when it asks for that step. Run in a worker: encoding
-        there spares the memo's process, which only stores the bytes."""
+        its key before the fork, the digests of its records where they are stored with
+        it), or None when the computation raised: the stage meets the error itself, in
+        order, when it asks for that step. Run in a worker: encoding there spares the
+        memo's process, which only stores the bytes."""
         collector = Collector()
         try:
             value = compute(collector)
         except Exception:  # noqa: BLE001 - raised again where the stage computes it
             return None
-        stored = (step, key) in self._digested
-        return value, tuple(collector.problems), Encoded(encode(value)) if stored else None
+        if (step, key) not in self._digested:
+            return value, tuple(collector.problems), None, None
+        stored = self._stored_form(step, value)
+        return value, tuple(collector.problems), Encoded(encode(stored)), \
+            stored[1] if step in DIGESTED else None
+
+    def _stored_form(self, step: str, value):
+        """A value as the store holds it: for a step in DIGESTED, (value, the digests of
+        its records), which a later process takes with it (see Fingerprints.know)."""
+        return (value, tuple(self.fingerprints.records_of(value))) if step in DIGESTED \
+            else value
 
     @property
     def carries(self) -> bool:

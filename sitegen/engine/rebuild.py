@@ -97,8 +97,8 @@ class IncrementalBuilder:
     def __init__(self, root: Path, out: Path, drafts: bool = False, workers: int = 1):
         self.root, self.out, self.drafts = Path(root), Path(out), drafts
         self.workers = workers  # > 1 only in a process without threads (see buildprocess)
-        self.cache = Memo(_store(self.root), workers, warm=True)
         self.fingerprints = Fingerprints()
+        self.cache = Memo(_store(self.root), workers, warm=True, fingerprints=self.fingerprints)
         self.compiled = CompiledTemplates()
         self.outputs: dict[str, tuple[str, bytes]] = {}  # what the last build wrote (PageReuse)
         self.pages = MadePages.none()  # the last build's pages (PageReuse.pages)
