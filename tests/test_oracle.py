@@ -172,9 +172,13 @@ class EditSeries:
         return f"draft flag of {slug}"
 
     def edit_seed_paragraph(self) -> str:
-        with self.path(f"seeds/{SEED}.txt").open("a", encoding="utf-8") as f:
+        # The extra seed, no briefing citing it, comes first in the sources' order: grown
+        # past a search document shard (16 paragraphs), it moves the numbers of the
+        # cited seed's paragraphs (see search.documents).
+        seed = self.rng.choice(["extra-source", SEED] if self.extra_seed else [SEED])
+        with self.path(f"seeds/{seed}.txt").open("a", encoding="utf-8") as f:
             f.write(f"\nA late paragraph on {self.word()} and the alliance.\n")
-        return "a paragraph added to the seed"
+        return f"a paragraph added to {seed}"
 
     def edit_extra_seed(self) -> str:
         rel = "seeds/extra-source.txt"
@@ -182,9 +186,10 @@ class EditSeries:
         if not self.extra_seed:
             self.path(rel).unlink()
             return "delete a seed"
-        self.path(rel).write_text(f"Extra source\n\nOne paragraph on {self.word()}.\n",
-                                  encoding="utf-8")
-        return "add a seed"
+        count = self.rng.choice([1, 15, 16, 17])  # about a document shard's worth
+        self.path(rel).write_text("Extra source\n" + "".join(
+            f"\nParagraph {n} on {self.word()}.\n" for n in range(count)), encoding="utf-8")
+        return f"add a seed of {count} paragraphs"
 
     def edit_topic_alias(self) -> str:
         self.rewrite("content/topics/nato.yaml", "aliases: [", f"aliases: [{self.word()} pact, ")

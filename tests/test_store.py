@@ -1017,11 +1017,12 @@ def test_a_new_process_takes_the_stored_claims_digests_equal_to_a_walk_of_them(
     assert told == list(map(Fingerprints(), pages))
 
 
-@pytest.mark.parametrize("digests", ["none", "too few", "not digests"])
+@pytest.mark.parametrize("digests", ["none", "too few", "malformed", "no claims"])
 def test_stored_claims_without_their_digests_are_proven_again(example, digests):
-    """A stored claims entry whose digests are missing or not what a walk gives is not
-    trusted: the claims are proven again, and the site is the one a load from nothing
-    makes."""
+    """A stored claims entry that is not what this code stores — without its claims'
+    digests, with too few, or with something else than digests — is not used: the
+    claims are proven again, and the site is the one a load from nothing makes. (Digests
+    of the right form are trusted as the stored claims are: the store is the site's.)"""
     from sitegen.load.config import load_config
     from sitegen.pipeline import load_site
     build(example)
@@ -1029,9 +1030,10 @@ def test_stored_claims_without_their_digests_are_proven_again(example, digests):
     with db:
         for key, value in db.execute("SELECT key, value FROM memo WHERE step = 'claims'"
                                      ).fetchall():
-            claims, told = codec.decode(value)
-            forged = {"none": claims, "too few": (claims, told[1:]),
-                      "not digests": (claims, tuple("#" + "0" * 31 for _ in told))}[digests]
+            mark, claims, told = codec.decode(value)
+            forged = {"none": claims, "too few": (mark, claims, told[1:]),
+                      "malformed": (mark, claims, tuple("#" + "0" * 31 for _ in told)),
+                      "no claims": ((), ())}[digests]
             db.execute("UPDATE memo SET value = ? WHERE step = 'claims' AND key = ?",
                        (codec.encode(forged), key))
     db.close()

@@ -17,8 +17,9 @@ Digests of dataclass instances are remembered by identity (containers are not: t
 rarely shared, and remembering them would double the memory a large site's keys take).
 Those of deeply immutable ones (frozen, holding only immutable values) are kept across
 builds: a seed or a briefing's claims, handed out again by the memo, are digested
-once. Others are remembered within one build only (call `start()` before each build,
-`prune()` after it).
+once. Records stored with their digests are taken with them (`know`: a new process
+does not digest the site's claims again). Others are remembered within one build only
+(call `start()` before each build, `prune()` after it).
 """
 from __future__ import annotations
 
@@ -70,8 +71,8 @@ class Fingerprints:
         self._pruned = len(self._seen)
 
     def records_of(self, value: Any) -> list[str]:
-        """The digests of the frozen records in `value` (itself one, or a tuple of them or
-        of such tuples), in order: to keep with it (see `know`)."""
+        """The digests of the records of the stages in `value` (see `_records`: itself
+        one, or a tuple of them or of such tuples), in order: to keep with it (`know`)."""
         return list(map(self, self._records_in(value, [])))
 
     def know(self, value: Any, digests: Any) -> bool:
@@ -88,11 +89,14 @@ class Fingerprints:
                 seen[id(record)] = [record, digest, True, gen]
         return True
 
-    def _records_in(self, value: Any, found: list) -> list:
+    @staticmethod
+    def _records_in(value: Any, found: list) -> list:
+        """Rule: only records that `_records` digests (by a faithful repr, or by what made
+        them) are known by a stored digest: theirs is the same in every process."""
         if type(value) is tuple:
             for item in value:
-                self._records_in(item, found)
-        elif (self._kinds.get(type(value)) or self._kind(type(value)))[2]:
+                Fingerprints._records_in(item, found)
+        elif type(value) in _records():
             found.append(value)
         return found
 

@@ -20,6 +20,10 @@ Rules:
   Store.prefetch).
 - A warm memo carries one value a step (`carry`) to the next build, which takes it
   (`carried`): the memo holds no other reference to it, so the stage may change it.
+- A value of a step in DIGESTED is stored with the digests of the records it holds, and
+  a later process that reads it takes them (see Fingerprints.know): they are trusted as
+  the stored value is (a store is the site's own: one copied from elsewhere is started
+  afresh, see engine.store).
 - `run` works out a step's misses ahead on several cores (when there are enough to pay
   for the forks); the stage then asks as usual and gets those values, problems and all.
   A worker encodes the values the store keeps, and they are stored as they arrive (this
@@ -52,6 +56,7 @@ PERSISTED = (*READ_AT_ONCE, "template-names", "search", "part")
 DIGESTED = ("claims",)
 STALE_SHARE = 20  # the store is collected once 1/STALE_SHARE of what it holds may be stale
 _BATCH = 32  # streamed entries stored at a time
+_DIGESTED_FORM = "with digests"  # marks a DIGESTED step's stored value (`_stored_form`)
 _STORED_AT_ONCE = 512  # entries made by workers, stored in one transaction
 
 
@@ -211,12 +216,12 @@ class Memo:
         found = self.store.get(step, digest)
         if found is None:
             return None
-        if step in DIGESTED:  # (value, its records' digests): see `_stored_form`
+        if step in DIGESTED:  # (its mark, value, its records' digests): see `_stored_form`
             stored = found[0]
-            if type(stored) is not tuple or len(stored) != 2 \
-                    or not self.fingerprints.know(*stored):
+            if type(stored) is not tuple or len(stored) != 3 or stored[0] != _DIGESTED_FORM \
+                    or not self.fingerprints.know(*stored[1:]):
                 return None  # not what this code stores: computed again
-            found = (stored[0], *found[1:])
+            found = (stored[1], *found[1:])
         return (*found, digest)
 
     def has(self, step: str, key: Hashable) -> bool:
@@ -286,13 +291,13 @@ class Memo:
             return value, tuple(collector.problems), None, None
         stored = self._stored_form(step, value)
         return value, tuple(collector.problems), Encoded(encode(stored)), \
-            stored[1] if step in DIGESTED else None
+            stored[2] if step in DIGESTED else None
 
     def _stored_form(self, step: str, value):
         """A value as the store holds it: for a step in DIGESTED, (value, the digests of
         its records), which a later process takes with it (see Fingerprints.know)."""
-        return (value, tuple(self.fingerprints.records_of(value))) if step in DIGESTED \
-            else value
+        return (_DIGESTED_FORM, value, tuple(self.fingerprints.records_of(value))) \
+            if step in DIGESTED else value
 
     @property
     def carries(self) -> bool:

@@ -21,8 +21,9 @@ Files (links in them are relative to the search page and follow `clean_links`):
                            …]], …])   # briefings, oldest first: doc 2k is the k-th
     search/d/p<n>.js       SITEGEN_SEARCH_SHARD("p<n>", [[source title, link to the
                            paragraph, paragraph id, text, the source's reliability grade
-                           or ""], …])   # doc 2k+1 is the k-th; each source's
-                                         # first paragraph starts a shard (some k skipped)
+                           or ""], …])   # doc 2k+1 is the paragraph numbered k;
+                                         # each source's first is numbered from a
+                                         # multiple of the shard size (some k unused)
 
 Ranking is BM25F, worked out here but for the idf, which the browser takes from the
 document frequency: a posting's score is the term's idf times the posting's weight, its

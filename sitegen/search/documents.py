@@ -262,7 +262,8 @@ class Documents:
             j = self.first_paragraph[s]
             if j >= end:
                 return
-            for pid, text in _paragraphs([source]):
+            # (never into the next source's numbers, whatever its stored count said)
+            for pid, text in islice(_paragraphs([source]), self.first_paragraph[s + 1] - j):
                 if j >= end:
                     return
                 if j >= start:

@@ -16,7 +16,7 @@ from typing import Iterator
 
 K1, B = 1.2, 0.75
 SHIFT = 25
-DOC = (1 << SHIFT) - 1  # 33 million documents at most: 16 million source paragraphs
+DOC = (1 << SHIFT) - 1  # 33 million document numbers: 16 million for source paragraphs
 _WORD = re.compile(r"[^\W_]+")
 _MARKS = re.compile("[\u0300-\u036f]")
 _ASCII_GAPS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
