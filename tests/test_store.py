@@ -740,6 +740,30 @@ def test_a_new_process_makes_an_unchanged_seeds_folder_of_stored_parses_alone(
     assert memo.misses("seed") == memo.misses("sidecar") == 0
 
 
+def test_a_save_in_one_seed_loads_that_seed_alone_in_a_warm_memo(tmp_path, monkeypatch):
+    """A warm memo carries each document's load while the scan sees its files as they
+    were: after a save in one seed, only that seed's file is read and parsed, the others
+    are the very same seeds without asking the memo, and seeds and problems are those of
+    a load from nothing."""
+    from sitegen.load.seed_folder import load_seeds
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)  # every file counts as settled
+    _seeds_folder(tmp_path)
+    memo = Memo(warm=True)
+    memo.start()
+    before, _ = _seeds(tmp_path, memo)
+    (tmp_path / "seeds/s2.txt").write_text("Seed two\n\nA paragraph, longer now.\n")
+    read: list[str] = []
+    digest = files.file_sha256
+    monkeypatch.setattr(files, "file_sha256", lambda path: read.append(path.name) or digest(path))
+    memo.start()
+    seeds, problems = _seeds(tmp_path, memo)
+    assert read == ["s2.txt"] and memo.misses("seed") == 1 and memo.hits("seed") == 0
+    assert memo.hits("sidecar") == 1 and memo.misses("sidecar") == 0  # its own sidecar's
+    assert all(seeds[k] is before[k] for k in before if k != "s2")
+    assert (seeds, problems) == load_seeds(tmp_path) and len(problems) >= 3
+    assert seeds["s2"].title == "Seed two"
+
+
 def _stored_once(root: Path) -> None:
     """A load of `root`'s seeds in a process of its own, kept in its store."""
     memo = Memo(Store(root))

@@ -5,8 +5,9 @@ kept warm in memory between builds and the previous build's page keys at hand.
 What a rebuild reuses, and why the result equals a clean build byte for byte:
 - seeds, briefings and topics are read again only when their files' metadata changed,
   and parsed again only when their bytes changed (see load.files); while no file in
-  seeds/ changed, the seeds are the previous build's, and after a change those parsed
-  from what they were are the very same seeds (see load.seed_folder.load_seeds);
+  seeds/ changed, the seeds are the previous build's, and after a change only the
+  documents whose files changed are loaded again, the others being the very same seeds
+  (see load.seed_folder);
 - rendered Markdown, proven claims and related lists are recomputed only when their
   inputs changed (the memo keys in `model.graph` name every input);
 - the graph is assembled every time, so every cross-link is fresh, but a briefing's

@@ -1,16 +1,19 @@
 """seeds/ as a whole: every seed in it, loaded file by file (see load.seeds), or — in a
 new process whose scan finds the folder as a load of it left it — made again of the
 memo's entries of their parses alone: what each seed was made of is remembered with the
-folder's state (the `seed-folder` step), so no file is listed, read or digested.
+folder's state (the `seed-folder` step), so no file is listed, read or digested. A warm
+memo carries each document's load, so a save in one seed loads that seed alone.
 """
 from __future__ import annotations
 
 import os
+from itertools import islice
 from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import Collector, Problem
-from ..memo import as_last, no_memo
+from ..memo import Carried, as_last, no_memo
 from .files import InputFiles, folder_problem, link_problem, listing
 from .scan import Scan
 from .seed_meta import SeedMeta
@@ -18,7 +21,22 @@ from .seeds import (FORMATS, ID_RE, LISTED, SIDECAR_EXTS, SUPPORTED, Made, Seed,
                     rel_path, seed_file, seed_from, sidecar_meta)
 
 _SEEDS = "seed records"  # carried: the seeds as the last load made them
+_PLAN = "seed folder plan"  # carried: the last load's listing, worked out (`_Plan`)
+_LOADED = "seed documents"  # carried: each document's load (see `_load_seeds`)
 _PARSED_FROM = attrgetter("parsed_from")
+
+
+class _Plan(NamedTuple):
+    """A listing of seeds/ worked out: its files, its documents and their sidecars, and
+    the problems of the listing. Carried by a warm memo while the build's scan lists the
+    folder as the very same entries (no file came, went or changed kind)."""
+
+    entries: list
+    files: list[Path]
+    docs: list[tuple[str, list[Path], list[Path]]]  # (lower-cased id, paths, sidecars)
+    rels: list[tuple[str, ...]]  # of each document: its path's and its sidecars', shown
+    listed: list[Problem]  # what is no seed or sidecar
+    orphans: list[Problem]  # sidecars without a document
 
 
 class _Unsettled(Exception):
@@ -46,7 +64,8 @@ def load_seeds(root: Path, seeds_dir: str = "seeds", memo=no_memo,
     files = files or InputFiles(memo, scan)
     state = scan.folder(seeds_dir) if scan else None
     if state is None or scan.looped:  # only a listing tells what the folder holds
-        entries = _entries(root / seeds_dir)
+        scanned = scan.entries(seeds_dir) if scan and state is None else None
+        entries = scanned if scanned is not None else _entries(root / seeds_dir)
         if state is None or not _as_scanned(entries, state, seeds_dir):
             return _load_seeds(root, seeds_dir, memo, files, entries)[:2]
     else:
@@ -146,12 +165,13 @@ def _load_seeds(root: Path, seeds_dir: str, memo, inputs: InputFiles,
                 entries: list[os.DirEntry] | OSError
                 ) -> tuple[dict[str, Seed], list[Problem], list[Made]]:
     """The seeds of the folder's `entries` (see `_entries`), the problems, and what each
-    seed was made of."""
-    col, made = Collector(), []
+    seed was made of. A warm memo carries each document's load (its seed, problems and
+    what it was made of), taken again while the build's scan saw its files as they were:
+    a save in one seed loads that seed alone."""
     folder = root / seeds_dir
     if not folder.exists():
         return {}, [], []
-    problem = folder_problem(folder, root)
+    col, problem = Collector(), folder_problem(folder, root)
     if problem:
         col.error(f"{seeds_dir}/", None, problem, code="bad-link")
         return {}, col.problems, []
@@ -159,34 +179,85 @@ def _load_seeds(root: Path, seeds_dir: str, memo, inputs: InputFiles,
         col.error(rel_path(root, folder), None, "cannot read folder: "
                   f"{entries.strerror or entries}", code="seed-read")
         return {}, col.problems, []
-    files, docs = _documents(root, seeds_dir, entries, col)
+    plan = _plan(root, seeds_dir, entries, memo)
+    col.extend(plan.listed)
+    carried = Carried(memo, _LOADED)
+    told = _inputs(plan.rels, inputs)
+    were = carried.get_many([doc[0] for doc in plan.docs], told)
+    _parse_ahead(root, [doc for doc, was in zip(plan.docs, were) if was is None], memo,
+                 inputs, set(plan.files))
     seeds: dict[str, Seed] = {}
-    listed = set(files)
-    _parse_ahead(root, docs, memo, inputs, listed)
-    for paths in docs.values():
+    made: list[Made] = []
+    for (key, paths, sidecars), was, seen in zip(plan.docs, were, told):
         if len(paths) > 1:
             names = " and ".join(rel_path(root, p) for p in paths)
             col.error(rel_path(root, paths[1]), None,
                       f"two seeds have the id '{paths[0].stem}' ({names}); rename or remove one "
                       "(ids must differ in more than letter case)", code="seed-duplicate")
             continue
-        sidecars = [folder / f"{paths[0].stem}{ext}" for ext in SIDECAR_EXTS]
-        seed, problems, of = seed_file(root, paths[0], memo, inputs,
-                                       [p for p in sidecars if p in listed])
+        if was is None:
+            seed, problems, of = seed_file(root, paths[0], memo, inputs, sidecars)
+            if seen is not None and not any(p.code == "seed-read" for p in problems):
+                carried.put(key, seen, (seed, of), problems, _asked(root, of, seed, inputs))
+        else:
+            (seed, of), problems = was[1], was[2]
         col.extend(problems)
         if seed:
             seeds[seed.id] = seed
             made.append(of)
-    stems = {p.stem for p in files if p.suffix.lower() in FORMATS}
-    for p in files:
-        if p.suffix in SIDECAR_EXTS and p.stem not in stems:
-            col.error(rel_path(root, p), None, "sidecar without a seed document (expected "
-                      f"{seeds_dir}/{p.stem}{LISTED})", code="sidecar-orphan")
+    carried.done()
+    col.extend(plan.orphans)
     # Early cut-off (see sitegen.memo.as_last): a seed parsed again from what the last
     # build's was is that seed, so what follows from the seeds that did not change stands
     # by identity (compared by what they were parsed from: their blocks are packed).
     return as_last(memo, _SEEDS, dict(sorted(seeds.items())), _PARSED_FROM), col.problems, \
         sorted(made)
+
+
+def _inputs(rels: list[tuple[str, ...]], inputs: InputFiles) -> list[tuple | None]:
+    """Each document's files and what the build's scan saw of them (see
+    InputFiles.seen): a document's load stands while they are equal; None where only
+    the bytes can tell."""
+    seen = iter(inputs.seen([rel for group in rels for rel in group]))
+    found = [(group, tuple(islice(seen, len(group)))) for group in rels]
+    return [None if None in each[1] else each for each in found]
+
+
+def _asked(root: Path, made: Made | None, seed: Seed | None, inputs: InputFiles) -> tuple:
+    """The remembered values a document's load asked for: its files' digests, its parse,
+    its sidecar's (while the load is carried, they are in use)."""
+    if made is None or seed is None:
+        return ()
+    seed_id, rel, fmt, digest, _size, side, extra = made
+    asked = [("file-digest", inputs.known(rel)), ("seed", parse_job(
+        seed_id, rel, root, digest, fmt, seed.meta.extract if fmt == "html" else None)[0])]
+    if side:
+        asked += [("file-digest", inputs.known(side)), ("sidecar", (side, extra))]
+    return tuple(asked)
+
+
+def _plan(root: Path, seeds_dir: str, entries: list[os.DirEntry], memo) -> _Plan:
+    """The listing `entries` worked out (see `_Plan`): carried by a warm memo while they
+    are the very same list (see Scan.entries)."""
+    last = memo.carried(_PLAN)
+    if last is None or last.entries is not entries:
+        listed = Collector()
+        files, docs = _documents(root, seeds_dir, entries, listed)
+        folder, present = root / seeds_dir, set(files)
+        docs_sidecars = [(key, paths, [p for p in (folder / f"{paths[0].stem}{ext}"
+                                                   for ext in SIDECAR_EXTS) if p in present])
+                         for key, paths in docs.items()]
+        orphans = Collector()
+        stems = {p.stem for p in files if p.suffix.lower() in FORMATS}
+        for p in files:
+            if p.suffix in SIDECAR_EXTS and p.stem not in stems:
+                orphans.error(rel_path(root, p), None, "sidecar without a seed document "
+                              f"(expected {seeds_dir}/{p.stem}{LISTED})", code="sidecar-orphan")
+        last = _Plan(entries, files, docs_sidecars,
+                     [tuple(rel_path(root, p) for p in (paths[0], *sides))
+                      for _key, paths, sides in docs_sidecars], listed.problems, orphans.problems)
+    memo.carry(_PLAN, last)
+    return last
 
 
 def _documents(root: Path, seeds_dir: str, entries: list[os.DirEntry], col: Collector
@@ -214,13 +285,13 @@ def _documents(root: Path, seeds_dir: str, entries: list[os.DirEntry], col: Coll
     return files, docs
 
 
-def _parse_ahead(root: Path, docs: dict[str, list[Path]], memo, files: InputFiles,
-                 listed: set[Path]) -> None:
+def _parse_ahead(root: Path, docs: list[tuple[str, list[Path], list[Path]]], memo,
+                 files: InputFiles, listed: set[Path]) -> None:
     """Hand the memo (to work out ahead, where it can) every parse `load_seeds` will ask
-    for: all but those of web pages with a sidecar (it may say how to read them).
-    Problems are not reported here: the loop meets them in order."""
+    for of `docs` (see `_Plan`): all but those of web pages with a sidecar (it may say
+    how to read them). Problems are not reported here: the loop meets them in order."""
     jobs = []
-    for paths in docs.values():
+    for _key, paths, _sidecars in docs:
         path = paths[0]
         fmt = FORMATS.get(path.suffix.lower())
         if fmt == "html" and any(path.with_suffix(ext) in listed for ext in SIDECAR_EXTS):
