@@ -165,7 +165,9 @@ class Documents:
                   b.bottom_line, key_points, None, seed_titles]
         texts = [b.title, " ".join(n for t in topics for n in (t.title, *t.aliases)),
                  b.bottom_line, " ".join(key_points), " ".join(seed_titles)]
-        return (record, texts, digest((record, texts, b.body_html)),
+        # (the body by the digest of its bytes: a repr would copy it, escaped, first)
+        body = hashlib.blake2b(b.body_html.encode("utf-8", "surrogatepass"), digest_size=16)
+        return (record, texts, digest((record, texts, body.hexdigest())),
                 (*map(len, texts), b.body_chars))
 
     @property
