@@ -41,6 +41,7 @@ from ..memo import Compute, T
 from ..runtime import parallel
 from .codec import Encoded, encode
 from .digest import Fingerprints, key_digest
+from .reads import split, stored_reads
 from .store import Store
 
 LOAD_STEPS = ("file-digest", "seed", "sidecar", "seed-folder", "briefing", "topic", "markdown",
@@ -183,7 +184,7 @@ class Memo:
         """Note a new entry for the store, with the digests of what it read. A single
         build holds no streamed value once it is used: those go to the store in batches."""
         self._new.append((step, digest, self._stored_form(step, value), problems,
-                          _read_digests(reads)))
+                          stored_reads(reads)))
         self._written += 1
         self._streamed += step in STREAMED
         if not self.warm and self._streamed >= _BATCH:
@@ -345,7 +346,7 @@ class Memo:
         for pairs in self._pending:
             for step, digests in pairs:
                 if digests:
-                    self._used[step].update(_split(digests))
+                    self._used[step].update(split(digests))
         self._pending = []
         return {step: set(self._used.get(step, ())) for step in PERSISTED}
 
@@ -401,30 +402,3 @@ class Memo:
     def hits(self, step: str) -> int:
         """Values of `step` handed out again since `start()`, from memory or the store."""
         return self.stats[step, "hit"]
-
-
-def _read_digests(reads: tuple) -> tuple[tuple[str, bytes], ...]:
-    """The (step, digests) pairs of the stored entries `reads` names (see `Memo._entries`),
-    and of what those read, as `use` takes them: what using an entry stored with them
-    uses, in any later process."""
-    if not reads:
-        return ()
-    found: dict[str, set[bytes]] = defaultdict(set)
-    seen: set[int] = set()
-    todo = list(reads)
-    while todo:
-        step, entry = todo.pop()
-        if id(entry) in seen:
-            continue
-        seen.add(id(entry))
-        if entry[3] is not None:
-            found[step].add(entry[3])
-        todo.extend(entry[4])
-        for read_step, digests in entry[5]:
-            found[read_step].update(_split(digests))
-    return tuple((step, b"".join(sorted(digests))) for step, digests in sorted(found.items()))
-
-
-def _split(digests: bytes) -> list[bytes]:
-    """16-byte digests, joined, one by one."""
-    return [digests[i:i + 16] for i in range(0, len(digests), 16)]

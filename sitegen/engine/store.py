@@ -42,6 +42,7 @@ from typing import Callable, Iterator, Mapping
 from .. import __version__
 from .codec import Encoded, Undecodable, decode, encode
 from .digest import code_digest
+from .reads import decoded_reads
 
 CACHE_DIR = ".sitegen-cache"
 FILE = "store.sqlite"
@@ -189,7 +190,7 @@ class Store:
             problems = decode(row[1]) if row[1] else ()
             if not isinstance(problems, tuple):
                 raise Undecodable("problems")
-            reads = _reads(decode(row[2])) if row[2] else ()
+            reads = decoded_reads(decode(row[2])) if row[2] else ()
         except Undecodable:
             return None
         return value, problems, reads
@@ -352,15 +353,6 @@ class Store:
     def close(self) -> None:
         if os.getpid() == self._pid:
             self._db.close()
-
-
-def _reads(value) -> tuple[tuple[str, bytes], ...]:
-    """Stored reads (see `Store.get`) as written, or Undecodable."""
-    if type(value) is not list or not all(
-            type(pair) is list and len(pair) == 2 and type(pair[0]) is str
-            and type(pair[1]) is bytes and len(pair[1]) % 16 == 0 for pair in value):
-        raise Undecodable("reads")
-    return tuple(map(tuple, value))
 
 
 def _wal(db: sqlite3.Connection) -> None:
