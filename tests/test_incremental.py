@@ -798,6 +798,33 @@ def test_records_are_fingerprinted_by_what_determines_them(example):
     assert fp(b) != fp(replace(b, body_html="<p>other</p>"))
 
 
+def test_a_sources_citations_are_fingerprinted_in_place_by_every_field(example):
+    """A source's citations are digested in place (each by its paragraph and its claim):
+    a citation differs from the tuple of its fields, and from one of another paragraph
+    or claim; equal sources digest alike."""
+    from dataclasses import replace
+
+    from sitegen.errors import Collector
+    from sitegen.load.config import load_config
+    from sitegen.model.site import Citation
+    from sitegen.pipeline import load_site
+
+    site = load_site(example, load_config(example), Collector())
+    source = next(s for s in site.sources.values() if s.citations)
+    para, cites = source.citations[0]
+    cite = cites[0]
+    other_claim = next(c.claim for s in site.sources.values() for _p, cs in s.citations
+                       for c in cs if c.claim != cite.claim)
+
+    def citing(new: Citation):
+        return replace(source, citations=((para, (new, *cites[1:])), *source.citations[1:]))
+    fp = Fingerprints()
+    assert fp(source) == Fingerprints()(replace(source))
+    assert len({fp(source), fp(citing(replace(cite, para="p999"))),
+                fp(citing(replace(cite, claim=other_claim)))}) == 3
+    assert fp(cite) != fp((cite.para, cite.claim)) and fp((cite,)) != fp(((cite.para, cite.claim),))
+
+
 def test_a_seed_edit_that_leaves_the_claims_as_they_were_keeps_their_fingerprints(example):
     from sitegen.pipeline import load_site
     from sitegen.errors import Collector

@@ -14,7 +14,8 @@ Equal digests mean equal values; any other type gets a digest that never repeats
 can only cause a cache miss, never a wrong hit.
 
 Digests of dataclass instances are remembered by identity (containers are not: they are
-rarely shared, and remembering them would double the memory a large site's keys take).
+rarely shared, and remembering them would double the memory a large site's keys take;
+nor are small records each held by one record, digested in place: see `_inline`).
 Those of deeply immutable ones (frozen, holding only immutable values) are kept across
 builds: a seed or a briefing's claims, handed out again by the memo, are digested
 once. Records stored with their digests are taken with them (`know`: a new process
@@ -37,7 +38,7 @@ from typing import Any, Callable
 from .. import __version__
 
 # Values digested by their repr, which is unambiguous for these types and never starts with
-# "#" or "s" (a str is its length as "s<length>", then itself, whatever it holds).
+# "#", "@" or "s" (a str is its length as "s<length>", then itself, whatever it holds).
 _ATOMS = frozenset({str, int, float, bool, type(None), complex, dt.date, dt.datetime, dt.time,
                     dt.timedelta})
 _unique = itertools.count()
@@ -111,7 +112,7 @@ class Fingerprints:
         """Append each value's tokens: an atom's repr, a dataclass's '#digest', or a
         container's kind, its items' tokens and an end mark (inline: a digest per
         container would cost more than the container). True when all are immutable."""
-        frozen, gen, seen = True, self.generation, self._seen
+        frozen, gen, seen, inline = True, self.generation, self._seen, _inline()
         for v in values:
             cls = type(v)
             if cls is str:  # its length, then itself: a repr would copy a body once more
@@ -132,6 +133,10 @@ class Fingerprints:
                 parts.extend(sorted(self(x) for x in v))
                 parts.append(">")
                 frozen = False
+            elif cls in inline:  # a small record, never shared: its fields in place
+                parts.append(inline[cls][0])
+                frozen = self._add(inline[cls][1](v), parts) and frozen
+                parts.append(")")
             else:
                 e = seen.get(id(v))
                 if e is None or e[0] is not v or not (e[2] or e[3] == gen):
@@ -179,6 +184,18 @@ def _records() -> dict[type, Callable[[Any], tuple]]:
     from ..load.seeds import Seed
     from ..model.site import Claim
     return {Seed: operator.attrgetter("parsed_from"), Claim: lambda claim: (repr(claim),)}
+
+
+@lru_cache(maxsize=1)
+def _inline() -> dict[type, tuple[str, Callable[[Any], tuple]]]:
+    """Records digested in place, in the value holding them, by a mark and their fields
+    (frozen, holding only immutable values): small ones, each held by one record, such
+    as a source's 65,000 citations at 10,000 briefings, where a digest of each would
+    cost more than the record. Rule: the mark starts with "@", as no other part does
+    (see `_ATOMS`), and the record's fields end with ")"."""
+    from ..model.site import Citation
+    return {Citation: (f"@{Citation.__module__}.{Citation.__qualname__}",
+                       operator.attrgetter("para", "claim"))}
 
 
 def same(old: Any, new: Any) -> bool:
