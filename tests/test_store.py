@@ -854,6 +854,33 @@ def test_seeds_made_of_stored_parses_keep_what_they_were_made_of_in_the_store(
     assert memo.misses("file-digest") == 1
 
 
+def test_a_folder_record_made_of_carried_loads_keeps_what_they_read(tmp_path, monkeypatch):
+    """A warm memo's folder record made after a seed's save, of the other seeds' carried
+    loads, is stored with what those loads read: a new process whose seeds come of that
+    record alone keeps every file's digest through a collection, so the next edit
+    digests that one file."""
+    monkeypatch.setattr(files, "SETTLE_NS", -10**12)
+    _seeds_folder(tmp_path)
+    warm = Memo(Store(tmp_path), warm=True)  # the preview
+    for text in ("Seed 2\n\nA paragraph.\n", "Seed 2\n\nA paragraph, edited.\n"):
+        (tmp_path / "seeds/s2.txt").write_text(text)
+        warm.start()
+        _seeds(tmp_path, warm)
+        warm.save()
+    warm.store.collect(warm.used())
+    memo = Memo(Store(tmp_path))  # a build in a new process: the record alone
+    memo.start()
+    _seeds(tmp_path, memo)
+    assert memo.hits("seed-folder") == 1
+    memo.save()
+    memo.store.collect(memo.used())
+    (tmp_path / "seeds/s1.txt").write_text("Seed 1\n\nAn edited paragraph.\n")
+    memo = Memo(Store(tmp_path))
+    memo.start()
+    _seeds(tmp_path, memo)
+    assert memo.misses("file-digest") == 1
+
+
 def test_a_seeds_folder_with_a_link_back_up_is_listed_every_time(tmp_path, monkeypatch):
     """A scan that met a folder twice cannot tell what seeds/ holds: it is listed (and
     the seeds loaded file by file) every time."""

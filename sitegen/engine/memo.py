@@ -194,7 +194,12 @@ class Memo:
         """Count as used the entries named by (step, digests) pairs (digests: 16 bytes
         each, joined; None: none): those of a page that stands, of a carried value. They
         are walked only when the used entries are asked for (`used`, between builds), so
-        `pairs` must stay as it is until then."""
+        `pairs` must stay as it is until then. Used within a computation (a carried
+        value taken again while it works), they are what it read too: an entry made of
+        carried values is stored with what those were made of."""
+        if self._reading:
+            pairs = tuple(pairs)
+            self._reading[-1].append(("", [None, (), -1, None, (), pairs]))  # (see _entries)
         self._pending.append(pairs)
 
     def stored(self, step: str, key: Hashable) -> bytes | None:

@@ -26,7 +26,8 @@ def stored_reads(reads: tuple) -> tuple[tuple[str, bytes], ...]:
             found[step].add(entry[3])
         todo.extend(entry[4])
         for read_step, digests in entry[5]:
-            found[read_step].update(split(digests))
+            if digests:  # (None: a value `use` was told of that is not stored)
+                found[read_step].update(split(digests))
     return tuple((step, b"".join(sorted(digests))) for step, digests in sorted(found.items()))
 
 

@@ -18,7 +18,7 @@ from .files import InputFiles, folder_problem, link_problem, listing
 from .scan import Scan
 from .seed_meta import SeedMeta
 from .seeds import (FORMATS, ID_RE, LISTED, SIDECAR_EXTS, SUPPORTED, Made, Seed, parse_job,
-                    rel_path, seed_file, seed_from, sidecar_meta)
+                    made_parse, rel_path, seed_file, seed_from, sidecar_meta)
 
 _SEEDS = "seed records"  # carried: the seeds as the last load made them
 _PLAN = "seed folder plan"  # carried: the last load's listing, worked out (`_Plan`)
@@ -228,9 +228,9 @@ def _asked(root: Path, made: Made | None, seed: Seed | None, inputs: InputFiles)
     its sidecar's (while the load is carried, they are in use)."""
     if made is None or seed is None:
         return ()
-    seed_id, rel, fmt, digest, _size, side, extra = made
-    asked = [("file-digest", inputs.known(rel)), ("seed", parse_job(
-        seed_id, rel, root, digest, fmt, seed.meta.extract if fmt == "html" else None)[0])]
+    rel, side, extra = made[1], made[5], made[6]
+    # (the sidecar's meta: a parse finds no `extract` of its own, see SeedMeta.over)
+    asked = [("file-digest", inputs.known(rel)), ("seed", made_parse(root, made, seed.meta)[0])]
     if side:
         asked += [("file-digest", inputs.known(side)), ("sidecar", (side, extra))]
     return tuple(asked)

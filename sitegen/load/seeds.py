@@ -95,6 +95,12 @@ def parse_job(seed_id: str, rel: str, root: Path, digest: str, fmt: str,
         seed_id, rel, InputFiles.data(root / rel, rel, digest), fmt, extract)
 
 
+def made_parse(root: Path, made: Made, meta: SeedMeta) -> tuple[tuple, Callable]:
+    """The parse job of the document `made` says, read as its sidecar's `meta` says."""
+    seed_id, rel, fmt, digest = made[:4]
+    return parse_job(seed_id, rel, root, digest, fmt, meta.extract if fmt == "html" else None)
+
+
 def load_seed_file(root: Path, path: Path, memo=no_memo, files: InputFiles | None = None,
                    sidecars: list[Path] | None = None) -> tuple[Seed | None, list[Problem]]:
     """One document and its sidecar. None when the document itself cannot be used.
@@ -134,13 +140,11 @@ def seed_file(root: Path, path: Path, memo, files: InputFiles | None,
 
 
 def seed_from(root: Path, made: Made, meta: SeedMeta, memo, col: Collector
-          ) -> tuple[Seed | None, list[Problem]]:
+              ) -> tuple[Seed | None, list[Problem]]:
     """The seed `made` says, with its sidecar's `meta`, and the parse's problems (None:
     the document cannot be used)."""
     seed_id, rel, fmt, digest, size, _side, extra = made
-    found, blocks, problems = memo(
-        "seed", *parse_job(seed_id, rel, root, digest, fmt,
-                           meta.extract if fmt == "html" else None), col)
+    found, blocks, problems = memo("seed", *made_parse(root, made, meta), col)
     if any(p.severity == "error" for p in problems):
         return None, problems
     meta = meta.over(found)
