@@ -110,11 +110,8 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
     changes = site_changes(site)
     pages = site_pages(site, changes, memo)
     page_renderer = renderer(theme, site)
-    fresh = pages
-    if reuse is not None:
-        kept, fresh = reuse.split(pages, page_renderer)
-        if kept:
-            yield Kept(kept)
+    # (asked for after the search index: the engine may work the pages' keys out meanwhile)
+    split = reuse.split(pages, page_renderer, workers) if reuse is not None else lambda: ([], pages)
 
     def make(page: Page) -> tuple[str, bytes | Staged, str | None]:
         """Render one page (in a worker, or here); with its key for the next build."""
@@ -123,17 +120,20 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         key = reuse.key_after(page_renderer, page, rel) if reuse else None
         return rel, content, key
 
+    # Before the pages: the index forks workers of its own, from this process while it is
+    # at its smallest, and no two pools of workers run at once.
+    if index:
+        yield from search.index_files(site, workers, memo,
+                                      reuse.standing if reuse else search.nothing_stands)
+    kept, fresh = split()
+    if kept:
+        yield Kept(kept)
     # On a large site a few pages can be much work when made from nothing (the book, the
     # lists): fork for them too, where workers write them (`put`; through a pipe, the book
     # of 10,000 briefings would cost about what rendering it does). A rebuild's few pages
     # reuse their pieces: forking a large process would cost more than they do.
     few = 2 if put and len(site.briefings) >= LARGE_SITE and len(fresh) == len(pages) \
         else None
-    # Before the pages: the index forks workers of its own, from this process while it is
-    # at its smallest, and no two pools of workers run at once.
-    if index:
-        yield from search.index_files(site, workers, memo,
-                                      reuse.standing if reuse else search.nothing_stands)
     for rel, content, key in fork_map(make, fresh, workers, min_items=few,
                                       label="rendering pages"):
         if key is not None:

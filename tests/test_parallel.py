@@ -70,6 +70,59 @@ def test_errors_in_workers_arrive_whole(monkeypatch):
         raise AssertionError("the worker's error was lost")
 
 
+def test_work_in_the_background_comes_back_from_another_process(tmp_path):
+    """`in_background`: the result as fn() gives it, worked out in a forked worker while
+    this process goes on; with one core, at once, here."""
+    import time
+
+    started = time.perf_counter()
+    result = parallel.in_background(lambda: (time.sleep(0.5), os.getpid(), list(range(5))),
+                                    workers=2)
+    assert time.perf_counter() - started < 0.4  # this process went on meanwhile
+    _slept, pid, value = result()
+    assert value == list(range(5)) and pid != os.getpid()
+    seen = []
+    result = parallel.in_background(lambda: seen.append(os.getpid()) or "done", workers=1)
+    assert seen == [os.getpid()] and result() == "done"
+
+
+def test_a_failure_in_the_background_is_met_here(tmp_path):
+    """A worker that fails hands back nothing: fn() runs here, and its error is this
+    process's, whole."""
+    calls = tmp_path / "calls"
+
+    def fail():
+        with calls.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        raise SiteError.at("themes/x.html", 3, "template error")
+
+    result = parallel.in_background(fail, workers=2)
+    try:
+        result()
+    except SiteError as exc:
+        assert str(exc.problems[0]) == "themes/x.html:3: error: template error"
+    else:
+        raise AssertionError("the error was lost")
+    pids = calls.read_text().split()
+    assert len(pids) == 2 and pids[1] == str(os.getpid()) != pids[0]
+
+
+def test_a_background_worker_whose_result_is_not_wanted_is_ended(tmp_path):
+    import time
+
+    started = tmp_path / "pid"
+    result = parallel.in_background(
+        lambda: started.write_text(str(os.getpid())) or time.sleep(60), workers=2)
+    deadline = time.monotonic() + 30
+    while not started.exists() or not started.read_text():
+        assert time.monotonic() < deadline, "the worker never started"
+        time.sleep(0.01)
+    pid = int(started.read_text())
+    del result  # (a build that failed before asking for it)
+    with pytest.raises(ProcessLookupError):  # ended and reaped
+        os.kill(pid, 0)
+
+
 def test_the_cyclic_garbage_collector_sits_out_the_build(small, monkeypatch):
     """Its full collections would walk the whole site graph again and again for nothing."""
     import gc
@@ -187,6 +240,48 @@ def test_pages_rendered_and_written_by_workers_are_reused_by_the_next_build(
              "title: Updated ")
         build(site, workers=1)
         monkeypatch.setattr(Renderer, "stream", stream)
+    assert 0 < len(rendered[2]) < total and sorted(rendered[1]) == sorted(rendered[2])
+    build(site, out_dir=str(site / "cold"), workers=1, cache=False)
+    assert snapshot(site / "public") == snapshot(site / "cold")
+
+
+def test_a_new_process_works_out_the_pages_keys_on_another_core(example, tmp_path,
+                                                                monkeypatch):
+    """A build without the previous build's pages at hand works out every page's key in
+    a background worker while it makes the search index: it renders the pages one core
+    renders, and the output equals a clean build's."""
+    import shutil
+
+    from sitegen.engine import reuse
+    from sitegen.render import Renderer
+
+    monkeypatch.setattr(reuse, "BACKGROUND_KEYS", 1)  # the example has fewer pages
+    keyed = tmp_path / "keyed"
+    key = reuse.PageReuse.key
+
+    def noted(keys, page):
+        with keyed.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return key(keys, page)
+
+    monkeypatch.setattr(reuse.PageReuse, "key", staticmethod(noted))
+    rendered = {}
+    stream = Renderer.stream
+    for workers in (1, 2):
+        site = shutil.copytree(example, tmp_path / f"site-{workers}")
+        build(site, workers=workers)
+        keyed.unlink(missing_ok=True)
+        seen = rendered[workers] = []
+        monkeypatch.setattr(Renderer, "stream", lambda self, page, seen=seen:
+                            seen.append(page.site_path) or stream(self, page))
+        edited = site / "content/briefings/donbas-false-flag-allegations.md"
+        edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more sentence.\n",
+                          encoding="utf-8")
+        build(site, workers=workers)
+        monkeypatch.setattr(Renderer, "stream", stream)
+        pids = set(keyed.read_text().split())
+        assert (os.getpid() in map(int, pids)) == (workers == 1) and len(pids) == 1
+    total = len(list((site / "public").rglob("*.html")))
     assert 0 < len(rendered[2]) < total and sorted(rendered[1]) == sorted(rendered[2])
     build(site, out_dir=str(site / "cold"), workers=1, cache=False)
     assert snapshot(site / "public") == snapshot(site / "cold")

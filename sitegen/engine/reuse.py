@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import compress, repeat
 from operator import and_, attrgetter, eq, itemgetter, not_
-from typing import Container
+from typing import Callable, Container
 
 import lz4.block
 
 from .. import urls
-from ..runtime import progress
+from ..runtime import parallel
 from ..errors import Collector
 from ..model.site import Site
 from ..pages import Page
@@ -82,6 +83,9 @@ _PAGE, _PREFIX = itemgetter(0), itemgetter(1)  # of a page as `MadePages.at` hol
 _READS = itemgetter(1)  # of a file as `current` holds it: (key, reads)
 _TEMPLATE = attrgetter("template")
 _NO_PAGE = (None, None)  # (page, prefix) of a path the last build made no page at
+# Pages whose keys are worked out on another core, from this many (a fork of a large
+# process costs tens of milliseconds; a key, about 40 microseconds).
+BACKGROUND_KEYS = 2000
 
 
 def _output_file(page: Page) -> str:
@@ -132,11 +136,14 @@ class PageReuse:
         # early cut-off, by equality).
         self.pages = None if pages is None else MadePages.none(self.current)
 
-    def split(self, pages: list[Page], renderer: PartCachingRenderer
-              ) -> tuple[list[str], list[Page]]:
-        """(paths of the files that stand as they are, pages to render), by the pages'
-        keys. With no previous output every page renders, and its key is worked out while
-        rendering (`key_after`, on the rendering core)."""
+    def split(self, pages: list[Page], renderer: PartCachingRenderer, workers: int | None = 1
+              ) -> Callable[[], tuple[list[str], list[Page]]]:
+        """A callable giving (paths of the files that stand as they are, pages to render),
+        by the pages' keys. With no previous output every page renders, and its key is
+        worked out while rendering (`key_after`, on the rendering core). Without the
+        previous build's pages at hand (a new process), every page's key is worked out,
+        on another core (when `workers` > 1) while the caller goes on (with the search
+        index): ask late."""
         keys, templates = renderer.keys, set(map(_TEMPLATE, pages))
         if not self.previous:
             # Rule: what the templates read is worked out here, before workers fork, so
@@ -150,20 +157,31 @@ class PageReuse:
                     _TEMPLATE, pages)))))
                 self.pages.note(pages, rels, prefixes)
             self.fresh = len(pages)
-            return [], pages
+            return lambda: ([], pages)
         prefixes = {template: keys.prefix(template) for template in templates}
         kept, pages = self._same(pages, prefixes)
-        previous, current, made_before = self.previous, self.current, self.before.at
+        rels = list(map(_output_file, pages))
+        if self.pages is None and len(pages) >= BACKGROUND_KEYS:
+            # (a pure function of the pages: see `_key`; prefixes and what the templates
+            # read are worked out above, in this process, so the worker asks no memo)
+            return partial(self._sorted, kept, pages, rels, parallel.in_background(
+                lambda: [self.key(keys, page) for page in pages], workers))
+        made, previous = self.before.at, self.previous
+        found = [self._key(keys, page, rel, previous.get(rel), prefixes[page.template],
+                           made.get(rel)) for page, rel in zip(pages, rels)]
+        return partial(self._sorted, kept, pages, rels, lambda: found)
+
+    def _sorted(self, kept: list[str], pages: list[Page], rels: list[str],
+                worked: Callable[[], list[str]]) -> tuple[list[str], list[Page]]:
+        """`split`'s result, from the pages that stand by identity (`kept`: their paths)
+        and the keys of the others (`worked()`, in order)."""
+        previous, current, held = self.previous, self.current, self.held
         befores = list(map(previous.get, kept))
         current.update(zip(kept, befores))
         fresh = []
-        for done, page in enumerate(pages, 1):
-            if not done % 1024:
-                progress.tick("checking pages", done, len(pages))
-            rel = urls.output_file(page.site_path)
-            before, made = previous.get(rel), made_before.get(rel)
-            key = self._key(keys, page, rel, before, prefixes[page.template], made)
-            if before and before[0] == key and rel in self.held:
+        for page, rel, key in zip(pages, rels, worked()):
+            before = previous.get(rel)
+            if before and before[0] == key and rel in held:
                 kept.append(rel)
                 befores.append(before)
                 current[rel] = before

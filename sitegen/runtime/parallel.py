@@ -3,7 +3,9 @@ copy-on-write, each computes chunks of items, and the results come back in item 
 so the output equals a one-process build byte for byte.
 
 Runs in this process instead where `fork` is unavailable, for small jobs, or when one
-core is all there is. Used for Markdown (model stage) and pages (render stage).
+core is all there is. Used for Markdown (model stage) and pages (render stage), and
+(`in_background`) for one piece of work done on another core while this process goes on
+with another.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import weakref
 from typing import Callable, Iterator, Sequence, TypeVar
 
 from . import progress
@@ -66,6 +69,61 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = Non
                                  len(items), label)
     finally:
         _job = None
+
+
+def in_background(fn: Callable[[], R], workers: int | None = None) -> Callable[[], R]:
+    """Start fn() in a forked worker and go on; the callable returned waits for its result
+    (pickled on its way back). Where there is one core or no `fork`, fn() runs here, at
+    once. A worker whose result is never asked for is ended when the callable goes.
+    Rule: fn must not use what cannot cross a fork (the store's SQLite connection) and
+    must leave no effect behind but its result (the worker's copy of everything ends
+    with it); should the worker fail, fn() runs here, so its error is met as if it had."""
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        done = fn()
+        return lambda: done
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    worker = context.Process(target=_background, args=(fn, send), daemon=True)
+    give_back()
+    with frozen_for_fork():
+        worker.start()
+    send.close()
+
+    def result() -> R:
+        try:
+            ok, value = receive.recv()
+        except (EOFError, OSError):
+            ok, value = False, None
+        finally:
+            receive.close()
+            worker.join()
+        return value if ok else fn()
+
+    weakref.finalize(result, _end, worker)
+    return result
+
+
+def _background(fn: Callable[[], R], send) -> None:
+    """A background worker's body: fn()'s result, or word that it failed, to the parent."""
+    _start_worker()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent deals with Ctrl-C
+    try:
+        value = (True, fn())
+    except BaseException:  # noqa: BLE001 - the parent computes it again and meets it
+        value = (False, None)
+    try:
+        send.send(value)
+    except (OSError, ValueError):
+        pass  # the parent is gone, or did not want it
+    finally:
+        send.close()
+
+
+def _end(worker) -> None:
+    if worker.is_alive():
+        worker.terminate()
+        worker.join()
 
 
 def _chunks(count: int, workers: int, most: int) -> list[tuple[int, int]]:
