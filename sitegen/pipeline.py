@@ -121,11 +121,13 @@ def iter_files(root: Path, site: Site, renderer: Callable[[Theme, Site], Rendere
         return rel, content, key
 
     # Before the pages: the index forks workers of its own, from this process while it is
-    # at its smallest, and no two pools of workers run at once.
+    # at its smallest, and no two pools of workers run at once (beside them, in a new
+    # process's rebuild, may run the one worker that works out the pages' keys).
     if index:
         yield from search.index_files(site, workers, memo,
                                       reuse.standing if reuse else search.nothing_stands)
     kept, fresh = split()
+    del split
     if kept:
         yield Kept(kept)
     # On a large site a few pages can be much work when made from nothing (the book, the

@@ -72,14 +72,23 @@ def test_errors_in_workers_arrive_whole(monkeypatch):
 
 def test_work_in_the_background_comes_back_from_another_process(tmp_path):
     """`in_background`: the result as fn() gives it, worked out in a forked worker while
-    this process goes on; with one core, at once, here."""
+    this process goes on (the worker waits for a file made only once the call returned);
+    with one core, at once, here."""
     import time
 
-    started = time.perf_counter()
-    result = parallel.in_background(lambda: (time.sleep(0.5), os.getpid(), list(range(5))),
-                                    workers=2)
-    assert time.perf_counter() - started < 0.4  # this process went on meanwhile
-    _slept, pid, value = result()
+    go = tmp_path / "go"
+
+    def work():
+        deadline = time.monotonic() + 30
+        while not go.exists():
+            if time.monotonic() > deadline:
+                return "never told to go", os.getpid()
+            time.sleep(0.01)
+        return list(range(5)), os.getpid()
+
+    result = parallel.in_background(work, workers=2)
+    go.touch()
+    value, pid = result()
     assert value == list(range(5)) and pid != os.getpid()
     seen = []
     result = parallel.in_background(lambda: seen.append(os.getpid()) or "done", workers=1)
@@ -107,20 +116,61 @@ def test_a_failure_in_the_background_is_met_here(tmp_path):
     assert len(pids) == 2 and pids[1] == str(os.getpid()) != pids[0]
 
 
-def test_a_background_worker_whose_result_is_not_wanted_is_ended(tmp_path):
+def _gone(pid: int, seconds: float = 10.0) -> bool:
+    """Whether process `pid` ended and was reaped within `seconds`."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def _started(path) -> int:
+    """The pid a background worker wrote to `path` once it started."""
+    import time
+
+    deadline = time.monotonic() + 30
+    while not path.exists() or not path.read_text():
+        assert time.monotonic() < deadline, "the worker never started"
+        time.sleep(0.01)
+    return int(path.read_text())
+
+
+@pytest.mark.parametrize("size", [100, 1 << 20])  # a result within a pipe's buffer, and not
+def test_a_background_worker_whose_result_is_not_taken_is_ended(tmp_path, size):
+    """A build that fails before it asks for the result, or whose wait for it is
+    interrupted (Ctrl-C), leaves no worker behind, whether or not the result fits in the
+    pipe (a larger one waits for a reader)."""
     import time
 
     started = tmp_path / "pid"
-    result = parallel.in_background(
-        lambda: started.write_text(str(os.getpid())) or time.sleep(60), workers=2)
-    deadline = time.monotonic() + 30
-    while not started.exists() or not started.read_text():
-        assert time.monotonic() < deadline, "the worker never started"
-        time.sleep(0.01)
-    pid = int(started.read_text())
-    del result  # (a build that failed before asking for it)
-    with pytest.raises(ProcessLookupError):  # ended and reaped
-        os.kill(pid, 0)
+
+    def work():
+        started.write_text(str(os.getpid()))
+        return b"x" * size
+
+    result = parallel.in_background(work, workers=2)
+    pid = _started(started)
+    time.sleep(0.2)  # (the worker is sending, or waiting to)
+    del result  # never asked for
+    assert _gone(pid)
+
+    started.unlink()
+    result = parallel.in_background(lambda: work() and time.sleep(60), workers=2)
+    pid = _started(started)
+    import signal
+    import threading
+
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+    asked = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        result()  # interrupted while it waits
+    assert time.monotonic() - asked < 10 and _gone(pid)  # (not once the worker is done)
 
 
 def test_the_cyclic_garbage_collector_sits_out_the_build(small, monkeypatch):

@@ -17,7 +17,7 @@ from typing import Callable, Container
 import lz4.block
 
 from .. import urls
-from ..runtime import parallel
+from ..runtime import parallel, progress
 from ..errors import Collector
 from ..model.site import Site
 from ..pages import Page
@@ -166,9 +166,12 @@ class PageReuse:
             # read are worked out above, in this process, so the worker asks no memo)
             return partial(self._sorted, kept, pages, rels, parallel.in_background(
                 lambda: [self.key(keys, page) for page in pages], workers))
-        made, previous = self.before.at, self.previous
-        found = [self._key(keys, page, rel, previous.get(rel), prefixes[page.template],
-                           made.get(rel)) for page, rel in zip(pages, rels)]
+        made, previous, found = self.before.at, self.previous, []
+        for done, (page, rel) in enumerate(zip(pages, rels), 1):
+            if not done % 1024:
+                progress.tick("checking pages", done, len(pages))
+            found.append(self._key(keys, page, rel, previous.get(rel),
+                                   prefixes[page.template], made.get(rel)))
         return partial(self._sorted, kept, pages, rels, lambda: found)
 
     def _sorted(self, kept: list[str], pages: list[Page], rels: list[str],

@@ -54,38 +54,47 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = Non
     (make it small where each result is large)."""
     workers = default_workers() if workers is None else workers
     min_items = MIN_ITEMS if min_items is None else min_items
-    if (workers <= 1 or len(items) < max(min_items, 2)
-            or "fork" not in multiprocessing.get_all_start_methods()):
+    context = _forking(workers) if len(items) >= max(min_items, 2) else None
+    if context is None:
         yield from _counted(map(fn, items), len(items), label)
         return
     global _job
     _job = (fn, items)
-    give_back()  # the workers start from a smaller process, and this one stays smaller
     try:
         chunks = _chunks(len(items), workers, chunk)
-        with frozen_for_fork(), multiprocessing.get_context("fork").Pool(
-                workers, initializer=_start_worker) as pool:
+        with frozen_for_fork(), context.Pool(workers, initializer=_start_worker) as pool:
             yield from _in_order(pool.imap_unordered(_run_chunk, enumerate(chunks)),
                                  len(items), label)
     finally:
         _job = None
 
 
+def _forking(workers: int | None):
+    """The context to fork workers with, the memory freed so far given back (they start
+    from a smaller process, and this one stays smaller); None where work stays here: one
+    worker or core, or no `fork`."""
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    give_back()
+    return multiprocessing.get_context("fork")
+
+
 def in_background(fn: Callable[[], R], workers: int | None = None) -> Callable[[], R]:
     """Start fn() in a forked worker and go on; the callable returned waits for its result
     (pickled on its way back). Where there is one core or no `fork`, fn() runs here, at
-    once. A worker whose result is never asked for is ended when the callable goes.
-    Rule: fn must not use what cannot cross a fork (the store's SQLite connection) and
-    must leave no effect behind but its result (the worker's copy of everything ends
-    with it); should the worker fail, fn() runs here, so its error is met as if it had."""
-    workers = default_workers() if workers is None else workers
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    once. A worker whose result is not taken (never asked for, or the wait for it
+    interrupted) is ended.
+    Rules: fn must not use what cannot cross a fork (the store's SQLite connection), nor
+    fork itself (the worker is a daemon), and must leave no effect behind but its result
+    (the worker's copy of everything ends with it); should the worker fail, fn() runs
+    here, so its error is met as if it had."""
+    context = _forking(workers)
+    if context is None:
         done = fn()
         return lambda: done
-    context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    worker = context.Process(target=_background, args=(fn, send), daemon=True)
-    give_back()
+    worker = context.Process(target=_background, args=(fn, receive, send), daemon=True)
     with frozen_for_fork():
         worker.start()
     send.close()
@@ -93,19 +102,25 @@ def in_background(fn: Callable[[], R], workers: int | None = None) -> Callable[[
     def result() -> R:
         try:
             ok, value = receive.recv()
-        except (EOFError, OSError):
+        except (EOFError, OSError):  # the worker died: nothing came
             ok, value = False, None
+        except BaseException:
+            _end(worker)  # (it may be waiting to send: nobody reads now)
+            raise
         finally:
             receive.close()
-            worker.join()
+        worker.join()
         return value if ok else fn()
 
     weakref.finalize(result, _end, worker)
     return result
 
 
-def _background(fn: Callable[[], R], send) -> None:
-    """A background worker's body: fn()'s result, or word that it failed, to the parent."""
+def _background(fn: Callable[[], R], receive, send) -> None:
+    """A background worker's body: fn()'s result, or word that it failed, to the parent.
+    Rule: the worker closes its copy of the pipe's reading end first, so that a send
+    fails, rather than waits for ever, once the parent is gone."""
+    receive.close()
     _start_worker()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent deals with Ctrl-C
     try:
@@ -113,17 +128,21 @@ def _background(fn: Callable[[], R], send) -> None:
     except BaseException:  # noqa: BLE001 - the parent computes it again and meets it
         value = (False, None)
     try:
-        send.send(value)
-    except (OSError, ValueError):
-        pass  # the parent is gone, or did not want it
+        try:
+            send.send(value)
+        except (OSError, ValueError):
+            pass  # the parent is gone, or did not want it
+        except Exception:  # noqa: BLE001 - a result that cannot be pickled: so it says
+            send.send((False, None))
     finally:
         send.close()
 
 
 def _end(worker) -> None:
+    """End a background worker that is still at work, and reap it."""
     if worker.is_alive():
         worker.terminate()
-        worker.join()
+    worker.join()
 
 
 def _chunks(count: int, workers: int, most: int) -> list[tuple[int, int]]:
