@@ -305,7 +305,6 @@ def test_a_new_process_works_out_the_pages_keys_on_another_core(example, tmp_pat
     from sitegen.engine import reuse
     from sitegen.render import Renderer
 
-    monkeypatch.setattr(reuse, "BACKGROUND_KEYS", 1)  # the example has fewer pages
     keyed = tmp_path / "keyed"
     key = reuse.PageReuse.key
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, repeat
 from operator import and_, attrgetter, eq, itemgetter, not_
-from typing import Callable, Container
+from typing import Callable, Container, Iterator
 
 import lz4.block
 
@@ -67,6 +67,17 @@ class PartCachingRenderer(Renderer):
         return b"".join(self.memo.digest("part", key) or b"" for key in read)
 
 
+def _checked(keys: Iterator[str], total: int) -> list[str]:
+    """The pages' keys, with progress lines (said only where they are worked out here:
+    see parallel.in_background)."""
+    found = []
+    for done, key in enumerate(keys, 1):
+        if not done % 1024:
+            progress.tick("checking pages", done, total)
+        found.append(key)
+    return found
+
+
 def pack(html: str) -> bytes:
     """A piece's HTML as the memo keeps it: UTF-8, compressed with LZ4 (the 10,000 chapters
     of a large site's book are about a third of their text packed). A volume renders
@@ -83,9 +94,6 @@ _PAGE, _PREFIX = itemgetter(0), itemgetter(1)  # of a page as `MadePages.at` hol
 _READS = itemgetter(1)  # of a file as `current` holds it: (key, reads)
 _TEMPLATE = attrgetter("template")
 _NO_PAGE = (None, None)  # (page, prefix) of a path the last build made no page at
-# Pages whose keys are worked out on another core, from this many (a fork of a large
-# process costs tens of milliseconds; a key, about 40 microseconds).
-BACKGROUND_KEYS = 2000
 
 
 def _output_file(page: Page) -> str:
@@ -161,17 +169,15 @@ class PageReuse:
         prefixes = {template: keys.prefix(template) for template in templates}
         kept, pages = self._same(pages, prefixes)
         rels = list(map(_output_file, pages))
-        if self.pages is None and len(pages) >= BACKGROUND_KEYS:
+        if self.pages is None:
             # (a pure function of the pages: see `_key`; prefixes and what the templates
-            # read are worked out above, in this process, so the worker asks no memo)
+            # read are worked out above, in this process, so the worker asks no memo. A
+            # fork costs what the keys do, about: little on a small site, as its keys.)
             return partial(self._sorted, kept, pages, rels, parallel.in_background(
-                lambda: [self.key(keys, page) for page in pages], workers))
-        made, previous, found = self.before.at, self.previous, []
-        for done, (page, rel) in enumerate(zip(pages, rels), 1):
-            if not done % 1024:
-                progress.tick("checking pages", done, len(pages))
-            found.append(self._key(keys, page, rel, previous.get(rel),
-                                   prefixes[page.template], made.get(rel)))
+                lambda: _checked(map(partial(self.key, keys), pages), len(pages)), workers))
+        made, previous = self.before.at, self.previous
+        found = list(map(self._key, repeat(keys), pages, rels, map(previous.get, rels),
+                         map(prefixes.get, map(_TEMPLATE, pages)), map(made.get, rels)))
         return partial(self._sorted, kept, pages, rels, lambda: found)
 
     def _sorted(self, kept: list[str], pages: list[Page], rels: list[str],

@@ -124,7 +124,8 @@ def _background(fn: Callable[[], R], receive, send) -> None:
     _start_worker()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent deals with Ctrl-C
     try:
-        value = (True, fn())
+        with progress.reporting(None):  # (the parent says how far it is)
+            value = (True, fn())
     except BaseException:  # noqa: BLE001 - the parent computes it again and meets it
         value = (False, None)
     try:
