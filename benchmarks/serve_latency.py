@@ -56,10 +56,12 @@ def make_site(root: Path, n: int) -> Path:
 
 
 def settle() -> None:
-    """Before the first edit: the disk has written what the first build wrote (a fresh
-    corpus and output otherwise go on being written back meanwhile, slowing the edits of
-    a server that writes its output, sitegen, and not one that serves from memory, Hugo);
-    a user's first save comes a while after the preview starts."""
+    """Before a server starts, and before the first edit: the disk has written what was
+    just written — the corpus copied for this run, the first build's output — which
+    otherwise goes on being written back meanwhile, slowing whichever tool comes first
+    (the first build) and a server that writes its output, sitegen, and not one that
+    serves from memory, Hugo (the edits); a user's first save comes a while after the
+    preview starts."""
     os.sync()
     time.sleep(1.0)
 
@@ -71,6 +73,7 @@ def measure(root: Path, edits: int, browser) -> tuple[list[float], list[float], 
     page_path = f"briefings/{path.stem}/index.html"
     original = path.read_text(encoding="utf-8")
     rebuilt, reloaded = [], []
+    settle()
     with ServeProcess(root, timeout=600) as server:
         first = float(server.wait_for_line(r"built in ([\d.]+) s").group(1))
         page = None
@@ -111,6 +114,7 @@ def measure_hugo(site: Path, work: Path, edits: int) -> tuple[list[float], float
     import urllib.request
     _command, _out = others.make_hugo(site, work)
     port = free_port()
+    settle()
     start = time.perf_counter()
     proc = subprocess.Popen(["hugo", "server", "--source", str(work), "--port", str(port),
                              "--bind", "127.0.0.1", "--baseURL", f"http://127.0.0.1:{port}/"],
