@@ -90,6 +90,14 @@ def _touch_seed(root: Path, i: int) -> None:
                     encoding="utf-8")
 
 
+def settled() -> None:
+    """Before a timed build: the disk has written back what was just written or deleted
+    (the corpus, the last run's output, the cold build's), which would otherwise slow the
+    build timed next (a tool with more output to delete, or the first tool timed, the
+    more)."""
+    os.sync()
+
+
 def bench_sitegen(root: Path, runs: int) -> dict:
     build = [sys.executable, "-m", "sitegen", "build", "-q", "--root", str(root)]
     results: dict[str, list[tuple[float, float]]] = {k: [] for k in
@@ -97,12 +105,14 @@ def bench_sitegen(root: Path, runs: int) -> dict:
     for i in range(runs):
         for leftover in ("public", ".sitegen-cache"):
             shutil.rmtree(root / leftover, ignore_errors=True)
+        settled()
         # As a user's build would, start after the inputs settled: a file changed within
         # the settle time is not trusted by its metadata, and the no-change build after
         # would check every file again (see sitegen/load/files.py).
         time.sleep(SETTLE_NS / 1e9)
         results["cold"].append(timed(build))
         results["no-change"].append(timed(build))
+        settled()  # (an author's edit comes a while after the last build)
         _touch_briefing(root, i)
         results["briefing-edit"].append(timed(build))
         _touch_seed(root, i)
@@ -125,6 +135,7 @@ def bench_others(root: Path, runs: int, work: Path, tools: list[str], limit: flo
         try:
             for _ in range(runs):
                 shutil.rmtree(output, ignore_errors=True)
+                settled()
                 rows.append(timed(cmd, limit=limit))
         except subprocess.TimeoutExpired:
             out[name] = {"timed_out_after_s": limit}
