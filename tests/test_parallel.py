@@ -116,6 +116,19 @@ def test_a_failure_in_the_background_is_met_here(tmp_path):
     assert len(pids) == 2 and pids[1] == str(os.getpid()) != pids[0]
 
 
+def test_work_that_cannot_be_forked_is_done_here(monkeypatch):
+    """A fork refused (no memory, a process limit) does the work in this process."""
+    import multiprocessing.context
+
+    def refuse(_process):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", refuse)
+    seen = []
+    result = parallel.in_background(lambda: seen.append(os.getpid()) or "done", workers=2)
+    assert seen == [os.getpid()] and result() == "done"
+
+
 def _gone(pid: int, seconds: float = 10.0) -> bool:
     """Whether process `pid` ended and was reaped within `seconds`."""
     import time

@@ -95,8 +95,14 @@ def in_background(fn: Callable[[], R], workers: int | None = None) -> Callable[[
         return lambda: done
     receive, send = context.Pipe(duplex=False)
     worker = context.Process(target=_background, args=(fn, receive, send), daemon=True)
-    with frozen_for_fork():
-        worker.start()
+    try:
+        with frozen_for_fork():
+            worker.start()
+    except OSError:  # no fork now (memory, a process limit): the work is done here
+        receive.close()
+        send.close()
+        done = fn()
+        return lambda: done
     send.close()
 
     def result() -> R:
