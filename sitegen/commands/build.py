@@ -81,7 +81,7 @@ def _run_stages(root: Path, config: Config, out_path: Path, store: Store | None,
     from ..write import OutputWriter, largest_files
     collector = Collector()
     workers = default_workers() if workers is None else workers
-    fingerprints = Fingerprints()  # the pages' keys', told of stored records by the memo
+    fingerprints = Fingerprints()  # of the pages' keys (the memo tells it of stored records)
     memo = Memo(store, workers, fingerprints=fingerprints)
     memo.start()
     site = load_site(root, config, collector, memo=memo, scan=scan)

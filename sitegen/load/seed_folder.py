@@ -185,7 +185,7 @@ def _load_seeds(root: Path, seeds_dir: str, memo, inputs: InputFiles,
     told = _inputs(plan.rels, inputs)
     were = carried.get_many([doc[0] for doc in plan.docs], told)
     _parse_ahead(root, [doc for doc, was in zip(plan.docs, were) if was is None], memo,
-                 inputs, set(plan.files))
+                 inputs)
     seeds: dict[str, Seed] = {}
     made: list[Made] = []
     for (key, paths, sidecars), was, seen in zip(plan.docs, were, told):
@@ -286,15 +286,15 @@ def _documents(root: Path, seeds_dir: str, entries: list[os.DirEntry], col: Coll
 
 
 def _parse_ahead(root: Path, docs: list[tuple[str, list[Path], list[Path]]], memo,
-                 files: InputFiles, listed: set[Path]) -> None:
+                 files: InputFiles) -> None:
     """Hand the memo (to work out ahead, where it can) every parse `load_seeds` will ask
     for of `docs` (see `_Plan`): all but those of web pages with a sidecar (it may say
     how to read them). Problems are not reported here: the loop meets them in order."""
     jobs = []
-    for _key, paths, _sidecars in docs:
+    for _key, paths, sidecars in docs:
         path = paths[0]
         fmt = FORMATS.get(path.suffix.lower())
-        if fmt == "html" and any(path.with_suffix(ext) in listed for ext in SIDECAR_EXTS):
+        if fmt == "html" and sidecars:
             continue
         if len(paths) == 1 and fmt and ID_RE.fullmatch(path.stem):
             rel = rel_path(root, path)

@@ -90,20 +90,11 @@ def in_background(fn: Callable[[], R], workers: int | None = None) -> Callable[[
     (the worker's copy of everything ends with it); should the worker fail, fn() runs
     here, so its error is met as if it had."""
     context = _forking(workers)
-    if context is None:
+    started = _started(context, fn) if context is not None else None
+    if started is None:  # no fork here, or none now (memory, a process limit)
         done = fn()
         return lambda: done
-    receive, send = context.Pipe(duplex=False)
-    worker = context.Process(target=_background, args=(fn, receive, send), daemon=True)
-    try:
-        with frozen_for_fork():
-            worker.start()
-    except OSError:  # no fork now (memory, a process limit): the work is done here
-        receive.close()
-        send.close()
-        done = fn()
-        return lambda: done
-    send.close()
+    worker, receive = started
 
     def result() -> R:
         try:
@@ -120,6 +111,22 @@ def in_background(fn: Callable[[], R], workers: int | None = None) -> Callable[[
 
     weakref.finalize(result, _end, worker)
     return result
+
+
+def _started(context, fn: Callable[[], R]) -> tuple | None:
+    """(a started background worker for fn(), the end of its pipe to receive from), or
+    None where the system refuses the fork."""
+    receive, send = context.Pipe(duplex=False)
+    worker = context.Process(target=_background, args=(fn, receive, send), daemon=True)
+    try:
+        with frozen_for_fork():
+            worker.start()
+    except OSError:
+        receive.close()
+        return None
+    finally:
+        send.close()
+    return worker, receive
 
 
 def _background(fn: Callable[[], R], receive, send) -> None:
